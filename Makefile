@@ -1,0 +1,35 @@
+# Everything runs from the project's own .venv; nothing is downloaded at run time.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export PREFECT_HOME := $(CURDIR)/.prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export GX_ANALYTICS_ENABLED := false
+
+.PHONY: install demo test suites bench clean
+
+$(BIN)/synthfactory: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip>=25"
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+install: $(BIN)/synthfactory
+
+demo: install
+	$(BIN)/synthfactory build deployments/specs/demo.yaml --data-root build/data
+
+test: install
+	$(BIN)/pytest -q
+
+suites: install
+	$(BIN)/python -m schemas.suites
+
+bench: install
+	$(BIN)/python bench/contamination_dev.py
+
+clean:
+	rm -rf $(VENV) .prefect build

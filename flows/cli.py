@@ -1,0 +1,120 @@
+"""The synthfactory command line: build a dataset, or run one check on files."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+import typer  # noqa: E402
+from rich.console import Console  # noqa: E402
+
+from flows.report import RichStageListener, print_build_report  # noqa: E402
+from schemas.spec import Decontamination, Dedup, SpecError  # noqa: E402
+from tasks.tables import TableError, read_table, require_column, write_table  # noqa: E402
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+console = Console(stderr=True)
+BAD_INPUT = 2
+
+
+def fail(message: str, code: int) -> None:
+    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@app.command()
+def build(
+    spec: Annotated[Path, typer.Argument(help="the dataset spec (YAML)")],
+    data_root: Annotated[Optional[Path], typer.Option(help="where versions are published (default: the spec's publish.data_root)")] = None,
+) -> None:
+    """Run the whole build once on an embedded Prefect and publish a new version."""
+    from flows.progress import listening
+    from schemas.spec import load_spec
+    from tasks.spec_inputs import check_spec_inputs
+    from tasks.verify import GateError
+
+    try:
+        check_spec_inputs(load_spec(spec))
+    except SpecError as error:
+        fail(str(error), BAD_INPUT)
+    from flows.build import build_dataset
+
+    try:
+        with listening(RichStageListener(console)):
+            result = build_dataset(str(spec), str(data_root) if data_root else None)
+    except GateError as error:
+        fail(f"the build failed a gate, nothing was published: {error}", 1)
+    except SpecError as error:
+        fail(str(error), BAD_INPUT)
+    print_build_report(Console(), result)
+
+
+@app.command("check-contamination")
+def check_contamination(
+    eval_files: Annotated[list[Path], typer.Option("--eval", help="a held-out eval set (JSONL, CSV or Parquet); repeat for more")],
+    candidates: Annotated[Path, typer.Option(help="the rows to check")],
+    field: Annotated[str, typer.Option(help="the candidates' text column")],
+    out: Annotated[Path, typer.Option(help="where to write one verdict per candidate, in input order")],
+    eval_field: Annotated[Optional[str], typer.Option(help="the eval sets' text column (default: --field)")] = None,
+    eval_id_field: Annotated[str, typer.Option(help="the eval sets' id column (row number when absent)")] = "id",
+    ngram_threshold: Annotated[float, typer.Option()] = Decontamination().ngram_threshold,
+    embedding_threshold: Annotated[float, typer.Option()] = Decontamination().embedding_threshold,
+) -> None:
+    """Flag candidates that copy or rephrase an eval item: score, nearest_eval_id, contaminated."""
+    from tasks.decontaminate import build_eval_index, score_contamination
+
+    config = Decontamination(ngram_threshold=ngram_threshold, embedding_threshold=embedding_threshold)
+    try:
+        ids, texts = [], []
+        for path in eval_files:
+            frame = read_table(path)
+            require_column(frame, eval_field or field, path)
+            ids += [f"{path.stem}:{i}" for i in (frame[eval_id_field] if eval_id_field in frame else frame.index)]
+            texts += frame[eval_field or field].fillna("").astype(str).tolist()
+        rows = read_table(candidates)
+        require_column(rows, field, candidates)
+    except TableError as error:
+        fail(str(error), BAD_INPUT)
+    evals = build_eval_index(ids, texts, config.ngram_size)
+    verdicts = score_contamination(rows[field].fillna("").astype(str).tolist(), evals, config)
+    write_table(rows.assign(**{c: verdicts[c].to_numpy() for c in verdicts.columns}), out)
+    console.print(f"{int(verdicts['contaminated'].sum())} of {len(rows)} candidates contaminated; wrote {out}")
+
+
+@app.command()
+def dedup(
+    input: Annotated[Path, typer.Option(help="the rows to deduplicate (JSONL, CSV or Parquet)")],
+    field: Annotated[str, typer.Option(help="the text column compared")],
+    out: Annotated[Path, typer.Option(help="where to write every row, in order, with duplicate_of")],
+    id_field: Annotated[str, typer.Option(help="the id column duplicate_of refers to (row number when absent)")] = "id",
+    threshold: Annotated[float, typer.Option(help="near-duplicate cosine similarity")] = Dedup().near_duplicate_threshold,
+) -> None:
+    """Mark exact and near duplicates: duplicate_of is null for kept rows."""
+    from tasks.dedup import find_duplicates
+
+    try:
+        rows = read_table(input)
+        require_column(rows, field, input)
+    except TableError as error:
+        fail(str(error), BAD_INPUT)
+    ids = rows[id_field].astype(str).tolist() if id_field in rows else [str(i) for i in range(len(rows))]
+    marks: list = [None] * len(rows)
+    reasons: list = [None] * len(rows)
+    for duplicate in find_duplicates(rows[field].fillna("").astype(str).tolist(), threshold):
+        marks[duplicate.position] = ids[duplicate.duplicate_of]
+        reasons[duplicate.position] = duplicate.reason
+    write_table(rows.assign(duplicate_of=marks, duplicate_reason=reasons), out)
+    console.print(f"{sum(m is not None for m in marks)} of {len(rows)} rows are duplicates; wrote {out}")
+
+
+def main() -> None:
+    app(prog_name="synthfactory")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

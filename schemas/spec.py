@@ -1,0 +1,201 @@
+"""The dataset spec: the one thing a person edits, validated on load."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+
+class SpecError(ValueError):
+    """A spec that cannot be built; the message names the file and field."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CategorySampler(Strict):
+    type: Literal["category"]
+    values: dict[str, float] = Field(min_length=1, description="value -> weight")
+
+
+class IntegerSampler(Strict):
+    type: Literal["integer"]
+    min: int
+    max: int
+
+
+class FloatSampler(Strict):
+    type: Literal["float"]
+    min: float
+    max: float
+    decimals: int = Field(default=2, ge=0, le=10)
+
+
+class PersonNameSampler(Strict):
+    type: Literal["person_name"]
+    pool_size: int | None = Field(default=None, ge=1, description="draw from the first N shipped names")
+
+
+class DateSampler(Strict):
+    type: Literal["date"]
+    start: date
+    end: date
+
+
+class SeedRowsSampler(Strict):
+    type: Literal["seed_rows"]
+    size: int = Field(default=1, ge=1)
+
+
+Sampler = Annotated[
+    Union[CategorySampler, IntegerSampler, FloatSampler, PersonNameSampler, DateSampler, SeedRowsSampler],
+    Field(discriminator="type"),
+]
+
+
+class RecordTemplate(Strict):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    weight: float = Field(default=1.0, gt=0)
+    category: str
+    instruction: str
+    input: str = ""
+    output: str
+
+
+class TemplateGenerator(Strict):
+    backend: Literal["template"]
+    rows: int = Field(ge=1)
+    seed: int = 0
+    samplers: dict[str, Sampler] = {}
+    templates: list[RecordTemplate] = Field(min_length=1)
+
+
+class AnthropicGenerator(Strict):
+    backend: Literal["anthropic"]
+    rows: int = Field(ge=1)
+    seed: int = 0
+    model: str
+    samplers: dict[str, Sampler] = {}
+    prompt_id: str = Field(pattern=r"^[a-z0-9_]+$")
+    category: str
+    system_prompt: str
+    prompt: str = Field(description="Jinja2 template of the user turn; sampler columns are its variables")
+    max_tokens: int = Field(default=1024, ge=1)
+    temperature: float = Field(default=1.0, ge=0, le=1)
+    concurrency: int = Field(default=4, ge=1, le=64)
+    timeout_seconds: float = Field(default=60, gt=0)
+
+
+Generator = Annotated[Union[TemplateGenerator, AnthropicGenerator], Field(discriminator="backend")]
+
+
+class SeedData(Strict):
+    path: Path
+
+
+class EvalSet(Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    path: Path
+    text_field: str = "text"
+    id_field: str = "id"
+
+
+class Gates(Strict):
+    suite: str = "instruction_record"
+    expectations: list[dict[str, Any]] = Field(default=[], description="extra GX expectations: type, kwargs, meta")
+
+
+class Dedup(Strict):
+    near_duplicate_threshold: float = Field(default=0.95, gt=0, le=1)
+
+
+class Decontamination(Strict):
+    ngram_size: int = Field(default=8, ge=3)
+    ngram_threshold: float = Field(default=0.5, gt=0, le=1)
+    embedding_threshold: float = Field(default=0.85, gt=0, le=1)
+
+
+class Blend(Strict):
+    max_synthetic_share: float = Field(gt=0, le=1)
+    seed: int = 0
+
+
+class Publish(Strict):
+    data_root: str = "data"
+
+
+class Spec(Strict):
+    dataset: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    purpose: str
+    use_limits: list[str] = Field(min_length=1, description="what the data must not be used for")
+    seed_data: SeedData
+    eval_sets: list[EvalSet] = Field(min_length=1)
+    generator: Generator
+    gates: Gates = Gates()
+    dedup: Dedup = Dedup()
+    decontamination: Decontamination = Decontamination()
+    blend: Blend
+    publish: Publish = Publish()
+
+    @field_validator("eval_sets")
+    @classmethod
+    def _unique_eval_names(cls, sets: list[EvalSet]) -> list[EvalSet]:
+        names = [s.name for s in sets]
+        if len(names) != len(set(names)):
+            raise ValueError(f"eval set names must be unique, got {names}")
+        return sets
+
+    @model_validator(mode="after")
+    def _ranges_are_ordered(self) -> "Spec":
+        for name, sampler in self.generator.samplers.items():
+            low, high = getattr(sampler, "min", None), getattr(sampler, "max", None)
+            if low is None and isinstance(sampler, DateSampler):
+                low, high = sampler.start, sampler.end
+            if low is not None and low > high:
+                raise ValueError(f"generator.samplers.{name}: lower bound {low} is above upper bound {high}")
+        return self
+
+
+def _format_validation_error(error: ValidationError) -> str:
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    return f"{field}: {first['msg']}"
+
+
+def parse_spec(raw: dict, base_dir: Path, source: str = "spec") -> Spec:
+    """Validate a spec mapping; relative paths are resolved against base_dir."""
+    if not isinstance(raw, dict):
+        raise SpecError(f"{source}: expected a mapping at the top level, got {type(raw).__name__}")
+    try:
+        spec = Spec.model_validate(raw)
+    except ValidationError as error:
+        raise SpecError(f"{source}: {_format_validation_error(error)}") from None
+    resolve = lambda path: path if path.is_absolute() else (base_dir / path).resolve()  # noqa: E731
+    return spec.model_copy(
+        update={
+            "seed_data": spec.seed_data.model_copy(update={"path": resolve(spec.seed_data.path)}),
+            "eval_sets": [e.model_copy(update={"path": resolve(e.path)}) for e in spec.eval_sets],
+        }
+    )
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read and validate a YAML spec file (structure only; see tasks.spec_inputs for the files it names)."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise SpecError(f"{path}: spec file not found") from None
+    except yaml.YAMLError as error:
+        raise SpecError(f"{path}: not valid YAML: {error}") from None
+    return parse_spec(raw, path.resolve().parent, source=str(path))
+
+
+def dump_spec(spec: Spec) -> str:
+    """The resolved spec as YAML, written next to every published version."""
+    return yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False, allow_unicode=True)

@@ -1,0 +1,94 @@
+"""Deduplication: exact duplicates by normalised-text hash, near duplicates by embedding similarity.
+
+Input columns: id, instruction, input (the text compared).
+Output columns: the rows kept; the others go to quarantine with duplicate_of and score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from schemas import records as col
+from tasks.embeddings import embed_texts
+from tasks.quarantine import to_quarantine
+from tasks.text_features import exact_key, numbers_agree, numbers_in
+from tasks.vector_index import build_index, neighbours_above
+
+EXACT = "exact_duplicate"
+NEAR = "near_duplicate"
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    position: int
+    duplicate_of: int
+    reason: str
+    score: float
+
+
+def find_exact_duplicates(texts: list[str]) -> list[Duplicate]:
+    """Every text whose normal form was seen earlier, pointing at its first occurrence."""
+    first: dict[str, int] = {}
+    found = []
+    for position, text in enumerate(texts):
+        key = exact_key(text)
+        if key in first:
+            found.append(Duplicate(position, first[key], EXACT, 1.0))
+        else:
+            first[key] = position
+    return found
+
+
+def find_near_duplicates(texts: list[str], vectors: np.ndarray, threshold: float, skip: set[int] = frozenset()) -> list[Duplicate]:
+    """Greedy in input order: a text is dropped when an earlier kept text is at least `threshold` similar
+    and states the same numbers (so "7 apples" and "9 apples" stay two problems)."""
+    candidates = [i for i in range(len(texts)) if i not in skip]
+    index = build_index(vectors[candidates])
+    numbers = {i: numbers_in(texts[i]) for i in candidates}
+    dropped: set[int] = set()
+    found = []
+    for row, (positions, scores) in zip(candidates, neighbours_above(index, vectors[candidates], threshold)):
+        matches = [
+            (float(score), candidates[p])
+            for p, score in zip(positions, scores)
+            if candidates[p] < row and candidates[p] not in dropped and numbers_agree(numbers[row], numbers[candidates[p]])
+        ]
+        if matches:
+            score, kept = max(matches)
+            dropped.add(row)
+            found.append(Duplicate(row, kept, NEAR, score))
+    return found
+
+
+def find_duplicates(texts: list[str], threshold: float, embed: Callable[[list[str]], np.ndarray] = embed_texts) -> list[Duplicate]:
+    """Exact then near duplicates of a list of texts, sorted by position."""
+    exact = find_exact_duplicates(texts)
+    vectors = embed(texts)
+    near = find_near_duplicates(texts, vectors, threshold, skip={d.position for d in exact})
+    return sorted(exact + near, key=lambda d: d.position)
+
+
+def comparable_text(frame: pd.DataFrame) -> list[str]:
+    """What two records are compared on: the task and its context, not the answer."""
+    return (frame[col.INSTRUCTION].fillna("") + "\n" + frame[col.INPUT].fillna("")).str.strip().tolist()
+
+
+def dedup_rows(frame: pd.DataFrame, threshold: float, embed=embed_texts) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(kept rows, quarantined duplicates with duplicate_of set to the kept row's id)."""
+    frame = frame.reset_index(drop=True)
+    duplicates = find_duplicates(comparable_text(frame), threshold, embed)
+    positions = [d.position for d in duplicates]
+    ids = frame[col.ID]
+    dropped = frame.iloc[positions]
+    quarantined = to_quarantine(
+        dropped,
+        "dedup",
+        pd.Series([d.reason for d in duplicates], index=dropped.index),
+        score=pd.Series([d.score for d in duplicates], index=dropped.index),
+        duplicate_of=pd.Series([ids[d.duplicate_of] for d in duplicates], index=dropped.index),
+    )
+    return frame.drop(index=positions).reset_index(drop=True), quarantined

@@ -1,0 +1,138 @@
+"""The files and settings a spec names: read, checked, and turned into rows before any stage runs.
+
+Every failure is a SpecError naming the spec field and the file, raised before anything is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jinja2
+import pandas as pd
+from pydantic import ValidationError
+
+from schemas import records as col
+from schemas.spec import AnthropicGenerator, EvalSet, Spec, SpecError
+from schemas.suites import load_suite
+from tasks.publish import file_sha256
+from tasks.prompts import content_hash, template_variables
+from tasks.tables import TableError, read_table, require_column
+from tasks.verify import build_expectation
+
+REQUIRED_SEED_COLUMNS = (col.INSTRUCTION, col.OUTPUT)
+
+
+@dataclass(frozen=True)
+class EvalItems:
+    ids: list[str]
+    texts: list[str]
+    hashes: dict[str, str]  # eval set name -> sha256 of its file
+
+
+def _read(path, field: str) -> pd.DataFrame:
+    try:
+        return read_table(path)
+    except TableError as error:
+        raise SpecError(f"{field}: {error}") from None
+
+
+def load_real_rows(spec: Spec) -> pd.DataFrame:
+    """The seed data as rows of the row schema, marked source=real."""
+    frame = _read(spec.seed_data.path, "seed_data.path")
+    if frame.empty:
+        raise SpecError(f"seed_data.path: {spec.seed_data.path} has no rows; a real-data anchor is required")
+    for column in REQUIRED_SEED_COLUMNS:
+        try:
+            require_column(frame, column, spec.seed_data.path)
+        except TableError as error:
+            raise SpecError(f"seed_data.path: {error}") from None
+    rows = pd.DataFrame({c: frame[c].astype(str) if c in frame else "" for c in (col.INSTRUCTION, col.INPUT, col.OUTPUT)})
+    rows[col.CATEGORY] = frame[col.CATEGORY].astype(str) if col.CATEGORY in frame else "real"
+    rows[col.ID] = frame[col.ID].astype(str) if col.ID in frame else [f"real-{content_hash(r)}" for r in rows.to_dict("records")]
+    if rows[col.ID].duplicated().any():
+        raise SpecError(f"seed_data.path: {spec.seed_data.path} repeats id {rows[col.ID][rows[col.ID].duplicated()].iloc[0]!r}")
+    rows[col.SOURCE] = col.SOURCE_REAL
+    for name in col.PROVENANCE_COLUMNS[1:]:
+        rows[name] = None
+    return rows[col.ROW_SCHEMA.names]
+
+
+def _eval_set_items(index: int, eval_set: EvalSet) -> tuple[list[str], list[str]]:
+    field = f"eval_sets.{index}"
+    frame = _read(eval_set.path, f"{field}.path")
+    if frame.empty:
+        raise SpecError(f"{field}.path: {eval_set.path} has no rows")
+    for key in ("text_field", "id_field"):
+        if getattr(eval_set, key) not in frame.columns:
+            raise SpecError(f"{field}.{key}: no column {getattr(eval_set, key)!r} in {eval_set.path} (columns: {', '.join(map(str, frame.columns))})")
+    ids = [f"{eval_set.name}:{i}" for i in frame[eval_set.id_field].astype(str)]
+    return ids, frame[eval_set.text_field].fillna("").astype(str).tolist()
+
+
+def load_eval_items(spec: Spec) -> EvalItems:
+    """Every registered eval item, with ids prefixed by its set's name."""
+    ids, texts = [], []
+    for index, eval_set in enumerate(spec.eval_sets):
+        set_ids, set_texts = _eval_set_items(index, eval_set)
+        ids += set_ids
+        texts += set_texts
+    return EvalItems(ids, texts, {e.name: file_sha256(e.path) for e in spec.eval_sets})
+
+
+def gate_expectations(spec: Spec) -> list:
+    """The suite the spec picks plus its own expectations, as GX objects."""
+    try:
+        suite = load_suite(spec.gates.suite)
+    except KeyError as error:
+        raise SpecError(f"gates.suite: {error.args[0]}") from None
+    configs = [(f"gates.suite {spec.gates.suite}", e) for e in suite["expectations"]]
+    configs += [(f"gates.expectations.{i}", e) for i, e in enumerate(spec.gates.expectations)]
+    built = []
+    for where, config in configs:
+        column = config.get("kwargs", {}).get("column")
+        if column is not None and column not in col.ROW_SCHEMA.names:
+            raise SpecError(f"{where}: no column {column!r} in the record (columns: {', '.join(col.ROW_SCHEMA.names)})")
+        try:
+            built.append(build_expectation(config, where))
+        except ValueError as error:
+            raise SpecError(str(error)) from None
+    return built
+
+
+def _check_templates(spec: Spec) -> None:
+    generator = spec.generator
+    known = set(generator.samplers)
+    if isinstance(generator, AnthropicGenerator):
+        sources = {"generator.prompt": generator.prompt}
+    else:
+        sources = {
+            f"generator.templates.{i}.{part}": getattr(t, part)
+            for i, t in enumerate(generator.templates)
+            for part in ("instruction", "input", "output")
+        }
+    for field, source in sources.items():
+        try:
+            unknown = template_variables(source) - known
+        except jinja2.TemplateSyntaxError as error:
+            raise SpecError(f"{field}: template syntax error on line {error.lineno}: {error.message}") from None
+        if unknown:
+            raise SpecError(f"{field}: uses {', '.join(sorted(unknown))}, which no sampler defines (samplers: {', '.join(sorted(known)) or 'none'})")
+
+
+def _check_settings(spec: Spec) -> None:
+    if isinstance(spec.generator, AnthropicGenerator):
+        from tasks.generate_anthropic import AnthropicSettings
+
+        try:
+            AnthropicSettings()
+        except ValidationError:
+            raise SpecError("generator.backend anthropic: the environment variable ANTHROPIC_API_KEY is not set") from None
+
+
+def check_spec_inputs(spec: Spec) -> None:
+    """Fail now, naming the field, for anything that would otherwise fail deep in a run."""
+    _check_templates(spec)
+    _check_settings(spec)
+    load_real_rows(spec)
+    load_eval_items(spec)
+    gate_expectations(spec)

@@ -1,0 +1,118 @@
+"""The Prefect tasks of a build: each reads Parquet shards, calls its stage's pure core, writes its
+output and quarantine shards under the run's work folder, and returns a small summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from prefect import task
+
+from schemas import records as col
+from schemas.spec import AnthropicGenerator, Spec
+from tasks.blend import blend_rows
+from tasks.decontaminate import REASON as CONTAMINATION, build_eval_index, score_contamination
+from tasks.dedup import comparable_text, dedup_rows
+from tasks.quarantine import count_reasons, to_quarantine
+from tasks.spec_inputs import gate_expectations, load_eval_items, load_real_rows
+from tasks.tables import read_parquet, write_parquet
+from tasks.verify import apply_gates
+
+
+def _write_stage(work_dir: str, stage: str, outputs: dict[str, pd.DataFrame], quarantine: pd.DataFrame, rows_in: int) -> dict:
+    folder = Path(work_dir) / stage
+    paths = {name: write_parquet(frame, folder / f"{name}.parquet", col.ROW_SCHEMA) for name, frame in outputs.items()}
+    paths["quarantine"] = write_parquet(quarantine, folder / "quarantine.parquet", col.QUARANTINE_SCHEMA)
+    return {
+        "stage": stage,
+        "rows_in": rows_in,
+        "rows_out": {name: len(frame) for name, frame in outputs.items()},
+        "quarantined": count_reasons(quarantine),
+        "paths": paths,
+    }
+
+
+@task(name="generate", retries=2, retry_delay_seconds=[5, 30], retry_jitter_factor=0.5)
+def generate_stage(spec: Spec, work_dir: str, run_id: str) -> dict:
+    """Candidates from the spec's generator, plus the real seed rows.
+    Output columns: row schema (synthetic.parquet, real.parquet)."""
+    real = load_real_rows(spec)
+    seed_rows = real.to_dict("records")
+    if isinstance(spec.generator, AnthropicGenerator):
+        from tasks.generate_anthropic import generate_with_anthropic
+
+        rows, rejects = generate_with_anthropic(spec.generator, seed_rows)
+    else:
+        from tasks.generate_template import generate_from_templates
+
+        rows, rejects = generate_from_templates(spec.generator, seed_rows)
+    synthetic = pd.DataFrame(rows, columns=col.ROW_SCHEMA.names).assign(**{col.BUILD_RUN_ID: run_id})
+    rejected = pd.DataFrame(rejects, columns=col.QUARANTINE_SCHEMA.names).assign(**{col.BUILD_RUN_ID: run_id})
+    return _write_stage(work_dir, "generate", {"synthetic": synthetic, "real": real}, rejected, spec.generator.rows)
+
+
+@task(name="verify")
+def verify_stage(spec: Spec, synthetic_path: str, work_dir: str) -> dict:
+    """GX gates. Input columns: row schema. Output columns: row schema; quarantine reason gx_*."""
+    frame = read_parquet(synthetic_path)
+    outcome = apply_gates(frame, gate_expectations(spec))
+    summary = _write_stage(work_dir, "verify", {"synthetic": outcome.accepted}, outcome.quarantined, len(frame))
+    return {**summary, "batch_gates": outcome.batch_results}
+
+
+@task(name="dedup")
+def dedup_stage(spec: Spec, synthetic_path: str, work_dir: str) -> dict:
+    """Exact and near duplicates. Input/output columns: row schema; quarantine sets duplicate_of."""
+    frame = read_parquet(synthetic_path)
+    kept, quarantined = dedup_rows(frame, spec.dedup.near_duplicate_threshold)
+    return _write_stage(work_dir, "dedup", {"synthetic": kept}, quarantined, len(frame))
+
+
+@task(name="decontaminate")
+def decontaminate_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str) -> dict:
+    """Synthetic and real rows against every registered eval set.
+    Input/output columns: row schema; quarantine sets nearest_eval_id and score."""
+    synthetic, real = read_parquet(synthetic_path), read_parquet(real_path)
+    items = load_eval_items(spec)
+    evals = build_eval_index(items.ids, items.texts, spec.decontamination.ngram_size)
+    outputs, quarantined = {}, []
+    for name, frame in (("synthetic", synthetic), ("real", real)):
+        verdicts = score_contamination(comparable_text(frame), evals, spec.decontamination)
+        hit = verdicts["contaminated"].to_numpy()
+        flagged = verdicts[hit].set_axis(frame.index[hit])
+        outputs[name] = frame[~hit].reset_index(drop=True)
+        quarantined.append(
+            to_quarantine(
+                frame[hit],
+                "decontaminate",
+                CONTAMINATION,
+                score=flagged["score"],
+                nearest_eval_id=flagged["nearest_eval_id"],
+                detail="ngram_overlap=" + flagged["ngram_overlap"].round(3).astype(str) + " cosine=" + flagged["cosine"].round(3).astype(str),
+            )
+        )
+    summary = _write_stage(work_dir, "decontaminate", outputs, pd.concat(quarantined, ignore_index=True), len(synthetic) + len(real))
+    return {**summary, "eval_sets": items.hashes, "eval_items": len(items.ids)}
+
+
+@task(name="blend")
+def blend_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str) -> dict:
+    """Real and synthetic rows at the spec's maximum synthetic share.
+    Input columns: row schema. Output columns: row schema (blended.parquet)."""
+    synthetic, real = read_parquet(synthetic_path), read_parquet(real_path)
+    blended, over = blend_rows(real, synthetic, spec.blend.max_synthetic_share, spec.blend.seed)
+    return _write_stage(work_dir, "blend", {"blended": blended}, over, len(synthetic) + len(real))
+
+
+@task(name="publish")
+def publish_stage(spec: Spec, summaries: list[dict], data_root: str, run_id: str) -> dict:
+    """The blended rows, every stage's quarantine, the manifest and the resolved spec, published atomically."""
+    from schemas.spec import dump_spec
+    from tasks.manifest import build_manifest
+    from tasks.publish import publish_version
+
+    data = read_parquet(summaries[-1]["paths"]["blended"])
+    quarantine = pd.concat([read_parquet(s["paths"]["quarantine"]) for s in summaries], ignore_index=True)
+    manifest = build_manifest(spec, summaries, data, quarantine, run_id)
+    path = publish_version(Path(data_root) / spec.dataset, data, quarantine, manifest, dump_spec(spec))
+    return {"version": path.name, "path": str(path), "counts": manifest["counts"]}

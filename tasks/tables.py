@@ -1,0 +1,77 @@
+"""Reading and writing tables in the formats users hand us: JSON Lines, CSV and Parquet."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+
+
+class TableError(ValueError):
+    """A file that cannot be read as a table; the message names the file."""
+
+
+def table_format(path: str | Path) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise TableError(f"{path}: unsupported file type {suffix!r} (use .jsonl, .csv or .parquet)")
+    return FORMATS[suffix]
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a JSONL, CSV or Parquet file; every failure names the file."""
+    kind = table_format(path)
+    try:
+        if kind == "parquet":
+            return pq.read_table(path).to_pandas()
+        if kind == "csv":
+            return pd.read_csv(path, dtype=str, keep_default_na=False)
+        return pd.read_json(path, lines=True, dtype=False)
+    except FileNotFoundError:
+        raise TableError(f"{path}: file not found") from None
+    except Exception as error:  # each reader raises its own types for a malformed file
+        raise TableError(f"{path}: cannot be read as {kind}: {error}") from None
+
+
+def require_column(frame: pd.DataFrame, column: str, path: str | Path) -> None:
+    if column not in frame.columns:
+        raise TableError(f"{path}: no column {column!r} (columns: {', '.join(map(str, frame.columns))})")
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write by extension, atomically: the file appears whole or not at all."""
+    path = Path(path)
+    kind = table_format(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(fd)
+    try:
+        if kind == "parquet":
+            frame.to_parquet(tmp, index=False)
+        elif kind == "csv":
+            frame.to_csv(tmp, index=False)
+        else:
+            frame.to_json(tmp, orient="records", lines=True, force_ascii=False)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_parquet(frame: pd.DataFrame, path: str | Path, schema: pa.Schema) -> str:
+    """Write a shard with a fixed Arrow schema; returns its path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
+    pq.write_table(table, path)
+    return str(path)
+
+
+def read_parquet(path: str | Path) -> pd.DataFrame:
+    return pq.read_table(path).to_pandas()

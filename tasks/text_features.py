@@ -1,0 +1,53 @@
+"""Cheap text features shared by dedup and decontamination: normal forms, word n-grams, numbers."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero _ two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split()
+    )
+    if w != "_"  # "one" is mostly a pronoun ("each one"), not a number
+} | {"thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "thousand": "1000"}
+
+
+def normalize_text(text: str) -> str:
+    """Case, accents, punctuation and spacing folded away: equal normal forms are exact duplicates."""
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    return " ".join(_WORD.findall(text))
+
+
+def exact_key(text: str) -> str:
+    return hashlib.sha1(normalize_text(text).encode()).hexdigest()
+
+
+def word_tokens(text: str) -> list[str]:
+    return normalize_text(text).split()
+
+
+def word_ngrams(tokens: list[str], size: int) -> set[tuple[str, ...]]:
+    return {tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
+
+
+def numbers_in(text: str) -> frozenset[str]:
+    """The numbers a text states, in digits; two texts about different numbers are different items."""
+    digits = {n.replace(",", "") for n in _NUMBER.findall(text or "")}
+    words = {_NUMBER_WORDS[w] for w in _WORD.findall((text or "").casefold()) if w in _NUMBER_WORDS}
+    return frozenset(digits | words)
+
+
+def numbers_agree(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Near duplicates state the same numbers."""
+    return a == b
+
+
+def numbers_covered(item: frozenset[str], candidate: frozenset[str]) -> bool:
+    """A candidate can only copy an item if it states every number the item states."""
+    return item <= candidate
