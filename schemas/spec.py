@@ -86,7 +86,6 @@ class AnthropicGenerator(Strict):
     system_prompt: str
     prompt: str = Field(description="Jinja2 template of the user turn; sampler columns are its variables")
     max_tokens: int = Field(default=1024, ge=1)
-    temperature: float = Field(default=1.0, ge=0, le=1)
     concurrency: int = Field(default=4, ge=1, le=64)
     timeout_seconds: float = Field(default=60, gt=0)
 

@@ -34,7 +34,6 @@ def build_request(config: AnthropicGenerator, values: dict[str, Any]) -> dict[st
     return {
         "model": config.model,
         "max_tokens": config.max_tokens,
-        "temperature": config.temperature,
         "system": config.system_prompt,
         "messages": [{"role": "user", "content": render(config.prompt, values)}],
         "tools": [

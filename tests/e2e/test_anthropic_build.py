@@ -1,0 +1,58 @@
+"""The anthropic backend through a real flow run against a fake Messages API on 127.0.0.1."""
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+
+from flows.build import build_dataset
+from schemas import records as col
+from tasks.publish import QUARANTINE_FILE
+from tests.fake_anthropic import FakeAnthropic
+from tests.unit.spec_factory import write_spec
+
+REASON_OF_MODE = {"no_tool": "llm_no_tool_call", "truncated": "llm_truncated", "invalid": "llm_invalid_record", "error": "llm_request_failed"}
+TOPICS = "tides volcanoes photosynthesis mortgages compilers vaccines glaciers jazz".split()
+
+
+def test_anthropic_backend_builds_and_quarantines_bad_replies(tmp_path, monkeypatch):
+    generator = {
+        "backend": "anthropic",
+        "rows": 24,
+        "seed": 5,
+        "model": "claude-test-model",
+        "prompt_id": "explain_topic",
+        "category": "explanation",
+        "system_prompt": "You write training data.",
+        "prompt": "topic={{ topic }} mode={{ mode }}",
+        "samplers": {
+            "topic": {"type": "category", "values": {t: 1 for t in TOPICS}},
+            "mode": {"type": "category", "values": {"ok": 4, "no_tool": 1, "truncated": 1, "invalid": 1, "error": 1}},
+        },
+        "concurrency": 4,
+    }
+    spec = write_spec(tmp_path, generator=generator, **{"blend.max_synthetic_share": 0.9})
+    with FakeAnthropic() as fake:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test-secret-123")
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
+        result = build_dataset(str(spec), str(tmp_path / "out"))
+
+    modes = Counter(re.search(r"mode=(\w+)", r["messages"][0]["content"]).group(1) for r in fake.requests)
+    assert sum(modes.values()) == 24 and all(m in modes for m in REASON_OF_MODE)
+    key = "sk-test-secret-123"
+    assert all(h.get("x-api-key") == key or h.get("authorization") == f"Bearer {key}" for h in fake.headers)
+    reasons = result["counts"]["quarantined"]["by_reason"]
+    for mode, reason in REASON_OF_MODE.items():
+        assert reasons[reason] == modes[mode]
+    generated_ok = result["stages"][0]["rows_out"]["synthetic"]
+    assert generated_ok == modes["ok"]
+    assert result["counts"]["accounting"]["synthetic_published"] + result["counts"]["accounting"]["synthetic_quarantined"] == 24
+
+    version = Path(result["path"])
+    quarantine = pd.read_parquet(version / QUARANTINE_FILE)
+    assert (quarantine.loc[quarantine[col.STAGE] == "generate", col.MODEL] == "claude-test-model").all()
+    for name in ("manifest.json", "spec.yaml"):
+        assert "sk-test-secret-123" not in (version / name).read_text()
+    assert json.loads((version / "manifest.json").read_text())["spec"]["generator"]["model"] == "claude-test-model"

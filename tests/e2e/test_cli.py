@@ -1,0 +1,69 @@
+"""The command-line contracts other tools rely on, and a build whose batch gate fails."""
+
+import json
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from flows.cli import app
+from tests.unit.spec_factory import write_spec
+
+runner = CliRunner()
+
+
+def test_check_contamination_writes_one_verdict_per_candidate_in_order(tmp_path):
+    (tmp_path / "eval.jsonl").write_text(
+        json.dumps({"id": "q1", "text": "James shares 12 apples equally among 3 friends. How many apples does each friend get?"}) + "\n"
+        + json.dumps({"id": "q2", "text": "Which planet in our solar system has the most moons orbiting it?"}) + "\n"
+    )
+    pd.DataFrame(
+        {
+            "prompt": [
+                "Write a limerick about a cat who loves cheese.",
+                "James shares 12 apples equally among 3 friends. How many apples does each friend get?",
+                "Which planet of the solar system has the largest number of moons orbiting it?",
+            ]
+        }
+    ).to_csv(tmp_path / "candidates.csv", index=False)
+    out = tmp_path / "verdicts.parquet"
+    result = runner.invoke(app, ["check-contamination", "--eval", str(tmp_path / "eval.jsonl"), "--candidates", str(tmp_path / "candidates.csv"), "--field", "prompt", "--eval-field", "text", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    verdicts = pd.read_parquet(out)
+    assert verdicts["contaminated"].tolist() == [False, True, True]
+    assert verdicts["nearest_eval_id"].tolist()[1:] == ["eval:q1", "eval:q2"]
+    assert verdicts["prompt"].tolist()[0].startswith("Write a limerick")
+
+
+def test_check_contamination_names_a_missing_field(tmp_path):
+    (tmp_path / "eval.jsonl").write_text(json.dumps({"id": "q1", "text": "x"}) + "\n")
+    (tmp_path / "c.jsonl").write_text(json.dumps({"body": "x"}) + "\n")
+    result = runner.invoke(app, ["check-contamination", "--eval", str(tmp_path / "eval.jsonl"), "--candidates", str(tmp_path / "c.jsonl"), "--field", "prompt", "--out", str(tmp_path / "o.jsonl")])
+    assert result.exit_code == 2 and "no column 'prompt'" in result.output
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_dedup_marks_duplicates_in_order(tmp_path):
+    rows = [
+        {"id": "a", "text": "Translate 'good morning' into French."},
+        {"id": "b", "text": "translate 'GOOD morning' into french!"},
+        {"id": "c", "text": "List three uses of a paperclip."},
+        {"id": "d", "text": "List 3 uses of a paper clip."},
+        {"id": "e", "text": "Explain how a rainbow forms."},
+    ]
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = runner.invoke(app, ["dedup", "--input", str(tmp_path / "in.jsonl"), "--field", "text", "--out", str(tmp_path / "out.jsonl")])
+    assert result.exit_code == 0, result.output
+    out = pd.read_json(tmp_path / "out.jsonl", lines=True)
+    assert out["id"].tolist() == ["a", "b", "c", "d", "e"]
+    assert out["duplicate_of"].isna().tolist() == [True, False, True, True, True]
+    assert out.loc[1, "duplicate_of"] == "a" and out.loc[1, "duplicate_reason"] == "exact_duplicate"
+
+
+def test_a_failing_batch_gate_fails_the_build_and_publishes_nothing(tmp_path):
+    unique = {"type": "expect_column_proportion_of_unique_values_to_be_between", "kwargs": {"column": "instruction", "min_value": 0.99}, "meta": {"reason": "gx_batch_instruction_diversity"}}
+    spec = write_spec(tmp_path, gates={"expectations": [unique]})
+    result = runner.invoke(app, ["build", str(spec), "--data-root", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "gx_batch_instruction_diversity" in result.output
+    published = [p for p in (tmp_path / "out" / "tiny").iterdir() if not p.name.startswith(".")] if (tmp_path / "out" / "tiny").exists() else []
+    assert published == []

@@ -1,0 +1,40 @@
+import pandas as pd
+
+from schemas import records as col
+from tasks.dedup import EXACT, NEAR, dedup_rows, find_duplicates, find_exact_duplicates
+from tasks.text_features import numbers_in, normalize_text
+from tests.unit.fake_embed import bag_of_words
+
+
+def test_normal_form_folds_case_punctuation_and_spacing():
+    assert normalize_text("  Hello,   WORLD!! ") == normalize_text("hello world")
+
+
+def test_numbers_are_read_from_digits_and_words():
+    assert numbers_in("She has 3 apples and buys five more, 1,200 in all") == {"3", "5", "1200"}
+    assert numbers_in("How many does each one get?") == frozenset()
+
+
+def test_exact_duplicates_point_at_first_occurrence():
+    found = find_exact_duplicates(["A cat.", "a dog", "a CAT", "A cat!"])
+    assert [(d.position, d.duplicate_of) for d in found] == [(2, 0), (3, 0)]
+
+
+def test_near_duplicates_need_the_same_numbers():
+    texts = [
+        "Maria has 3 apples and buys 4 more apples today",
+        "Maria has 3 apples and then buys 4 more apples today",
+        "Maria has 7 apples and then buys 9 more apples today",
+        "Write a poem about the sea",
+    ]
+    found = find_duplicates(texts, threshold=0.8, embed=bag_of_words)
+    assert [(d.position, d.duplicate_of, d.reason) for d in found] == [(1, 0, NEAR)]
+
+
+def test_dedup_rows_quarantines_with_duplicate_of_ids():
+    frame = pd.DataFrame(
+        {col.ID: ["a", "b", "c"], col.INSTRUCTION: ["Sort the list", "sort the list.", "Reverse it"], col.INPUT: ["", "", ""]}
+    )
+    kept, quarantined = dedup_rows(frame, threshold=0.99, embed=bag_of_words)
+    assert kept[col.ID].tolist() == ["a", "c"]
+    assert quarantined[[col.ID, col.REASON, col.DUPLICATE_OF, col.STAGE]].values.tolist() == [["b", EXACT, "a", "dedup"]]

@@ -1,0 +1,64 @@
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from schemas.spec import SpecError, load_spec
+from tasks.spec_inputs import check_spec_inputs
+from tests.unit.spec_factory import write_spec
+
+
+def check(path):
+    check_spec_inputs(load_spec(path))
+
+
+def test_the_small_spec_is_valid(tmp_path):
+    check(write_spec(tmp_path))
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"colour": "blue"}, "colour: Extra inputs are not permitted"),
+        ({"generator.rows": "many"}, "generator.template.rows: Input should be a valid integer"),
+        ({"blend.max_synthetic_share": 1.5}, "blend.max_synthetic_share: Input should be less than or equal to 1"),
+        ({"seed_data.path": "nowhere.jsonl"}, "seed_data.path: .*nowhere.jsonl: file not found"),
+        ({"eval_sets.0.text_field": "question"}, "eval_sets.0.text_field: no column 'question'"),
+        ({"generator.templates.0.instruction": "Count to {{ m }}"}, "generator.templates.0.instruction: uses m, which no sampler defines"),
+        ({"generator.templates.0.output": "{{ n "}, "generator.templates.0.output: template syntax error"),
+        ({"gates": {"expectations": [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "answer"}}]}}, "gates.expectations.0: no column 'answer'"),
+        ({"gates": {"suite": "nope"}}, "gates.suite: no suite 'nope'"),
+        ({"generator.samplers": {"n": {"type": "integer", "min": 5, "max": 1}}}, "lower bound 5 is above upper bound 1"),
+    ],
+)
+def test_bad_specs_name_the_field(tmp_path, overrides, message):
+    with pytest.raises(SpecError, match=message):
+        check(write_spec(tmp_path, **overrides))
+
+
+def test_empty_seed_set_is_refused(tmp_path):
+    path = write_spec(tmp_path)
+    (tmp_path / "seeds.jsonl").write_text("")
+    with pytest.raises(SpecError, match="seed_data.path: .*(has no rows|cannot be read)"):
+        check(path)
+
+
+def test_unreadable_eval_file_is_refused(tmp_path):
+    path = write_spec(tmp_path)
+    (tmp_path / "eval.jsonl").write_text("{not json\n")
+    with pytest.raises(SpecError, match="eval_sets.0.path: .*eval.jsonl: cannot be read as jsonl"):
+        check(path)
+
+
+def test_anthropic_backend_needs_its_key_at_start(tmp_path, monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    generator = {"backend": "anthropic", "rows": 2, "model": "claude-test", "prompt_id": "p", "category": "c", "system_prompt": "s", "prompt": "hi"}
+    with pytest.raises(SpecError, match="ANTHROPIC_API_KEY is not set"):
+        check(write_spec(tmp_path, generator=generator))
+
+
+def test_cli_build_exits_2_and_writes_nothing_on_a_bad_spec(tmp_path):
+    path = write_spec(tmp_path, **{"eval_sets.0.id_field": "key"})
+    result = CliRunner().invoke(app, ["build", str(path), "--data-root", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "eval_sets.0.id_field" in result.output
+    assert not (tmp_path / "out").exists()
