@@ -9,10 +9,14 @@ import pandas as pd
 from prefect import task
 
 from schemas import records as col
-from schemas.spec import AnthropicGenerator, Spec
+from schemas.spec import AnthropicGenerator, Spec, dump_spec
 from tasks.blend import blend_rows
 from tasks.decontaminate import REASON as CONTAMINATION, build_eval_index, score_contamination
 from tasks.dedup import comparable_text, dedup_rows
+from tasks.generate_anthropic import generate_with_anthropic
+from tasks.generate_template import generate_from_templates
+from tasks.manifest import build_manifest
+from tasks.publish import publish_version
 from tasks.quarantine import count_reasons, to_quarantine
 from tasks.spec_inputs import gate_expectations, load_eval_items, load_real_rows
 from tasks.tables import read_parquet, write_parquet
@@ -39,12 +43,8 @@ def generate_stage(spec: Spec, work_dir: str, run_id: str) -> dict:
     real = load_real_rows(spec)
     seed_rows = real.to_dict("records")
     if isinstance(spec.generator, AnthropicGenerator):
-        from tasks.generate_anthropic import generate_with_anthropic
-
         rows, rejects = generate_with_anthropic(spec.generator, seed_rows)
     else:
-        from tasks.generate_template import generate_from_templates
-
         rows, rejects = generate_from_templates(spec.generator, seed_rows)
     synthetic = pd.DataFrame(rows, columns=col.ROW_SCHEMA.names).assign(**{col.BUILD_RUN_ID: run_id})
     rejected = pd.DataFrame(rejects, columns=col.QUARANTINE_SCHEMA.names).assign(**{col.BUILD_RUN_ID: run_id})
@@ -107,10 +107,6 @@ def blend_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str) 
 @task(name="publish")
 def publish_stage(spec: Spec, summaries: list[dict], data_root: str, run_id: str) -> dict:
     """The blended rows, every stage's quarantine, the manifest and the resolved spec, published atomically."""
-    from schemas.spec import dump_spec
-    from tasks.manifest import build_manifest
-    from tasks.publish import publish_version
-
     data = read_parquet(summaries[-1]["paths"]["blended"])
     quarantine = pd.concat([read_parquet(s["paths"]["quarantine"]) for s in summaries], ignore_index=True)
     manifest = build_manifest(spec, summaries, data, quarantine, run_id)

@@ -67,7 +67,8 @@ def _raised(exception_info: dict) -> str | None:
 
 def run_expectations(frame: pd.DataFrame, expectations: list[Expectation]):
     """Validate a frame against expectations; returns GX's results with unexpected rows keyed by id."""
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # its per-context chatter, not ours
+    # GX sets this logger to INFO itself and announces a temporary docs folder for every context.
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     batch = (
