@@ -13,7 +13,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 import typer  # noqa: E402
 from rich.console import Console  # noqa: E402
 
-from flows.report import RichStageListener, print_build_report  # noqa: E402
+from flows.report import RichStageListener, print_build_report, print_diff, print_version  # noqa: E402
 from schemas.spec import Decontamination, Dedup, SpecError  # noqa: E402
 from tasks.tables import TableError, read_table, require_column, write_table  # noqa: E402
 
@@ -36,6 +36,7 @@ def build(
     from flows.progress import listening
     from schemas.spec import load_spec
     from tasks.spec_inputs import check_spec_inputs
+    from tasks.publish import DiversityDrop
     from tasks.verify import GateError
 
     try:
@@ -47,7 +48,7 @@ def build(
     try:
         with listening(RichStageListener(console)):
             result = build_dataset(str(spec), str(data_root) if data_root else None)
-    except GateError as error:
+    except (GateError, DiversityDrop) as error:
         fail(f"the build failed a gate, nothing was published: {error}", 1)
     except SpecError as error:
         fail(str(error), BAD_INPUT)
@@ -110,6 +111,33 @@ def dedup(
         reasons[duplicate.position] = duplicate.reason
     write_table(rows.assign(duplicate_of=marks, duplicate_reason=reasons), out)
     console.print(f"{sum(m is not None for m in marks)} of {len(rows)} rows are duplicates; wrote {out}")
+
+
+@app.command()
+def show(version: Annotated[str, typer.Argument(help="a published version's folder (path or URL)")]) -> None:
+    """Summary, counts and the data card of a published version."""
+    from tasks.version_diff import read_version
+
+    try:
+        found = read_version(version)
+    except FileNotFoundError as error:
+        fail(str(error), BAD_INPUT)
+    print_version(Console(), found)
+
+
+@app.command()
+def diff(
+    old: Annotated[str, typer.Argument(help="the earlier version's folder")],
+    new: Annotated[str, typer.Argument(help="the later version's folder")],
+) -> None:
+    """Rows added and removed, counts per gate, metric changes and spec changes between two versions."""
+    from tasks.version_diff import diff_versions, read_version
+
+    try:
+        changes = diff_versions(read_version(old), read_version(new))
+    except FileNotFoundError as error:
+        fail(str(error), BAD_INPUT)
+    print_diff(Console(), changes)
 
 
 def main() -> None:

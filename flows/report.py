@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markdown import Markdown
 from rich.table import Table
 
 
@@ -49,3 +50,34 @@ def print_build_report(console: Console, result: dict) -> None:
     console.print(stages, reasons)
     console.print(f"published {published['total']} rows ({published.get('real', 0)} real, {published.get('synthetic', 0)} synthetic)")
     console.print(f"version: {result['path']}")
+
+
+def _pairs_table(title: str, header: tuple[str, str, str], pairs: dict) -> Table:
+    table = Table(title=title)
+    for name in header:
+        table.add_column(name)
+    for key, (before, after) in pairs.items():
+        table.add_row(str(key), str(before), str(after))
+    return table
+
+
+def print_version(console: Console, version) -> None:
+    """A version's summary, then its card."""
+    manifest = version.manifest
+    counts = manifest["counts"]
+    console.print(f"[bold]{manifest['dataset']}[/] {manifest['version']}  built {manifest['created_at'][:19]}Z  review by {manifest.get('review_by')}")
+    console.print(f"published {counts['published']['total']} rows, splits {manifest.get('splits')}, quarantined {counts['quarantined']['total']}")
+    console.print(Markdown(version.card.split("---\n", 2)[-1]))
+
+
+def print_diff(console: Console, changes: dict) -> None:
+    """What changed between two versions, as tables."""
+    old, new = changes["versions"]
+    rows = changes["rows"]
+    console.print(f"[bold]{old}[/] -> [bold]{new}[/]")
+    console.print(f"rows: {rows['old']} -> {rows['new']}  (+{rows['added']} added, -{rows['removed']} removed, {rows['unchanged']} unchanged)")
+    header = ("", "old", "new")
+    console.print(_pairs_table("Published", header, changes["published"]))
+    console.print(_pairs_table("Quarantined per reason", header, changes["gates"]))
+    console.print(_pairs_table("Diversity", header, changes["metrics"]))
+    console.print(_pairs_table("Spec changes", ("field", "old", "new"), changes["spec"]) if changes["spec"] else "spec: unchanged")

@@ -122,10 +122,32 @@ class Decontamination(Strict):
 class Blend(Strict):
     max_synthetic_share: float = Field(gt=0, le=1)
     seed: int = 0
+    stratify_by: str | None = Field(default=None, description="a column whose mix the synthetic sample keeps under the cap")
+    stratum_weights: dict[str, float] = Field(default={}, description="relative weight per stratify_by value (default 1)")
+    include_real: bool = True
+    allow_all_synthetic: bool = False
+    validation_share: float = Field(default=0.1, ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _real_anchor(self) -> "Blend":
+        if not self.include_real and not self.allow_all_synthetic:
+            raise ValueError("an all-synthetic dataset (include_real: false) needs allow_all_synthetic: true")
+        if self.stratum_weights and not self.stratify_by:
+            raise ValueError("stratum_weights needs stratify_by")
+        return self
+
+
+class Diversity(Strict):
+    clusters: int = Field(default=12, ge=2)
+    tolerance: float = Field(default=0.2, ge=0, le=1, description="largest relative drop from the previous version")
+    on_drop: Literal["warn", "fail"] = "warn"
 
 
 class Publish(Strict):
     data_root: str = "data"
+    keep_versions: int = Field(default=20, ge=1)
+    review_after_days: int = Field(default=90, ge=1)
+    diversity: Diversity = Diversity()
 
 
 class Spec(Strict):

@@ -1,5 +1,6 @@
 """Deduplication: exact duplicates by normalised-text hash, near duplicates by embedding similarity.
 
+Reference rows (the real data) come first and are never dropped: a synthetic row that repeats one is.
 Input columns: id, instruction, input (the text compared).
 Output columns: the rows kept; the others go to quarantine with duplicate_of and score.
 """
@@ -30,20 +31,22 @@ class Duplicate:
     score: float
 
 
-def find_exact_duplicates(texts: list[str]) -> list[Duplicate]:
-    """Every text whose normal form was seen earlier, pointing at its first occurrence."""
+def find_exact_duplicates(texts: list[str], references: int = 0) -> list[Duplicate]:
+    """Every text (after the first `references`) whose normal form was seen earlier, pointing at its first occurrence."""
     first: dict[str, int] = {}
     found = []
     for position, text in enumerate(texts):
         key = exact_key(text)
-        if key in first:
+        if key in first and position >= references:
             found.append(Duplicate(position, first[key], EXACT, 1.0))
         else:
-            first[key] = position
+            first.setdefault(key, position)
     return found
 
 
-def find_near_duplicates(texts: list[str], vectors: np.ndarray, threshold: float, skip: set[int] = frozenset()) -> list[Duplicate]:
+def find_near_duplicates(
+    texts: list[str], vectors: np.ndarray, threshold: float, skip: set[int] = frozenset(), references: int = 0
+) -> list[Duplicate]:
     """Greedy in input order: a text is dropped when an earlier kept text is at least `threshold` similar
     and states the same numbers (so "7 apples" and "9 apples" stay two problems)."""
     candidates = [i for i in range(len(texts)) if i not in skip]
@@ -57,18 +60,20 @@ def find_near_duplicates(texts: list[str], vectors: np.ndarray, threshold: float
             for p, score in zip(positions, scores)
             if candidates[p] < row and candidates[p] not in dropped and numbers_agree(numbers[row], numbers[candidates[p]])
         ]
-        if matches:
+        if matches and row >= references:
             score, kept = max(matches)
             dropped.add(row)
             found.append(Duplicate(row, kept, NEAR, score))
     return found
 
 
-def find_duplicates(texts: list[str], threshold: float, embed: Callable[[list[str]], np.ndarray] = embed_texts) -> list[Duplicate]:
-    """Exact then near duplicates of a list of texts, sorted by position."""
-    exact = find_exact_duplicates(texts)
+def find_duplicates(
+    texts: list[str], threshold: float, embed: Callable[[list[str]], np.ndarray] = embed_texts, references: int = 0
+) -> list[Duplicate]:
+    """Exact then near duplicates of a list of texts, sorted by position; the first `references` are never dropped."""
+    exact = find_exact_duplicates(texts, references)
     vectors = embed(texts)
-    near = find_near_duplicates(texts, vectors, threshold, skip={d.position for d in exact})
+    near = find_near_duplicates(texts, vectors, threshold, skip={d.position for d in exact}, references=references)
     return sorted(exact + near, key=lambda d: d.position)
 
 
@@ -77,12 +82,17 @@ def comparable_text(frame: pd.DataFrame) -> list[str]:
     return (frame[col.INSTRUCTION].fillna("") + "\n" + frame[col.INPUT].fillna("")).str.strip().tolist()
 
 
-def dedup_rows(frame: pd.DataFrame, threshold: float, embed=embed_texts) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(kept rows, quarantined duplicates with duplicate_of set to the kept row's id)."""
+def dedup_rows(
+    frame: pd.DataFrame, threshold: float, embed=embed_texts, references: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(kept rows, quarantined duplicates with duplicate_of set to the kept or reference row's id)."""
     frame = frame.reset_index(drop=True)
-    duplicates = find_duplicates(comparable_text(frame), threshold, embed)
+    references = references if references is not None else frame.iloc[0:0]
+    texts = comparable_text(references) + comparable_text(frame)
+    found = find_duplicates(texts, threshold, embed, references=len(references))
+    ids = pd.concat([references[col.ID], frame[col.ID]], ignore_index=True)
+    duplicates = [Duplicate(d.position - len(references), d.duplicate_of, d.reason, d.score) for d in found]
     positions = [d.position for d in duplicates]
-    ids = frame[col.ID]
     dropped = frame.iloc[positions]
     quarantined = to_quarantine(
         dropped,

@@ -11,7 +11,7 @@ import pandas as pd
 
 from schemas import records as col
 from schemas.spec import Spec
-from tasks.publish import file_sha256
+from tasks.tables import file_sha256
 
 PACKAGES = ("synthfactory", "prefect", "great-expectations", "sentence-transformers", "faiss-cpu", "torch", "anthropic", "pandas", "pyarrow")
 

@@ -1,7 +1,8 @@
-"""Publishing: a version directory that appears whole, or not at all, under <data_root>/<dataset>/.
+"""Publishing: a version that appears whole, or not at all, under <data_root>/<dataset>/<version>/.
 
-Layout: data/train-00000-of-00001.parquet, quarantine/quarantine-00000-of-00001.parquet,
-manifest.json, spec.yaml.  A LATEST file names the newest version and is replaced atomically.
+Layout (Hugging Face `datasets`, pandas, polars and DuckDB read it as is):
+  README.md (the card)   data/train-*.parquet   data/validation-*.parquet   quarantine/quarantine-*.parquet
+  manifest.json          spec.yaml              plots/*.png
 """
 
 from __future__ import annotations
@@ -10,30 +11,49 @@ import hashlib
 import json
 import os
 import shutil
-import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from schemas import records as col
-from tasks.tables import write_parquet
+from schemas.spec import Spec, dump_spec
+from tasks.card import draw_plots, render_card
+from tasks.dedup import comparable_text
+from tasks.diversity import compare_diversity, diversity_report
+from tasks.tables import file_sha256, write_parquet
+from tasks.version_store import MANIFEST, VersionStore
 
-DATA_FILE = "data/train-00000-of-00001.parquet"
+SPLIT_FILES = {"train": "data/train-00000-of-00001.parquet", "validation": "data/validation-00000-of-00001.parquet"}
+DATA_FILE = SPLIT_FILES["train"]
 QUARANTINE_FILE = "quarantine/quarantine-00000-of-00001.parquet"
 
 
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+class DiversityDrop(RuntimeError):
+    """Diversity fell past the spec's tolerance and the spec says to fail: nothing is published."""
+
+
+def assign_splits(ids: pd.Series, validation_share: float) -> pd.Series:
+    """train or validation by a hash of the record id: a row keeps its split from build to build."""
+    bucket = ids.map(lambda i: int.from_bytes(hashlib.sha256(str(i).encode()).digest()[:8], "big") / 2**64)
+    return pd.Series(np.where(bucket < validation_share, "validation", "train"), index=ids.index)
 
 
 def version_name(now: datetime, content_hash: str) -> str:
     """Sortable by time, and naming its content."""
     return f"{now.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}-{content_hash[:10]}"
+
+
+def provenance_summary(data: pd.DataFrame) -> list[dict]:
+    """Synthetic rows grouped by what made them."""
+    synthetic = data[data[col.SOURCE] == col.SOURCE_SYNTHETIC]
+    keys = [col.GENERATOR, col.MODEL, col.TEMPLATE_ID, col.TEMPLATE_HASH]
+    groups = synthetic.fillna({col.MODEL: "-"}).groupby(keys, dropna=False)[col.SAMPLE_SEED].agg(["size", "min", "max"]).reset_index()
+    return [
+        {"generator": g, "model": m, "template_id": t, "template_hash": h, "rows": int(n), "seeds": f"{int(lo)}..{int(hi)}"}
+        for g, m, t, h, n, lo, hi in groups.itertuples(index=False)
+    ]
 
 
 def _fsync_tree(root: Path) -> None:
@@ -43,25 +63,52 @@ def _fsync_tree(root: Path) -> None:
                 os.fsync(handle.fileno())
 
 
-def publish_version(dataset_dir: Path, data: pd.DataFrame, quarantine: pd.DataFrame, manifest: dict, spec_yaml: str) -> Path:
-    """Write the version to a hidden staging folder, then rename it into place and point LATEST at it."""
-    dataset_dir.mkdir(parents=True, exist_ok=True)
-    staging = dataset_dir / f".staging-{uuid.uuid4().hex}"
+def write_version_files(folder: Path, data: pd.DataFrame, quarantine: pd.DataFrame, spec_yaml: str, validation_share: float) -> dict[str, str]:
+    """Data by split, quarantine and spec into folder; returns each split's file."""
+    splits = assign_splits(data[col.ID], validation_share)
+    files = {}
+    for split, name in SPLIT_FILES.items():
+        if (splits == split).any() or split == "train":
+            write_parquet(data[splits == split], folder / name, col.ROW_SCHEMA)
+            files[split] = name
+    write_parquet(quarantine, folder / QUARANTINE_FILE, col.QUARANTINE_SCHEMA)
+    (folder / "spec.yaml").write_text(spec_yaml)
+    return files
+
+
+def publish_dataset(spec: Spec, data: pd.DataFrame, quarantine: pd.DataFrame, manifest: dict, vectors: np.ndarray, store: VersionStore) -> tuple[str, dict]:
+    """Assemble the version locally, check diversity against the previous one, then commit it; returns (url, manifest)."""
+    settings = spec.publish
+    is_synthetic = (data[col.SOURCE] == col.SOURCE_SYNTHETIC).to_numpy()
+    diversity = diversity_report(comparable_text(data), is_synthetic, vectors, settings.diversity.clusters, seed=spec.blend.seed)
+    previous = store.latest()
+    drift = {"previous": previous, **compare_diversity(diversity, store.manifest(previous).get("diversity") if previous else None, settings.diversity.tolerance)}
+    if drift["drops"] and settings.diversity.on_drop == "fail":
+        raise DiversityDrop("diversity gate failed: " + "; ".join(drift["drops"]))
+    now = datetime.now(timezone.utc)
+    staging = store.staging_dir()
     try:
-        write_parquet(data, staging / DATA_FILE, col.ROW_SCHEMA)
-        write_parquet(quarantine, staging / QUARANTINE_FILE, col.QUARANTINE_SCHEMA)
-        (staging / "spec.yaml").write_text(spec_yaml)
-        files = {name: file_sha256(staging / name) for name in (DATA_FILE, QUARANTINE_FILE, "spec.yaml")}
-        version = version_name(datetime.now(timezone.utc), files[DATA_FILE])
-        manifest = {**manifest, "version": version, "outputs": files}
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False, default=str) + "\n")
+        split_files = write_version_files(staging, data, quarantine, dump_spec(spec), spec.blend.validation_share)
+        outputs = {name: file_sha256(staging / name) for name in [*split_files.values(), QUARANTINE_FILE, "spec.yaml"]}
+        version = version_name(now, hashlib.sha256("".join(outputs[f] for f in split_files.values()).encode()).hexdigest())
+        splits = assign_splits(data[col.ID], spec.blend.validation_share).value_counts().to_dict()
+        manifest = {
+            **manifest,
+            "version": version,
+            "review_by": (now + timedelta(days=settings.review_after_days)).date().isoformat(),
+            "splits": {s: int(splits.get(s, 0)) for s in split_files},
+            "provenance": provenance_summary(data),
+            "diversity": diversity,
+            "drift": drift,
+            "outputs": outputs,
+        }
+        draw_plots(data, diversity["cluster_shares"], staging)
+        (staging / "README.md").write_text(render_card(manifest, {s: f.replace("00000-of-00001", "*") for s, f in split_files.items()}))
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n")
         _fsync_tree(staging)
-        final = dataset_dir / version
-        os.rename(staging, final)
+        url = store.commit(staging, version)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
-    pointer = dataset_dir / f".LATEST-{uuid.uuid4().hex}"
-    pointer.write_text(version + "\n")
-    os.replace(pointer, dataset_dir / "LATEST")
-    return final
+    store.apply_retention(settings.keep_versions)
+    return url, manifest

@@ -14,9 +14,8 @@ from pydantic import ValidationError
 from schemas import records as col
 from schemas.spec import AnthropicGenerator, EvalSet, Spec, SpecError
 from schemas.suites import load_suite
-from tasks.publish import file_sha256
 from tasks.prompts import content_hash, template_variables
-from tasks.tables import TableError, read_table, require_column
+from tasks.tables import TableError, file_sha256, read_table, require_column
 from tasks.verify import build_expectation
 
 REQUIRED_SEED_COLUMNS = (col.INSTRUCTION, col.OUTPUT)

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from prefect import task
 
 from schemas import records as col
 from schemas.spec import AnthropicGenerator, Spec, dump_spec
 from tasks.blend import blend_rows
-from tasks.decontaminate import REASON as CONTAMINATION, build_eval_index, score_contamination
+from tasks.decontaminate import REASON as CONTAMINATION, EvalIndex, build_eval_index, score_contamination
 from tasks.dedup import comparable_text, dedup_rows
 from tasks.generate_anthropic import generate_with_anthropic
 from tasks.generate_template import generate_from_templates
-from tasks.manifest import build_manifest
-from tasks.publish import publish_version
+from tasks.embeddings import embed_texts
+from tasks.manifest import AccountingError, build_manifest
+from tasks.publish import publish_dataset
+from tasks.version_store import VersionStore
 from tasks.quarantine import count_reasons, to_quarantine
 from tasks.spec_inputs import gate_expectations, load_eval_items, load_real_rows
 from tasks.tables import read_parquet, write_parquet
@@ -42,6 +45,8 @@ def generate_stage(spec: Spec, work_dir: str, run_id: str) -> dict:
     Output columns: row schema (synthetic.parquet, real.parquet)."""
     real = load_real_rows(spec)
     seed_rows = real.to_dict("records")
+    if not spec.blend.include_real:
+        real = real.iloc[0:0]
     if isinstance(spec.generator, AnthropicGenerator):
         rows, rejects = generate_with_anthropic(spec.generator, seed_rows)
     else:
@@ -61,10 +66,11 @@ def verify_stage(spec: Spec, synthetic_path: str, work_dir: str) -> dict:
 
 
 @task(name="dedup")
-def dedup_stage(spec: Spec, synthetic_path: str, work_dir: str) -> dict:
-    """Exact and near duplicates. Input/output columns: row schema; quarantine sets duplicate_of."""
+def dedup_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str) -> dict:
+    """Exact and near duplicates, among synthetic rows and against the real ones.
+    Input/output columns: row schema; quarantine sets duplicate_of."""
     frame = read_parquet(synthetic_path)
-    kept, quarantined = dedup_rows(frame, spec.dedup.near_duplicate_threshold)
+    kept, quarantined = dedup_rows(frame, spec.dedup.near_duplicate_threshold, references=read_parquet(real_path))
     return _write_stage(work_dir, "dedup", {"synthetic": kept}, quarantined, len(frame))
 
 
@@ -92,7 +98,20 @@ def decontaminate_stage(spec: Spec, synthetic_path: str, real_path: str, work_di
             )
         )
     summary = _write_stage(work_dir, "decontaminate", outputs, pd.concat(quarantined, ignore_index=True), len(synthetic) + len(real))
+    _save_eval_index(evals, items.texts, Path(work_dir) / "decontaminate")
     return {**summary, "eval_sets": items.hashes, "eval_items": len(items.ids)}
+
+
+def _save_eval_index(evals: EvalIndex, texts: list[str], folder: Path) -> None:
+    """Eval items and their vectors, so publish can re-check the output without embedding them again."""
+    pd.DataFrame({"id": evals.ids, "text": texts}).to_parquet(folder / "eval_items.parquet")
+    np.save(folder / "eval_vectors.npy", evals.vectors)
+
+
+def _load_eval_index(folder: Path, ngram_size: int) -> EvalIndex:
+    items = pd.read_parquet(folder / "eval_items.parquet")
+    vectors = np.load(folder / "eval_vectors.npy")
+    return build_eval_index(items["id"].tolist(), items["text"].tolist(), ngram_size, embed=lambda _: vectors)
 
 
 @task(name="blend")
@@ -100,15 +119,23 @@ def blend_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str) 
     """Real and synthetic rows at the spec's maximum synthetic share.
     Input columns: row schema. Output columns: row schema (blended.parquet)."""
     synthetic, real = read_parquet(synthetic_path), read_parquet(real_path)
-    blended, over = blend_rows(real, synthetic, spec.blend.max_synthetic_share, spec.blend.seed)
+    blended, over = blend_rows(real, synthetic, spec.blend)
     return _write_stage(work_dir, "blend", {"blended": blended}, over, len(synthetic) + len(real))
 
 
 @task(name="publish")
-def publish_stage(spec: Spec, summaries: list[dict], data_root: str, run_id: str) -> dict:
-    """The blended rows, every stage's quarantine, the manifest and the resolved spec, published atomically."""
+def publish_stage(spec: Spec, summaries: list[dict], data_root: str, work_dir: str, run_id: str) -> dict:
+    """The blended rows re-checked against every eval set, then published atomically with every stage's
+    quarantine, the manifest, the card and the resolved spec."""
     data = read_parquet(summaries[-1]["paths"]["blended"])
     quarantine = pd.concat([read_parquet(s["paths"]["quarantine"]) for s in summaries], ignore_index=True)
+    texts = comparable_text(data)
+    vectors = embed_texts(texts)
+    evals = _load_eval_index(Path(work_dir) / "decontaminate", spec.decontamination.ngram_size)
+    hits = int(score_contamination(texts, evals, spec.decontamination, embed=lambda _: vectors)["contaminated"].sum())
+    if hits:
+        raise AccountingError(f"{hits} rows about to be published match an eval item")
     manifest = build_manifest(spec, summaries, data, quarantine, run_id)
-    path = publish_version(Path(data_root) / spec.dataset, data, quarantine, manifest, dump_spec(spec))
-    return {"version": path.name, "path": str(path), "counts": manifest["counts"]}
+    manifest["eval_isolation"] = {"published_rows_checked": len(data), "hits_in_output": hits}
+    url, manifest = publish_dataset(spec, data, quarantine, manifest, vectors, VersionStore(data_root, spec.dataset))
+    return {"version": manifest["version"], "path": url, "counts": manifest["counts"]}

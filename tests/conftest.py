@@ -8,3 +8,4 @@ os.environ.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["GX_ANALYTICS_ENABLED"] = "false"
+os.environ["HF_DATASETS_OFFLINE"] = "1"

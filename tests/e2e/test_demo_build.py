@@ -5,18 +5,25 @@ from pathlib import Path
 
 import pandas as pd
 
+import pytest
+
 from flows.build import build_dataset
 from schemas import records as col
-from tasks.publish import DATA_FILE, QUARANTINE_FILE
+from tasks.publish import QUARANTINE_FILE
+from tasks.version_diff import read_version
 
 DEMO = Path(__file__).resolve().parents[2] / "deployments" / "specs" / "demo.yaml"
 
 
-def test_demo_build_publishes_with_exact_counts(tmp_path):
-    result = build_dataset(str(DEMO), str(tmp_path))
-    version = Path(result["path"])
+@pytest.fixture(scope="module")
+def demo_version(tmp_path_factory):
+    return Path(build_dataset(str(DEMO), str(tmp_path_factory.mktemp("demo")))["path"])
+
+
+def test_demo_build_publishes_with_exact_counts(demo_version):
+    version = demo_version
     manifest = json.loads((version / "manifest.json").read_text())
-    data = pd.read_parquet(version / DATA_FILE)
+    data = read_version(str(version)).data
     quarantine = pd.read_parquet(version / QUARANTINE_FILE)
 
     assert manifest["counts"]["quarantined"]["by_reason"] == {
@@ -45,3 +52,17 @@ def test_demo_build_publishes_with_exact_counts(tmp_path):
     assert (version / "spec.yaml").exists() and manifest["spec"]["dataset"] == "instruct-demo"
     assert (version.parent / "LATEST").read_text().strip() == version.name
     assert not (version.parent / ".work").exists() or not any((version.parent / ".work").iterdir())
+
+
+def test_every_reader_loads_the_published_version(demo_version):
+    import datasets
+    import duckdb
+    import polars as pl
+
+    loaded = datasets.load_dataset(str(demo_version))
+    assert set(loaded) == {"train", "validation"}
+    total = loaded["train"].num_rows + loaded["validation"].num_rows
+    assert total == 437 and set(loaded["train"].column_names) == set(col.ROW_SCHEMA.names)
+    assert len(pd.read_parquet(demo_version / "data")) == total
+    assert pl.read_parquet(str(demo_version / "data" / "*.parquet")).height == total
+    assert duckdb.sql(f"select count(*) from read_parquet('{demo_version}/data/*.parquet')").fetchall() == [(total,)]

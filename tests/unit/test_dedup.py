@@ -38,3 +38,11 @@ def test_dedup_rows_quarantines_with_duplicate_of_ids():
     kept, quarantined = dedup_rows(frame, threshold=0.99, embed=bag_of_words)
     assert kept[col.ID].tolist() == ["a", "c"]
     assert quarantined[[col.ID, col.REASON, col.DUPLICATE_OF, col.STAGE]].values.tolist() == [["b", EXACT, "a", "dedup"]]
+
+
+def test_synthetic_rows_repeating_real_ones_are_dropped_and_real_rows_never_are():
+    real = pd.DataFrame({col.ID: ["r1", "r2"], col.INSTRUCTION: ["Sort the list", "sort the list!"], col.INPUT: ["", ""]})
+    synthetic = pd.DataFrame({col.ID: ["s1", "s2"], col.INSTRUCTION: ["SORT the list.", "Paint a fence"], col.INPUT: ["", ""]})
+    kept, quarantined = dedup_rows(synthetic, threshold=0.99, embed=bag_of_words, references=real)
+    assert kept[col.ID].tolist() == ["s2"]
+    assert quarantined[[col.ID, col.DUPLICATE_OF]].values.tolist() == [["s1", "r1"]]

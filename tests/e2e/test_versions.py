@@ -1,0 +1,44 @@
+"""Versions over time: two builds that diff explains, a diversity drop that fails a build, a remote data root."""
+
+from typer.testing import CliRunner
+
+from flows.build import build_dataset
+from flows.cli import app
+from tasks.version_store import VersionStore
+from tests.unit.spec_factory import write_spec
+
+runner = CliRunner()
+WIDE = {"n": {"type": "integer", "min": 1, "max": 40}, "thing": {"type": "category", "values": {"cats": 1, "boats": 1, "clouds": 1, "maps": 1}}}
+TEMPLATE = [{"id": "count", "category": "counting", "instruction": "Count {{ thing }} up to {{ n }} and say each number aloud.", "output": "{{ n }}"}]
+
+
+def test_two_builds_in_a_row_and_the_diff_that_explains_them(tmp_path):
+    spec = write_spec(tmp_path, **{"generator.rows": 12, "generator.samplers": WIDE, "generator.templates": TEMPLATE})
+    first = build_dataset(str(spec), str(tmp_path / "out"))
+    spec = write_spec(tmp_path, **{"generator.rows": 12, "generator.seed": 2, "generator.samplers": WIDE, "generator.templates": TEMPLATE})
+    second = build_dataset(str(spec), str(tmp_path / "out"))
+    assert VersionStore(str(tmp_path / "out"), "tiny").versions() == sorted([first["version"], second["version"]])
+
+    result = runner.invoke(app, ["diff", first["path"], second["path"]], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "generator.seed" in result.output and "added" in result.output
+    shown = runner.invoke(app, ["show", second["path"]], terminal_width=200)
+    assert shown.exit_code == 0 and "Eval isolation" in shown.output and "Use limits" in shown.output
+
+
+def test_a_diversity_drop_past_tolerance_fails_the_build_when_the_spec_says_so(tmp_path):
+    strict = {"diversity": {"tolerance": 0.1, "on_drop": "fail", "clusters": 2}}
+    spec = write_spec(tmp_path, publish=strict, **{"generator.rows": 12, "generator.samplers": WIDE, "generator.templates": TEMPLATE})
+    assert runner.invoke(app, ["build", str(spec), "--data-root", str(tmp_path / "out")]).exit_code == 0
+    narrow = {"n": {"type": "integer", "min": 1, "max": 2}, "thing": {"type": "category", "values": {"cats": 1}}}
+    spec = write_spec(tmp_path, publish=strict, **{"generator.rows": 12, "generator.samplers": narrow, "generator.templates": TEMPLATE})
+    result = runner.invoke(app, ["build", str(spec), "--data-root", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "diversity" in result.output
+    assert len(VersionStore(str(tmp_path / "out"), "tiny").versions()) == 1
+
+
+def test_a_build_publishes_to_an_fsspec_url(tmp_path):
+    result = build_dataset(str(write_spec(tmp_path)), "memory://team-bucket/datasets")
+    store = VersionStore("memory://team-bucket/datasets", "tiny")
+    assert store.versions() == [result["version"]]
+    assert store.manifest(result["version"])["counts"]["published"]["total"] == result["counts"]["published"]["total"]
