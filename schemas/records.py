@@ -29,6 +29,7 @@ SAMPLE_SEED = "sample_seed"
 REQUEST_HASH = "request_hash"
 BUILD_RUN_ID = "build_run_id"
 PROVENANCE_COLUMNS = (SOURCE, GENERATOR, MODEL, TEMPLATE_ID, TEMPLATE_HASH, SAMPLE_SEED, REQUEST_HASH, BUILD_RUN_ID)
+JUDGE_SCORE = "judge_score"  # mean rubric score of the LLM judges, when the spec has judges
 
 SOURCE_REAL = "real"
 SOURCE_SYNTHETIC = "synthetic"
@@ -47,6 +48,7 @@ ROW_SCHEMA = pa.schema(
     + [pa.field(SOURCE, pa.string(), nullable=False)]
     + [pa.field(name, pa.string()) for name in (GENERATOR, MODEL, TEMPLATE_ID, TEMPLATE_HASH)]
     + [pa.field(SAMPLE_SEED, pa.int64()), pa.field(REQUEST_HASH, pa.string()), pa.field(BUILD_RUN_ID, pa.string())]
+    + [pa.field(JUDGE_SCORE, pa.float64())]
 )
 QUARANTINE_SCHEMA = pa.schema(
     list(ROW_SCHEMA)

@@ -104,9 +104,52 @@ class EvalSet(Strict):
     id_field: str = "id"
 
 
+class CodeCheck(Strict):
+    categories: list[str] = Field(min_length=1, description="rows of these categories must hold Python that runs")
+    timeout_seconds: float = Field(default=5, gt=0, le=60)
+    memory_mb: int = Field(default=256, ge=32)
+
+
+class Validators(Strict):
+    refusals: bool = True
+    forbidden_strings: list[str] = []
+    output_json_schema: Path | None = None
+    arithmetic_categories: list[str] = Field(default=[], description="rows whose GSM8K-style <<a+b=c>> and #### answer must compute")
+    code: CodeCheck | None = None
+
+
+PiiDetector = Literal["email", "phone", "payment_card", "national_id", "ip_address", "secret"]
+
+
+class Privacy(Strict):
+    detectors: list[PiiDetector] = ["email", "phone", "payment_card", "national_id", "ip_address", "secret"]
+    memorisation_ngram_size: int = Field(default=10, ge=4)
+    memorisation_threshold: float = Field(default=0.5, gt=0, le=1, description="share of a row's n-grams copied from one seed row")
+
+
+class Judge(Strict):
+    name: str = Field(pattern=r"^[a-z0-9_-]+$")
+    model: str
+
+
+class Judging(Strict):
+    judges: list[Judge] = Field(min_length=1)
+    rubric: list[str] = ["relevance", "correctness", "format", "policy"]
+    threshold: float = Field(default=3.5, ge=1, le=5, description="mean rubric score (1-5) a row needs")
+    band: float = Field(default=0.5, ge=0, description="rows this close to the threshold go to human review")
+    max_disagreement: float = Field(default=1.0, ge=0, description="judges further apart than this send a row to review")
+    concurrency: int = Field(default=4, ge=1, le=64)
+    max_tokens: int = Field(default=512, ge=16)
+    timeout_seconds: float = Field(default=60, gt=0)
+
+
 class Gates(Strict):
     suite: str = "instruction_record"
     expectations: list[dict[str, Any]] = Field(default=[], description="extra GX expectations: type, kwargs, meta")
+    validators: Validators = Validators()
+    privacy: Privacy = Privacy()
+    judging: Judging | None = None
+    human_verdicts: Path | None = Field(default=None, description="id, verdict (accept/reject), reviewer: earlier reviews")
 
 
 class Dedup(Strict):
@@ -172,6 +215,14 @@ class Spec(Strict):
         return sets
 
     @model_validator(mode="after")
+    def _judges_differ_from_the_generator(self) -> "Spec":
+        generator_model = getattr(self.generator, "model", None)
+        for judge in self.gates.judging.judges if self.gates.judging else []:
+            if judge.model == generator_model:
+                raise ValueError(f"gates.judging: judge {judge.name} uses the generator's model {generator_model}; a judge must be a different model")
+        return self
+
+    @model_validator(mode="after")
     def _ranges_are_ordered(self) -> "Spec":
         for name, sampler in self.generator.samplers.items():
             low, high = getattr(sampler, "min", None), getattr(sampler, "max", None)
@@ -196,11 +247,14 @@ def parse_spec(raw: dict, base_dir: Path, source: str = "spec") -> Spec:
         spec = Spec.model_validate(raw)
     except ValidationError as error:
         raise SpecError(f"{source}: {_format_validation_error(error)}") from None
-    resolve = lambda path: path if path.is_absolute() else (base_dir / path).resolve()  # noqa: E731
+    resolve = lambda path: path if path is None or path.is_absolute() else (base_dir / path).resolve()  # noqa: E731
+    gates = spec.gates
+    validators = gates.validators.model_copy(update={"output_json_schema": resolve(gates.validators.output_json_schema)})
     return spec.model_copy(
         update={
             "seed_data": spec.seed_data.model_copy(update={"path": resolve(spec.seed_data.path)}),
             "eval_sets": [e.model_copy(update={"path": resolve(e.path)}) for e in spec.eval_sets],
+            "gates": gates.model_copy(update={"validators": validators, "human_verdicts": resolve(gates.human_verdicts)}),
         }
     )
 

@@ -74,6 +74,13 @@ def _table(header: list[str], rows: list[list]) -> str:
     return "\n".join(lines + ["| " + " | ".join(str(v) for v in row) + " |" for row in rows])
 
 
+def _review_sample(sample: list[dict]) -> str:
+    if not sample:
+        return ""
+    rows = [[r[col.ID], r[col.INSTRUCTION][:80].replace("|", "/").replace("\n", " "), f"{r[col.JUDGE_SCORE]:.2f}", f"{r['disagreement']:.2f}"] for r in sample]
+    return "\n\nRows waiting for a human (`review/` holds them all with each judge's score):\n\n" + _table(["id", "instruction", "mean score", "disagreement"], rows)
+
+
 def hf_header(manifest: dict, split_files: dict[str, str]) -> str:
     header = {
         "pretty_name": manifest["dataset"],
@@ -112,6 +119,10 @@ def render_card(manifest: dict, split_files: dict[str, str]) -> str:
         + _table(["reason", "rows quarantined"], list(counts["quarantined"]["by_reason"].items()))
         + "\n\n"
         + _table(["batch gate", "passed", "observed"], [[g["reason"], g["success"], g["observed"]] for g in manifest["batch_gates"]])
+        + "\n\n"
+        + _table(["row check", "passed", "failed"], [[n, c["passed"], c["failed"]] for n, c in manifest.get("row_checks", {}).items()])
+        + (f"\n\nJudges and human review: {manifest['review']}." if manifest.get("review") else "")
+        + _review_sample(manifest.get("review_sample", []))
         + f"\n\nOf {accounting['synthetic_samples']} synthetic samples, {accounting['synthetic_published']} were published and "
         + f"{accounting['synthetic_quarantined']} quarantined (kept in `quarantine/` with their reasons).\n",
         "## Diversity\n\n"

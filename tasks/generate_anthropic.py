@@ -58,12 +58,13 @@ def parse_reply(message: dict[str, Any]) -> tuple[dict | None, str | None, str |
     return record.model_dump(), None, None
 
 
-def make_client(config: AnthropicGenerator) -> anthropic.Anthropic:
+def make_client(timeout_seconds: float) -> anthropic.Anthropic:
+    """A Messages API client from the environment's key and base URL."""
     settings = AnthropicSettings()
     return anthropic.Anthropic(
         api_key=settings.anthropic_api_key.get_secret_value(),
         base_url=settings.anthropic_base_url,
-        timeout=config.timeout_seconds,
+        timeout=timeout_seconds,
         max_retries=3,
     )
 
@@ -94,7 +95,7 @@ def generate_with_anthropic(
     config: AnthropicGenerator, seed_rows: list[dict], client: anthropic.Anthropic | None = None
 ) -> tuple[list[dict], list[dict]]:
     """Candidate rows and rejected samples, in row order, with config.concurrency requests in flight."""
-    client = client or make_client(config)
+    client = client or make_client(config.timeout_seconds)
     with ThreadPoolExecutor(max_workers=config.concurrency) as pool:
         results = list(pool.map(lambda i: _generate_one(client, config, i, seed_rows), range(config.rows)))
     rows = [r for r in results if col.REASON not in r]

@@ -79,6 +79,8 @@ def build_manifest(spec: Spec, summaries: list[dict], data: pd.DataFrame, quaran
             "accounting": account_rows(spec, summaries, data, quarantine),
         },
         "batch_gates": verify.get("batch_gates", []),
+        "row_checks": verify.get("row_checks", {}),
+        "review": verify.get("review", {}),
         "inputs": {
             "seed_data": {"path": str(spec.seed_data.path), "sha256": file_sha256(spec.seed_data.path)},
             "eval_sets": {name: {"sha256": digest} for name, digest in decontaminate["eval_sets"].items()},

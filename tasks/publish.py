@@ -28,6 +28,7 @@ from tasks.version_store import MANIFEST, VersionStore
 SPLIT_FILES = {"train": "data/train-00000-of-00001.parquet", "validation": "data/validation-00000-of-00001.parquet"}
 DATA_FILE = SPLIT_FILES["train"]
 QUARANTINE_FILE = "quarantine/quarantine-00000-of-00001.parquet"
+REVIEW_FILE = "review/queue-00000-of-00001.parquet"
 
 
 class DiversityDrop(RuntimeError):
@@ -76,7 +77,9 @@ def write_version_files(folder: Path, data: pd.DataFrame, quarantine: pd.DataFra
     return files
 
 
-def publish_dataset(spec: Spec, data: pd.DataFrame, quarantine: pd.DataFrame, manifest: dict, vectors: np.ndarray, store: VersionStore) -> tuple[str, dict]:
+def publish_dataset(
+    spec: Spec, data: pd.DataFrame, quarantine: pd.DataFrame, manifest: dict, vectors: np.ndarray, store: VersionStore, review_queue: pd.DataFrame | None = None
+) -> tuple[str, dict]:
     """Assemble the version locally, check diversity against the previous one, then commit it; returns (url, manifest)."""
     settings = spec.publish
     is_synthetic = (data[col.SOURCE] == col.SOURCE_SYNTHETIC).to_numpy()
@@ -89,7 +92,12 @@ def publish_dataset(spec: Spec, data: pd.DataFrame, quarantine: pd.DataFrame, ma
     staging = store.staging_dir()
     try:
         split_files = write_version_files(staging, data, quarantine, dump_spec(spec), spec.blend.validation_share)
-        outputs = {name: file_sha256(staging / name) for name in [*split_files.values(), QUARANTINE_FILE, "spec.yaml"]}
+        written = [*split_files.values(), QUARANTINE_FILE, "spec.yaml"]
+        if review_queue is not None and len(review_queue):
+            (staging / REVIEW_FILE).parent.mkdir(parents=True, exist_ok=True)
+            review_queue.to_parquet(staging / REVIEW_FILE, index=False)
+            written.append(REVIEW_FILE)
+        outputs = {name: file_sha256(staging / name) for name in written}
         version = version_name(now, hashlib.sha256("".join(outputs[f] for f in split_files.values()).encode()).hexdigest())
         splits = assign_splits(data[col.ID], spec.blend.validation_share).value_counts().to_dict()
         manifest = {
@@ -101,6 +109,7 @@ def publish_dataset(spec: Spec, data: pd.DataFrame, quarantine: pd.DataFrame, ma
             "diversity": diversity,
             "drift": drift,
             "outputs": outputs,
+            "review_sample": review_queue.head(10)[[col.ID, col.INSTRUCTION, col.JUDGE_SCORE, "disagreement"]].to_dict("records") if review_queue is not None and len(review_queue) else [],
         }
         draw_plots(data, diversity["cluster_shares"], staging)
         (staging / "README.md").write_text(render_card(manifest, {s: f.replace("00000-of-00001", "*") for s, f in split_files.items()}))

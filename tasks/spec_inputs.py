@@ -5,9 +5,11 @@ Every failure is a SpecError naming the spec field and the file, raised before a
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import jinja2
+import jsonschema
 import pandas as pd
 from pydantic import ValidationError
 
@@ -51,7 +53,7 @@ def load_real_rows(spec: Spec) -> pd.DataFrame:
     if rows[col.ID].duplicated().any():
         raise SpecError(f"seed_data.path: {spec.seed_data.path} repeats id {rows[col.ID][rows[col.ID].duplicated()].iloc[0]!r}")
     rows[col.SOURCE] = col.SOURCE_REAL
-    for name in col.PROVENANCE_COLUMNS[1:]:
+    for name in (*col.PROVENANCE_COLUMNS[1:], col.JUDGE_SCORE):
         rows[name] = None
     return rows[col.ROW_SCHEMA.names]
 
@@ -118,20 +120,38 @@ def _check_templates(spec: Spec) -> None:
             raise SpecError(f"{field}: uses {', '.join(sorted(unknown))}, which no sampler defines (samplers: {', '.join(sorted(known)) or 'none'})")
 
 
+def _check_gate_files(spec: Spec) -> None:
+    if spec.gates.human_verdicts:
+        from tasks.review import load_human_verdicts
+
+        try:
+            load_human_verdicts(spec.gates.human_verdicts)
+        except (TableError, ValueError) as error:
+            raise SpecError(f"gates.human_verdicts: {error}") from None
+    schema_path = spec.gates.validators.output_json_schema
+    if schema_path:
+        try:
+            jsonschema.validators.validator_for(schema := json.loads(schema_path.read_text())).check_schema(schema)
+        except (OSError, ValueError, jsonschema.SchemaError) as error:
+            raise SpecError(f"gates.validators.output_json_schema: {schema_path}: {str(error).splitlines()[0]}") from None
+
+
 def _check_settings(spec: Spec) -> None:
-    if isinstance(spec.generator, AnthropicGenerator):
+    if isinstance(spec.generator, AnthropicGenerator) or spec.gates.judging:
         from tasks.generate_anthropic import AnthropicSettings
 
         try:
             AnthropicSettings()
         except ValidationError:
-            raise SpecError("generator.backend anthropic: the environment variable ANTHROPIC_API_KEY is not set") from None
+            user = "generator.backend anthropic" if isinstance(spec.generator, AnthropicGenerator) else "gates.judging"
+            raise SpecError(f"{user}: the environment variable ANTHROPIC_API_KEY is not set") from None
 
 
 def check_spec_inputs(spec: Spec) -> None:
     """Fail now, naming the field, for anything that would otherwise fail deep in a run."""
     _check_templates(spec)
     _check_settings(spec)
+    _check_gate_files(spec)
     load_real_rows(spec)
     load_eval_items(spec)
     gate_expectations(spec)

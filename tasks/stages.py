@@ -23,6 +23,9 @@ from tasks.version_store import VersionStore
 from tasks.quarantine import count_reasons, to_quarantine
 from tasks.spec_inputs import gate_expectations, load_eval_items, load_real_rows
 from tasks.tables import read_parquet, write_parquet
+from tasks.gate_checks import build_row_checks
+from tasks.review import review_rows
+from tasks.row_checks import run_row_checks
 from tasks.verify import apply_gates
 
 
@@ -56,13 +59,19 @@ def generate_stage(spec: Spec, work_dir: str, run_id: str) -> dict:
     return _write_stage(work_dir, "generate", {"synthetic": synthetic, "real": real}, rejected, spec.generator.rows)
 
 
-@task(name="verify")
+@task(name="verify", retries=2, retry_delay_seconds=[5, 30], retry_jitter_factor=0.5)
 def verify_stage(spec: Spec, synthetic_path: str, work_dir: str) -> dict:
-    """GX gates. Input columns: row schema. Output columns: row schema; quarantine reason gx_*."""
+    """GX gates, then validators and the privacy gate, then human verdicts and LLM judges.
+    Input columns: row schema. Output columns: row schema with judge_score; review.parquet holds the review queue."""
     frame = read_parquet(synthetic_path)
-    outcome = apply_gates(frame, gate_expectations(spec))
-    summary = _write_stage(work_dir, "verify", {"synthetic": outcome.accepted}, outcome.quarantined, len(frame))
-    return {**summary, "batch_gates": outcome.batch_results}
+    gated = apply_gates(frame, gate_expectations(spec))
+    checked, failed_checks, check_counts = run_row_checks(gated.accepted, build_row_checks(spec, load_real_rows(spec)))
+    reviewed = review_rows(checked, spec)
+    quarantine = pd.concat([gated.quarantined, failed_checks, reviewed.quarantined], ignore_index=True)
+    summary = _write_stage(work_dir, "verify", {"synthetic": reviewed.accepted}, quarantine, len(frame))
+    summary["paths"]["review"] = str(Path(work_dir) / "verify" / "review.parquet")
+    reviewed.queue.to_parquet(summary["paths"]["review"], index=False)
+    return {**summary, "batch_gates": gated.batch_results, "row_checks": check_counts, "review": reviewed.stats}
 
 
 @task(name="dedup")
@@ -137,5 +146,6 @@ def publish_stage(spec: Spec, summaries: list[dict], data_root: str, work_dir: s
         raise AccountingError(f"{hits} rows about to be published match an eval item")
     manifest = build_manifest(spec, summaries, data, quarantine, run_id)
     manifest["eval_isolation"] = {"published_rows_checked": len(data), "hits_in_output": hits}
-    url, manifest = publish_dataset(spec, data, quarantine, manifest, vectors, VersionStore(data_root, spec.dataset))
+    review_queue = read_parquet(summaries[1]["paths"]["review"])
+    url, manifest = publish_dataset(spec, data, quarantine, manifest, vectors, VersionStore(data_root, spec.dataset), review_queue)
     return {"version": manifest["version"], "path": url, "counts": manifest["counts"]}

@@ -27,17 +27,23 @@ def test_demo_build_publishes_with_exact_counts(demo_version):
     quarantine = pd.read_parquet(version / QUARANTINE_FILE)
 
     assert manifest["counts"]["quarantined"]["by_reason"] == {
-        "blend_share_cap": 119,
-        "eval_contamination": 19,
-        "exact_duplicate": 108,
-        "gx_input_length": 6,
-        "near_duplicate": 86,
+        "arithmetic_wrong": 45,
+        "blend_share_cap": 67,
+        "code_failed": 15,
+        "eval_contamination": 18,
+        "exact_duplicate": 95,
+        "gx_input_length": 3,
+        "memorised_seed_span": 13,
+        "near_duplicate": 74,
+        "pii_email": 8,
     }
     assert manifest["counts"]["published"] == {"total": 437, "real": 175, "synthetic": 262}
     assert manifest["counts"]["accounting"] == {
         "synthetic_samples": 600, "synthetic_published": 262, "synthetic_quarantined": 338,
         "real_rows": 175, "real_published": 175, "real_quarantined": 0,
     }
+    assert manifest["row_checks"]["code_execution"] == {"passed": 516, "failed": 15}
+    assert manifest["eval_isolation"] == {"published_rows_checked": 437, "hits_in_output": 0}
     # Every row is in exactly one place, and each rejection is explained.
     assert len(data) + len(quarantine) == 600 + 175
     assert set(data[col.ID]).isdisjoint(quarantine[col.ID])

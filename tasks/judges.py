@@ -1,0 +1,78 @@
+"""LLM judges: each scores every row on the rubric (1-5 per criterion) through a forced tool call.
+
+A row is accepted when the judges' mean clears the threshold, rejected when it falls short, and sent to
+human review when a judge could not score it, when judges disagree, or when the mean sits near the threshold.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import anthropic
+import numpy as np
+import pandas as pd
+
+from schemas import records as col
+from schemas.spec import Judge, Judging
+
+TOOL_NAME = "score_record"
+ACCEPT, REJECT, REVIEW = "accept", "reject", "review"
+
+
+def judge_tool_schema(rubric: list[str]) -> dict:
+    criteria = {c: {"type": "integer", "minimum": 1, "maximum": 5} for c in rubric}
+    return {"type": "object", "properties": {**criteria, "rationale": {"type": "string"}}, "required": [*rubric, "rationale"]}
+
+
+def build_judge_request(judge: Judge, judging: Judging, row: dict) -> dict:
+    """One judge's request for one row: the rubric in the system prompt, the record as JSON."""
+    record = {k: row.get(k) or "" for k in (col.INSTRUCTION, col.INPUT, col.OUTPUT)}
+    return {
+        "model": judge.model,
+        "max_tokens": judging.max_tokens,
+        "system": "You grade training records for an instruction-tuning dataset. Score each criterion from 1 (unusable) "
+        f"to 5 (excellent): {', '.join(judging.rubric)}. Policy means safe, lawful and free of personal data.",
+        "messages": [{"role": "user", "content": json.dumps(record, ensure_ascii=False)}],
+        "tools": [{"name": TOOL_NAME, "description": "Record the scores.", "input_schema": judge_tool_schema(judging.rubric)}],
+        "tool_choice": {"type": "tool", "name": TOOL_NAME},
+    }
+
+
+def parse_judgement(message: dict, rubric: list[str]) -> float | None:
+    """The mean rubric score of a reply, or None when the reply holds no usable scores."""
+    calls = [b for b in message.get("content", []) if b.get("type") == "tool_use" and b.get("name") == TOOL_NAME]
+    if not calls or message.get("stop_reason") == "max_tokens":
+        return None
+    scores = calls[0].get("input") or {}
+    values = [scores.get(c) for c in rubric]
+    if not all(isinstance(v, int) and 1 <= v <= 5 for v in values):
+        return None
+    return float(np.mean(values))
+
+
+def score_rows(frame: pd.DataFrame, judging: Judging, client: anthropic.Anthropic) -> pd.DataFrame:
+    """One column per judge of mean rubric scores, NaN where a judge's call failed or its reply was unusable."""
+    rows = frame.to_dict("records")
+
+    def ask(job: tuple[Judge, dict]) -> float | None:
+        judge, row = job
+        try:
+            return parse_judgement(client.messages.create(**build_judge_request(judge, judging, row)).model_dump(), judging.rubric)
+        except anthropic.APIError:
+            return None
+
+    jobs = [(judge, row) for judge in judging.judges for row in rows]
+    with ThreadPoolExecutor(max_workers=judging.concurrency) as pool:
+        results = list(pool.map(ask, jobs))
+    scores = np.array(results, dtype=float).reshape(len(judging.judges), len(rows)).T if rows else np.zeros((0, len(judging.judges)))
+    return pd.DataFrame(scores, columns=[j.name for j in judging.judges], index=frame.index)
+
+
+def decide(scores: pd.DataFrame, judging: Judging) -> pd.DataFrame:
+    """decision (accept / reject / review), mean score and disagreement (max - min) per row."""
+    mean = scores.mean(axis=1, skipna=False)
+    disagreement = scores.max(axis=1) - scores.min(axis=1)
+    review = scores.isna().any(axis=1) | (disagreement > judging.max_disagreement) | ((mean - judging.threshold).abs() < judging.band)
+    decision = np.where(review, REVIEW, np.where(mean >= judging.threshold, ACCEPT, REJECT))
+    return pd.DataFrame({"decision": decision, "mean": mean, "disagreement": disagreement}, index=scores.index)
