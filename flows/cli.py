@@ -13,7 +13,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 import typer  # noqa: E402
 from rich.console import Console  # noqa: E402
 
-from flows.report import RichStageListener, print_build_report, print_diff, print_version  # noqa: E402
+from flows.report import RichStageListener, print_build_report, print_diff, print_quarantine, print_version  # noqa: E402
 from schemas.spec import Decontamination, Dedup, SpecError  # noqa: E402
 from tasks.tables import TableError, read_table, require_column, write_table  # noqa: E402
 
@@ -138,6 +138,21 @@ def diff(
     except FileNotFoundError as error:
         fail(str(error), BAD_INPUT)
     print_diff(Console(), changes)
+
+
+@app.command()
+def quarantine(
+    version: Annotated[str, typer.Argument(help="a published version's folder (path or URL)")],
+    examples: Annotated[int, typer.Option(help="example rows shown per reason")] = 2,
+) -> None:
+    """Rejected rows of a version: counts per stage and reason, with examples."""
+    from tasks.version_diff import read_quarantine
+
+    try:
+        rows = read_quarantine(version)
+    except FileNotFoundError as error:
+        fail(str(error), BAD_INPUT)
+    print_quarantine(Console(), rows, examples)
 
 
 def main() -> None:

@@ -50,6 +50,8 @@ def print_build_report(console: Console, result: dict) -> None:
     console.print(stages, reasons)
     console.print(f"published {published['total']} rows ({published.get('real', 0)} real, {published.get('synthetic', 0)} synthetic)")
     console.print(f"version: {result['path']}")
+    if result.get("data_docs"):
+        console.print(f"data docs: {result['path']}/{result['data_docs']}")
 
 
 def _pairs_table(title: str, header: tuple[str, str, str], pairs: dict) -> Table:
@@ -81,3 +83,19 @@ def print_diff(console: Console, changes: dict) -> None:
     console.print(_pairs_table("Quarantined per reason", header, changes["gates"]))
     console.print(_pairs_table("Diversity", header, changes["metrics"]))
     console.print(_pairs_table("Spec changes", ("field", "old", "new"), changes["spec"]) if changes["spec"] else "spec: unchanged")
+
+
+def print_quarantine(console: Console, rows, examples: int) -> None:
+    """Counts per stage and reason, then a few rows of each reason with what explains them."""
+    counts = rows.groupby(["stage", "reason"], sort=False).size().reset_index(name="rows")
+    table = Table(title=f"Quarantined rows: {len(rows)}")
+    for name in ("stage", "reason", "rows"):
+        table.add_column(name, justify="right" if name == "rows" else "left")
+    for stage, reason, n in counts.itertuples(index=False):
+        table.add_row(stage, reason, str(n))
+    console.print(table)
+    for reason, group in rows.groupby("reason", sort=False):
+        console.print(f"\n[bold]{reason}[/]")
+        for row in group.head(examples).to_dict("records"):
+            why = ", ".join(f"{k}={row[k]}" for k in ("score", "duplicate_of", "nearest_eval_id", "detail") if row.get(k) is not None and row.get(k) == row.get(k))
+            console.print(f"  {row['id']}: {str(row['instruction'])[:90]!r}  {why}", highlight=False)

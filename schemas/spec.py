@@ -150,6 +150,8 @@ class Gates(Strict):
     privacy: Privacy = Privacy()
     judging: Judging | None = None
     human_verdicts: Path | None = Field(default=None, description="id, verdict (accept/reject), reviewer: earlier reviews")
+    final_expectations: list[dict[str, Any]] = Field(default=[], description="batch-level GX expectations on the rows every verify gate kept")
+    max_reject_rate: float = Field(default=1.0, gt=0, le=1, description="the build fails when verify rejects a larger share")
 
 
 class Dedup(Strict):

@@ -123,6 +123,7 @@ def render_card(manifest: dict, split_files: dict[str, str]) -> str:
         + _table(["row check", "passed", "failed"], [[n, c["passed"], c["failed"]] for n, c in manifest.get("row_checks", {}).items()])
         + (f"\n\nJudges and human review: {manifest['review']}." if manifest.get("review") else "")
         + _review_sample(manifest.get("review_sample", []))
+        + (f"\n\nGreat Expectations Data Docs of this build: [{manifest['data_docs']}]({manifest['data_docs']})." if manifest.get("data_docs") else "")
         + f"\n\nOf {accounting['synthetic_samples']} synthetic samples, {accounting['synthetic_published']} were published and "
         + f"{accounting['synthetic_quarantined']} quarantined (kept in `quarantine/` with their reasons).\n",
         "## Diversity\n\n"

@@ -29,6 +29,7 @@ SPLIT_FILES = {"train": "data/train-00000-of-00001.parquet", "validation": "data
 DATA_FILE = SPLIT_FILES["train"]
 QUARANTINE_FILE = "quarantine/quarantine-00000-of-00001.parquet"
 REVIEW_FILE = "review/queue-00000-of-00001.parquet"
+DATA_DOCS = "data_docs"
 
 
 class DiversityDrop(RuntimeError):
@@ -78,7 +79,14 @@ def write_version_files(folder: Path, data: pd.DataFrame, quarantine: pd.DataFra
 
 
 def publish_dataset(
-    spec: Spec, data: pd.DataFrame, quarantine: pd.DataFrame, manifest: dict, vectors: np.ndarray, store: VersionStore, review_queue: pd.DataFrame | None = None
+    spec: Spec,
+    data: pd.DataFrame,
+    quarantine: pd.DataFrame,
+    manifest: dict,
+    vectors: np.ndarray,
+    store: VersionStore,
+    review_queue: pd.DataFrame | None = None,
+    data_docs: Path | None = None,
 ) -> tuple[str, dict]:
     """Assemble the version locally, check diversity against the previous one, then commit it; returns (url, manifest)."""
     settings = spec.publish
@@ -111,6 +119,9 @@ def publish_dataset(
             "outputs": outputs,
             "review_sample": review_queue.head(10)[[col.ID, col.INSTRUCTION, col.JUDGE_SCORE, "disagreement"]].to_dict("records") if review_queue is not None and len(review_queue) else [],
         }
+        if data_docs is not None:
+            shutil.copytree(data_docs, staging / DATA_DOCS)
+            manifest["data_docs"] = f"{DATA_DOCS}/index.html"
         draw_plots(data, diversity["cluster_shares"], staging)
         (staging / "README.md").write_text(render_card(manifest, {s: f.replace("00000-of-00001", "*") for s, f in split_files.items()}))
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n")

@@ -61,7 +61,8 @@ def review_rows(frame: pd.DataFrame, spec: Spec, client=None) -> ReviewOutcome:
         rows = judged[verdict["decision"] == decision]
         detail = scores.loc[rows.index].apply(lambda r: ", ".join(f"{k}={v:.2f}" for k, v in r.items()), axis=1) if len(rows) else None
         quarantined.append(to_quarantine(rows, "verify", reason, score=rows[col.JUDGE_SCORE], detail=detail))
-    queue = judged[verdict["decision"] == REVIEW].join(scores.add_prefix("judge_")).assign(disagreement=verdict["disagreement"])
+    waiting = judged[verdict["decision"] == REVIEW]
+    queue = waiting.join(scores.add_prefix("judge_")).assign(disagreement=verdict.loc[waiting.index, "disagreement"].to_numpy())
     kept = pd.concat([frame[human == "accept"], judged[verdict["decision"] == ACCEPT]]).sort_index()
     stats.update({k: int((verdict["decision"] == k).sum()) for k in (ACCEPT, REJECT, REVIEW)})
     stats["judged"] = len(judged)

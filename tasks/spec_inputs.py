@@ -18,7 +18,7 @@ from schemas.spec import AnthropicGenerator, EvalSet, Spec, SpecError
 from schemas.suites import load_suite
 from tasks.prompts import content_hash, template_variables
 from tasks.tables import TableError, file_sha256, read_table, require_column
-from tasks.verify import build_expectation
+from tasks.verify import build_expectation, is_row_level
 
 REQUIRED_SEED_COLUMNS = (col.INSTRUCTION, col.OUTPUT)
 
@@ -88,6 +88,19 @@ def gate_expectations(spec: Spec) -> list:
         raise SpecError(f"gates.suite: {error.args[0]}") from None
     configs = [(f"gates.suite {spec.gates.suite}", e) for e in suite["expectations"]]
     configs += [(f"gates.expectations.{i}", e) for i, e in enumerate(spec.gates.expectations)]
+    return _build_expectations(configs)
+
+
+def final_expectations(spec: Spec) -> list:
+    """Batch-level expectations on the rows that passed every verify gate (judge scores included)."""
+    built = _build_expectations([(f"gates.final_expectations.{i}", e) for i, e in enumerate(spec.gates.final_expectations)])
+    for index, expectation in enumerate(built):
+        if is_row_level(expectation):
+            raise SpecError(f"gates.final_expectations.{index}: must judge the batch (a table expectation, or a column one with mostly)")
+    return built
+
+
+def _build_expectations(configs: list[tuple[str, dict]]) -> list:
     built = []
     for where, config in configs:
         column = config.get("kwargs", {}).get("column")
@@ -155,3 +168,4 @@ def check_spec_inputs(spec: Spec) -> None:
     load_real_rows(spec)
     load_eval_items(spec)
     gate_expectations(spec)
+    final_expectations(spec)

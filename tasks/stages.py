@@ -10,7 +10,7 @@ import pandas as pd
 from prefect import task
 
 from schemas import records as col
-from schemas.spec import AnthropicGenerator, Spec, dump_spec
+from schemas.spec import AnthropicGenerator, Spec, SpecError, dump_spec
 from tasks.blend import blend_rows
 from tasks.decontaminate import REASON as CONTAMINATION, EvalIndex, build_eval_index, score_contamination
 from tasks.dedup import comparable_text, dedup_rows
@@ -18,15 +18,27 @@ from tasks.generate_anthropic import generate_with_anthropic
 from tasks.generate_template import generate_from_templates
 from tasks.embeddings import embed_texts
 from tasks.manifest import AccountingError, build_manifest
-from tasks.publish import publish_dataset
+from tasks.publish import DiversityDrop, publish_dataset
 from tasks.version_store import VersionStore
 from tasks.quarantine import count_reasons, to_quarantine
-from tasks.spec_inputs import gate_expectations, load_eval_items, load_real_rows
+from tasks.spec_inputs import final_expectations, gate_expectations, load_eval_items, load_real_rows
 from tasks.tables import read_parquet, write_parquet
 from tasks.gate_checks import build_row_checks
 from tasks.review import review_rows
 from tasks.row_checks import run_row_checks
-from tasks.verify import apply_gates
+from tasks.verify import GateError, apply_gates, check_reject_rate
+
+
+FINAL_ERRORS = (GateError, SpecError, AccountingError, DiversityDrop)
+
+
+def worth_retrying(task, task_run, state) -> bool:
+    """Retry I/O and LLM failures; a gate's verdict, bad input or lost rows would only fail again."""
+    error = state.data if isinstance(state.data, BaseException) else state.result(raise_on_failure=False)
+    return not isinstance(error, FINAL_ERRORS)
+
+
+RETRIES = {"retries": 2, "retry_delay_seconds": [5, 30], "retry_jitter_factor": 0.5, "retry_condition_fn": worth_retrying}
 
 
 def _write_stage(work_dir: str, stage: str, outputs: dict[str, pd.DataFrame], quarantine: pd.DataFrame, rows_in: int) -> dict:
@@ -42,7 +54,7 @@ def _write_stage(work_dir: str, stage: str, outputs: dict[str, pd.DataFrame], qu
     }
 
 
-@task(name="generate", retries=2, retry_delay_seconds=[5, 30], retry_jitter_factor=0.5)
+@task(name="generate", **RETRIES)
 def generate_stage(spec: Spec, work_dir: str, run_id: str) -> dict:
     """Candidates from the spec's generator, plus the real seed rows.
     Output columns: row schema (synthetic.parquet, real.parquet)."""
@@ -59,19 +71,23 @@ def generate_stage(spec: Spec, work_dir: str, run_id: str) -> dict:
     return _write_stage(work_dir, "generate", {"synthetic": synthetic, "real": real}, rejected, spec.generator.rows)
 
 
-@task(name="verify", retries=2, retry_delay_seconds=[5, 30], retry_jitter_factor=0.5)
+@task(name="verify", **RETRIES)
 def verify_stage(spec: Spec, synthetic_path: str, work_dir: str) -> dict:
     """GX gates, then validators and the privacy gate, then human verdicts and LLM judges.
     Input columns: row schema. Output columns: row schema with judge_score; review.parquet holds the review queue."""
     frame = read_parquet(synthetic_path)
-    gated = apply_gates(frame, gate_expectations(spec))
+    docs_dir = Path(work_dir) / "verify" / "data_docs"
+    gated = apply_gates(frame, gate_expectations(spec), docs_dir=docs_dir)
     checked, failed_checks, check_counts = run_row_checks(gated.accepted, build_row_checks(spec, load_real_rows(spec)))
     reviewed = review_rows(checked, spec)
     quarantine = pd.concat([gated.quarantined, failed_checks, reviewed.quarantined], ignore_index=True)
+    check_reject_rate(len(quarantine), len(frame), spec.gates.max_reject_rate)
+    final = apply_gates(reviewed.accepted, final_expectations(spec)) if spec.gates.final_expectations else None
     summary = _write_stage(work_dir, "verify", {"synthetic": reviewed.accepted}, quarantine, len(frame))
     summary["paths"]["review"] = str(Path(work_dir) / "verify" / "review.parquet")
     reviewed.queue.to_parquet(summary["paths"]["review"], index=False)
-    return {**summary, "batch_gates": gated.batch_results, "row_checks": check_counts, "review": reviewed.stats}
+    batch_gates = gated.batch_results + (final.batch_results if final else [])
+    return {**summary, "batch_gates": batch_gates, "row_checks": check_counts, "review": reviewed.stats}
 
 
 @task(name="dedup")
@@ -147,5 +163,7 @@ def publish_stage(spec: Spec, summaries: list[dict], data_root: str, work_dir: s
     manifest = build_manifest(spec, summaries, data, quarantine, run_id)
     manifest["eval_isolation"] = {"published_rows_checked": len(data), "hits_in_output": hits}
     review_queue = read_parquet(summaries[1]["paths"]["review"])
-    url, manifest = publish_dataset(spec, data, quarantine, manifest, vectors, VersionStore(data_root, spec.dataset), review_queue)
-    return {"version": manifest["version"], "path": url, "counts": manifest["counts"]}
+    docs = Path(work_dir) / "verify" / "data_docs"
+    store = VersionStore(data_root, spec.dataset)
+    url, manifest = publish_dataset(spec, data, quarantine, manifest, vectors, store, review_queue, docs if docs.exists() else None)
+    return {"version": manifest["version"], "path": url, "counts": manifest["counts"], "data_docs": manifest.get("data_docs")}

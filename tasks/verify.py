@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -65,30 +66,34 @@ def _raised(exception_info: dict) -> str | None:
     return None
 
 
-def run_expectations(frame: pd.DataFrame, expectations: list[Expectation]):
-    """Validate a frame against expectations; returns GX's results with unexpected rows keyed by id."""
+def run_expectations(frame: pd.DataFrame, expectations: list[Expectation], docs_dir: Path | None = None):
+    """Validate a frame against expectations; returns GX's results with unexpected rows keyed by id.
+    With docs_dir, GX also renders its Data Docs site there."""
     # GX sets this logger to INFO itself and announces a temporary docs folder for every context.
     logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    batch = (
-        context.data_sources.add_pandas("candidates")
-        .add_dataframe_asset("candidates")
-        .add_batch_definition_whole_dataframe("all")
-        .get_batch(batch_parameters={"dataframe": frame})
-    )
-    suite = gx.ExpectationSuite(name="gates", expectations=expectations)
+    batch = context.data_sources.add_pandas("candidates").add_dataframe_asset("candidates").add_batch_definition_whole_dataframe("all")
+    suite = context.suites.add(gx.ExpectationSuite(name="gates", expectations=expectations))
     result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [col.ID]}
-    return batch.validate(suite, result_format=result_format).results
+    actions = []
+    if docs_dir is not None:
+        site = {"class_name": "SiteBuilder", "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)}}
+        context.add_data_docs_site(site_name="build", site_config=site)
+        actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["build"])]
+    validation = context.validation_definitions.add(gx.ValidationDefinition(name="candidates", data=batch, suite=suite))
+    checkpoint = context.checkpoints.add(gx.Checkpoint(name="gates", validation_definitions=[validation], actions=actions, result_format=result_format))
+    outcome = checkpoint.run(batch_parameters={"dataframe": frame})
+    return next(iter(outcome.run_results.values())).results
 
 
-def apply_gates(frame: pd.DataFrame, expectations: list[Expectation], stage: str = "verify") -> GateOutcome:
+def apply_gates(frame: pd.DataFrame, expectations: list[Expectation], stage: str = "verify", docs_dir: Path | None = None) -> GateOutcome:
     """Split rows into accepted and quarantined; raise GateError when a batch-level gate fails or any gate breaks."""
     if frame.empty:
         return GateOutcome(frame, empty_quarantine())
     failed_reasons: dict[str, list[str]] = {}
     batch_results, failures = [], []
-    for result in run_expectations(frame, expectations):
+    for result in run_expectations(frame, expectations, docs_dir):
         config = result.expectation_config
         reason = config.meta["reason"]
         crashed = _raised(result.exception_info or {})
@@ -116,3 +121,9 @@ def apply_gates(frame: pd.DataFrame, expectations: list[Expectation], stage: str
         detail=rejected[col.ID].map(lambda i: "failed: " + ", ".join(sorted(set(failed_reasons[i]), key=order.get))),
     )
     return GateOutcome(frame[~mask].reset_index(drop=True), quarantined, batch_results)
+
+
+def check_reject_rate(rejected: int, total: int, max_reject_rate: float) -> None:
+    """A build that rejects most of what it generated is broken upstream: stop it rather than publish the rest."""
+    if total and rejected / total > max_reject_rate:
+        raise GateError(f"batch-level gate failed: gx_reject_rate: verify rejected {rejected} of {total} rows ({rejected / total:.0%}), above max_reject_rate {max_reject_rate:.0%}")

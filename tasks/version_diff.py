@@ -13,6 +13,8 @@ from schemas import records as col
 from tasks.text_features import exact_key
 from tasks.version_store import MANIFEST
 
+QUARANTINE_FILE = "quarantine/quarantine-00000-of-00001.parquet"
+
 COMPARED_METRICS = ("distinct_2_count_synthetic", "distinct_2_synthetic", "distinct_2_real", "effective_clusters_synthetic", "effective_clusters_real", "real_synthetic_js_distance")
 
 
@@ -38,6 +40,16 @@ def read_version(ref: str) -> Version:
             frames.append(pq.read_table(handle).to_pandas().assign(split=name.split("/")[1].split("-")[0]))
     card = fs.cat_file(f"{root}/README.md").decode() if fs.exists(f"{root}/README.md") else ""
     return Version(ref, manifest, pd.concat(frames, ignore_index=True), card)
+
+
+def read_quarantine(ref: str) -> pd.DataFrame:
+    """Every rejected row of a published version."""
+    fs, root = fsspec.core.url_to_fs(ref)
+    root = root.rstrip("/")
+    if not fs.exists(f"{root}/{MANIFEST}"):
+        raise FileNotFoundError(f"{ref}: not a published version (no {MANIFEST})")
+    with fs.open(f"{root}/{QUARANTINE_FILE}", "rb") as handle:
+        return pq.read_table(handle).to_pandas()
 
 
 def row_keys(data: pd.DataFrame) -> pd.Series:

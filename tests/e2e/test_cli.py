@@ -67,3 +67,15 @@ def test_a_failing_batch_gate_fails_the_build_and_publishes_nothing(tmp_path):
     assert "gx_batch_instruction_diversity" in result.output
     published = [p for p in (tmp_path / "out" / "tiny").iterdir() if not p.name.startswith(".")] if (tmp_path / "out" / "tiny").exists() else []
     assert published == []
+
+
+def test_a_reject_rate_above_the_maximum_fails_the_build(tmp_path):
+    strict = {"expectations": [{"type": "expect_column_value_lengths_to_be_between", "kwargs": {"column": "instruction", "max_value": 5}}], "max_reject_rate": 0.5}
+    result = runner.invoke(app, ["build", str(write_spec(tmp_path, gates=strict)), "--data-root", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "gx_reject_rate" in result.output and "6 of 6" in result.output
+
+
+def test_final_expectations_judge_the_rows_that_survived(tmp_path):
+    final = [{"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 100}, "meta": {"reason": "gx_final_row_count"}}]
+    result = runner.invoke(app, ["build", str(write_spec(tmp_path, gates={"final_expectations": final})), "--data-root", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "gx_final_row_count" in result.output

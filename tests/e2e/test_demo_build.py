@@ -57,6 +57,7 @@ def test_demo_build_publishes_with_exact_counts(demo_version):
     assert synthetic[[col.GENERATOR, col.TEMPLATE_ID, col.TEMPLATE_HASH, col.SAMPLE_SEED, col.BUILD_RUN_ID]].notna().all().all()
     assert (version / "spec.yaml").exists() and manifest["spec"]["dataset"] == "instruct-demo"
     assert (version.parent / "LATEST").read_text().strip() == version.name
+    assert manifest["data_docs"] == "data_docs/index.html" and list((version / "data_docs" / "validations").rglob("*.html"))
     assert not (version.parent / ".work").exists() or not any((version.parent / ".work").iterdir())
 
 

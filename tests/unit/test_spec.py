@@ -49,6 +49,23 @@ def test_unreadable_eval_file_is_refused(tmp_path):
         check(path)
 
 
+def test_a_judge_must_not_be_the_generator(tmp_path, monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "k")
+    generator = {"backend": "anthropic", "rows": 2, "model": "claude-x", "prompt_id": "p", "category": "c", "system_prompt": "s", "prompt": "hi"}
+    gates = {"judging": {"judges": [{"name": "self", "model": "claude-x"}]}}
+    with pytest.raises(SpecError, match="judge self uses the generator's model claude-x"):
+        check(write_spec(tmp_path, generator=generator, gates=gates))
+
+
+def test_bad_gate_files_are_refused(tmp_path):
+    (tmp_path / "verdicts.csv").write_text("id,verdict,reviewer\nsyn-1,maybe,dana\n")
+    with pytest.raises(SpecError, match="gates.human_verdicts: .*accept or reject"):
+        check(write_spec(tmp_path, gates={"human_verdicts": "verdicts.csv"}))
+    (tmp_path / "schema.json").write_text('{"type": "nonsense"}')
+    with pytest.raises(SpecError, match="gates.validators.output_json_schema"):
+        check(write_spec(tmp_path, gates={"validators": {"output_json_schema": "schema.json"}}))
+
+
 def test_anthropic_backend_needs_its_key_at_start(tmp_path, monkeypatch):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     generator = {"backend": "anthropic", "rows": 2, "model": "claude-test", "prompt_id": "p", "category": "c", "system_prompt": "s", "prompt": "hi"}

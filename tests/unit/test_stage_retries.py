@@ -1,0 +1,11 @@
+from prefect.states import Failed
+
+from schemas.spec import SpecError
+from tasks.stages import worth_retrying
+from tasks.verify import GateError
+
+
+def test_only_transient_failures_are_retried():
+    assert worth_retrying(None, None, Failed(data=ConnectionError("reset by peer")))
+    assert not worth_retrying(None, None, Failed(data=GateError("gx_batch_row_count failed")))
+    assert not worth_retrying(None, None, Failed(data=SpecError("seed_data.path: not found")))
