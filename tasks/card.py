@@ -35,11 +35,12 @@ def _save(figure, path: Path) -> None:
 def draw_plots(data: pd.DataFrame, cluster_shares: dict, folder: Path) -> None:
     """Lengths, source mix, label balance and cluster coverage, as PNG files under folder/plots/."""
     lengths = (data[col.INSTRUCTION].fillna("") + " " + data[col.INPUT].fillna("")).map(lambda t: len(word_tokens(t)))
+    lengths = lengths.clip(upper=max(1, int(lengths.quantile(0.99))))  # a few very long rows would squash the rest
     figure, axis = plt.subplots(figsize=(6, 3.2))
     bins = np.histogram_bin_edges(lengths, bins=30)
     for source, colour in COLOURS.items():
         axis.hist(lengths[data[col.SOURCE] == source], bins=bins, alpha=0.6, label=source, color=colour)
-    axis.set(title="Prompt length (words: instruction + input)", xlabel="words", ylabel="rows")
+    axis.set(title="Prompt length (words: instruction + input; the last bin holds the longest 1%)", xlabel="words", ylabel="rows")
     axis.legend()
     _save(figure, folder / PLOTS["lengths"])
 
@@ -121,7 +122,7 @@ def render_card(manifest: dict, split_files: dict[str, str]) -> str:
         + _table(["batch gate", "passed", "observed"], [[g["reason"], g["success"], g["observed"]] for g in manifest["batch_gates"]])
         + "\n\n"
         + _table(["row check", "passed", "failed"], [[n, c["passed"], c["failed"]] for n, c in manifest.get("row_checks", {}).items()])
-        + (f"\n\nJudges and human review: {manifest['review']}." if manifest.get("review") else "")
+        + ("\n\nJudges and human review: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in manifest["review"].items()) + "." if manifest.get("review") else "")
         + _review_sample(manifest.get("review_sample", []))
         + (f"\n\nGreat Expectations Data Docs of this build: [{manifest['data_docs']}]({manifest['data_docs']})." if manifest.get("data_docs") else "")
         + f"\n\nOf {accounting['synthetic_samples']} synthetic samples, {accounting['synthetic_published']} were published and "
