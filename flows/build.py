@@ -1,36 +1,62 @@
-"""The nightly build: generate, verify, dedup, decontaminate, blend, publish."""
+"""The nightly build: generate, verify, dedup, decontaminate, blend, (approve,) publish."""
 
 from __future__ import annotations
 
 import shutil
+from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
+from flows.approval import request_approval
+from flows.artifacts import publish_artifacts
 from flows.progress import run_stage
-from schemas.spec import load_spec
+from schemas.spec import Spec, load_spec
+from tasks.build_lock import BuildLocked, build_lock
 from tasks.spec_inputs import check_spec_inputs
 from tasks.stages import blend_stage, decontaminate_stage, dedup_stage, generate_stage, publish_stage, verify_stage
 from tasks.version_store import VersionStore
 
 
 @flow(name="build-dataset")
-def build_dataset(spec_path: str, data_root: str | None = None) -> dict:
-    """Build and publish one version of the dataset that the spec at spec_path declares."""
-    spec = load_spec(spec_path)
+def build_dataset(spec_path: str, data_root: str | None = None, overrides: dict[str, Any] | None = None) -> dict:
+    """Build and publish one version of the dataset that the spec at spec_path declares.
+    overrides set dotted spec fields for this run, e.g. {"generator.rows": 50}."""
+    spec = load_spec(spec_path, overrides)
     check_spec_inputs(spec)
     root = data_root or spec.publish.data_root
     run_id = str(flow_run.get_id() or "local")
-    work_dir = VersionStore(root, spec.dataset).work_dir(run_id)
+    wait = spec.publish.overlap_wait_minutes * 60 if spec.publish.on_overlap == "wait" else 0
+    try:
+        with build_lock(VersionStore(root, spec.dataset), run_id, wait):
+            return run_build(spec, root, run_id)
+    except BuildLocked as error:
+        if spec.publish.on_overlap == "wait":
+            raise
+        get_run_logger().warning("skipped: %s", error)
+        return {"skipped": str(error)}
 
-    generated = run_stage("generate", generate_stage, spec, work_dir, run_id)
-    verified = run_stage("verify", verify_stage, spec, generated["paths"]["synthetic"], work_dir)
+
+def run_build(spec: Spec, root: str, run_id: str) -> dict:
+    store = VersionStore(root, spec.dataset)
+    work_dir, cache = store.work_dir(run_id), store.request_cache_path()
+    generated = run_stage("generate", generate_stage, spec, work_dir, run_id, cache)
+    verified = run_stage("verify", verify_stage, spec, generated["paths"]["synthetic"], work_dir, cache)
     unique = run_stage("dedup", dedup_stage, spec, verified["paths"]["synthetic"], generated["paths"]["real"], work_dir)
     clean = run_stage("decontaminate", decontaminate_stage, spec, unique["paths"]["synthetic"], generated["paths"]["real"], work_dir)
     blended = run_stage("blend", blend_stage, spec, clean["paths"]["synthetic"], clean["paths"]["real"], work_dir)
     summaries = [generated, verified, unique, clean, blended]
-    published = run_stage("publish", publish_stage, spec, summaries, root, work_dir, run_id)
 
+    approval = request_approval(summaries, spec.publish.approval_timeout_hours, spec.blend.seed) if spec.publish.approval == "required" else None
+    if approval and not approval["approved"]:
+        get_run_logger().warning("not published: %s rejected the version (%s)", approval["approver"], approval["comment"])
+        return {"published": False, "approval": approval, "stages": summaries}
+    published = run_stage("publish", publish_stage, spec, summaries, root, work_dir, run_id, approval)
+
+    llm = [s["llm_requests"] for s in summaries if s.get("llm_requests")]
+    result = {**published, "stages": summaries, "published": True, "llm_requests": {k: sum(r[k] for r in llm) for k in ("sent", "from_cache")}}
+    publish_artifacts(result)
     shutil.rmtree(work_dir, ignore_errors=True)
     get_run_logger().info("published %s with %s rows", published["path"], published["counts"]["published"]["total"])
-    return {**published, "stages": summaries}
+    return result
+

@@ -40,9 +40,12 @@ def build(
     from tasks.verify import GateError
 
     try:
-        check_spec_inputs(load_spec(spec))
+        loaded = load_spec(spec)
+        check_spec_inputs(loaded)
     except SpecError as error:
         fail(str(error), BAD_INPUT)
+    if loaded.publish.approval == "required" and not os.environ.get("PREFECT_API_URL"):
+        fail("publish.approval: required pauses for a person in the Prefect UI; run the build as a deployment on a server (make serve)", BAD_INPUT)
     from flows.build import build_dataset
 
     try:
@@ -52,6 +55,9 @@ def build(
         fail(f"the build failed a gate, nothing was published: {error}", 1)
     except SpecError as error:
         fail(str(error), BAD_INPUT)
+    if result.get("skipped"):
+        console.print(f"[yellow]skipped:[/] {result['skipped']}", highlight=False)
+        return
     print_build_report(Console(), result)
 
 

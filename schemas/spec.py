@@ -190,6 +190,10 @@ class Diversity(Strict):
 
 class Publish(Strict):
     data_root: str = "data"
+    approval: Literal["none", "required"] = "none"
+    approval_timeout_hours: float = Field(default=24, gt=0)
+    on_overlap: Literal["wait", "skip"] = Field(default="wait", description="when another build of the dataset is running")
+    overlap_wait_minutes: float = Field(default=60, ge=0)
     keep_versions: int = Field(default=20, ge=1)
     review_after_days: int = Field(default=90, ge=1)
     diversity: Diversity = Diversity()
@@ -261,8 +265,25 @@ def parse_spec(raw: dict, base_dir: Path, source: str = "spec") -> Spec:
     )
 
 
-def load_spec(path: str | Path) -> Spec:
-    """Read and validate a YAML spec file (structure only; see tasks.spec_inputs for the files it names)."""
+def apply_overrides(raw: dict, overrides: dict[str, Any]) -> dict:
+    """Set dotted fields ("generator.rows": 50) on a raw spec; validation then names any bad one."""
+    for dotted, value in overrides.items():
+        node = raw
+        *parents, last = dotted.split(".")
+        for key in parents:
+            node = node.setdefault(key, {}) if isinstance(node, dict) else node[int(key)]
+            if not isinstance(node, (dict, list)):
+                raise SpecError(f"override {dotted}: {key} is not a mapping")
+        if isinstance(node, list):
+            node[int(last)] = value
+        else:
+            node[last] = value
+    return raw
+
+
+def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> Spec:
+    """Read and validate a YAML spec file, with optional dotted overrides (structure only; see
+    tasks.spec_inputs for the files it names)."""
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text())
@@ -270,6 +291,8 @@ def load_spec(path: str | Path) -> Spec:
         raise SpecError(f"{path}: spec file not found") from None
     except yaml.YAMLError as error:
         raise SpecError(f"{path}: not valid YAML: {error}") from None
+    if overrides and isinstance(raw, dict):
+        raw = apply_overrides(raw, overrides)
     return parse_spec(raw, path.resolve().parent, source=str(path))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Callable
 
 import anthropic
 import numpy as np
@@ -14,6 +14,7 @@ from schemas import records as col
 from schemas.records import InstructionRecord, instruction_tool_schema
 from schemas.spec import AnthropicGenerator
 from tasks.generated_rows import rejected_row, synthetic_row
+from tasks.llm_cache import RequestCache
 from tasks.prompts import content_hash, render
 from tasks.sampler import draw_row, json_safe, row_seed
 
@@ -69,7 +70,7 @@ def make_client(timeout_seconds: float) -> anthropic.Anthropic:
     )
 
 
-def _generate_one(client: anthropic.Anthropic, config: AnthropicGenerator, index: int, seed_rows: list[dict]) -> dict:
+def _generate_one(client: anthropic.Anthropic, config: AnthropicGenerator, index: int, seed_rows: list[dict], cache: RequestCache | None) -> dict:
     seed = row_seed(config.seed, index)
     values = draw_row(config.samplers, np.random.default_rng(seed), seed_rows)
     request = build_request(config, values)
@@ -81,8 +82,9 @@ def _generate_one(client: anthropic.Anthropic, config: AnthropicGenerator, index
         col.SAMPLE_SEED: seed,
         col.REQUEST_HASH: content_hash([request, seed, json_safe(values)]),
     }
+    send = lambda r: client.messages.create(**r).model_dump()  # noqa: E731
     try:
-        message = client.messages.create(**request).model_dump()
+        message = cache.fetch(request, send, salt=seed) if cache else send(request)
     except anthropic.APIError as error:
         return rejected_row(provenance, "llm_request_failed", f"{type(error).__name__}: {error}")
     record, reason, detail = parse_reply(message)
@@ -92,12 +94,24 @@ def _generate_one(client: anthropic.Anthropic, config: AnthropicGenerator, index
 
 
 def generate_with_anthropic(
-    config: AnthropicGenerator, seed_rows: list[dict], client: anthropic.Anthropic | None = None
+    config: AnthropicGenerator,
+    seed_rows: list[dict],
+    client: anthropic.Anthropic | None = None,
+    cache: RequestCache | None = None,
+    on_row: Callable[[], None] | None = None,
 ) -> tuple[list[dict], list[dict]]:
-    """Candidate rows and rejected samples, in row order, with config.concurrency requests in flight."""
+    """Candidate rows and rejected samples, in row order, with config.concurrency requests in flight;
+    responses already in the cache are not requested again. on_row is called as each row finishes."""
     client = client or make_client(config.timeout_seconds)
+
+    def one(index: int) -> dict:
+        row = _generate_one(client, config, index, seed_rows, cache)
+        if on_row:
+            on_row()
+        return row
+
     with ThreadPoolExecutor(max_workers=config.concurrency) as pool:
-        results = list(pool.map(lambda i: _generate_one(client, config, i, seed_rows), range(config.rows)))
+        results = list(pool.map(one, range(config.rows)))
     rows = [r for r in results if col.REASON not in r]
     rejects = [r for r in results if col.REASON in r]
     return rows, rejects

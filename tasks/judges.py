@@ -15,6 +15,7 @@ import pandas as pd
 
 from schemas import records as col
 from schemas.spec import Judge, Judging
+from tasks.llm_cache import RequestCache
 
 TOOL_NAME = "score_record"
 ACCEPT, REJECT, REVIEW = "accept", "reject", "review"
@@ -51,14 +52,16 @@ def parse_judgement(message: dict, rubric: list[str]) -> float | None:
     return float(np.mean(values))
 
 
-def score_rows(frame: pd.DataFrame, judging: Judging, client: anthropic.Anthropic) -> pd.DataFrame:
+def score_rows(frame: pd.DataFrame, judging: Judging, client: anthropic.Anthropic, cache: RequestCache | None = None) -> pd.DataFrame:
     """One column per judge of mean rubric scores, NaN where a judge's call failed or its reply was unusable."""
     rows = frame.to_dict("records")
+    send = lambda r: client.messages.create(**r).model_dump()  # noqa: E731
 
     def ask(job: tuple[Judge, dict]) -> float | None:
         judge, row = job
+        request = build_judge_request(judge, judging, row)
         try:
-            return parse_judgement(client.messages.create(**build_judge_request(judge, judging, row)).model_dump(), judging.rubric)
+            return parse_judgement(cache.fetch(request, send) if cache else send(request), judging.rubric)
         except anthropic.APIError:
             return None
 

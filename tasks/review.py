@@ -37,7 +37,7 @@ def load_human_verdicts(path) -> pd.DataFrame:
     return verdicts.drop_duplicates(col.ID, keep="last").set_index(col.ID)
 
 
-def review_rows(frame: pd.DataFrame, spec: Spec, client=None) -> ReviewOutcome:
+def review_rows(frame: pd.DataFrame, spec: Spec, client=None, cache=None) -> ReviewOutcome:
     """Apply human verdicts, then the spec's judges; returns kept rows, quarantined rows and the review queue."""
     frame = frame.reset_index(drop=True)
     verdicts = load_human_verdicts(spec.gates.human_verdicts) if spec.gates.human_verdicts else pd.DataFrame(columns=["verdict", "reviewer"])
@@ -54,7 +54,7 @@ def review_rows(frame: pd.DataFrame, spec: Spec, client=None) -> ReviewOutcome:
         from tasks.generate_anthropic import make_client
 
         client = make_client(judging.timeout_seconds)
-    scores = score_rows(to_judge, judging, client)
+    scores = score_rows(to_judge, judging, client, cache)
     verdict = decide(scores, judging)
     judged = to_judge.assign(**{col.JUDGE_SCORE: verdict["mean"]})
     for decision, reason in ((REJECT, "judge_low_score"), (REVIEW, "needs_human_review")):

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from datetime import timedelta
+
 import numpy as np
 import pandas as pd
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 from schemas import records as col
 from schemas.spec import AnthropicGenerator, Spec, SpecError, dump_spec
@@ -24,6 +27,9 @@ from tasks.quarantine import count_reasons, to_quarantine
 from tasks.spec_inputs import final_expectations, gate_expectations, load_eval_items, load_real_rows
 from tasks.tables import read_parquet, write_parquet
 from tasks.gate_checks import build_row_checks
+from tasks.generation_progress import GenerationProgress
+from tasks.llm_cache import RequestCache
+from tasks.stage_cache import stage_cache_key
 from tasks.review import review_rows
 from tasks.row_checks import run_row_checks
 from tasks.verify import GateError, apply_gates, check_reject_rate
@@ -39,6 +45,8 @@ def worth_retrying(task, task_run, state) -> bool:
 
 
 RETRIES = {"retries": 2, "retry_delay_seconds": [5, 30], "retry_jitter_factor": 0.5, "retry_condition_fn": worth_retrying}
+# Results persist under a key of the stage's code, spec and input contents: a retried flow run resumes.
+RESUMABLE = {"cache_key_fn": stage_cache_key, "persist_result": True, "cache_expiration": timedelta(days=7)}
 
 
 def _write_stage(work_dir: str, stage: str, outputs: dict[str, pd.DataFrame], quarantine: pd.DataFrame, rows_in: int) -> dict:
@@ -54,32 +62,36 @@ def _write_stage(work_dir: str, stage: str, outputs: dict[str, pd.DataFrame], qu
     }
 
 
-@task(name="generate", **RETRIES)
-def generate_stage(spec: Spec, work_dir: str, run_id: str) -> dict:
+@task(name="generate", **RETRIES, **RESUMABLE)
+def generate_stage(spec: Spec, work_dir: str, run_id: str, cache_path: str) -> dict:
     """Candidates from the spec's generator, plus the real seed rows.
     Output columns: row schema (synthetic.parquet, real.parquet)."""
     real = load_real_rows(spec)
     seed_rows = real.to_dict("records")
     if not spec.blend.include_real:
         real = real.iloc[0:0]
+    cache = RequestCache(cache_path)
     if isinstance(spec.generator, AnthropicGenerator):
-        rows, rejects = generate_with_anthropic(spec.generator, seed_rows)
+        progress = GenerationProgress(spec.generator.rows)
+        rows, rejects = generate_with_anthropic(spec.generator, seed_rows, cache=cache, on_row=progress.advance)
     else:
         rows, rejects = generate_from_templates(spec.generator, seed_rows)
     synthetic = pd.DataFrame(rows, columns=col.ROW_SCHEMA.names).assign(**{col.BUILD_RUN_ID: run_id})
     rejected = pd.DataFrame(rejects, columns=col.QUARANTINE_SCHEMA.names).assign(**{col.BUILD_RUN_ID: run_id})
-    return _write_stage(work_dir, "generate", {"synthetic": synthetic, "real": real}, rejected, spec.generator.rows)
+    summary = _write_stage(work_dir, "generate", {"synthetic": synthetic, "real": real}, rejected, spec.generator.rows)
+    return {**summary, "llm_requests": {"sent": cache.misses, "from_cache": cache.hits}}
 
 
-@task(name="verify", **RETRIES)
-def verify_stage(spec: Spec, synthetic_path: str, work_dir: str) -> dict:
+@task(name="verify", **RETRIES, **RESUMABLE)
+def verify_stage(spec: Spec, synthetic_path: str, work_dir: str, cache_path: str) -> dict:
     """GX gates, then validators and the privacy gate, then human verdicts and LLM judges.
     Input columns: row schema. Output columns: row schema with judge_score; review.parquet holds the review queue."""
     frame = read_parquet(synthetic_path)
     docs_dir = Path(work_dir) / "verify" / "data_docs"
     gated = apply_gates(frame, gate_expectations(spec), docs_dir=docs_dir)
     checked, failed_checks, check_counts = run_row_checks(gated.accepted, build_row_checks(spec, load_real_rows(spec)))
-    reviewed = review_rows(checked, spec)
+    cache = RequestCache(cache_path)
+    reviewed = review_rows(checked, spec, cache=cache)
     quarantine = pd.concat([gated.quarantined, failed_checks, reviewed.quarantined], ignore_index=True)
     check_reject_rate(len(quarantine), len(frame), spec.gates.max_reject_rate)
     final = apply_gates(reviewed.accepted, final_expectations(spec)) if spec.gates.final_expectations else None
@@ -87,10 +99,11 @@ def verify_stage(spec: Spec, synthetic_path: str, work_dir: str) -> dict:
     summary["paths"]["review"] = str(Path(work_dir) / "verify" / "review.parquet")
     reviewed.queue.to_parquet(summary["paths"]["review"], index=False)
     batch_gates = gated.batch_results + (final.batch_results if final else [])
-    return {**summary, "batch_gates": batch_gates, "row_checks": check_counts, "review": reviewed.stats}
+    llm = {"sent": cache.misses, "from_cache": cache.hits}
+    return {**summary, "batch_gates": batch_gates, "row_checks": check_counts, "review": reviewed.stats, "llm_requests": llm}
 
 
-@task(name="dedup")
+@task(name="dedup", **RESUMABLE)
 def dedup_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str) -> dict:
     """Exact and near duplicates, among synthetic rows and against the real ones.
     Input/output columns: row schema; quarantine sets duplicate_of."""
@@ -99,7 +112,7 @@ def dedup_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str) 
     return _write_stage(work_dir, "dedup", {"synthetic": kept}, quarantined, len(frame))
 
 
-@task(name="decontaminate")
+@task(name="decontaminate", **RESUMABLE)
 def decontaminate_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str) -> dict:
     """Synthetic and real rows against every registered eval set.
     Input/output columns: row schema; quarantine sets nearest_eval_id and score."""
@@ -139,7 +152,7 @@ def _load_eval_index(folder: Path, ngram_size: int) -> EvalIndex:
     return build_eval_index(items["id"].tolist(), items["text"].tolist(), ngram_size, embed=lambda _: vectors)
 
 
-@task(name="blend")
+@task(name="blend", **RESUMABLE)
 def blend_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str) -> dict:
     """Real and synthetic rows at the spec's maximum synthetic share.
     Input columns: row schema. Output columns: row schema (blended.parquet)."""
@@ -148,8 +161,8 @@ def blend_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str) 
     return _write_stage(work_dir, "blend", {"blended": blended}, over, len(synthetic) + len(real))
 
 
-@task(name="publish")
-def publish_stage(spec: Spec, summaries: list[dict], data_root: str, work_dir: str, run_id: str) -> dict:
+@task(name="publish", cache_policy=NO_CACHE)
+def publish_stage(spec: Spec, summaries: list[dict], data_root: str, work_dir: str, run_id: str, approval: dict | None = None) -> dict:
     """The blended rows re-checked against every eval set, then published atomically with every stage's
     quarantine, the manifest, the card and the resolved spec."""
     data = read_parquet(summaries[-1]["paths"]["blended"])
@@ -162,6 +175,7 @@ def publish_stage(spec: Spec, summaries: list[dict], data_root: str, work_dir: s
         raise AccountingError(f"{hits} rows about to be published match an eval item")
     manifest = build_manifest(spec, summaries, data, quarantine, run_id)
     manifest["eval_isolation"] = {"published_rows_checked": len(data), "hits_in_output": hits}
+    manifest["approval"] = approval
     review_queue = read_parquet(summaries[1]["paths"]["review"])
     docs = Path(work_dir) / "verify" / "data_docs"
     store = VersionStore(data_root, spec.dataset)

@@ -84,6 +84,12 @@ class VersionStore:
             self.fs.rm(self.path(version), recursive=True)
         return doomed
 
+    def request_cache_path(self) -> str:
+        """The dataset's LLM request cache, kept across builds: beside the versions on a local disk."""
+        if self.local:
+            return self.path(".cache", "requests.sqlite")
+        return str(Path(tempfile.gettempdir()) / "synthfactory-cache" / self.dataset / "requests.sqlite")
+
     def work_dir(self, run_id: str) -> str:
         """Stage shards of one run: beside the versions on a local disk, in a local folder otherwise."""
         if self.local:

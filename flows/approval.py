@@ -1,0 +1,35 @@
+"""Approval before publishing: the flow pauses with a sample of what it would publish and waits for a person."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pandas as pd
+from prefect.artifacts import create_markdown_artifact
+from prefect.flow_runs import pause_flow_run
+from prefect.input import RunInput
+
+from tasks.approval_sample import approval_markdown
+from tasks.tables import read_parquet
+
+
+class ApprovalDecision(RunInput):
+    approve: bool
+    approver: str
+    comment: str = ""
+
+
+def request_approval(summaries: list[dict], timeout_hours: float, seed: int) -> dict:
+    """Pause until someone approves or rejects in the Prefect UI; returns their decision as recorded in the manifest."""
+    data = read_parquet(summaries[-1]["paths"]["blended"])
+    quarantine = pd.concat([read_parquet(s["paths"]["quarantine"]) for s in summaries], ignore_index=True)
+    sample = approval_markdown(data, quarantine, seed=seed)
+    create_markdown_artifact(sample, key="approval-sample", description="Rows waiting for approval")
+    form = ApprovalDecision.with_initial_data(description="Publish this version?\n\n" + sample, approve=False, approver="")
+    decision = pause_flow_run(wait_for_input=form, timeout=int(timeout_hours * 3600), key="approval")
+    return {
+        "approved": decision.approve,
+        "approver": decision.approver,
+        "comment": decision.comment,
+        "decided_at": datetime.now(timezone.utc).isoformat(),
+    }
