@@ -26,7 +26,7 @@ def request_approval(summaries: list[dict], timeout_hours: float, seed: int) -> 
     sample = approval_markdown(data, quarantine, seed=seed)
     create_markdown_artifact(sample, key="approval-sample", description="Rows waiting for approval")
     form = ApprovalDecision.with_initial_data(description="Publish this version?\n\n" + sample, approve=False, approver="")
-    decision = pause_flow_run(wait_for_input=form, timeout=int(timeout_hours * 3600), key="approval")
+    decision = pause_flow_run(wait_for_input=form, timeout=int(timeout_hours * 3600), poll_interval=2, key="approval")
     return {
         "approved": decision.approve,
         "approver": decision.approver,

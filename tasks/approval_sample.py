@@ -9,9 +9,8 @@ from schemas import records as col
 
 def stratified_sample(frame: pd.DataFrame, by: str, per_group: int, seed: int) -> pd.DataFrame:
     """Up to per_group rows of every value of `by`, chosen with a seed."""
-    if frame.empty:
-        return frame
-    return frame.groupby(by, group_keys=False, sort=True).apply(lambda g: g.sample(min(per_group, len(g)), random_state=seed))
+    shuffled = frame.sample(frac=1, random_state=seed)
+    return shuffled.groupby(by, sort=False).head(per_group).sort_values(by, kind="stable")
 
 
 def _cell(value) -> str:

@@ -37,7 +37,7 @@ def build_lock(store: VersionStore, run_id: str, wait_seconds: float) -> Iterato
                 if time.monotonic() >= deadline:
                     handle.seek(0)
                     raise BuildLocked(f"another build of {store.dataset} is running ({handle.read().strip() or 'holder unknown'}); lock {path}") from None
-                time.sleep(min(5.0, max(0.1, deadline - time.monotonic())))
+                time.sleep(min(0.5, max(0.05, deadline - time.monotonic())))
         handle.seek(0)
         handle.truncate()
         handle.write(json.dumps({"run_id": run_id, "pid": os.getpid(), "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}))
