@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install demo test suites bench clean
+.PHONY: install demo test serve suites bench clean
 
 $(BIN)/synthfactory: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ demo: install
 
 test: install
 	$(BIN)/pytest -q
+
+serve: install
+	$(BIN)/python -m flows.serve
 
 suites: install
 	$(BIN)/python -m schemas.suites

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
+from prefect_dask import DaskTaskRunner
 
 from flows.approval import request_approval
 from flows.artifacts import publish_artifacts
-from flows.progress import run_stage
-from schemas.spec import Spec, load_spec
+from flows.progress import run_stage, stage_runner
+from schemas.spec import Spec, SpecError, load_spec
 from tasks.build_lock import BuildLocked, build_lock
 from tasks.spec_inputs import check_spec_inputs
 from tasks.stages import blend_stage, decontaminate_stage, dedup_stage, generate_stage, publish_stage, verify_stage
@@ -28,7 +30,7 @@ def build_dataset(spec_path: str, data_root: str | None = None, overrides: dict[
     run_id = str(flow_run.get_id() or "local")
     wait = spec.publish.overlap_wait_minutes * 60 if spec.publish.on_overlap == "wait" else 0
     try:
-        with build_lock(VersionStore(root, spec.dataset), run_id, wait):
+        with build_lock(VersionStore(root, spec.dataset), run_id, wait), stage_runner(dask_runner() if spec.orchestration.task_runner == "dask" else None):
             return run_build(spec, root, run_id)
     except BuildLocked as error:
         if spec.publish.on_overlap == "wait":
@@ -60,3 +62,11 @@ def run_build(spec: Spec, root: str, run_id: str) -> dict:
     get_run_logger().info("published %s with %s rows", published["path"], published["counts"]["published"]["total"])
     return result
 
+
+
+def dask_runner() -> DaskTaskRunner:
+    """The Dask cluster at SYNTHFACTORY_DASK_ADDRESS (from the environment, never the spec)."""
+    address = os.environ.get("SYNTHFACTORY_DASK_ADDRESS")
+    if not address:
+        raise SpecError("orchestration.task_runner dask: set SYNTHFACTORY_DASK_ADDRESS to the cluster's scheduler address")
+    return DaskTaskRunner(address=address)

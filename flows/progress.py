@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Iterator, Protocol
+
+from prefect.task_runners import TaskRunner
 
 
 class StageListener(Protocol):
@@ -21,6 +24,7 @@ class _Silent:
 
 
 LISTENER: ContextVar[StageListener] = ContextVar("synthfactory_stage_listener", default=_Silent())
+RUNNER: ContextVar[TaskRunner | None] = ContextVar("synthfactory_stage_runner", default=None)
 
 
 @contextmanager
@@ -32,9 +36,28 @@ def listening(listener: StageListener) -> Iterator[None]:
         LISTENER.reset(token)
 
 
+@contextmanager
+def stage_runner(runner: TaskRunner | None) -> Iterator[None]:
+    """Stages inside the block run on `runner` (a Dask cluster) instead of the flow's own threads."""
+    if runner is None:
+        yield
+        return
+    with runner:
+        token = RUNNER.set(runner)
+        try:
+            yield
+        finally:
+            RUNNER.reset(token)
+
+
 def run_stage(stage: str, task, *args) -> dict:
-    """Run one stage task, telling the listener when it starts and what it produced."""
+    """Run one stage task on the stage runner or the flow's task runner, telling the listener
+    when it starts and what it produced."""
     LISTENER.get().started(stage)
-    summary = task(*args)
+    runner = RUNNER.get()
+    if runner is None:
+        summary = task.submit(*args).result()
+    else:
+        summary = runner.submit(task, parameters=dict(inspect.signature(task.fn).bind(*args).arguments)).result()
     LISTENER.get().finished(stage, summary)
     return summary

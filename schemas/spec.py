@@ -199,6 +199,10 @@ class Publish(Strict):
     diversity: Diversity = Diversity()
 
 
+class Orchestration(Strict):
+    task_runner: Literal["threads", "dask"] = Field(default="threads", description="dask: stages run on the cluster at SYNTHFACTORY_DASK_ADDRESS")
+
+
 class Spec(Strict):
     dataset: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     purpose: str
@@ -211,6 +215,7 @@ class Spec(Strict):
     decontamination: Decontamination = Decontamination()
     blend: Blend
     publish: Publish = Publish()
+    orchestration: Orchestration = Orchestration()
 
     @field_validator("eval_sets")
     @classmethod

@@ -15,10 +15,11 @@ from tasks.tables import file_sha256
 
 
 def fingerprint(value: Any) -> Any:
-    """A JSON-able stand-in for a parameter: files by their content, models by their fields."""
+    """A JSON-able stand-in for a parameter: stage shards by their content, models by their fields.
+    (Other paths, such as the request cache, count by name: their content is not an input.)"""
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
-    if isinstance(value, str) and os.path.isfile(value):
+    if isinstance(value, str) and value.endswith(".parquet") and os.path.isfile(value):
         return {"file": value, "sha256": file_sha256(value)}
     if isinstance(value, dict):
         return {str(k): fingerprint(v) for k, v in value.items()}

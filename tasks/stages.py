@@ -49,6 +49,10 @@ RETRIES = {"retries": 2, "retry_delay_seconds": [5, 30], "retry_jitter_factor": 
 RESUMABLE = {"cache_key_fn": stage_cache_key, "persist_result": True, "cache_expiration": timedelta(days=7)}
 
 
+def llm_counts(cache: RequestCache | None) -> dict:
+    return {"sent": cache.misses if cache else 0, "from_cache": cache.hits if cache else 0}
+
+
 def _write_stage(work_dir: str, stage: str, outputs: dict[str, pd.DataFrame], quarantine: pd.DataFrame, rows_in: int) -> dict:
     folder = Path(work_dir) / stage
     paths = {name: write_parquet(frame, folder / f"{name}.parquet", col.ROW_SCHEMA) for name, frame in outputs.items()}
@@ -70,16 +74,16 @@ def generate_stage(spec: Spec, work_dir: str, run_id: str, cache_path: str) -> d
     seed_rows = real.to_dict("records")
     if not spec.blend.include_real:
         real = real.iloc[0:0]
-    cache = RequestCache(cache_path)
+    cache = None
     if isinstance(spec.generator, AnthropicGenerator):
-        progress = GenerationProgress(spec.generator.rows)
+        cache, progress = RequestCache(cache_path), GenerationProgress(spec.generator.rows)
         rows, rejects = generate_with_anthropic(spec.generator, seed_rows, cache=cache, on_row=progress.advance)
     else:
         rows, rejects = generate_from_templates(spec.generator, seed_rows)
     synthetic = pd.DataFrame(rows, columns=col.ROW_SCHEMA.names).assign(**{col.BUILD_RUN_ID: run_id})
     rejected = pd.DataFrame(rejects, columns=col.QUARANTINE_SCHEMA.names).assign(**{col.BUILD_RUN_ID: run_id})
     summary = _write_stage(work_dir, "generate", {"synthetic": synthetic, "real": real}, rejected, spec.generator.rows)
-    return {**summary, "llm_requests": {"sent": cache.misses, "from_cache": cache.hits}}
+    return {**summary, "llm_requests": llm_counts(cache)}
 
 
 @task(name="verify", **RETRIES, **RESUMABLE)
@@ -90,7 +94,7 @@ def verify_stage(spec: Spec, synthetic_path: str, work_dir: str, cache_path: str
     docs_dir = Path(work_dir) / "verify" / "data_docs"
     gated = apply_gates(frame, gate_expectations(spec), docs_dir=docs_dir)
     checked, failed_checks, check_counts = run_row_checks(gated.accepted, build_row_checks(spec, load_real_rows(spec)))
-    cache = RequestCache(cache_path)
+    cache = RequestCache(cache_path) if spec.gates.judging else None
     reviewed = review_rows(checked, spec, cache=cache)
     quarantine = pd.concat([gated.quarantined, failed_checks, reviewed.quarantined], ignore_index=True)
     check_reject_rate(len(quarantine), len(frame), spec.gates.max_reject_rate)
@@ -99,8 +103,7 @@ def verify_stage(spec: Spec, synthetic_path: str, work_dir: str, cache_path: str
     summary["paths"]["review"] = str(Path(work_dir) / "verify" / "review.parquet")
     reviewed.queue.to_parquet(summary["paths"]["review"], index=False)
     batch_gates = gated.batch_results + (final.batch_results if final else [])
-    llm = {"sent": cache.misses, "from_cache": cache.hits}
-    return {**summary, "batch_gates": batch_gates, "row_checks": check_counts, "review": reviewed.stats, "llm_requests": llm}
+    return {**summary, "batch_gates": batch_gates, "row_checks": check_counts, "review": reviewed.stats, "llm_requests": llm_counts(cache)}
 
 
 @task(name="dedup", **RESUMABLE)

@@ -1,0 +1,45 @@
+"""task_runner: dask runs the stages on a Dask cluster and publishes the same version as the default runner."""
+
+import pandas as pd
+import pytest
+import sys
+
+from distributed import Client, LocalCluster
+
+from flows.build import build_dataset
+from schemas import records as col
+from tests.unit.spec_factory import write_spec
+
+
+def load_encoder_was_called() -> bool:
+    from tasks.embeddings import load_encoder
+
+    return load_encoder.cache_info().currsize == 1
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local:
+        yield local
+
+
+def published(result: dict) -> pd.DataFrame:
+    return pd.read_parquet(result["path"] + "/data").drop(columns=[col.BUILD_RUN_ID]).sort_values(col.ID).reset_index(drop=True)
+
+
+def test_a_dask_cluster_builds_the_same_version_as_threads(tmp_path, cluster, monkeypatch):
+    monkeypatch.setenv("SYNTHFACTORY_DASK_ADDRESS", cluster.scheduler_address)
+    spec = write_spec(tmp_path)
+    on_dask = build_dataset(str(spec), str(tmp_path / "dask"), {"orchestration.task_runner": "dask"})
+    on_threads = build_dataset(str(spec), str(tmp_path / "threads"))
+    pd.testing.assert_frame_equal(published(on_dask), published(on_threads))
+    assert on_dask["counts"] == on_threads["counts"]
+    with Client(cluster) as client:
+        loaded = client.run(lambda: "tasks.embeddings" in sys.modules and load_encoder_was_called())
+    assert any(loaded.values()), "the embedding work did not run on the cluster's workers"
+
+
+def test_dask_without_an_address_fails_naming_the_variable(tmp_path, monkeypatch):
+    monkeypatch.delenv("SYNTHFACTORY_DASK_ADDRESS", raising=False)
+    with pytest.raises(Exception, match="SYNTHFACTORY_DASK_ADDRESS"):
+        build_dataset(str(write_spec(tmp_path)), str(tmp_path / "out"), {"orchestration.task_runner": "dask"})

@@ -1,0 +1,84 @@
+"""Retries that resume, for real: a Prefect server and a worker in subprocesses, a deployment from
+deployments/prefect.yaml, a run triggered through the API as the UI does, a stage that fails on its first
+attempt, a retry of the flow run, and a published version equal to an uninterrupted build's."""
+
+import socket
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from prefect import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, TaskRunFilter
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.states import AwaitingRetry
+
+from flows import serve
+from schemas import records as col
+from tests.unit.spec_factory import write_spec
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = free_port()
+    env = serve.server_env(port, tmp_path_factory.mktemp("prefect-home"))
+    env["PREFECT_WORKER_QUERY_SECONDS"] = "1"
+    process = serve.start_server(port, env)
+    worker = None
+    try:
+        serve.deploy(env)
+        worker = serve.start_worker(env)
+        with temporary_settings({PREFECT_API_URL: env["PREFECT_API_URL"]}):
+            yield env
+    finally:
+        if worker:
+            serve.stop(worker)
+        serve.stop(process)
+
+
+def wait_for_state(client, run_id, names: set[str], timeout: float = 300):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = client.read_flow_run(run_id)
+        if run.state and run.state.type.value in names:
+            return run
+        time.sleep(0.5)
+    raise AssertionError(f"flow run {run_id} did not reach {names}; last state {run.state}")
+
+
+def published_rows(data_root: Path) -> pd.DataFrame:
+    version = next(p for p in (data_root / "tiny").iterdir() if not p.name.startswith(".") and p.is_dir())
+    return pd.read_parquet(version / "data").drop(columns=[col.BUILD_RUN_ID]).sort_values(col.ID).reset_index(drop=True)
+
+
+def test_a_retried_flow_run_resumes_from_the_failed_stage(server, tmp_path):
+    spec = str(write_spec(tmp_path))
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("build-dataset/demo-nightly")
+        flaky = client.create_flow_run_from_deployment(deployment.id, parameters={"spec_path": spec, "data_root": str(tmp_path / "flaky")})
+        # Something occupies the blend stage's folder: that stage fails, the ones before it finish.
+        blocker = tmp_path / "flaky" / "tiny" / ".work" / str(flaky.id) / "blend"
+        blocker.parent.mkdir(parents=True)
+        blocker.write_text("not a folder")
+        assert wait_for_state(client, flaky.id, {"FAILED", "CRASHED", "COMPLETED"}).state.type.value == "FAILED"
+
+        blocker.unlink()
+        client.set_flow_run_state(flaky.id, AwaitingRetry(), force=True)  # what the UI's Retry button sends
+        assert wait_for_state(client, flaky.id, {"COMPLETED", "FAILED", "CRASHED"}).state.type.value == "COMPLETED"
+
+        task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flaky.id])), task_run_filter=TaskRunFilter())
+        last_state = {}
+        for run in sorted(task_runs, key=lambda r: r.created):
+            last_state[run.name.rsplit("-", 1)[0]] = run.state.name
+        assert {k: last_state[k] for k in ("generate", "verify", "dedup", "decontaminate")} == dict.fromkeys(("generate", "verify", "dedup", "decontaminate"), "Cached")
+        assert last_state["blend"] == "Completed" and last_state["publish"] == "Completed"
+
+        steady = client.create_flow_run_from_deployment(deployment.id, parameters={"spec_path": spec, "data_root": str(tmp_path / "steady")})
+        assert wait_for_state(client, steady.id, {"COMPLETED", "FAILED", "CRASHED"}).state.type.value == "COMPLETED"
+    pd.testing.assert_frame_equal(published_rows(tmp_path / "flaky"), published_rows(tmp_path / "steady"))
