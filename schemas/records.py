@@ -30,6 +30,11 @@ REQUEST_HASH = "request_hash"
 BUILD_RUN_ID = "build_run_id"
 PROVENANCE_COLUMNS = (SOURCE, GENERATOR, MODEL, TEMPLATE_ID, TEMPLATE_HASH, SAMPLE_SEED, REQUEST_HASH, BUILD_RUN_ID)
 JUDGE_SCORE = "judge_score"  # mean rubric score of the LLM judges, when the spec has judges
+INPUT_TOKENS = "input_tokens"
+OUTPUT_TOKENS = "output_tokens"
+COST_USD = "cost_usd"
+STOP_REASON = "stop_reason"
+LLM_COLUMNS = (INPUT_TOKENS, OUTPUT_TOKENS, COST_USD, STOP_REASON)
 
 SOURCE_REAL = "real"
 SOURCE_SYNTHETIC = "synthetic"
@@ -49,6 +54,7 @@ ROW_SCHEMA = pa.schema(
     + [pa.field(name, pa.string()) for name in (GENERATOR, MODEL, TEMPLATE_ID, TEMPLATE_HASH)]
     + [pa.field(SAMPLE_SEED, pa.int64()), pa.field(REQUEST_HASH, pa.string()), pa.field(BUILD_RUN_ID, pa.string())]
     + [pa.field(JUDGE_SCORE, pa.float64())]
+    + [pa.field(INPUT_TOKENS, pa.int64()), pa.field(OUTPUT_TOKENS, pa.int64()), pa.field(COST_USD, pa.float64()), pa.field(STOP_REASON, pa.string())]
 )
 QUARANTINE_SCHEMA = pa.schema(
     list(ROW_SCHEMA)

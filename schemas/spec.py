@@ -75,6 +75,17 @@ class TemplateGenerator(Strict):
     templates: list[RecordTemplate] = Field(min_length=1)
 
 
+class RateLimits(Strict):
+    requests_per_minute: float | None = Field(default=50, gt=0)
+    input_tokens_per_minute: float | None = Field(default=None, gt=0)
+    output_tokens_per_minute: float | None = Field(default=None, gt=0)
+
+
+class Budget(Strict):
+    max_usd: float = Field(gt=0, description="hard cap: the run stops, resumable, when the spend reaches it")
+    preview_rows: int = Field(default=20, ge=1, description="rows generated first to estimate the cost per accepted row")
+
+
 class AnthropicGenerator(Strict):
     backend: Literal["anthropic"]
     rows: int = Field(ge=1)
@@ -85,9 +96,20 @@ class AnthropicGenerator(Strict):
     category: str
     system_prompt: str
     prompt: str = Field(description="Jinja2 template of the user turn; sampler columns are its variables")
+    exemplars: int = Field(default=0, ge=0, description="seed rows shown as few-shot examples in the cached system prefix")
+    rotate_every: int = Field(default=50, ge=1, description="rows that share one set of exemplars")
     max_tokens: int = Field(default=1024, ge=1)
-    concurrency: int = Field(default=4, ge=1, le=64)
+    mode: Literal["online", "batch"] = "online"
+    limits: RateLimits = RateLimits()
+    concurrency: int = Field(default=4, ge=1, le=256, description="requests in flight at the start (AIMD adapts it)")
+    max_concurrency: int = Field(default=32, ge=1, le=256)
+    max_attempts: int = Field(default=6, ge=1, le=20)
+    retry_base_seconds: float = Field(default=0.5, gt=0, description="first backoff; doubled per attempt, with full jitter")
     timeout_seconds: float = Field(default=60, gt=0)
+    prompt_caching: bool = True
+    budget: Budget | None = None
+    prices: dict[Literal["input", "output"], float] | None = Field(default=None, description="USD per million tokens, overriding schemas/model_prices.yaml")
+    batch_poll_seconds: float = Field(default=30, gt=0)
 
 
 Generator = Annotated[Union[TemplateGenerator, AnthropicGenerator], Field(discriminator="backend")]

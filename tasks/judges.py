@@ -61,7 +61,7 @@ def score_rows(frame: pd.DataFrame, judging: Judging, client: anthropic.Anthropi
         judge, row = job
         request = build_judge_request(judge, judging, row)
         try:
-            return parse_judgement(cache.fetch(request, send) if cache else send(request), judging.rubric)
+            return parse_judgement(cache.fetch(request, send) if cache is not None else send(request), judging.rubric)
         except anthropic.APIError:
             return None
 

@@ -80,6 +80,7 @@ def build_manifest(spec: Spec, summaries: list[dict], data: pd.DataFrame, quaran
         },
         "batch_gates": verify.get("batch_gates", []),
         "row_checks": verify.get("row_checks", {}),
+        "llm": summaries[0].get("llm", {}),
         "review": verify.get("review", {}),
         "inputs": {
             "seed_data": {"path": str(spec.seed_data.path), "sha256": file_sha256(spec.seed_data.path)},

@@ -53,7 +53,7 @@ def load_real_rows(spec: Spec) -> pd.DataFrame:
     if rows[col.ID].duplicated().any():
         raise SpecError(f"seed_data.path: {spec.seed_data.path} repeats id {rows[col.ID][rows[col.ID].duplicated()].iloc[0]!r}")
     rows[col.SOURCE] = col.SOURCE_REAL
-    for name in (*col.PROVENANCE_COLUMNS[1:], col.JUDGE_SCORE):
+    for name in (*col.PROVENANCE_COLUMNS[1:], col.JUDGE_SCORE, *col.LLM_COLUMNS):
         rows[name] = None
     return rows[col.ROW_SCHEMA.names]
 
@@ -149,6 +149,16 @@ def _check_gate_files(spec: Spec) -> None:
             raise SpecError(f"gates.validators.output_json_schema: {schema_path}: {str(error).splitlines()[0]}") from None
 
 
+def _check_prices(spec: Spec) -> None:
+    from tasks.llm_costs import model_prices
+
+    if isinstance(spec.generator, AnthropicGenerator):
+        try:
+            model_prices(spec.generator.model, spec.generator.prices)
+        except KeyError as error:
+            raise SpecError(f"generator.model: {error.args[0]}") from None
+
+
 def _check_settings(spec: Spec) -> None:
     if isinstance(spec.generator, AnthropicGenerator) or spec.gates.judging:
         from tasks.generate_anthropic import AnthropicSettings
@@ -165,6 +175,7 @@ def check_spec_inputs(spec: Spec) -> None:
     _check_templates(spec)
     _check_settings(spec)
     _check_gate_files(spec)
+    _check_prices(spec)
     load_real_rows(spec)
     load_eval_items(spec)
     gate_expectations(spec)

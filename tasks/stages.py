@@ -29,13 +29,14 @@ from tasks.tables import read_parquet, write_parquet
 from tasks.gate_checks import build_row_checks
 from tasks.generation_progress import GenerationProgress
 from tasks.llm_cache import RequestCache
+from tasks.llm_costs import BudgetExceeded
 from tasks.stage_cache import stage_cache_key
 from tasks.review import review_rows
 from tasks.row_checks import run_row_checks
 from tasks.verify import GateError, apply_gates, check_reject_rate
 
 
-FINAL_ERRORS = (GateError, SpecError, AccountingError, DiversityDrop)
+FINAL_ERRORS = (GateError, SpecError, AccountingError, DiversityDrop, BudgetExceeded)
 
 
 def worth_retrying(task, task_run, state) -> bool:
@@ -50,7 +51,7 @@ RESUMABLE = {"cache_key_fn": stage_cache_key, "persist_result": True, "cache_exp
 
 
 def llm_counts(cache: RequestCache | None) -> dict:
-    return {"sent": cache.misses if cache else 0, "from_cache": cache.hits if cache else 0}
+    return {"sent": cache.misses if cache is not None else 0, "from_cache": cache.hits if cache is not None else 0}
 
 
 def _write_stage(work_dir: str, stage: str, outputs: dict[str, pd.DataFrame], quarantine: pd.DataFrame, rows_in: int) -> dict:
@@ -74,16 +75,16 @@ def generate_stage(spec: Spec, work_dir: str, run_id: str, cache_path: str) -> d
     seed_rows = real.to_dict("records")
     if not spec.blend.include_real:
         real = real.iloc[0:0]
-    cache = None
+    llm = {}
     if isinstance(spec.generator, AnthropicGenerator):
-        cache, progress = RequestCache(cache_path), GenerationProgress(spec.generator.rows)
-        rows, rejects = generate_with_anthropic(spec.generator, seed_rows, cache=cache, on_row=progress.advance)
+        progress = GenerationProgress(spec.generator.rows)
+        rows, rejects, llm = generate_with_anthropic(spec.generator, seed_rows, cache=RequestCache(cache_path), on_row=progress.advance)
     else:
         rows, rejects = generate_from_templates(spec.generator, seed_rows)
     synthetic = pd.DataFrame(rows, columns=col.ROW_SCHEMA.names).assign(**{col.BUILD_RUN_ID: run_id})
     rejected = pd.DataFrame(rejects, columns=col.QUARANTINE_SCHEMA.names).assign(**{col.BUILD_RUN_ID: run_id})
     summary = _write_stage(work_dir, "generate", {"synthetic": synthetic, "real": real}, rejected, spec.generator.rows)
-    return {**summary, "llm_requests": llm_counts(cache)}
+    return {**summary, "llm": llm, "llm_requests": {"sent": llm.get("sent", 0) + llm.get("batches", 0), "from_cache": llm.get("from_cache", 0)}}
 
 
 @task(name="verify", **RETRIES, **RESUMABLE)

@@ -32,6 +32,7 @@ def test_anthropic_backend_builds_and_quarantines_bad_replies(tmp_path, monkeypa
             "mode": {"type": "category", "values": {"ok": 4, "no_tool": 1, "truncated": 1, "invalid": 1, "error": 1}},
         },
         "concurrency": 4,
+        "prices": {"input": 3.0, "output": 15.0},
     }
     spec = write_spec(tmp_path, generator=generator, **{"blend.max_synthetic_share": 0.9})
     with FakeAnthropic() as fake:
@@ -55,4 +56,10 @@ def test_anthropic_backend_builds_and_quarantines_bad_replies(tmp_path, monkeypa
     assert (quarantine.loc[quarantine[col.STAGE] == "generate", col.MODEL] == "claude-test-model").all()
     for name in ("manifest.json", "spec.yaml"):
         assert "sk-test-secret-123" not in (version / name).read_text()
-    assert json.loads((version / "manifest.json").read_text())["spec"]["generator"]["model"] == "claude-test-model"
+    manifest = json.loads((version / "manifest.json").read_text())
+    assert manifest["spec"]["generator"]["model"] == "claude-test-model"
+    llm = manifest["llm"]
+    assert llm["requests"] == 24 - modes["error"] and llm["sent"] == 24 and llm["spent_usd"] > 0
+    published = pd.read_parquet(version / "data")
+    synthetic = published[published[col.SOURCE] == col.SOURCE_SYNTHETIC]
+    assert (synthetic[col.COST_USD] > 0).all() and (synthetic[col.STOP_REASON] == "tool_use").all() and (synthetic[col.OUTPUT_TOKENS] == 20).all()
