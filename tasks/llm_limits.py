@@ -11,18 +11,20 @@ from collections.abc import Mapping
 
 
 class TokenBucket:
-    """`rate_per_minute` units per minute, in bursts of at most one second's worth (or one unit)."""
+    """`rate_per_minute` units per minute, in bursts of at most `burst_seconds` worth (or one unit).
+    Requests are paced with no burst: a burst on top of a steady rate overruns the API's sliding window."""
 
-    def __init__(self, rate_per_minute: float | None):
+    def __init__(self, rate_per_minute: float | None, burst_seconds: float = 1.0):
         self.rate = rate_per_minute
-        self.capacity = max(1.0, (rate_per_minute or 0) / 60)
+        self.burst_seconds = burst_seconds
+        self.capacity = max(1.0, (rate_per_minute or 0) / 60 * burst_seconds)
         self.level = self.capacity
         self.stamp = time.monotonic()
 
     def lower_to(self, rate_per_minute: float) -> None:
         if self.rate is None or rate_per_minute < self.rate:
             self.rate = rate_per_minute
-            self.capacity = max(1.0, rate_per_minute / 60)
+            self.capacity = max(1.0, rate_per_minute / 60 * self.burst_seconds)
             self.level = min(self.level, self.capacity)
 
     def wait_time(self, amount: float) -> float:
@@ -49,7 +51,7 @@ class RateLimiter:
 
     def __init__(self, requests_per_minute: float | None, input_tokens_per_minute: float | None, output_tokens_per_minute: float | None):
         self.buckets = {
-            "requests": TokenBucket(requests_per_minute),
+            "requests": TokenBucket(requests_per_minute, burst_seconds=0),
             "input_tokens": TokenBucket(input_tokens_per_minute),
             "output_tokens": TokenBucket(output_tokens_per_minute),
         }
@@ -76,12 +78,15 @@ class RateLimiter:
 
 
 class AdaptiveConcurrency:
-    """Additive increase, multiplicative decrease: +1 slot per `limit` successes, halved on throttling."""
+    """Additive increase, multiplicative decrease: +1 slot per `limit` successes, halved on throttling
+    (at most once per `cooldown` seconds, so one burst of 429s counts as one congestion signal)."""
 
-    def __init__(self, start: int, maximum: int):
+    def __init__(self, start: int, maximum: int, cooldown: float = 1.0):
         self.maximum = maximum
         self.limit = float(min(start, maximum))
         self.in_flight = 0
+        self.cooldown = cooldown
+        self._last_decrease = -cooldown
         self._changed = asyncio.Condition()
 
     async def __aenter__(self):
@@ -98,7 +103,10 @@ class AdaptiveConcurrency:
         self.limit = min(self.maximum, self.limit + 1 / self.limit)
 
     def on_throttle(self) -> None:
-        self.limit = max(1.0, self.limit / 2)
+        now = time.monotonic()
+        if now - self._last_decrease >= self.cooldown:
+            self.limit = max(1.0, self.limit / 2)
+            self._last_decrease = now
 
 
 class CircuitOpen(RuntimeError):

@@ -110,7 +110,8 @@ class FakeAnthropic:
             fault = self._rng.random() < self.fault_rate
             kind = self._rng.choice(["429", "529", "500", DROP]) if fault else None
         if throttled:
-            return self._status(429, {"retry-after-ms": "100"})
+            self._record("429_over_rate")
+            return 429, {"type": "error", "error": {"type": "rate_limit_error", "message": "over the rate limit"}}, {"retry-after-ms": "100"}, None
         if self.latency:
             time.sleep(self.latency)
         if kind == DROP:

@@ -31,7 +31,7 @@ def test_the_ledger_stops_at_the_cap():
 def test_token_bucket_refills_at_its_rate(monkeypatch):
     now = [100.0]
     monkeypatch.setattr(llm_limits.time, "monotonic", lambda: now[0])
-    bucket = TokenBucket(120)  # 2 per second, bursts of 2
+    bucket = TokenBucket(120)  # 2 per second, bursts of one second's worth
     assert bucket.wait_time(1) == 0
     bucket.take(1)
     bucket.take(1)
@@ -40,6 +40,9 @@ def test_token_bucket_refills_at_its_rate(monkeypatch):
     assert bucket.wait_time(1) == 0
     bucket.lower_to(60)
     assert bucket.rate == 60 and bucket.capacity == 1
+    paced = TokenBucket(600, burst_seconds=0)
+    paced.take(1)
+    assert paced.capacity == 1 and paced.wait_time(1) == pytest.approx(0.1)
 
 
 def test_limits_are_lowered_by_the_api_headers():
@@ -49,8 +52,9 @@ def test_limits_are_lowered_by_the_api_headers():
 
 
 def test_aimd_halves_on_throttling_and_grows_back_by_one_per_window():
-    concurrency = AdaptiveConcurrency(start=16, maximum=32)
+    concurrency = AdaptiveConcurrency(start=16, maximum=32, cooldown=60)
     concurrency.on_throttle()
+    concurrency.on_throttle()  # the same burst of 429s: one decrease
     assert concurrency.limit == 8
     for _ in range(8):
         concurrency.on_success()
