@@ -39,7 +39,7 @@ def test_judges_accept_reject_and_queue_for_review_then_human_verdicts_decide(tm
     with FakeAnthropic() as fake:
         monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
         first = build_dataset(str(spec_with_judges(tmp_path)), str(tmp_path / "out"))
-        judged_rows = len(fake.requests) // 2
+        judge_requests = len(fake.requests)
         version = Path(first["path"])
         quarantine = pd.read_parquet(version / "quarantine")
         data = pd.read_parquet(version / "data")
@@ -55,7 +55,9 @@ def test_judges_accept_reject_and_queue_for_review_then_human_verdicts_decide(tm
         assert sorted(queue[col.ID]) == sorted(review[col.ID]) and {"judge_a", "judge_b", "disagreement"} <= set(queue.columns)
         manifest = json.loads((version / "manifest.json").read_text())
         stats = manifest["review"]
-        assert stats["judged"] == judged_rows == stats["accept"] + stats["reject"] + stats["review"]
+        assert stats["judged"] == stats["accept"] + stats["reject"] + stats["review"]
+        # 24 rows over 8 topics repeat records: the request cache answers repeats not already in flight.
+        assert judge_requests < 2 * stats["judged"]
         assert (stats["reject"], stats["review"]) == (len(rejected), len(review))
         assert stats["accept"] == len(synthetic) + first["counts"]["quarantined"]["by_reason"].get("exact_duplicate", 0)
         assert "Rows waiting for a human" in (version / "README.md").read_text()
