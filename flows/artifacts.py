@@ -27,6 +27,16 @@ def report_markdown(result: dict, contamination_examples: pd.DataFrame) -> str:
     llm = result.get("llm_requests")
     if llm:
         lines.append(f"LLM requests: {llm['sent']} sent, {llm['from_cache']} answered from the request cache.")
+    generation = result["stages"][0].get("llm") or {}
+    if generation:
+        tokens = generation.get("tokens", {})
+        lines.append(
+            f"Generation: {generation.get('requests', 0)} paid calls, {generation.get('retried', 0)} retries "
+            f"({generation.get('throttled', 0)} throttled), tokens in {tokens.get('input', 0)} / out {tokens.get('output', 0)} / "
+            f"cache write {tokens.get('cache_write', 0)} / cache read {tokens.get('cache_read', 0)}, cost ${generation.get('spent_usd', 0):.4f}."
+        )
+        if generation.get("budget"):
+            lines.append(f"Budget preview: {generation['budget']}.")
     lines += ["", "| stage | rows in | quarantined |", "|---|---|---|"]
     lines += [f"| {s['stage']} | {s['rows_in']} | {sum(s['quarantined'].values())} |" for s in result["stages"]]
     lines += ["", "| reason | rows |", "|---|---|"] + [f"| {r} | {n} |" for r, n in result["counts"]["quarantined"]["by_reason"].items()]

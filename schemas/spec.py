@@ -50,6 +50,7 @@ class DateSampler(Strict):
 class SeedRowsSampler(Strict):
     type: Literal["seed_rows"]
     size: int = Field(default=1, ge=1)
+    order: Literal["random", "sequential"] = Field(default="random", description="sequential: row i gets seed rows i*size.., cycling")
 
 
 Sampler = Annotated[

@@ -105,7 +105,7 @@ def plan_rows(config: AnthropicGenerator, seed_rows: list[dict]) -> list[RowPlan
     plans = []
     for index in range(config.rows):
         seed = row_seed(config.seed, index)
-        values = draw_row(config.samplers, np.random.default_rng(seed), seed_rows)
+        values = draw_row(config.samplers, np.random.default_rng(seed), seed_rows, index)
         request = build_request(config, values, exemplar_block(config, index, seed_rows))
         provenance = {
             col.GENERATOR: "anthropic",

@@ -37,7 +37,7 @@ def generate_from_templates(config: TemplateGenerator, seed_rows: list[dict]) ->
         rng = np.random.default_rng(seed)
         choice = int(rng.choice(len(config.templates), p=weights))
         template = config.templates[choice]
-        values = draw_row(config.samplers, rng, seed_rows)
+        values = draw_row(config.samplers, rng, seed_rows, index)
         provenance = {
             col.GENERATOR: "template",
             col.MODEL: None,

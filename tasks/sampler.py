@@ -32,8 +32,8 @@ def row_seed(spec_seed: int, row_index: int) -> int:
     return spec_seed * 1_000_000 + row_index
 
 
-def draw_value(sampler: Sampler, rng: np.random.Generator, seed_rows: list[dict]) -> Any:
-    """One value of one sampler column."""
+def draw_value(sampler: Sampler, rng: np.random.Generator, seed_rows: list[dict], index: int = 0) -> Any:
+    """One value of one sampler column for row `index`."""
     if isinstance(sampler, CategorySampler):
         values = list(sampler.values)
         weights = np.array(list(sampler.values.values()), dtype=float)
@@ -49,14 +49,18 @@ def draw_value(sampler: Sampler, rng: np.random.Generator, seed_rows: list[dict]
         span = (sampler.end - sampler.start).days
         return sampler.start + timedelta(days=int(rng.integers(span + 1)))
     if isinstance(sampler, SeedRowsSampler):
-        picked = [seed_rows[i] for i in rng.choice(len(seed_rows), size=min(sampler.size, len(seed_rows)), replace=False)]
+        size = min(sampler.size, len(seed_rows))
+        if sampler.order == "sequential":
+            picked = [seed_rows[(index * size + k) % len(seed_rows)] for k in range(size)]
+        else:
+            picked = [seed_rows[i] for i in rng.choice(len(seed_rows), size=size, replace=False)]
         return picked[0] if sampler.size == 1 else picked
     raise TypeError(f"unknown sampler {type(sampler).__name__}")
 
 
-def draw_row(samplers: dict[str, Sampler], rng: np.random.Generator, seed_rows: list[dict]) -> dict[str, Any]:
-    """Values of every sampler column for one row, drawn in the spec's order."""
-    return {name: draw_value(sampler, rng, seed_rows) for name, sampler in samplers.items()}
+def draw_row(samplers: dict[str, Sampler], rng: np.random.Generator, seed_rows: list[dict], index: int = 0) -> dict[str, Any]:
+    """Values of every sampler column for row `index`, drawn in the spec's order."""
+    return {name: draw_value(sampler, rng, seed_rows, index) for name, sampler in samplers.items()}
 
 
 def json_safe(values: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,9 @@
 from schemas import records as col
-from schemas.spec import AnthropicGenerator, TemplateGenerator
-from tasks.generate_anthropic import build_request, parse_reply
+import numpy as np
+
+from schemas.spec import AnthropicGenerator, SeedRowsSampler, TemplateGenerator
+from tasks.generate_anthropic import build_request, exemplar_block, parse_reply
+from tasks.sampler import draw_row
 from tasks.generate_template import generate_from_templates
 
 SEEDS = [{"id": "s1", "instruction": "Sort these words alphabetically"}, {"id": "s2", "instruction": "Name a colour"}]
@@ -69,3 +72,19 @@ def test_parse_reply_gives_a_reason_for_each_bad_reply():
     assert parse_reply(reply([{"type": "text", "text": "hi"}]))[1] == "llm_no_tool_call"
     assert parse_reply(reply([{"type": "tool_use", "name": "emit_record", "input": {"instruction": "Why?"}}]))[1] == "llm_invalid_record"
     assert parse_reply(reply([{"type": "tool_use", "name": "emit_record", "input": {"instruction": "W"}}], "max_tokens"))[1] == "llm_truncated"
+
+
+def test_exemplars_rotate_by_window_and_the_prefix_is_marked_for_caching():
+    seeds = [{"instruction": f"task {i}", "input": "", "output": f"answer {i}"} for i in range(20)]
+    few_shot = CONFIG.model_copy(update={"exemplars": 2, "rotate_every": 10})
+    assert exemplar_block(few_shot, 0, seeds) == exemplar_block(few_shot, 9, seeds)
+    assert exemplar_block(few_shot, 0, seeds) != exemplar_block(few_shot, 10, seeds)
+    request = build_request(few_shot, {"topic": "tides"}, exemplar_block(few_shot, 0, seeds))
+    assert request["system"][-1]["cache_control"] == {"type": "ephemeral"} and "Example 1" in request["system"][-1]["text"]
+
+
+def test_sequential_seed_rows_visit_every_seed_once():
+    sampler = {"seed": SeedRowsSampler(type="seed_rows", order="sequential")}
+    seeds = [{"id": i} for i in range(3)]
+    picked = [draw_row(sampler, np.random.default_rng(0), seeds, index)["seed"]["id"] for index in range(6)]
+    assert picked == [0, 1, 2, 0, 1, 2]
