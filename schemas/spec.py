@@ -113,7 +113,26 @@ class AnthropicGenerator(Strict):
     batch_poll_seconds: float = Field(default=30, gt=0)
 
 
-Generator = Annotated[Union[TemplateGenerator, AnthropicGenerator], Field(discriminator="backend")]
+class OpenAICompatibleGenerator(Strict):
+    """A local or hosted server that speaks the OpenAI chat API (vLLM, Ollama, llama.cpp's server) at OPENAI_BASE_URL."""
+
+    backend: Literal["openai"]
+    rows: int = Field(ge=1)
+    seed: int = 0
+    model: str
+    samplers: dict[str, Sampler] = {}
+    prompt_id: str = Field(pattern=r"^[a-z0-9_]+$")
+    category: str
+    system_prompt: str
+    prompt: str
+    max_tokens: int = Field(default=1024, ge=1)
+    temperature: float = Field(default=0.8, ge=0, le=2)
+    concurrency: int = Field(default=8, ge=1, le=256)
+    timeout_seconds: float = Field(default=120, gt=0)
+    max_attempts: int = Field(default=4, ge=1, le=20)
+
+
+Generator = Annotated[Union[TemplateGenerator, AnthropicGenerator, OpenAICompatibleGenerator], Field(discriminator="backend")]
 
 
 class SeedData(Strict):

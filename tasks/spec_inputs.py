@@ -14,7 +14,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from schemas import records as col
-from schemas.spec import AnthropicGenerator, EvalSet, Spec, SpecError
+from schemas.spec import AnthropicGenerator, EvalSet, OpenAICompatibleGenerator, Spec, SpecError
 from schemas.suites import load_suite
 from tasks.prompts import content_hash, template_variables
 from tasks.tables import TableError, file_sha256, read_table, require_column
@@ -116,7 +116,7 @@ def _build_expectations(configs: list[tuple[str, dict]]) -> list:
 def _check_templates(spec: Spec) -> None:
     generator = spec.generator
     known = set(generator.samplers)
-    if isinstance(generator, AnthropicGenerator):
+    if isinstance(generator, (AnthropicGenerator, OpenAICompatibleGenerator)):
         sources = {"generator.prompt": generator.prompt}
     else:
         sources = {
@@ -160,6 +160,13 @@ def _check_prices(spec: Spec) -> None:
 
 
 def _check_settings(spec: Spec) -> None:
+    if isinstance(spec.generator, OpenAICompatibleGenerator):
+        from tasks.generate_openai import OpenAISettings
+
+        try:
+            OpenAISettings()
+        except ValidationError:
+            raise SpecError("generator.backend openai: set OPENAI_BASE_URL to the server (e.g. http://127.0.0.1:8000/v1 for vLLM)") from None
     if isinstance(spec.generator, AnthropicGenerator) or spec.gates.judging:
         from tasks.generate_anthropic import AnthropicSettings
 

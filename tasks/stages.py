@@ -13,11 +13,12 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from schemas import records as col
-from schemas.spec import AnthropicGenerator, Spec, SpecError, dump_spec
+from schemas.spec import AnthropicGenerator, OpenAICompatibleGenerator, Spec, SpecError, dump_spec
 from tasks.blend import blend_rows
 from tasks.decontaminate import REASON as CONTAMINATION, EvalIndex, build_eval_index, score_contamination
 from tasks.dedup import comparable_text, dedup_rows
 from tasks.generate_anthropic import generate_with_anthropic
+from tasks.generate_openai import generate_with_openai
 from tasks.generate_template import generate_from_templates
 from tasks.embeddings import embed_texts
 from tasks.manifest import AccountingError, build_manifest
@@ -76,9 +77,10 @@ def generate_stage(spec: Spec, work_dir: str, run_id: str, cache_path: str) -> d
     if not spec.blend.include_real:
         real = real.iloc[0:0]
     llm = {}
-    if isinstance(spec.generator, AnthropicGenerator):
+    if isinstance(spec.generator, (AnthropicGenerator, OpenAICompatibleGenerator)):
+        generate = generate_with_anthropic if isinstance(spec.generator, AnthropicGenerator) else generate_with_openai
         progress = GenerationProgress(spec.generator.rows)
-        rows, rejects, llm = generate_with_anthropic(spec.generator, seed_rows, cache=RequestCache(cache_path), on_row=progress.advance)
+        rows, rejects, llm = generate(spec.generator, seed_rows, cache=RequestCache(cache_path), on_row=progress.advance)
     else:
         rows, rejects = generate_from_templates(spec.generator, seed_rows)
     synthetic = pd.DataFrame(rows, columns=col.ROW_SCHEMA.names).assign(**{col.BUILD_RUN_ID: run_id})

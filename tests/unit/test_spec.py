@@ -66,9 +66,23 @@ def test_bad_gate_files_are_refused(tmp_path):
         check(write_spec(tmp_path, gates={"validators": {"output_json_schema": "schema.json"}}))
 
 
+def test_openai_backend_needs_its_server_at_start(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    generator = {"backend": "openai", "rows": 2, "model": "llama", "prompt_id": "p", "category": "c", "system_prompt": "s", "prompt": "hi"}
+    with pytest.raises(SpecError, match="OPENAI_BASE_URL"):
+        check(write_spec(tmp_path, generator=generator))
+
+
+def test_an_unpriced_model_is_refused_at_start(tmp_path, monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "k")
+    generator = {"backend": "anthropic", "rows": 2, "model": "claude-unknown", "prompt_id": "p", "category": "c", "system_prompt": "s", "prompt": "hi"}
+    with pytest.raises(SpecError, match="generator.model: no price for model 'claude-unknown'"):
+        check(write_spec(tmp_path, generator=generator))
+
+
 def test_anthropic_backend_needs_its_key_at_start(tmp_path, monkeypatch):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    generator = {"backend": "anthropic", "rows": 2, "model": "claude-test", "prompt_id": "p", "category": "c", "system_prompt": "s", "prompt": "hi"}
+    generator = {"backend": "anthropic", "rows": 2, "model": "claude-haiku-4-5", "prompt_id": "p", "category": "c", "system_prompt": "s", "prompt": "hi"}
     with pytest.raises(SpecError, match="ANTHROPIC_API_KEY is not set"):
         check(write_spec(tmp_path, generator=generator))
 
