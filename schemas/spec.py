@@ -183,6 +183,10 @@ class Judging(Strict):
     concurrency: int = Field(default=4, ge=1, le=64)
     max_tokens: int = Field(default=512, ge=16)
     timeout_seconds: float = Field(default=60, gt=0)
+    requests_per_minute: float | None = Field(default=50, gt=0)
+    max_attempts: int = Field(default=6, ge=1, le=20)
+    retry_base_seconds: float = Field(default=0.5, gt=0)
+    prices: dict[str, dict[Literal["input", "output"], float]] = Field(default={}, description="per judge model, overriding schemas/model_prices.yaml")
 
 
 class Gates(Strict):

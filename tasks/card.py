@@ -122,7 +122,8 @@ def render_card(manifest: dict, split_files: dict[str, str]) -> str:
         + _table(["batch gate", "passed", "observed"], [[g["reason"], g["success"], g["observed"]] for g in manifest["batch_gates"]])
         + "\n\n"
         + _table(["row check", "passed", "failed"], [[n, c["passed"], c["failed"]] for n, c in manifest.get("row_checks", {}).items()])
-        + ("\n\nJudges and human review: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in manifest["review"].items()) + "." if manifest.get("review") else "")
+        + ("\n\nJudges and human review: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in manifest["review"].items() if not isinstance(v, dict)) + "." if manifest.get("review") else "")
+        + (f" Judging cost ${manifest['review']['llm']['spent_usd']:.4f} for {manifest['review']['llm']['requests']} calls." if manifest.get("review", {}).get("llm") else "")
         + _review_sample(manifest.get("review_sample", []))
         + (f"\n\nGreat Expectations Data Docs of this build: [{manifest['data_docs']}]({manifest['data_docs']})." if manifest.get("data_docs") else "")
         + f"\n\nOf {accounting['synthetic_samples']} synthetic samples, {accounting['synthetic_published']} were published and "

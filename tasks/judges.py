@@ -6,8 +6,8 @@ human review when a judge could not score it, when judges disagree, or when the 
 
 from __future__ import annotations
 
+import asyncio
 import json
-from concurrent.futures import ThreadPoolExecutor
 
 import anthropic
 import numpy as np
@@ -16,6 +16,9 @@ import pandas as pd
 from schemas import records as col
 from schemas.spec import Judge, Judging
 from tasks.llm_cache import RequestCache
+from tasks.llm_costs import Ledger
+from tasks.llm_engine import MessagesEngine, RetryPolicy
+from tasks.llm_limits import AdaptiveConcurrency, RateLimiter
 
 TOOL_NAME = "score_record"
 ACCEPT, REJECT, REVIEW = "accept", "reject", "review"
@@ -52,24 +55,28 @@ def parse_judgement(message: dict, rubric: list[str]) -> float | None:
     return float(np.mean(values))
 
 
-def score_rows(frame: pd.DataFrame, judging: Judging, client: anthropic.Anthropic, cache: RequestCache | None = None) -> pd.DataFrame:
-    """One column per judge of mean rubric scores, NaN where a judge's call failed or its reply was unusable."""
+def score_rows(frame: pd.DataFrame, judging: Judging, cache: RequestCache | None = None, client=None) -> tuple[pd.DataFrame, dict]:
+    """One column per judge of mean rubric scores (NaN where a call failed or its reply was unusable), and
+    what the calls cost. Calls go through the engine: request cache, rate limit, retries, cost ledger."""
     rows = frame.to_dict("records")
-    send = lambda r: client.messages.create(**r).model_dump()  # noqa: E731
+    jobs = [(build_judge_request(judge, judging, row), None) for judge in judging.judges for row in rows]
+    ledger = Ledger(dict(judging.prices))
+    results, summary = asyncio.run(_judge(jobs, judging, cache, ledger, client))
+    values = [parse_judgement(r.message, judging.rubric) if r.message is not None else None for r in results]
+    scores = np.array(values, dtype=float).reshape(len(judging.judges), len(rows)).T if rows else np.zeros((0, len(judging.judges)))
+    return pd.DataFrame(scores, columns=[j.name for j in judging.judges], index=frame.index), summary
 
-    def ask(job: tuple[Judge, dict]) -> float | None:
-        judge, row = job
-        request = build_judge_request(judge, judging, row)
-        try:
-            return parse_judgement(cache.fetch(request, send) if cache is not None else send(request), judging.rubric)
-        except anthropic.APIError:
-            return None
 
-    jobs = [(judge, row) for judge in judging.judges for row in rows]
-    with ThreadPoolExecutor(max_workers=judging.concurrency) as pool:
-        results = list(pool.map(ask, jobs))
-    scores = np.array(results, dtype=float).reshape(len(judging.judges), len(rows)).T if rows else np.zeros((0, len(judging.judges)))
-    return pd.DataFrame(scores, columns=[j.name for j in judging.judges], index=frame.index)
+async def _judge(jobs, judging: Judging, cache, ledger: Ledger, client):
+    from tasks.generate_anthropic import client_options
+
+    async with (client or anthropic.AsyncAnthropic(**client_options(judging.timeout_seconds, max_retries=0))) as api:
+        engine = MessagesEngine(
+            api, cache, RateLimiter(judging.requests_per_minute, None, None), AdaptiveConcurrency(judging.concurrency, judging.concurrency * 4),
+            ledger, RetryPolicy(max_attempts=judging.max_attempts, base_delay=judging.retry_base_seconds),
+        )
+        results = await engine.run(jobs)
+        return results, engine.summary()
 
 
 def decide(scores: pd.DataFrame, judging: Judging) -> pd.DataFrame:

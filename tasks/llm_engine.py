@@ -76,6 +76,7 @@ class MessagesEngine:
         self.stop_reason: Exception | None = None
         self._rng = random.Random(seed)
         self._output_tokens_seen: list[int] = []
+        self._in_flight: dict[str, asyncio.Future] = {}
 
     def _estimate(self, request: dict) -> tuple[float, float]:
         prompt = json.dumps([request.get("system"), request.get("messages"), request.get("tools")])
@@ -83,11 +84,22 @@ class MessagesEngine:
         return len(prompt) / 4, (sum(seen) / len(seen) * 1.2 if seen else request.get("max_tokens", 1024))
 
     async def call(self, request: dict, salt: Any = None) -> CallResult:
-        """The response to one request: from the cache, or from the API with retries; never raises for API errors."""
+        """The response to one request: from the cache, from an identical request in flight, or from the API
+        with retries; never raises for API errors."""
         key = request_key(request, salt)
         if self.cache is not None and (stored := self.cache.get(key)) is not None:
             self.stats["from_cache"] += 1
             return CallResult(stored, from_cache=True)
+        if key in self._in_flight:
+            self.stats["from_cache"] += 1
+            shared = await asyncio.shield(self._in_flight[key])
+            return CallResult(shared.message, shared.error, 0, from_cache=True)
+        self._in_flight[key] = asyncio.get_running_loop().create_future()
+        result = await self._call_api(request, key)
+        self._in_flight.pop(key).set_result(result)
+        return result
+
+    async def _call_api(self, request: dict, key: str) -> CallResult:
         error = "not sent"
         for attempt in range(self.policy.max_attempts):
             if self.stop_reason:

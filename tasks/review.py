@@ -50,11 +50,7 @@ def review_rows(frame: pd.DataFrame, spec: Spec, client=None, cache=None) -> Rev
     if judging is None or to_judge.empty:
         kept = frame[human != "reject"]
         return ReviewOutcome(kept.reset_index(drop=True), pd.concat(quarantined, ignore_index=True), empty_quarantine(), stats)
-    if client is None:
-        from tasks.generate_anthropic import make_client
-
-        client = make_client(judging.timeout_seconds)
-    scores = score_rows(to_judge, judging, client, cache)
+    scores, stats["llm"] = score_rows(to_judge, judging, cache, client)
     verdict = decide(scores, judging)
     judged = to_judge.assign(**{col.JUDGE_SCORE: verdict["mean"]})
     for decision, reason in ((REJECT, "judge_low_score"), (REVIEW, "needs_human_review")):

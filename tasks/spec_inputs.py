@@ -157,6 +157,11 @@ def _check_prices(spec: Spec) -> None:
             model_prices(spec.generator.model, spec.generator.prices)
         except KeyError as error:
             raise SpecError(f"generator.model: {error.args[0]}") from None
+    for index, judge in enumerate(spec.gates.judging.judges if spec.gates.judging else []):
+        try:
+            model_prices(judge.model, spec.gates.judging.prices.get(judge.model))
+        except KeyError as error:
+            raise SpecError(f"gates.judging.judges.{index}.model: {error.args[0]}") from None
 
 
 def _check_settings(spec: Spec) -> None:

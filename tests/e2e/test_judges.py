@@ -20,7 +20,8 @@ TEMPLATE = [{"id": "explain", "category": "explanation", "instruction": "Explain
 
 
 def spec_with_judges(tmp_path, **extra):
-    judging = {"judges": [{"name": "a", "model": "judge-a"}, {"name": "b", "model": "judge-b"}], "threshold": 3.5, "band": 0.5, "max_disagreement": 1.0}
+    judging = {"judges": [{"name": "a", "model": "judge-a"}, {"name": "b", "model": "judge-b"}], "threshold": 3.5, "band": 0.5, "max_disagreement": 1.0,
+               "requests_per_minute": 60_000, "retry_base_seconds": 0.02, "prices": {m: {"input": 1.0, "output": 5.0} for m in ("judge-a", "judge-b")}}
     return write_spec(
         tmp_path,
         gates={"judging": judging, **extra},
@@ -55,9 +56,10 @@ def test_judges_accept_reject_and_queue_for_review_then_human_verdicts_decide(tm
         assert sorted(queue[col.ID]) == sorted(review[col.ID]) and {"judge_a", "judge_b", "disagreement"} <= set(queue.columns)
         manifest = json.loads((version / "manifest.json").read_text())
         stats = manifest["review"]
+        assert stats["llm"]["spent_usd"] > 0 and stats["llm"]["requests"] == judge_requests
         assert stats["judged"] == stats["accept"] + stats["reject"] + stats["review"]
-        # 24 rows over 8 topics repeat records: the request cache answers repeats not already in flight.
-        assert judge_requests < 2 * stats["judged"]
+        # 24 rows over 8 topics repeat records: each distinct record is sent once per judge.
+        assert judge_requests == 2 * len({topic_of(t) for t in pd.concat([synthetic, quarantine])[col.INSTRUCTION]})
         assert (stats["reject"], stats["review"]) == (len(rejected), len(review))
         assert stats["accept"] == len(synthetic) + first["counts"]["quarantined"]["by_reason"].get("exact_duplicate", 0)
         assert "Rows waiting for a human" in (version / "README.md").read_text()
