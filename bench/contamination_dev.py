@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from schemas.spec import Decontamination  # noqa: E402
 from tasks.decontaminate import build_eval_index, score_contamination  # noqa: E402
+from tasks.embedding_cache import EmbeddingCache  # noqa: E402
 from tasks.embeddings import embed_texts, load_encoder  # noqa: E402
 from tasks.text_features import word_ngrams, word_tokens  # noqa: E402
 
@@ -42,13 +44,18 @@ def main() -> None:
     read = lambda name: pd.read_json(DATA / name, lines=True)  # noqa: E731
     evals, positives, negatives = read("eval_mmlu_test.jsonl"), read("positives_mmlu_rephrased.jsonl"), read("negatives_mmlu_val_dev.jsonl")
     load_encoder()
+    cache = EmbeddingCache(Path(tempfile.mkdtemp()) / "embeddings.sqlite")
+    ids, texts = evals["id"].astype(str).tolist(), evals["text"].tolist()
     started = time.perf_counter()
-    index = build_eval_index(evals["id"].astype(str).tolist(), evals["text"].tolist(), Decontamination().ngram_size)
+    index = build_eval_index(ids, texts, Decontamination().ngram_size, cache)  # cold: every item is encoded
     index_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    build_eval_index(ids, texts, Decontamination().ngram_size, cache)  # warm: the next night's build
+    warm_seconds = time.perf_counter() - started
     config = Decontamination()
     started = time.perf_counter()
-    pos = score_contamination(positives["text"].tolist(), index, config)
-    neg = score_contamination(negatives["text"].tolist(), index, config)
+    pos = score_contamination(positives["text"].tolist(), index, config, cache)
+    neg = score_contamination(negatives["text"].tolist(), index, config, cache)
     score_seconds = time.perf_counter() - started
     top1 = lambda texts: index.index.search(embed_texts(texts), 1)[0][:, 0]  # noqa: E731
     methods = {
@@ -64,8 +71,9 @@ def main() -> None:
             "recall": float(pos["contaminated"].mean()), "fpr": float(neg["contaminated"].mean()),
             "right_nearest_eval_item_among_flagged": float((pos.loc[pos["contaminated"], "nearest_eval_id"] == positives.loc[pos["contaminated"], "source_id"].astype(str)).mean()),
         },
-        "seconds": {"index_eval_set": round(index_seconds, 1), "score_candidates": round(score_seconds, 1)},
-        "eval_items_per_second_indexing": round(len(evals) / index_seconds, 1),
+        "seconds": {"index_eval_set_cold": round(index_seconds, 1), "index_eval_set_warm_cache": round(warm_seconds, 1), "score_candidates": round(score_seconds, 1)},
+        "eval_items_per_second_indexing": {"cold_plain_encode": round(len(evals) / index_seconds, 1), "warm_embedding_cache": round(len(evals) / warm_seconds, 1),
+                                           "ratio": round(index_seconds / warm_seconds, 1)},
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
     out = ROOT / "bench" / "results" / "contamination_dev.json"

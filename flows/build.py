@@ -41,11 +41,11 @@ def build_dataset(spec_path: str, data_root: str | None = None, overrides: dict[
 
 def run_build(spec: Spec, root: str, run_id: str) -> dict:
     store = VersionStore(root, spec.dataset)
-    work_dir, cache = store.work_dir(run_id), store.request_cache_path()
+    work_dir, cache, vectors = store.work_dir(run_id), store.request_cache_path(), store.embedding_cache_path()
     generated = run_stage("generate", generate_stage, spec, work_dir, run_id, cache)
     verified = run_stage("verify", verify_stage, spec, generated["paths"]["synthetic"], work_dir, cache)
-    unique = run_stage("dedup", dedup_stage, spec, verified["paths"]["synthetic"], generated["paths"]["real"], work_dir)
-    clean = run_stage("decontaminate", decontaminate_stage, spec, unique["paths"]["synthetic"], generated["paths"]["real"], work_dir)
+    unique = run_stage("dedup", dedup_stage, spec, verified["paths"]["synthetic"], generated["paths"]["real"], work_dir, vectors)
+    clean = run_stage("decontaminate", decontaminate_stage, spec, unique["paths"]["synthetic"], generated["paths"]["real"], work_dir, vectors)
     blended = run_stage("blend", blend_stage, spec, clean["paths"]["synthetic"], clean["paths"]["real"], work_dir)
     summaries = [generated, verified, unique, clean, blended]
 
@@ -53,7 +53,7 @@ def run_build(spec: Spec, root: str, run_id: str) -> dict:
     if approval and not approval["approved"]:
         get_run_logger().warning("not published: %s rejected the version (%s)", approval["approver"], approval["comment"])
         return {"published": False, "approval": approval, "stages": summaries}
-    published = run_stage("publish", publish_stage, spec, summaries, root, work_dir, run_id, approval)
+    published = run_stage("publish", publish_stage, spec, summaries, root, work_dir, run_id, vectors, approval)
 
     llm = [s["llm_requests"] for s in summaries if s.get("llm_requests")]
     result = {**published, "stages": summaries, "published": True, "llm_requests": {k: sum(r[k] for r in llm) for k in ("sent", "from_cache")}}

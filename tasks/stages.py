@@ -20,7 +20,7 @@ from tasks.dedup import comparable_text, dedup_rows
 from tasks.generate_anthropic import generate_with_anthropic
 from tasks.generate_openai import generate_with_openai
 from tasks.generate_template import generate_from_templates
-from tasks.embeddings import embed_texts
+from tasks.embedding_cache import EmbeddingCache
 from tasks.manifest import AccountingError, build_manifest
 from tasks.publish import DiversityDrop, publish_dataset
 from tasks.version_store import VersionStore
@@ -110,24 +110,25 @@ def verify_stage(spec: Spec, synthetic_path: str, work_dir: str, cache_path: str
 
 
 @task(name="dedup", **RESUMABLE)
-def dedup_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str) -> dict:
+def dedup_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str, embedding_cache: str) -> dict:
     """Exact and near duplicates, among synthetic rows and against the real ones.
     Input/output columns: row schema; quarantine sets duplicate_of."""
     frame = read_parquet(synthetic_path)
-    kept, quarantined = dedup_rows(frame, spec.dedup.near_duplicate_threshold, references=read_parquet(real_path))
+    kept, quarantined = dedup_rows(frame, spec.dedup.near_duplicate_threshold, EmbeddingCache(embedding_cache), references=read_parquet(real_path))
     return _write_stage(work_dir, "dedup", {"synthetic": kept}, quarantined, len(frame))
 
 
 @task(name="decontaminate", **RESUMABLE)
-def decontaminate_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str) -> dict:
+def decontaminate_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str, embedding_cache: str) -> dict:
     """Synthetic and real rows against every registered eval set.
     Input/output columns: row schema; quarantine sets nearest_eval_id and score."""
     synthetic, real = read_parquet(synthetic_path), read_parquet(real_path)
     items = load_eval_items(spec)
-    evals = build_eval_index(items.ids, items.texts, spec.decontamination.ngram_size)
+    embed = EmbeddingCache(embedding_cache)
+    evals = build_eval_index(items.ids, items.texts, spec.decontamination.ngram_size, embed)
     outputs, quarantined = {}, []
     for name, frame in (("synthetic", synthetic), ("real", real)):
-        verdicts = score_contamination(comparable_text(frame), evals, spec.decontamination)
+        verdicts = score_contamination(comparable_text(frame), evals, spec.decontamination, embed)
         hit = verdicts["contaminated"].to_numpy()
         flagged = verdicts[hit].set_axis(frame.index[hit])
         outputs[name] = frame[~hit].reset_index(drop=True)
@@ -168,13 +169,13 @@ def blend_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str) 
 
 
 @task(name="publish", cache_policy=NO_CACHE)
-def publish_stage(spec: Spec, summaries: list[dict], data_root: str, work_dir: str, run_id: str, approval: dict | None = None) -> dict:
+def publish_stage(spec: Spec, summaries: list[dict], data_root: str, work_dir: str, run_id: str, embedding_cache: str, approval: dict | None = None) -> dict:
     """The blended rows re-checked against every eval set, then published atomically with every stage's
     quarantine, the manifest, the card and the resolved spec."""
     data = read_parquet(summaries[-1]["paths"]["blended"])
     quarantine = pd.concat([read_parquet(s["paths"]["quarantine"]) for s in summaries], ignore_index=True)
     texts = comparable_text(data)
-    vectors = embed_texts(texts)
+    vectors = EmbeddingCache(embedding_cache)(texts)
     evals = _load_eval_index(Path(work_dir) / "decontaminate", spec.decontamination.ngram_size)
     hits = int(score_contamination(texts, evals, spec.decontamination, embed=lambda _: vectors)["contaminated"].sum())
     if hits:

@@ -90,6 +90,10 @@ class VersionStore:
             return self.path(".cache", "requests.sqlite")
         return str(Path(tempfile.gettempdir()) / "synthfactory-cache" / self.dataset / "requests.sqlite")
 
+    def embedding_cache_path(self) -> str:
+        """The dataset's embedding cache, kept across builds, beside the request cache."""
+        return str(Path(self.request_cache_path()).with_name("embeddings.sqlite"))
+
     def work_dir(self, run_id: str) -> str:
         """Stage shards of one run: beside the versions on a local disk, in a local folder otherwise."""
         if self.local:
