@@ -23,8 +23,16 @@ BAD_INPUT = 2
 
 
 def fail(message: str, code: int) -> None:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def opened(reader, ref: str):
+    """A published version read by `reader`, or exit 2 naming what is not a version."""
+    try:
+        return reader(ref)
+    except FileNotFoundError as error:
+        fail(str(error), BAD_INPUT)
 
 
 @app.command()
@@ -124,11 +132,7 @@ def show(version: Annotated[str, typer.Argument(help="a published version's fold
     """Summary, counts and the data card of a published version."""
     from tasks.version_diff import read_version
 
-    try:
-        found = read_version(version)
-    except FileNotFoundError as error:
-        fail(str(error), BAD_INPUT)
-    print_version(Console(), found)
+    print_version(Console(), opened(read_version, version))
 
 
 @app.command()
@@ -139,11 +143,7 @@ def diff(
     """Rows added and removed, counts per gate, metric changes and spec changes between two versions."""
     from tasks.version_diff import diff_versions, read_version
 
-    try:
-        changes = diff_versions(read_version(old), read_version(new))
-    except FileNotFoundError as error:
-        fail(str(error), BAD_INPUT)
-    print_diff(Console(), changes)
+    print_diff(Console(), diff_versions(opened(read_version, old), opened(read_version, new)))
 
 
 @app.command()
@@ -154,11 +154,7 @@ def quarantine(
     """Rejected rows of a version: counts per stage and reason, with examples."""
     from tasks.version_diff import read_quarantine
 
-    try:
-        rows = read_quarantine(version)
-    except FileNotFoundError as error:
-        fail(str(error), BAD_INPUT)
-    print_quarantine(Console(), rows, examples)
+    print_quarantine(Console(), opened(read_quarantine, version), examples)
 
 
 def main() -> None:

@@ -2,137 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-
-class SpecError(ValueError):
-    """A spec that cannot be built; the message names the file and field."""
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CategorySampler(Strict):
-    type: Literal["category"]
-    values: dict[str, float] = Field(min_length=1, description="value -> weight")
-
-
-class IntegerSampler(Strict):
-    type: Literal["integer"]
-    min: int
-    max: int
-
-
-class FloatSampler(Strict):
-    type: Literal["float"]
-    min: float
-    max: float
-    decimals: int = Field(default=2, ge=0, le=10)
-
-
-class PersonNameSampler(Strict):
-    type: Literal["person_name"]
-    pool_size: int | None = Field(default=None, ge=1, description="draw from the first N shipped names")
-
-
-class DateSampler(Strict):
-    type: Literal["date"]
-    start: date
-    end: date
-
-
-class SeedRowsSampler(Strict):
-    type: Literal["seed_rows"]
-    size: int = Field(default=1, ge=1)
-    order: Literal["random", "sequential"] = Field(default="random", description="sequential: row i gets seed rows i*size.., cycling")
-
-
-Sampler = Annotated[
-    Union[CategorySampler, IntegerSampler, FloatSampler, PersonNameSampler, DateSampler, SeedRowsSampler],
-    Field(discriminator="type"),
-]
-
-
-class RecordTemplate(Strict):
-    id: str = Field(pattern=r"^[a-z0-9_]+$")
-    weight: float = Field(default=1.0, gt=0)
-    category: str
-    instruction: str
-    input: str = ""
-    output: str
-
-
-class TemplateGenerator(Strict):
-    backend: Literal["template"]
-    rows: int = Field(ge=1)
-    seed: int = 0
-    samplers: dict[str, Sampler] = {}
-    templates: list[RecordTemplate] = Field(min_length=1)
-
-
-class RateLimits(Strict):
-    requests_per_minute: float | None = Field(default=50, gt=0)
-    input_tokens_per_minute: float | None = Field(default=None, gt=0)
-    output_tokens_per_minute: float | None = Field(default=None, gt=0)
-
-
-class Budget(Strict):
-    max_usd: float = Field(gt=0, description="hard cap: the run stops, resumable, when the spend reaches it")
-    preview_rows: int = Field(default=20, ge=1, description="rows generated first to estimate the cost per accepted row")
-
-
-class AnthropicGenerator(Strict):
-    backend: Literal["anthropic"]
-    rows: int = Field(ge=1)
-    seed: int = 0
-    model: str
-    samplers: dict[str, Sampler] = {}
-    prompt_id: str = Field(pattern=r"^[a-z0-9_]+$")
-    category: str
-    system_prompt: str
-    prompt: str = Field(description="Jinja2 template of the user turn; sampler columns are its variables")
-    exemplars: int = Field(default=0, ge=0, description="seed rows shown as few-shot examples in the cached system prefix")
-    rotate_every: int = Field(default=50, ge=1, description="rows that share one set of exemplars")
-    max_tokens: int = Field(default=1024, ge=1)
-    mode: Literal["online", "batch"] = "online"
-    limits: RateLimits = RateLimits()
-    concurrency: int = Field(default=4, ge=1, le=256, description="requests in flight at the start (AIMD adapts it)")
-    max_concurrency: int = Field(default=32, ge=1, le=256)
-    max_attempts: int = Field(default=6, ge=1, le=20)
-    retry_base_seconds: float = Field(default=0.5, gt=0, description="first backoff; doubled per attempt, with full jitter")
-    timeout_seconds: float = Field(default=60, gt=0)
-    prompt_caching: bool = True
-    budget: Budget | None = None
-    prices: dict[Literal["input", "output"], float] | None = Field(default=None, description="USD per million tokens, overriding schemas/model_prices.yaml")
-    batch_poll_seconds: float = Field(default=30, gt=0)
-
-
-class OpenAICompatibleGenerator(Strict):
-    """A local or hosted server that speaks the OpenAI chat API (vLLM, Ollama, llama.cpp's server) at OPENAI_BASE_URL."""
-
-    backend: Literal["openai"]
-    rows: int = Field(ge=1)
-    seed: int = 0
-    model: str
-    samplers: dict[str, Sampler] = {}
-    prompt_id: str = Field(pattern=r"^[a-z0-9_]+$")
-    category: str
-    system_prompt: str
-    prompt: str
-    max_tokens: int = Field(default=1024, ge=1)
-    temperature: float = Field(default=0.8, ge=0, le=2)
-    concurrency: int = Field(default=8, ge=1, le=256)
-    timeout_seconds: float = Field(default=120, gt=0)
-    max_attempts: int = Field(default=4, ge=1, le=20)
-
-
-Generator = Annotated[Union[TemplateGenerator, AnthropicGenerator, OpenAICompatibleGenerator], Field(discriminator="backend")]
+from schemas.spec_base import SpecError, Strict
+from schemas.spec_gates import (  # noqa: F401  (re-exported: the spec's parts are imported from here)
+    CodeCheck,
+    Gates,
+    Judge,
+    Judging,
+    Privacy,
+    Validators,
+)
+from schemas.spec_generators import (  # noqa: F401
+    AnthropicGenerator,
+    Budget,
+    CategorySampler,
+    DateSampler,
+    FloatSampler,
+    Generator,
+    IntegerSampler,
+    OpenAICompatibleGenerator,
+    PersonNameSampler,
+    RateLimits,
+    RecordTemplate,
+    Sampler,
+    SeedRowsSampler,
+    TemplateGenerator,
+)
 
 
 class SeedData(Strict):
@@ -144,60 +44,6 @@ class EvalSet(Strict):
     path: Path
     text_field: str = "text"
     id_field: str = "id"
-
-
-class CodeCheck(Strict):
-    categories: list[str] = Field(min_length=1, description="rows of these categories must hold Python that runs")
-    timeout_seconds: float = Field(default=5, gt=0, le=60)
-    memory_mb: int = Field(default=256, ge=32)
-
-
-class Validators(Strict):
-    refusals: bool = True
-    forbidden_strings: list[str] = []
-    output_json_schema: Path | None = None
-    arithmetic_categories: list[str] = Field(default=[], description="rows whose GSM8K-style <<a+b=c>> and #### answer must compute")
-    code: CodeCheck | None = None
-
-
-PiiDetector = Literal["email", "phone", "payment_card", "national_id", "ip_address", "secret"]
-
-
-class Privacy(Strict):
-    detectors: list[PiiDetector] = ["email", "phone", "payment_card", "national_id", "ip_address", "secret"]
-    memorisation_ngram_size: int = Field(default=10, ge=4)
-    memorisation_threshold: float = Field(default=0.5, gt=0, le=1, description="share of a row's n-grams copied from one seed row")
-
-
-class Judge(Strict):
-    name: str = Field(pattern=r"^[a-z0-9_-]+$")
-    model: str
-
-
-class Judging(Strict):
-    judges: list[Judge] = Field(min_length=1)
-    rubric: list[str] = ["relevance", "correctness", "format", "policy"]
-    threshold: float = Field(default=3.5, ge=1, le=5, description="mean rubric score (1-5) a row needs")
-    band: float = Field(default=0.5, ge=0, description="rows this close to the threshold go to human review")
-    max_disagreement: float = Field(default=1.0, ge=0, description="judges further apart than this send a row to review")
-    concurrency: int = Field(default=4, ge=1, le=64)
-    max_tokens: int = Field(default=512, ge=16)
-    timeout_seconds: float = Field(default=60, gt=0)
-    requests_per_minute: float | None = Field(default=50, gt=0)
-    max_attempts: int = Field(default=6, ge=1, le=20)
-    retry_base_seconds: float = Field(default=0.5, gt=0)
-    prices: dict[str, dict[Literal["input", "output"], float]] = Field(default={}, description="per judge model, overriding schemas/model_prices.yaml")
-
-
-class Gates(Strict):
-    suite: str = "instruction_record"
-    expectations: list[dict[str, Any]] = Field(default=[], description="extra GX expectations: type, kwargs, meta")
-    validators: Validators = Validators()
-    privacy: Privacy = Privacy()
-    judging: Judging | None = None
-    human_verdicts: Path | None = Field(default=None, description="id, verdict (accept/reject), reviewer: earlier reviews")
-    final_expectations: list[dict[str, Any]] = Field(default=[], description="batch-level GX expectations on the rows every verify gate kept")
-    max_reject_rate: float = Field(default=1.0, gt=0, le=1, description="the build fails when verify rejects a larger share")
 
 
 class Dedup(Strict):

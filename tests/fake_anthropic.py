@@ -21,7 +21,9 @@ import threading
 import time
 import uuid
 from collections import Counter, deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.fake_http import LocalServer, send_json
 
 JUDGE_SCORES = {
     "judge-a": {"tides": 5, "volcanoes": 4, "photosynthesis": 5, "mortgages": 2, "compilers": 4, "vaccines": 1, "glaciers": 5, "jazz": 3},
@@ -34,7 +36,7 @@ def body_key(body: dict) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
-class FakeAnthropic:
+class FakeAnthropic(LocalServer):
     def __init__(self, latency: float = 0.0, requests_per_minute: float | None = None, fault_rate: float = 0.0, slow_seconds: float = 3.0, seed: int = 0):
         self.latency, self.requests_per_minute, self.fault_rate, self.slow_seconds = latency, requests_per_minute, fault_rate, slow_seconds
         self.requests: list[dict] = []
@@ -46,18 +48,7 @@ class FakeAnthropic:
         self.seen_prefixes: set[str] = set()
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(self._handler())
 
     def _handler(self):
         fake = self
@@ -68,24 +59,14 @@ class FakeAnthropic:
             def log_message(self, *args):
                 pass
 
-            def _send(self, status: int, payload, headers: dict | None = None, raw: bytes | None = None):
-                data = raw if raw is not None else json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
-
             def do_GET(self):
                 status, payload, raw = fake.batch_get(self.path)
-                self._send(status, payload, raw=raw)
+                send_json(self, status, payload, raw=raw)
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
                 if self.path.endswith("/messages/batches"):
-                    self._send(200, fake.batch_create(body))
+                    send_json(self, 200, fake.batch_create(body))
                     return
                 with fake._lock:
                     fake.requests.append(body)
@@ -96,7 +77,7 @@ class FakeAnthropic:
                     self.connection.shutdown(2)
                     return
                 status, payload, headers, raw = outcome
-                self._send(status, payload, headers, raw)
+                send_json(self, status, payload, headers, raw)
 
         return Handler
 

@@ -79,3 +79,8 @@ def test_final_expectations_judge_the_rows_that_survived(tmp_path):
     final = [{"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 100}, "meta": {"reason": "gx_final_row_count"}}]
     result = runner.invoke(app, ["build", str(write_spec(tmp_path, gates={"final_expectations": final})), "--data-root", str(tmp_path / "out")])
     assert result.exit_code == 1 and "gx_final_row_count" in result.output
+
+
+def test_show_names_a_folder_that_is_not_a_version(tmp_path):
+    result = runner.invoke(app, ["show", str(tmp_path)])
+    assert result.exit_code == 2 and "not a published version" in result.output

@@ -1,0 +1,64 @@
+"""The gates section of a spec: GX suites and expectations, validators, privacy, judges and human verdicts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+
+from schemas.spec_base import Strict
+
+
+class CodeCheck(Strict):
+    categories: list[str] = Field(min_length=1, description="rows of these categories must hold Python that runs")
+    timeout_seconds: float = Field(default=5, gt=0, le=60)
+    memory_mb: int = Field(default=256, ge=32)
+
+
+class Validators(Strict):
+    refusals: bool = True
+    forbidden_strings: list[str] = []
+    output_json_schema: Path | None = None
+    arithmetic_categories: list[str] = Field(default=[], description="rows whose GSM8K-style <<a+b=c>> and #### answer must compute")
+    code: CodeCheck | None = None
+
+
+PiiDetector = Literal["email", "phone", "payment_card", "national_id", "ip_address", "secret"]
+
+
+class Privacy(Strict):
+    detectors: list[PiiDetector] = ["email", "phone", "payment_card", "national_id", "ip_address", "secret"]
+    memorisation_ngram_size: int = Field(default=10, ge=4)
+    memorisation_threshold: float = Field(default=0.5, gt=0, le=1, description="share of a row's n-grams copied from one seed row")
+
+
+class Judge(Strict):
+    name: str = Field(pattern=r"^[a-z0-9_-]+$")
+    model: str
+
+
+class Judging(Strict):
+    judges: list[Judge] = Field(min_length=1)
+    rubric: list[str] = ["relevance", "correctness", "format", "policy"]
+    threshold: float = Field(default=3.5, ge=1, le=5, description="mean rubric score (1-5) a row needs")
+    band: float = Field(default=0.5, ge=0, description="rows this close to the threshold go to human review")
+    max_disagreement: float = Field(default=1.0, ge=0, description="judges further apart than this send a row to review")
+    concurrency: int = Field(default=4, ge=1, le=64)
+    max_tokens: int = Field(default=512, ge=16)
+    timeout_seconds: float = Field(default=60, gt=0)
+    requests_per_minute: float | None = Field(default=50, gt=0)
+    max_attempts: int = Field(default=6, ge=1, le=20)
+    retry_base_seconds: float = Field(default=0.5, gt=0)
+    prices: dict[str, dict[Literal["input", "output"], float]] = Field(default={}, description="per judge model, overriding schemas/model_prices.yaml")
+
+
+class Gates(Strict):
+    suite: str = "instruction_record"
+    expectations: list[dict[str, Any]] = Field(default=[], description="extra GX expectations: type, kwargs, meta")
+    validators: Validators = Validators()
+    privacy: Privacy = Privacy()
+    judging: Judging | None = None
+    human_verdicts: Path | None = Field(default=None, description="id, verdict (accept/reject), reviewer: earlier reviews")
+    final_expectations: list[dict[str, Any]] = Field(default=[], description="batch-level GX expectations on the rows every verify gate kept")
+    max_reject_rate: float = Field(default=1.0, gt=0, le=1, description="the build fails when verify rejects a larger share")

@@ -1,0 +1,124 @@
+"""The generator section of a spec: sampler columns, templates, and the LLM backends."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal, Union
+
+from pydantic import Field
+
+from schemas.spec_base import Strict
+
+
+class CategorySampler(Strict):
+    type: Literal["category"]
+    values: dict[str, float] = Field(min_length=1, description="value -> weight")
+
+
+class IntegerSampler(Strict):
+    type: Literal["integer"]
+    min: int
+    max: int
+
+
+class FloatSampler(Strict):
+    type: Literal["float"]
+    min: float
+    max: float
+    decimals: int = Field(default=2, ge=0, le=10)
+
+
+class PersonNameSampler(Strict):
+    type: Literal["person_name"]
+    pool_size: int | None = Field(default=None, ge=1, description="draw from the first N shipped names")
+
+
+class DateSampler(Strict):
+    type: Literal["date"]
+    start: date
+    end: date
+
+
+class SeedRowsSampler(Strict):
+    type: Literal["seed_rows"]
+    size: int = Field(default=1, ge=1)
+    order: Literal["random", "sequential"] = Field(default="random", description="sequential: row i gets seed rows i*size.., cycling")
+
+
+Sampler = Annotated[
+    Union[CategorySampler, IntegerSampler, FloatSampler, PersonNameSampler, DateSampler, SeedRowsSampler],
+    Field(discriminator="type"),
+]
+
+
+class RecordTemplate(Strict):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    weight: float = Field(default=1.0, gt=0)
+    category: str
+    instruction: str
+    input: str = ""
+    output: str
+
+
+class TemplateGenerator(Strict):
+    backend: Literal["template"]
+    rows: int = Field(ge=1)
+    seed: int = 0
+    samplers: dict[str, Sampler] = {}
+    templates: list[RecordTemplate] = Field(min_length=1)
+
+
+class RateLimits(Strict):
+    requests_per_minute: float | None = Field(default=50, gt=0)
+    input_tokens_per_minute: float | None = Field(default=None, gt=0)
+    output_tokens_per_minute: float | None = Field(default=None, gt=0)
+
+
+class Budget(Strict):
+    max_usd: float = Field(gt=0, description="hard cap: the run stops, resumable, when the spend reaches it")
+    preview_rows: int = Field(default=20, ge=1, description="rows generated first to estimate the cost per accepted row")
+
+
+class LLMGenerator(Strict):
+    """What every LLM backend shares: rows, sampler columns, and the prompt they fill."""
+
+    rows: int = Field(ge=1)
+    seed: int = 0
+    model: str
+    samplers: dict[str, Sampler] = {}
+    prompt_id: str = Field(pattern=r"^[a-z0-9_]+$")
+    category: str
+    system_prompt: str
+    prompt: str = Field(description="Jinja2 template of the user turn; sampler columns are its variables")
+
+
+class AnthropicGenerator(LLMGenerator):
+    backend: Literal["anthropic"]
+    exemplars: int = Field(default=0, ge=0, description="seed rows shown as few-shot examples in the cached system prefix")
+    rotate_every: int = Field(default=50, ge=1, description="rows that share one set of exemplars")
+    max_tokens: int = Field(default=1024, ge=1)
+    mode: Literal["online", "batch"] = "online"
+    limits: RateLimits = RateLimits()
+    concurrency: int = Field(default=4, ge=1, le=256, description="requests in flight at the start (AIMD adapts it)")
+    max_concurrency: int = Field(default=32, ge=1, le=256)
+    max_attempts: int = Field(default=6, ge=1, le=20)
+    retry_base_seconds: float = Field(default=0.5, gt=0, description="first backoff; doubled per attempt, with full jitter")
+    timeout_seconds: float = Field(default=60, gt=0)
+    prompt_caching: bool = True
+    budget: Budget | None = None
+    prices: dict[Literal["input", "output"], float] | None = Field(default=None, description="USD per million tokens, overriding schemas/model_prices.yaml")
+    batch_poll_seconds: float = Field(default=30, gt=0)
+
+
+class OpenAICompatibleGenerator(LLMGenerator):
+    """A local or hosted server that speaks the OpenAI chat API (vLLM, Ollama, llama.cpp's server) at OPENAI_BASE_URL."""
+
+    backend: Literal["openai"]
+    max_tokens: int = Field(default=1024, ge=1)
+    temperature: float = Field(default=0.8, ge=0, le=2)
+    concurrency: int = Field(default=8, ge=1, le=256)
+    timeout_seconds: float = Field(default=120, gt=0)
+    max_attempts: int = Field(default=4, ge=1, le=20)
+
+
+Generator = Annotated[Union[TemplateGenerator, AnthropicGenerator, OpenAICompatibleGenerator], Field(discriminator="backend")]
