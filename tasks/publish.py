@@ -30,6 +30,7 @@ DATA_FILE = SPLIT_FILES["train"]
 QUARANTINE_FILE = "quarantine/quarantine-00000-of-00001.parquet"
 REVIEW_FILE = "review/queue-00000-of-00001.parquet"
 DATA_DOCS = "data_docs"
+CLUSTER_SEED = 0  # fixed, so that cluster metrics compare across builds whatever their sampling seeds
 
 
 class DiversityDrop(RuntimeError):
@@ -91,7 +92,7 @@ def publish_dataset(
     """Assemble the version locally, check diversity against the previous one, then commit it; returns (url, manifest)."""
     settings = spec.publish
     is_synthetic = (data[col.SOURCE] == col.SOURCE_SYNTHETIC).to_numpy()
-    diversity = diversity_report(comparable_text(data), is_synthetic, vectors, settings.diversity.clusters, seed=spec.blend.seed)
+    diversity = diversity_report(comparable_text(data), is_synthetic, vectors, settings.diversity.clusters, seed=CLUSTER_SEED)
     previous = store.latest()
     drift = {"previous": previous, **compare_diversity(diversity, store.manifest(previous).get("diversity") if previous else None, settings.diversity.tolerance)}
     if drift["drops"] and settings.diversity.on_drop == "fail":
