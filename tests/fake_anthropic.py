@@ -48,6 +48,7 @@ class FakeAnthropic(LocalServer):
         self.seen_prefixes: set[str] = set()
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
         self._serve(self._handler())
 
     def _handler(self):
@@ -71,6 +72,7 @@ class FakeAnthropic(LocalServer):
                 with fake._lock:
                     fake.requests.append(body)
                     fake.headers.append({k.lower(): v for k, v in self.headers.items()})
+                    fake._arrived.notify_all()
                 outcome = fake.reply(body)
                 if outcome == DROP:
                     self.close_connection = True
@@ -80,6 +82,11 @@ class FakeAnthropic(LocalServer):
                 send_json(self, status, payload, headers, raw)
 
         return Handler
+
+    def wait_for_requests(self, count: int, timeout: float) -> bool:
+        """Block until `count` requests have arrived (True), or `timeout` passes (False)."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.requests) >= count, timeout)
 
     # Messages
     def reply(self, body: dict):

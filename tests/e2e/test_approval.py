@@ -2,7 +2,6 @@
 
 import json
 import threading
-import time
 from pathlib import Path
 
 from prefect import get_client
@@ -12,18 +11,14 @@ from prefect.flow_runs import resume_flow_run
 
 from flows.build import build_dataset
 from tests.unit.spec_factory import write_spec
+from tests.waiting import wait_until
 
 
 def paused_run_id(timeout: float = 90):
     """Wait until a flow run is paused; return its id."""
-    deadline = time.monotonic() + timeout
+    paused = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])))
     with get_client(sync_client=True) as client:
-        while time.monotonic() < deadline:
-            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))))
-            if runs:
-                return runs[0].id
-            time.sleep(0.2)
-    raise AssertionError("no flow run paused for approval")
+        return wait_until(lambda: client.read_flow_runs(flow_run_filter=paused), timeout, "a flow run paused for approval")[0].id
 
 
 def build_with_decision(tmp_path, decision: dict) -> dict:

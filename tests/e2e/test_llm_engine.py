@@ -6,7 +6,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -107,9 +106,7 @@ def test_after_a_kill_9_a_rerun_sends_no_stored_request_again_and_yields_the_sam
         cfg.write_text(config(["ok"], rows=40, concurrency=2, max_concurrency=2).model_dump_json())
         cache_path = tmp_path / "cache.sqlite"
         job = subprocess.Popen([sys.executable, "-m", "tests.e2e.generation_job", str(cfg), str(cache_path), str(tmp_path / "a.json")], env=env, cwd=ROOT)
-        deadline = time.monotonic() + 60
-        while len(fake.requests) < 12 and time.monotonic() < deadline and job.poll() is None:
-            time.sleep(0.05)
+        assert fake.wait_for_requests(12, timeout=60), "generation never got going"
         job.send_signal(signal.SIGKILL)
         job.wait()
         stored = {row[0] for row in __import__("sqlite3").connect(cache_path).execute("SELECT key FROM responses")}

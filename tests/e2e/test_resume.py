@@ -3,7 +3,6 @@ deployments/prefect.yaml, a run triggered through the API as the UI does, a stag
 attempt, a retry of the flow run, and a published version equal to an uninterrupted build's."""
 
 import socket
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +15,7 @@ from prefect.states import AwaitingRetry
 from flows import serve
 from schemas import records as col
 from tests.unit.spec_factory import write_spec
+from tests.waiting import wait_until
 
 
 def free_port() -> int:
@@ -43,13 +43,11 @@ def server(tmp_path_factory):
 
 
 def wait_for_state(client, run_id, names: set[str], timeout: float = 300):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def reached():
         run = client.read_flow_run(run_id)
-        if run.state and run.state.type.value in names:
-            return run
-        time.sleep(0.5)
-    raise AssertionError(f"flow run {run_id} did not reach {names}; last state {run.state}")
+        return run if run.state and run.state.type.value in names else None
+
+    return wait_until(reached, timeout, f"flow run {run_id} to reach {names}", interval=0.5)
 
 
 def published_rows(data_root: Path) -> pd.DataFrame:
