@@ -91,8 +91,11 @@ def publish_dataset(
 ) -> tuple[str, dict]:
     """Assemble the version locally, check diversity against the previous one, then commit it; returns (url, manifest)."""
     settings = spec.publish
-    is_synthetic = (data[col.SOURCE] == col.SOURCE_SYNTHETIC).to_numpy()
-    diversity = diversity_report(comparable_text(data), is_synthetic, vectors, settings.diversity.clusters, seed=CLUSTER_SEED)
+    # Rows in id order, so the clusters depend on the rows and not on the blend's shuffle.
+    canonical = np.argsort(data[col.ID].to_numpy(), kind="stable")
+    ordered = data.iloc[canonical]
+    is_synthetic = (ordered[col.SOURCE] == col.SOURCE_SYNTHETIC).to_numpy()
+    diversity = diversity_report(comparable_text(ordered), is_synthetic, vectors[canonical], settings.diversity.clusters, seed=CLUSTER_SEED)
     previous = store.latest()
     drift = {"previous": previous, **compare_diversity(diversity, store.manifest(previous).get("diversity") if previous else None, settings.diversity.tolerance)}
     if drift["drops"] and settings.diversity.on_drop == "fail":

@@ -130,3 +130,15 @@ def test_publish_to_an_fsspec_memory_root(spec):
     store = VersionStore("memory://bucket/datasets", "ds")
     assert store.latest() == written["version"]
     assert store.fs.cat_file(store.path("LATEST")).decode().strip() == written["version"]
+
+
+def test_diversity_metrics_do_not_depend_on_row_order(tmp_path, spec):
+    data = pd.concat([rows("r", 12, "real"), rows("s", 12, "synthetic")], ignore_index=True)
+    data[col.CATEGORY] = "c"
+    data[col.SAMPLE_SEED] = range(24)
+    vectors = np.random.default_rng(0).normal(size=(24, 8)).astype(np.float32)
+    shuffled = np.random.default_rng(1).permutation(24)
+    store = lambda name: VersionStore(str(tmp_path / name), "ds")  # noqa: E731
+    _, first = publish_dataset(spec, data, empty_quarantine(), manifest(), vectors, store("a"))
+    _, second = publish_dataset(spec, data.iloc[shuffled].reset_index(drop=True), empty_quarantine(), manifest(), vectors[shuffled], store("b"))
+    assert first["diversity"] == second["diversity"]
