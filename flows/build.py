@@ -63,7 +63,6 @@ def run_build(spec: Spec, root: str, run_id: str) -> dict:
     return result
 
 
-
 def dask_runner() -> DaskTaskRunner:
     """The Dask cluster at SYNTHFACTORY_DASK_ADDRESS (from the environment, never the spec)."""
     address = os.environ.get("SYNTHFACTORY_DASK_ADDRESS")

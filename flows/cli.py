@@ -44,6 +44,8 @@ def build(
     from flows.progress import listening
     from schemas.spec import load_spec
     from tasks.spec_inputs import check_spec_inputs
+    from tasks.llm_costs import BudgetExceeded
+    from tasks.llm_limits import CircuitOpen
     from tasks.publish import DiversityDrop
     from tasks.verify import GateError
 
@@ -61,6 +63,8 @@ def build(
             result = build_dataset(str(spec), str(data_root) if data_root else None)
     except (GateError, DiversityDrop) as error:
         fail(f"the build failed a gate, nothing was published: {error}", 1)
+    except (BudgetExceeded, CircuitOpen) as error:
+        fail(f"generation stopped, nothing was published: {error} (stored responses make a rerun resume)", 1)
     except SpecError as error:
         fail(str(error), BAD_INPUT)
     if result.get("skipped"):

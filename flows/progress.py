@@ -23,7 +23,8 @@ class _Silent:
         pass
 
 
-LISTENER: ContextVar[StageListener] = ContextVar("synthfactory_stage_listener", default=_Silent())
+SILENT = _Silent()
+LISTENER: ContextVar[StageListener | None] = ContextVar("synthfactory_stage_listener", default=None)
 RUNNER: ContextVar[TaskRunner | None] = ContextVar("synthfactory_stage_runner", default=None)
 
 
@@ -53,11 +54,12 @@ def stage_runner(runner: TaskRunner | None) -> Iterator[None]:
 def run_stage(stage: str, task, *args) -> dict:
     """Run one stage task on the stage runner or the flow's task runner, telling the listener
     when it starts and what it produced."""
-    LISTENER.get().started(stage)
+    listener = LISTENER.get() or SILENT
+    listener.started(stage)
     runner = RUNNER.get()
     if runner is None:
         summary = task.submit(*args).result()
     else:
         summary = runner.submit(task, parameters=dict(inspect.signature(task.fn).bind(*args).arguments)).result()
-    LISTENER.get().finished(stage, summary)
+    listener.finished(stage, summary)
     return summary

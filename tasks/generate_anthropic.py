@@ -27,7 +27,7 @@ from tasks.llm_costs import Ledger, request_cost, model_prices
 from tasks.llm_engine import CallResult, MessagesEngine, RetryPolicy
 from tasks.llm_limits import AdaptiveConcurrency, RateLimiter
 from tasks.prompts import content_hash, render
-from tasks.sampler import draw_row, json_safe, row_seed
+from tasks.sampler import draw_row, row_seed
 
 TOOL_NAME = "emit_record"
 

@@ -13,7 +13,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from schemas import records as col
-from schemas.spec import AnthropicGenerator, OpenAICompatibleGenerator, Spec, SpecError, dump_spec
+from schemas.spec import AnthropicGenerator, OpenAICompatibleGenerator, Spec, SpecError
 from tasks.blend import blend_rows
 from tasks.decontaminate import REASON as CONTAMINATION, EvalIndex, build_eval_index, score_contamination
 from tasks.dedup import comparable_text, dedup_rows

@@ -84,3 +84,18 @@ def test_final_expectations_judge_the_rows_that_survived(tmp_path):
 def test_show_names_a_folder_that_is_not_a_version(tmp_path):
     result = runner.invoke(app, ["show", str(tmp_path)])
     assert result.exit_code == 2 and "not a published version" in result.output
+
+
+def test_a_budget_stop_is_one_clear_line_and_publishes_nothing(tmp_path, monkeypatch):
+    from tests.fake_anthropic import FakeAnthropic
+
+    generator = {"backend": "anthropic", "rows": 20, "model": "claude-test", "prompt_id": "p", "category": "c", "system_prompt": "s",
+                 "prompt": "topic={{ t }} mode=ok", "samplers": {"t": {"type": "category", "values": {"tides": 1, "jazz": 1}}},
+                 "prices": {"input": 100_000.0, "output": 100_000.0}, "budget": {"max_usd": 1.0, "preview_rows": 2}, "concurrency": 1, "max_concurrency": 1}
+    spec = write_spec(tmp_path, generator=generator)
+    with FakeAnthropic() as fake:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
+        result = runner.invoke(app, ["build", str(spec), "--data-root", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "generation stopped" in result.output and "of the $1.0000 cap" in result.output
+    assert not [p for p in (tmp_path / "out" / "tiny").iterdir() if not p.name.startswith(".")]
