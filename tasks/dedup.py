@@ -15,6 +15,7 @@ import pandas as pd
 
 from schemas import records as col
 from tasks.embeddings import embed_texts
+from tasks.lexical_dedup import REASON as LEXICAL, find_lexical_duplicates
 from tasks.quarantine import to_quarantine
 from tasks.text_features import exact_key, numbers_agree, numbers_in
 from tasks.vector_index import build_index, neighbours_above
@@ -68,13 +69,21 @@ def find_near_duplicates(
 
 
 def find_duplicates(
-    texts: list[str], threshold: float, embed: Callable[[list[str]], np.ndarray] = embed_texts, references: int = 0
+    texts: list[str],
+    threshold: float,
+    embed: Callable[[list[str]], np.ndarray] = embed_texts,
+    references: int = 0,
+    minhash_threshold: float | None = None,
 ) -> list[Duplicate]:
-    """Exact then near duplicates of a list of texts, sorted by position; the first `references` are never dropped."""
-    exact = find_exact_duplicates(texts, references)
+    """Exact, then (with minhash_threshold) lexical, then semantic near duplicates, sorted by position;
+    the first `references` texts are never dropped."""
+    found = find_exact_duplicates(texts, references)
+    if minhash_threshold is not None:
+        lexical = find_lexical_duplicates(texts, minhash_threshold, skip={d.position for d in found}, references=references)
+        found += [Duplicate(position, kept, LEXICAL, score) for position, kept, score in lexical]
     vectors = embed(texts)
-    near = find_near_duplicates(texts, vectors, threshold, skip={d.position for d in exact}, references=references)
-    return sorted(exact + near, key=lambda d: d.position)
+    near = find_near_duplicates(texts, vectors, threshold, skip={d.position for d in found}, references=references)
+    return sorted(found + near, key=lambda d: d.position)
 
 
 def comparable_text(frame: pd.DataFrame) -> list[str]:
@@ -83,13 +92,13 @@ def comparable_text(frame: pd.DataFrame) -> list[str]:
 
 
 def dedup_rows(
-    frame: pd.DataFrame, threshold: float, embed=embed_texts, references: pd.DataFrame | None = None
+    frame: pd.DataFrame, threshold: float, embed=embed_texts, references: pd.DataFrame | None = None, minhash_threshold: float | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(kept rows, quarantined duplicates with duplicate_of set to the kept or reference row's id)."""
     frame = frame.reset_index(drop=True)
     references = references if references is not None else frame.iloc[0:0]
     texts = comparable_text(references) + comparable_text(frame)
-    found = find_duplicates(texts, threshold, embed, references=len(references))
+    found = find_duplicates(texts, threshold, embed, references=len(references), minhash_threshold=minhash_threshold)
     ids = pd.concat([references[col.ID], frame[col.ID]], ignore_index=True)
     duplicates = [Duplicate(d.position - len(references), d.duplicate_of, d.reason, d.score) for d in found]
     positions = [d.position for d in duplicates]

@@ -15,6 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from schemas import records as col
 from schemas.spec import AnthropicGenerator, OpenAICompatibleGenerator, Spec, SpecError
 from tasks.blend import blend_rows
+from tasks.cluster_cap import best_first, cap_per_cluster
 from tasks.decontaminate import REASON as CONTAMINATION, EvalIndex, build_eval_index, score_contamination
 from tasks.dedup import comparable_text, dedup_rows
 from tasks.generate_anthropic import generate_with_anthropic
@@ -113,8 +114,13 @@ def verify_stage(spec: Spec, synthetic_path: str, work_dir: str, cache_path: str
 def dedup_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str, embedding_cache: str) -> dict:
     """Exact and near duplicates, among synthetic rows and against the real ones.
     Input/output columns: row schema; quarantine sets duplicate_of."""
-    frame = read_parquet(synthetic_path)
-    kept, quarantined = dedup_rows(frame, spec.dedup.near_duplicate_threshold, EmbeddingCache(embedding_cache), references=read_parquet(real_path))
+    frame = best_first(read_parquet(synthetic_path))  # the first of duplicates is kept: make it the best
+    embed = EmbeddingCache(embedding_cache)
+    settings = spec.dedup
+    kept, quarantined = dedup_rows(frame, settings.near_duplicate_threshold, embed, read_parquet(real_path), settings.minhash_threshold)
+    if settings.max_rows_per_cluster:
+        kept, capped = cap_per_cluster(kept, embed(comparable_text(kept)), settings.max_rows_per_cluster, settings.clusters)
+        quarantined = pd.concat([quarantined, capped], ignore_index=True)
     return _write_stage(work_dir, "dedup", {"synthetic": kept}, quarantined, len(frame))
 
 

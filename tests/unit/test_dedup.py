@@ -2,6 +2,7 @@ import pandas as pd
 
 from schemas import records as col
 from tasks.dedup import EXACT, NEAR, dedup_rows, find_duplicates, find_exact_duplicates
+from tasks.lexical_dedup import find_lexical_duplicates
 from tasks.text_features import numbers_in, normalize_text
 from tests.unit.fake_embed import bag_of_words
 
@@ -46,3 +47,16 @@ def test_synthetic_rows_repeating_real_ones_are_dropped_and_real_rows_never_are(
     kept, quarantined = dedup_rows(synthetic, threshold=0.99, embed=bag_of_words, references=real)
     assert kept[col.ID].tolist() == ["s2"]
     assert quarantined[[col.ID, col.DUPLICATE_OF]].values.tolist() == [["s1", "r1"]]
+
+
+def test_minhash_finds_lexical_near_duplicates_with_the_same_numbers():
+    texts = [
+        "Write a short story about a dragon who guards 3 golden eggs in a mountain cave at night",
+        "Write a short story about a dragon who guards 3 golden eggs in a mountain cave at dawn",
+        "Write a short story about a dragon who guards 5 golden eggs in a mountain cave at night",
+        "List the planets of the solar system in order",
+    ]
+    found = find_lexical_duplicates(texts, threshold=0.6)
+    assert [(p, k) for p, k, _ in found] == [(1, 0)]
+    in_pipeline = find_duplicates(texts, threshold=0.999, embed=bag_of_words, minhash_threshold=0.6)
+    assert [(d.position, d.reason) for d in in_pipeline] == [(1, "lexical_near_duplicate")]
