@@ -42,8 +42,15 @@ def generator(**extra) -> AnthropicGenerator:
     )
 
 
+class SlowFakeAnthropic(FakeAnthropic):
+    """The fake server with a fixed reply latency, as a real API has."""
+
+    def before_reply(self) -> None:
+        time.sleep(LATENCY)
+
+
 def throughput() -> dict:
-    with FakeAnthropic(latency=LATENCY, requests_per_minute=REQUESTS_PER_MINUTE, fault_rate=FAULT_RATE, seed=7) as fake:
+    with SlowFakeAnthropic(requests_per_minute=REQUESTS_PER_MINUTE, fault_rate=FAULT_RATE, seed=7) as fake:
         os.environ.update(ANTHROPIC_API_KEY="bench", ANTHROPIC_BASE_URL=fake.url)
         config = generator(limits={"requests_per_minute": REQUESTS_PER_MINUTE}, concurrency=8, max_concurrency=32)
         started = time.perf_counter()

@@ -3,12 +3,13 @@
 The reply to a generation request depends on a `mode=` marker in its prompt:
   ok, no_tool (plain text), truncated (stop_reason max_tokens), invalid (a record missing its output),
   error (HTTP 400), throttle_once (429 with retry-after-ms, then ok), overloaded_once (529, then ok),
-  server_error_once (500, then ok), slow_once (longer than the client's timeout, then ok),
+  server_error_once (500, then ok), slow_once (no reply until the client times out, then ok),
   drop_once (connection closed without a reply, then ok), garbage_once (200 with a body that is not JSON,
   then ok), always_500, expire_once (in a batch: expired in the first batch, then ok).
 A judge request (tool score_record) is scored from JUDGE_SCORES by the judge's model and the record's topic.
 `fault_rate` adds random faults (429, 529, 500, dropped connections) to any request, and `requests_per_minute`
-makes the server refuse requests over that rate with 429, as the real API does. Requests are recorded.
+makes the server refuse requests over that rate with 429, as the real API does; `hold_after` holds every reply
+after that many requests until `released` is set (to catch a client mid-run). Requests are recorded.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import hashlib
 import json
 import random
 import re
+import socket
 import threading
 import time
 import uuid
@@ -30,6 +32,7 @@ JUDGE_SCORES = {
     "judge-b": {"tides": 5, "volcanoes": 5, "photosynthesis": 2, "mortgages": 2, "compilers": 3, "vaccines": 1, "glaciers": 4, "jazz": 3},
 }
 DROP = "drop"
+SLOW = "slow"
 
 
 def body_key(body: dict) -> str:
@@ -37,8 +40,9 @@ def body_key(body: dict) -> str:
 
 
 class FakeAnthropic(LocalServer):
-    def __init__(self, latency: float = 0.0, requests_per_minute: float | None = None, fault_rate: float = 0.0, slow_seconds: float = 3.0, seed: int = 0):
-        self.latency, self.requests_per_minute, self.fault_rate, self.slow_seconds = latency, requests_per_minute, fault_rate, slow_seconds
+    def __init__(self, requests_per_minute: float | None = None, fault_rate: float = 0.0, hold_after: int | None = None, seed: int = 0):
+        self.requests_per_minute, self.fault_rate, self.hold_after = requests_per_minute, fault_rate, hold_after
+        self.released = threading.Event()  # with hold_after: replies past that many requests wait for this
         self.requests: list[dict] = []
         self.headers: list[dict] = []
         self.attempts: Counter = Counter()
@@ -74,12 +78,18 @@ class FakeAnthropic(LocalServer):
                     fake.headers.append({k.lower(): v for k, v in self.headers.items()})
                     fake._arrived.notify_all()
                 outcome = fake.reply(body)
+                if outcome == SLOW:
+                    fake.wait_for_client_to_hang_up(self.connection)
+                    outcome = DROP
                 if outcome == DROP:
                     self.close_connection = True
-                    self.connection.shutdown(2)
+                    self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 status, payload, headers, raw = outcome
-                send_json(self, status, payload, headers, raw)
+                try:
+                    send_json(self, status, payload, headers, raw)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client is gone (killed, or timed out)
 
         return Handler
 
@@ -88,20 +98,39 @@ class FakeAnthropic(LocalServer):
         with self._arrived:
             return self._arrived.wait_for(lambda: len(self.requests) >= count, timeout)
 
+    def __exit__(self, *exc):
+        self.released.set()
+        super().__exit__(*exc)
+
+    @staticmethod
+    def wait_for_client_to_hang_up(connection: socket.socket) -> None:
+        """A reply slower than the client will wait: hold it until the client times out and closes."""
+        connection.settimeout(60)
+        try:
+            while connection.recv(1024):
+                pass
+        except OSError:
+            pass
+
+    def before_reply(self) -> None:
+        """Where a subclass adds latency (the benchmark does); tests need none."""
+
     # Messages
     def reply(self, body: dict):
         key = body_key(body)
         with self._lock:
             self.attempts[key] += 1
+            held = self.hold_after is not None and len(self.requests) > self.hold_after
             first = self.attempts[key] == 1
             throttled = self._over_rate()
             fault = self._rng.random() < self.fault_rate
             kind = self._rng.choice(["429", "529", "500", DROP]) if fault else None
+        if held:
+            self.released.wait()
         if throttled:
             self._record("429_over_rate")
             return 429, {"type": "error", "error": {"type": "rate_limit_error", "message": "over the rate limit"}}, {"retry-after-ms": "100"}, None
-        if self.latency:
-            time.sleep(self.latency)
+        self.before_reply()
         if kind == DROP:
             return self._record(DROP)
         if kind:
@@ -120,7 +149,7 @@ class FakeAnthropic(LocalServer):
             self._record(200)
             return 200, None, {}, b"{this is not json"
         if mode == "slow_once" and first:
-            time.sleep(self.slow_seconds)
+            return SLOW
         if mode == "error":
             return self._status(400)
         return self._ok(self.message(body, mode))

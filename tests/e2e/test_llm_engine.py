@@ -38,7 +38,7 @@ def config(modes: list[str], rows: int, **extra) -> AnthropicGenerator:
 
 @pytest.fixture
 def api(monkeypatch):
-    with FakeAnthropic(slow_seconds=2.0) as fake:
+    with FakeAnthropic() as fake:
         monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
         monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
         yield fake
@@ -100,15 +100,16 @@ def test_an_api_that_keeps_failing_opens_the_circuit(api, tmp_path):
 
 
 def test_after_a_kill_9_a_rerun_sends_no_stored_request_again_and_yields_the_same_rows(tmp_path):
-    with FakeAnthropic(latency=0.1) as fake:
+    with FakeAnthropic(hold_after=12) as fake:
         env = {**os.environ, "ANTHROPIC_API_KEY": "sk-test", "ANTHROPIC_BASE_URL": fake.url, "PYTHONPATH": str(ROOT)}
         cfg = tmp_path / "config.json"
         cfg.write_text(config(["ok"], rows=40, concurrency=2, max_concurrency=2).model_dump_json())
         cache_path = tmp_path / "cache.sqlite"
         job = subprocess.Popen([sys.executable, "-m", "tests.e2e.generation_job", str(cfg), str(cache_path), str(tmp_path / "a.json")], env=env, cwd=ROOT)
-        assert fake.wait_for_requests(12, timeout=60), "generation never got going"
-        job.send_signal(signal.SIGKILL)
+        assert fake.wait_for_requests(13, timeout=60), "generation never got going"
+        job.send_signal(signal.SIGKILL)  # replies past the 12th are held: the job dies mid-run, requests in flight
         job.wait()
+        fake.released.set()
         stored = {row[0] for row in __import__("sqlite3").connect(cache_path).execute("SELECT key FROM responses")}
         sent_before = len(fake.requests)
         assert 0 < len(stored) < 40
