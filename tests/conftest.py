@@ -9,3 +9,4 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["GX_ANALYTICS_ENABLED"] = "false"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
+os.environ.setdefault("SYNTHFACTORY_CACHE", str(ROOT / ".pytest_cache" / "synthfactory"))

@@ -1,0 +1,78 @@
+"""all-MiniLM-L6-v2 as dynamic-int8 ONNX, exported offline from the bundled model and run by onnxruntime.
+
+The export (torch.onnx) and quantisation (onnxruntime, int8 weights per channel) run once and are kept under
+the cache folder; no hub is asked. Sentences are tokenised by the model's own fast tokenizer, grouped by
+length so a batch pads little, mean-pooled over real tokens and scaled to unit length, as the
+sentence-transformers pipeline of this model does.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from tasks.embeddings import MAX_TOKENS, model_path
+
+BATCH_SIZE = 32
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+_lock = threading.Lock()
+
+
+def export_int8(folder: Path) -> Path:
+    """The quantised model file, exported into `folder` on first use."""
+    target = folder / "model.int8.onnx"
+    if target.exists():
+        return target
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModel
+
+    folder.mkdir(parents=True, exist_ok=True)
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.bert = AutoModel.from_pretrained(model_path(), local_files_only=True).eval().requires_grad_(False)
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+
+    sample = tuple(torch.ones((2, 8), dtype=torch.int64) for _ in INPUTS)
+    fp32, partial = folder / f"model.{os.getpid()}.fp32.onnx", folder / f"model.{os.getpid()}.int8.onnx"
+    axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS}
+    with torch.no_grad():
+        torch.onnx.export(LastHiddenState(), sample, str(fp32), input_names=list(INPUTS), output_names=["last_hidden_state"],
+                          dynamic_axes={**axes, "last_hidden_state": {0: "batch", 1: "tokens"}}, opset_version=17, dynamo=False)
+    quantize_dynamic(str(fp32), str(partial), weight_type=QuantType.QInt8, per_channel=True)
+    partial.replace(target)
+    fp32.unlink()
+    return target
+
+
+class OnnxEncoder:
+    def __init__(self, folder: Path):
+        import onnxruntime
+        from transformers import AutoTokenizer
+
+        with _lock:
+            path = export_int8(folder)
+        options = onnxruntime.SessionOptions()
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = AutoTokenizer.from_pretrained(model_path(), local_files_only=True)
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text, in order."""
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        for start in range(0, len(texts), BATCH_SIZE):
+            rows = order[start : start + BATCH_SIZE]
+            batch = self.tokenizer([texts[i] for i in rows], padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="np")
+            feed = {name: batch[name].astype(np.int64) for name in INPUTS}
+            hidden = self.session.run(None, feed)[0]
+            mask = feed["attention_mask"][:, :, None].astype(np.float32)
+            pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+            out[rows] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return out
