@@ -14,13 +14,14 @@ import typer  # noqa: E402
 from rich.console import Console  # noqa: E402
 
 from flows.report import RichStageListener, print_build_report, print_diff, print_quarantine, print_version  # noqa: E402
-from schemas.spec import Decontamination, Dedup, SpecError  # noqa: E402
+from schemas.spec import Decontamination, Dedup, Embeddings, SpecError  # noqa: E402
 from tasks.tables import TableError, read_table, require_column, write_table  # noqa: E402
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console(stderr=True)
 BAD_INPUT = 2
-DEFAULT_CACHE = Path.home() / ".cache" / "synthfactory"
+CacheDir = Annotated[Optional[Path], typer.Option(help="embeddings and eval indexes kept across runs (default: $SYNTHFACTORY_CACHE or ~/.cache/synthfactory)")]
+Backend = Annotated[str, typer.Option(help="embedding backend: onnx-int8 or torch")]
 
 
 def fail(message: str, code: int) -> None:
@@ -87,11 +88,13 @@ def check_contamination(
         float, typer.Option(help="share of the eval set's own items its nearest other item would flag; sets the threshold")
     ] = Decontamination().false_positive_rate,
     score_threshold: Annotated[Optional[float], typer.Option(help="a fixed score threshold instead of calibrating")] = None,
-    cache_dir: Annotated[Path, typer.Option(envvar="SYNTHFACTORY_CACHE", help="embeddings and eval indexes kept across runs")] = DEFAULT_CACHE,
+    cache_dir: CacheDir = None,
+    backend: Backend = Embeddings().backend,
 ) -> None:
     """Flag candidates that copy or rephrase an eval item: score, nearest_eval_id, contaminated."""
     from tasks.decontaminate import decision_threshold, score_contamination
     from tasks.embedding_cache import EmbeddingCache
+    from tasks.embeddings import cache_root
     from tasks.eval_index import cached_eval_index
 
     try:
@@ -109,7 +112,8 @@ def check_contamination(
         require_column(rows, field, candidates)
     except TableError as error:
         fail(str(error), BAD_INPUT)
-    embed = EmbeddingCache(cache_dir / "embeddings.sqlite")
+    cache_dir = cache_dir or cache_root()
+    embed = EmbeddingCache(cache_dir / "embeddings.sqlite", backend=backend)
     evals = cached_eval_index(ids, texts, embed, cache_dir / "eval_indexes", embed.model_id)
     verdicts = score_contamination(rows[field].fillna("").astype(str).tolist(), evals, config, embed)
     write_table(rows.assign(**{c: verdicts[c].to_numpy() for c in verdicts.columns}), out)
@@ -126,21 +130,35 @@ def dedup(
     out: Annotated[Path, typer.Option(help="where to write every row, in order, with duplicate_of")],
     id_field: Annotated[str, typer.Option(help="the id column duplicate_of refers to (row number when absent)")] = "id",
     threshold: Annotated[float, typer.Option(help="near-duplicate cosine similarity")] = Dedup().near_duplicate_threshold,
+    minhash_threshold: Annotated[Optional[float], typer.Option(help="lexical near duplicates: estimated Jaccard of word 3-grams")] = 0.8,
+    against: Annotated[Optional[list[Path]], typer.Option(help="earlier rows (same --field and --id-field), never marked; repeat for more")] = None,
+    cache_dir: CacheDir = None,
+    backend: Backend = Embeddings().backend,
 ) -> None:
-    """Mark exact and near duplicates: duplicate_of is null for kept rows."""
+    """Mark exact, lexical and semantic near duplicates, within the input and against earlier rows:
+    duplicate_of is null for kept rows (the first of each group in input order)."""
     from tasks.dedup import find_duplicates
+    from tasks.embedding_cache import EmbeddingCache
+    from tasks.embeddings import cache_root
 
     try:
+        earlier = [read_table(path) for path in against or []]
+        for path, frame in zip(against or [], earlier):
+            require_column(frame, field, path)
         rows = read_table(input)
         require_column(rows, field, input)
     except TableError as error:
         fail(str(error), BAD_INPUT)
-    ids = rows[id_field].astype(str).tolist() if id_field in rows else [str(i) for i in range(len(rows))]
+    ids_of = lambda frame, prefix: frame[id_field].astype(str).tolist() if id_field in frame else [f"{prefix}{i}" for i in range(len(frame))]  # noqa: E731
+    reference_ids = [i for path, frame in zip(against or [], earlier) for i in ids_of(frame, f"{path.stem}:")]
+    ids = reference_ids + ids_of(rows, "")
+    texts = [t for frame in earlier + [rows] for t in frame[field].fillna("").astype(str)]
+    embed = EmbeddingCache((cache_dir or cache_root()) / "embeddings.sqlite", backend=backend)
     marks: list = [None] * len(rows)
     reasons: list = [None] * len(rows)
-    for duplicate in find_duplicates(rows[field].fillna("").astype(str).tolist(), threshold):
-        marks[duplicate.position] = ids[duplicate.duplicate_of]
-        reasons[duplicate.position] = duplicate.reason
+    for duplicate in find_duplicates(texts, threshold, embed, references=len(reference_ids), minhash_threshold=minhash_threshold):
+        marks[duplicate.position - len(reference_ids)] = ids[duplicate.duplicate_of]
+        reasons[duplicate.position - len(reference_ids)] = duplicate.reason
     write_table(rows.assign(duplicate_of=marks, duplicate_reason=reasons), out)
     console.print(f"{sum(m is not None for m in marks)} of {len(rows)} rows are duplicates; wrote {out}")
 

@@ -48,9 +48,14 @@ class EvalSet(Strict):
 
 class Dedup(Strict):
     near_duplicate_threshold: float = Field(default=0.95, gt=0, le=1)
+    against_published: bool = Field(default=True, description="also drop new rows that repeat a row of any earlier version")
     minhash_threshold: float | None = Field(default=None, gt=0, le=1, description="lexical near duplicates: estimated Jaccard of word 3-gram shingles")
     max_rows_per_cluster: int | None = Field(default=None, ge=1, description="diversity cap: most rows kept per embedding cluster")
     clusters: int = Field(default=50, ge=2, description="embedding clusters for the diversity cap")
+
+
+class Embeddings(Strict):
+    backend: Literal["onnx-int8", "torch"] = Field(default="onnx-int8", description="onnx-int8: int8 ONNX export of the bundled model; torch: plain fp32")
 
 
 class Decontamination(Strict):
@@ -109,6 +114,7 @@ class Spec(Strict):
     eval_sets: list[EvalSet] = Field(min_length=1)
     generator: Generator
     gates: Gates = Gates()
+    embeddings: Embeddings = Embeddings()
     dedup: Dedup = Dedup()
     decontamination: Decontamination = Decontamination()
     blend: Blend

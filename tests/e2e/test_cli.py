@@ -59,6 +59,26 @@ def test_dedup_marks_duplicates_in_order(tmp_path):
     assert out.loc[1, "duplicate_of"] == "a" and out.loc[1, "duplicate_reason"] == "exact_duplicate"
 
 
+def test_dedup_against_earlier_rows_names_the_earlier_row(tmp_path):
+    story = "Explain how a rainbow forms after rain, step by step, using sunlight, droplets, refraction and reflection, for a curious child of eight"
+    earlier = [{"id": "old-1", "text": story + "."}]
+    rows = [
+        {"id": "n1", "text": story + "!"},
+        {"id": "n2", "text": story + " years."},
+        {"id": "n3", "text": story.replace("eight", "ten") + "."},
+        {"id": "n4", "text": "Give two reasons the sky looks blue at noon."},
+    ]
+    (tmp_path / "old.jsonl").write_text("".join(json.dumps(r) + "\n" for r in earlier))
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    args = ["dedup", "--input", str(tmp_path / "in.jsonl"), "--field", "text", "--out", str(tmp_path / "out.jsonl"), "--against", str(tmp_path / "old.jsonl")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    out = pd.read_json(tmp_path / "out.jsonl", lines=True)
+    assert out["duplicate_of"].tolist()[:2] == ["old-1", "old-1"]
+    assert out["duplicate_reason"].tolist()[:2] == ["exact_duplicate", "lexical_near_duplicate"]
+    assert out["duplicate_of"].isna().tolist()[2:] == [True, True]  # another number, another topic
+
+
 def test_a_failing_batch_gate_fails_the_build_and_publishes_nothing(tmp_path):
     unique = {"type": "expect_column_proportion_of_unique_values_to_be_between", "kwargs": {"column": "instruction", "min_value": 0.99}, "meta": {"reason": "gx_batch_instruction_diversity"}}
     spec = write_spec(tmp_path, gates={"expectations": [unique]})

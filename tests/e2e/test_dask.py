@@ -11,10 +11,10 @@ from schemas import records as col
 from tests.unit.spec_factory import write_spec
 
 
-def load_encoder_was_called() -> bool:
-    from tasks.embeddings import load_encoder
+def encoder_was_loaded() -> bool:
+    from tasks.embeddings import encoder
 
-    return load_encoder.cache_info().currsize == 1
+    return encoder.cache_info().currsize == 1
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def test_a_dask_cluster_builds_the_same_version_as_threads(tmp_path, cluster, mo
     pd.testing.assert_frame_equal(published(on_dask), published(on_threads))
     assert on_dask["counts"] == on_threads["counts"]
     with Client(cluster) as client:
-        loaded = client.run(lambda: "tasks.embeddings" in sys.modules and load_encoder_was_called())
+        loaded = client.run(lambda: "tasks.embeddings" in sys.modules and encoder_was_loaded())
     assert any(loaded.values()), "the embedding work did not run on the cluster's workers"
 
 

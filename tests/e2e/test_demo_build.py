@@ -50,7 +50,7 @@ def test_demo_build_publishes_with_exact_counts(demo_version):
     dups = quarantine[quarantine[col.REASON].str.endswith("duplicate")]
     assert dups[col.DUPLICATE_OF].notna().all() and dups[col.DUPLICATE_OF].isin(data[col.ID]).mean() > 0.5
     hits = quarantine[quarantine[col.REASON] == "eval_contamination"]
-    assert hits[col.NEAREST_EVAL_ID].str.startswith("word_problems:wp-").all() and (hits[col.SCORE] > 0).all()
+    assert hits[col.NEAREST_EVAL_ID].str.startswith("word_problems:wp-").all() and hits[col.DETAIL].str.contains("ngram_overlap=.* threshold=").all()
     assert (quarantine.groupby(col.REASON)[col.STAGE].nunique() == 1).all()
     # Provenance on every synthetic row; the resolved spec beside the data.
     synthetic = data[data[col.SOURCE] == col.SOURCE_SYNTHETIC]

@@ -42,3 +42,21 @@ def test_a_build_publishes_to_an_fsspec_url(tmp_path):
     store = VersionStore("memory://team-bucket/datasets", "tiny")
     assert store.versions() == [result["version"]]
     assert store.manifest(result["version"])["counts"]["published"]["total"] == result["counts"]["published"]["total"]
+
+
+def test_new_rows_that_repeat_an_earlier_version_are_dropped_but_a_rebuild_is_not(tmp_path):
+    from tasks.version_diff import read_quarantine, read_version
+
+    narrow = {"n": {"type": "integer", "min": 1, "max": 3}, "thing": {"type": "category", "values": {"cats": 1, "boats": 1}}}
+    settings = {"generator.rows": 12, "generator.samplers": narrow, "generator.templates": TEMPLATE}
+    first = build_dataset(str(write_spec(tmp_path, **settings)), str(tmp_path / "out"))
+    first_ids = set(read_version(first["path"]).data["id"])
+
+    rebuilt = build_dataset(str(write_spec(tmp_path, **settings)), str(tmp_path / "out"))
+    assert set(read_version(rebuilt["path"]).data["id"]) == first_ids  # the same rows, not duplicates of themselves
+
+    later = build_dataset(str(write_spec(tmp_path, **settings, **{"generator.seed": 2})), str(tmp_path / "out"))
+    repeats = read_quarantine(later["path"])
+    repeats = repeats[repeats["detail"] == "repeats a row published before"]
+    assert len(repeats) > 0 and repeats["duplicate_of"].isin(first_ids).all()
+    assert set(read_version(later["path"]).data["id"]).isdisjoint(set(repeats["id"]))
