@@ -130,7 +130,7 @@ def dedup(
     out: Annotated[Path, typer.Option(help="where to write every row, in order, with duplicate_of")],
     id_field: Annotated[str, typer.Option(help="the id column duplicate_of refers to (row number when absent)")] = "id",
     threshold: Annotated[float, typer.Option(help="near-duplicate cosine similarity")] = Dedup().near_duplicate_threshold,
-    minhash_threshold: Annotated[Optional[float], typer.Option(help="lexical near duplicates: estimated Jaccard of word 3-grams")] = 0.8,
+    minhash_threshold: Annotated[Optional[float], typer.Option(help="lexical near duplicates: estimated Jaccard of word 3-grams")] = Dedup().minhash_threshold,
     against: Annotated[Optional[list[Path]], typer.Option(help="earlier rows (same --field and --id-field), never marked; repeat for more")] = None,
     cache_dir: CacheDir = None,
     backend: Backend = Embeddings().backend,

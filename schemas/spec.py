@@ -49,7 +49,7 @@ class EvalSet(Strict):
 class Dedup(Strict):
     near_duplicate_threshold: float = Field(default=0.95, gt=0, le=1)
     against_published: bool = Field(default=True, description="also drop new rows that repeat a row of any earlier version")
-    minhash_threshold: float | None = Field(default=None, gt=0, le=1, description="lexical near duplicates: estimated Jaccard of word 3-gram shingles")
+    minhash_threshold: float | None = Field(default=0.8, gt=0, le=1, description="lexical near duplicates: estimated Jaccard of word 3-gram shingles (null: off)")
     max_rows_per_cluster: int | None = Field(default=None, ge=1, description="diversity cap: most rows kept per embedding cluster")
     clusters: int = Field(default=50, ge=2, description="embedding clusters for the diversity cap")
 

@@ -28,11 +28,12 @@ def test_demo_build_publishes_with_exact_counts(demo_version):
 
     assert manifest["counts"]["quarantined"]["by_reason"] == {
         "arithmetic_wrong": 45,
-        "blend_share_cap": 72,
+        "blend_share_cap": 58,
         "code_failed": 15,
-        "eval_contamination": 13,
+        "eval_contamination": 11,
         "exact_duplicate": 95,
         "gx_input_length": 3,
+        "lexical_near_duplicate": 16,
         "memorised_seed_span": 13,
         "near_duplicate": 74,
         "pii_email": 8,

@@ -1,0 +1,69 @@
+"""Vector index cost by size: build and query time of the exact (flat) and HNSW indexes at 10k, 100k and 1M
+unit vectors of 384 dimensions (random, as the largest set has no real counterpart here), the recall@10 of
+HNSW against the exact answer, and which one tasks/vector_index.build_index picks.
+Writes bench/results/vector_index.json.  Usage: python bench/vector_index.py [SIZES...]
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tasks.vector_index import EXACT_LIMIT, new_index  # noqa: E402
+
+DIMENSIONS, QUERIES, K, REPEATS = 384, 1000, 10, 3
+
+
+def unit_vectors(count: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    out = np.empty((count, DIMENSIONS), dtype=np.float32)
+    for start in range(0, count, 100_000):  # in slices: no float64 copy of a million rows
+        block = rng.standard_normal((min(100_000, count - start), DIMENSIONS), dtype=np.float32)
+        out[start : start + len(block)] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    return out
+
+
+def measure(index: faiss.Index, vectors: np.ndarray, queries: np.ndarray) -> dict:
+    started = time.perf_counter()
+    index.add(vectors)
+    build = time.perf_counter() - started
+    timings, positions = [], None
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        _, positions = index.search(queries, K)
+        timings.append(time.perf_counter() - started)
+    return {"build_seconds": round(build, 2), "query_ms_per_query_median": round(1000 * float(np.median(timings)) / len(queries), 4), "positions": positions}
+
+
+def main(sizes: list[int]) -> None:
+    results = []
+    for size in sizes:
+        vectors, queries = unit_vectors(size, 1), unit_vectors(QUERIES, 2)
+        # Queries near stored vectors, as duplicates are: a stored vector plus a little noise.
+        queries = vectors[np.random.default_rng(3).choice(size, QUERIES, replace=False)] + 0.05 * queries
+        queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+        flat = measure(faiss.IndexFlatIP(DIMENSIONS), vectors, queries)
+        hnsw = measure(new_index(DIMENSIONS, EXACT_LIMIT + 1), vectors, queries)
+        recall = float(np.mean([len(set(a) & set(b)) / K for a, b in zip(flat.pop("positions"), hnsw.pop("positions"))]))
+        row = {"vectors": size, "flat": flat, "hnsw": {**hnsw, "recall_at_10_vs_flat": round(recall, 4)},
+               "chosen_by_build_index": "flat" if size <= EXACT_LIMIT else "hnsw",
+               "peak_rss_mib_so_far": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+        print(json.dumps(row), flush=True)
+        results.append(row)
+        del vectors
+    out = ROOT / "bench" / "results" / "vector_index.json"
+    out.write_text(json.dumps({"dimensions": DIMENSIONS, "queries": QUERIES, "k": K, "repeats": REPEATS, "faiss": faiss.__version__,
+                               "threads": faiss.omp_get_max_threads(), "sizes": results}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main([int(s) for s in sys.argv[1:]] or [10_000, 100_000, 1_000_000])
