@@ -33,6 +33,7 @@ suites: install
 
 bench: install
 	$(BIN)/python bench/contamination_dev.py
+	$(BIN)/python bench/vector_index.py
 
 clean:
 	rm -rf $(VENV) .prefect build

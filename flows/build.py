@@ -45,7 +45,7 @@ def run_build(spec: Spec, root: str, run_id: str) -> dict:
     generated = run_stage("generate", generate_stage, spec, work_dir, run_id, cache)
     verified = run_stage("verify", verify_stage, spec, generated["paths"]["synthetic"], work_dir, cache)
     unique = run_stage("dedup", dedup_stage, spec, verified["paths"]["synthetic"], generated["paths"]["real"], work_dir, vectors, root, store.versions())
-    clean = run_stage("decontaminate", decontaminate_stage, spec, unique["paths"]["synthetic"], generated["paths"]["real"], work_dir, vectors)
+    clean = run_stage("decontaminate", decontaminate_stage, spec, unique["paths"]["synthetic"], generated["paths"]["real"], work_dir, vectors, cache)
     blended = run_stage("blend", blend_stage, spec, clean["paths"]["synthetic"], clean["paths"]["real"], work_dir)
     summaries = [generated, verified, unique, clean, blended]
 

@@ -88,17 +88,22 @@ def check_contamination(
         float, typer.Option(help="share of the eval set's own items its nearest other item would flag; sets the threshold")
     ] = Decontamination().false_positive_rate,
     score_threshold: Annotated[Optional[float], typer.Option(help="a fixed score threshold instead of calibrating")] = None,
+    judge_model: Annotated[Optional[str], typer.Option(help="an Anthropic model that decides the rows near the threshold (ANTHROPIC_API_KEY)")] = None,
+    judge_band: Annotated[float, typer.Option(help="rows scoring this close to the threshold are judged")] = 0.3,
     cache_dir: CacheDir = None,
     backend: Backend = Embeddings().backend,
 ) -> None:
     """Flag candidates that copy or rephrase an eval item: score, nearest_eval_id, contaminated."""
-    from tasks.decontaminate import decision_threshold, score_contamination
+    from schemas.spec import ContaminationJudge
+    from tasks.decontaminate import check_contamination, decision_threshold
+    from tasks.llm_cache import RequestCache
     from tasks.embedding_cache import EmbeddingCache
     from tasks.embeddings import cache_root
     from tasks.eval_index import cached_eval_index
 
     try:
-        config = Decontamination(ngram_threshold=ngram_threshold, false_positive_rate=false_positive_rate, score_threshold=score_threshold)
+        judge = ContaminationJudge(model=judge_model, band=judge_band) if judge_model else None
+        config = Decontamination(ngram_threshold=ngram_threshold, false_positive_rate=false_positive_rate, score_threshold=score_threshold, llm_judge=judge)
     except ValueError as error:
         fail(str(error), BAD_INPUT)
     try:
@@ -115,11 +120,13 @@ def check_contamination(
     cache_dir = cache_dir or cache_root()
     embed = EmbeddingCache(cache_dir / "embeddings.sqlite", backend=backend)
     evals = cached_eval_index(ids, texts, embed, cache_dir / "eval_indexes", embed.model_id)
-    verdicts = score_contamination(rows[field].fillna("").astype(str).tolist(), evals, config, embed)
+    requests = RequestCache(cache_dir / "requests.sqlite") if judge_model else None
+    verdicts, judged = check_contamination(rows[field].fillna("").astype(str).tolist(), evals, config, embed, requests)
     write_table(rows.assign(**{c: verdicts[c].to_numpy() for c in verdicts.columns}), out)
+    asked = f"; the judge decided {judged['asked']} ({judged.get('same', 0)} same, {judged.get('unavailable', 0)} unanswered)" if judged else ""
     console.print(
         f"{int(verdicts['contaminated'].sum())} of {len(rows)} candidates contaminated "
-        f"(score threshold {decision_threshold(evals, config):.3f}); wrote {out}"
+        f"(score threshold {decision_threshold(evals, config):.3f}{asked}); wrote {out}"
     )
 
 

@@ -10,6 +10,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from schemas.spec_base import SpecError, Strict
 from schemas.spec_gates import (  # noqa: F401  (re-exported: the spec's parts are imported from here)
+    ContaminationJudge,
     CodeCheck,
     Gates,
     Judge,
@@ -65,6 +66,7 @@ class Decontamination(Strict):
         default=0.05, gt=0, lt=1, description="share of an eval set's own items matched by their nearest other item; sets the threshold per eval set"
     )
     score_threshold: float | None = Field(default=None, description="a fixed threshold on the density-corrected score instead")
+    llm_judge: ContaminationJudge | None = Field(default=None, description="an LLM that decides the rows near the threshold")
 
 
 class Blend(Strict):
@@ -135,6 +137,8 @@ class Spec(Strict):
         for judge in self.gates.judging.judges if self.gates.judging else []:
             if judge.model == generator_model:
                 raise ValueError(f"gates.judging: judge {judge.name} uses the generator's model {generator_model}; a judge must be a different model")
+        if self.decontamination.llm_judge and self.decontamination.llm_judge.model == generator_model:
+            raise ValueError(f"decontamination.llm_judge uses the generator's model {generator_model}; a judge must be a different model")
         return self
 
     @model_validator(mode="after")

@@ -38,12 +38,9 @@ class Judge(Strict):
     model: str
 
 
-class Judging(Strict):
-    judges: list[Judge] = Field(min_length=1)
-    rubric: list[str] = ["relevance", "correctness", "format", "policy"]
-    threshold: float = Field(default=3.5, ge=1, le=5, description="mean rubric score (1-5) a row needs")
-    band: float = Field(default=0.5, ge=0, description="rows this close to the threshold go to human review")
-    max_disagreement: float = Field(default=1.0, ge=0, description="judges further apart than this send a row to review")
+class JudgeCalls(Strict):
+    """How judge calls go through the engine (tasks/llm_engine.py)."""
+
     concurrency: int = Field(default=4, ge=1, le=64)
     max_tokens: int = Field(default=512, ge=16)
     timeout_seconds: float = Field(default=60, gt=0)
@@ -51,6 +48,23 @@ class Judging(Strict):
     max_attempts: int = Field(default=6, ge=1, le=20)
     retry_base_seconds: float = Field(default=0.5, gt=0)
     prices: dict[str, dict[Literal["input", "output"], float]] = Field(default={}, description="per judge model, overriding schemas/model_prices.yaml")
+
+
+class Judging(JudgeCalls):
+    judges: list[Judge] = Field(min_length=1)
+    rubric: list[str] = ["relevance", "correctness", "format", "policy"]
+    threshold: float = Field(default=3.5, ge=1, le=5, description="mean rubric score (1-5) a row needs")
+    band: float = Field(default=0.5, ge=0, description="rows this close to the threshold go to human review")
+    max_disagreement: float = Field(default=1.0, ge=0, description="judges further apart than this send a row to review")
+
+
+class ContaminationJudge(JudgeCalls):
+    """An LLM asked, for each row in the borderline band of the decontamination score, whether the row
+    restates its nearest eval item (as lm-sys/llm-decontaminator does)."""
+
+    model: str
+    band: float = Field(default=0.3, gt=0, description="rows scoring within this of the threshold, either side, are asked")
+    max_tokens: int = Field(default=256, ge=16)
 
 
 class Gates(Strict):

@@ -115,7 +115,9 @@ def render_card(manifest: dict, split_files: dict[str, str]) -> str:
         "## Eval isolation\n\n"
         + _table(["eval set", "sha256"], [[n, f"`{e['sha256'][:16]}…`"] for n, e in inputs["eval_sets"].items()])
         + f"\n\n{inputs['eval_items_checked']} eval items checked; every published row passed the check; "
-        + f"{manifest['eval_isolation']['hits_in_output']} hits in the output. Eval items are never a split.\n",
+        + f"{manifest['eval_isolation']['hits_in_output']} hits in the output. Eval items are never a split."
+        + _judge_line(inputs.get("contamination_llm_judge"))
+        + "\n",
         "## Gates\n\n"
         + _table(["reason", "rows quarantined"], list(counts["quarantined"]["by_reason"].items()))
         + "\n\n"
@@ -134,3 +136,10 @@ def render_card(manifest: dict, split_files: dict[str, str]) -> str:
         + (f"Against the previous version `{manifest['drift']['previous']}`: {manifest['drift']['changes']}.\n" if manifest["drift"]["previous"] else "No previous version to compare with.\n"),
     ]
     return "\n".join(sections)
+
+
+def _judge_line(judge: dict | None) -> str:
+    if not judge:
+        return ""
+    return (f" An LLM judged the {judge['asked']} rows near the contamination threshold: {judge['same']} restate an eval item, "
+            f"{judge['different']} do not, {judge['unavailable']} unanswered (the embedding decision stood).")

@@ -2,8 +2,10 @@
 
 Many benchmark items are a passage followed by a question; a rephrasing often restates only the question,
 and an embedding of the whole item (truncated at the model's sequence limit) never sees it. So an item of
-several sentences is also indexed as each of its sentences. (Pairs of neighbouring sentences were measured
-too: 56% more vectors, and lower recall at every false-positive rate on the MMLU development set.)
+several sentences is also indexed as each of its sentences. Measured on the MMLU development set: pairs of
+neighbouring sentences as well gave 56% more vectors and lower recall at every false-positive rate; splitting
+only items of 64 words or more (60 to 80 performed alike) gave 19% fewer vectors than splitting all, and
+recall at 1% false positives of 0.48 instead of 0.45.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 
 _SENTENCE_END = re.compile(r"(?<=[.?!:;\"”])\s+(?=[\"“(\[A-Z0-9])|\n+")
 MIN_CHUNK_WORDS = 4
+MIN_WORDS_TO_SPLIT = 64  # shorter items fit the model's window whole; their sentences alone are generic
 
 
 def sentences(text: str) -> list[str]:
@@ -20,7 +23,10 @@ def sentences(text: str) -> list[str]:
 
 
 def chunks(text: str) -> list[str]:
-    """The item itself, then each distinct sentence of at least MIN_CHUNK_WORDS words."""
+    """The item itself, then (for items of MIN_WORDS_TO_SPLIT words or more) each distinct sentence of at
+    least MIN_CHUNK_WORDS words."""
+    if len(text.split()) < MIN_WORDS_TO_SPLIT:
+        return [text]
     pieces = sentences(text)
     if len(pieces) < 2:
         return [text]

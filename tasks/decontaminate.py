@@ -26,7 +26,7 @@ from tasks.eval_index import EvalIndex
 from tasks.text_features import may_restate, number_counts, numbers_covered, word_ngrams, word_tokens
 
 MIN_COSINE = 0.7  # below this the model calls texts related, not the same item
-MIN_COPIED_NGRAMS = 3  # an item with fewer distinctive n-grams is too short to call a copy; embeddings judge it
+MIN_COPIED_NGRAMS = 3  # fewer shared distinctive n-grams are too little to call a copy; embeddings judge it
 REASON = "eval_contamination"
 COLUMNS = ["score", "nearest_eval_id", "contaminated", "ngram_overlap", "cosine"]
 
@@ -38,7 +38,7 @@ def ngram_containment(tokens: list[str], numbers: frozenset[str], evals: EvalInd
     shared = Counter(p for gram in word_ngrams(tokens, ngram_size) for p in postings.get(gram, ()))
     best, best_position = 0.0, -1
     for position, count in shared.items():
-        if distinctive[position] < MIN_COPIED_NGRAMS or not numbers_covered(frozenset(evals.number_counts[position]), numbers):
+        if count < MIN_COPIED_NGRAMS or not numbers_covered(frozenset(evals.number_counts[position]), numbers):
             continue
         score = count / distinctive[position]
         if score > best:
@@ -88,3 +88,15 @@ def score_contamination(texts: list[str], evals: EvalIndex, config: Decontaminat
             }
         )
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def check_contamination(texts: list[str], evals: EvalIndex, config: Decontamination, embed: Callable = embed_texts, cache=None, client=None) -> tuple[pd.DataFrame, dict]:
+    """score_contamination, then (with config.llm_judge) the LLM's decision on the borderline rows: the
+    verdicts (with a `judge` column) and the judge's counts."""
+    verdicts = score_contamination(texts, evals, config, embed)
+    if config.llm_judge is None:
+        return verdicts, {}
+    from tasks.contamination_judge import judge_borderline
+
+    items = dict(zip(evals.ids, evals.texts))
+    return judge_borderline(verdicts, list(texts), items, decision_threshold(evals, config), config.ngram_threshold, config.llm_judge, cache, client)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 
-import anthropic
 import numpy as np
 import pandas as pd
 
@@ -17,8 +16,7 @@ from schemas import records as col
 from schemas.spec import Judge, Judging
 from tasks.llm_cache import RequestCache
 from tasks.llm_costs import Ledger
-from tasks.llm_engine import MessagesEngine, RetryPolicy
-from tasks.llm_limits import AdaptiveConcurrency, RateLimiter
+from tasks.llm_engine import run_judge_calls
 
 TOOL_NAME = "score_record"
 ACCEPT, REJECT, REVIEW = "accept", "reject", "review"
@@ -61,22 +59,10 @@ def score_rows(frame: pd.DataFrame, judging: Judging, cache: RequestCache | None
     rows = frame.to_dict("records")
     jobs = [(build_judge_request(judge, judging, row), None) for judge in judging.judges for row in rows]
     ledger = Ledger(dict(judging.prices))
-    results, summary = asyncio.run(_judge(jobs, judging, cache, ledger, client))
+    results, summary = asyncio.run(run_judge_calls(jobs, judging, cache, ledger, client))
     values = [parse_judgement(r.message, judging.rubric) if r.message is not None else None for r in results]
     scores = np.array(values, dtype=float).reshape(len(judging.judges), len(rows)).T if rows else np.zeros((0, len(judging.judges)))
     return pd.DataFrame(scores, columns=[j.name for j in judging.judges], index=frame.index), summary
-
-
-async def _judge(jobs, judging: Judging, cache, ledger: Ledger, client):
-    from tasks.generate_anthropic import client_options
-
-    async with (client or anthropic.AsyncAnthropic(**client_options(judging.timeout_seconds, max_retries=0))) as api:
-        engine = MessagesEngine(
-            api, cache, RateLimiter(judging.requests_per_minute, None, None), AdaptiveConcurrency(judging.concurrency, judging.concurrency * 4),
-            ledger, RetryPolicy(max_attempts=judging.max_attempts, base_delay=judging.retry_base_seconds),
-        )
-        results = await engine.run(jobs)
-        return results, engine.summary()
 
 
 def decide(scores: pd.DataFrame, judging: Judging) -> pd.DataFrame:

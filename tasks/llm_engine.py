@@ -181,3 +181,17 @@ class MessagesEngine:
 
     def summary(self) -> dict:
         return {**self.ledger.summary(), **{k: int(v) for k, v in self.stats.items()}, "concurrency": round(self.concurrency.limit, 2)}
+
+
+async def run_judge_calls(jobs: list[tuple[dict, Any]], settings, cache, ledger, client=None) -> tuple[list[CallResult], dict]:
+    """Judge requests through the engine, with `settings` (schemas.spec_gates.JudgeCalls) for its limits;
+    an Anthropic client from the environment unless one is given."""
+    from tasks.generate_anthropic import client_options
+
+    async with (client or anthropic.AsyncAnthropic(**client_options(settings.timeout_seconds, max_retries=0))) as api:
+        engine = MessagesEngine(
+            api, cache, RateLimiter(settings.requests_per_minute, None, None), AdaptiveConcurrency(settings.concurrency, settings.concurrency * 4),
+            ledger, RetryPolicy(max_attempts=settings.max_attempts, base_delay=settings.retry_base_seconds),
+        )
+        results = await engine.run(jobs)
+        return results, engine.summary()

@@ -86,6 +86,8 @@ def build_manifest(spec: Spec, summaries: list[dict], data: pd.DataFrame, quaran
             "seed_data": {"path": str(spec.seed_data.path), "sha256": file_sha256(spec.seed_data.path)},
             "eval_sets": {name: {"sha256": digest} for name, digest in decontaminate["eval_sets"].items()},
             "eval_items_checked": decontaminate["eval_items"],
+            "contamination_threshold": decontaminate.get("threshold"),
+            "contamination_llm_judge": decontaminate.get("llm_judge"),
         },
         "spec": spec.model_dump(mode="json"),
         "packages": package_versions(),

@@ -10,8 +10,10 @@ to the fp32 vectors.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -30,13 +32,20 @@ def export_int8(folder: Path) -> Path:
 
     folder = folder / f"all-MiniLM-L6-v2-int8-ort{onnxruntime.__version__}-{hashlib.sha256(model_path().encode()).hexdigest()[:8]}"
     target = folder / "model.int8.onnx"
-    if target.exists():
-        return target
+    if not target.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        fp32, partial = folder / f"model.{os.getpid()}.fp32.onnx", folder / f"model.{os.getpid()}.int8.onnx"
+        _export_fp32(fp32)
+        _quantize(fp32, partial)
+        partial.replace(target)  # atomic: another process exporting at the same time writes the same file
+        fp32.unlink()
+    return target
+
+
+def _export_fp32(path: Path) -> None:
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel
 
-    folder.mkdir(parents=True, exist_ok=True)
     class LastHiddenState(torch.nn.Module):
         def __init__(self):
             super().__init__()
@@ -46,15 +55,23 @@ def export_int8(folder: Path) -> Path:
             return self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
 
     sample = tuple(torch.ones((2, 8), dtype=torch.int64) for _ in INPUTS)
-    fp32, partial = folder / f"model.{os.getpid()}.fp32.onnx", folder / f"model.{os.getpid()}.int8.onnx"
-    axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS}
-    with torch.no_grad():
-        torch.onnx.export(LastHiddenState(), sample, str(fp32), input_names=list(INPUTS), output_names=["last_hidden_state"],
-                          dynamic_axes={**axes, "last_hidden_state": {0: "batch", 1: "tokens"}}, opset_version=17, dynamo=False)
-    quantize_dynamic(str(fp32), str(partial), weight_type=QuantType.QInt8, per_channel=True)
-    partial.replace(target)
-    fp32.unlink()
-    return target
+    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "last_hidden_state")}
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's notes on shapes, which the dynamic axes cover
+        torch.onnx.export(LastHiddenState(), sample, str(path), input_names=list(INPUTS), output_names=["last_hidden_state"],
+                          dynamic_axes=axes, opset_version=17, dynamo=False)
+
+
+def _quantize(source: Path, target: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    root = logging.getLogger()
+    previous = root.level
+    root.setLevel(logging.ERROR)  # the quantizer logs advice to pre-process the graph on the root logger
+    try:
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True)
+    finally:
+        root.setLevel(previous)
 
 
 class OnnxEncoder:

@@ -16,7 +16,7 @@ from schemas import records as col
 from schemas.spec import AnthropicGenerator, OpenAICompatibleGenerator, Spec, SpecError
 from tasks.blend import blend_rows
 from tasks.cluster_cap import best_first, cap_per_cluster
-from tasks.decontaminate import REASON as CONTAMINATION, decision_threshold, score_contamination
+from tasks.decontaminate import REASON as CONTAMINATION, check_contamination, decision_threshold, score_contamination
 from tasks.dedup import comparable_text, dedup_rows
 from tasks.generate_anthropic import generate_with_anthropic
 from tasks.generate_openai import generate_with_openai
@@ -140,16 +140,20 @@ def _version_data(store: VersionStore, version: str) -> pd.DataFrame:
 
 
 @task(name="decontaminate", **RESUMABLE)
-def decontaminate_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str, embedding_cache: str) -> dict:
-    """Synthetic and real rows against every registered eval set.
-    Input/output columns: row schema; quarantine sets nearest_eval_id and score."""
+def decontaminate_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str, embedding_cache: str, request_cache: str) -> dict:
+    """Synthetic and real rows against every registered eval set (and, with decontamination.llm_judge, an LLM
+    deciding the borderline rows). Input/output columns: row schema; quarantine sets nearest_eval_id and score."""
     synthetic, real = read_parquet(synthetic_path), read_parquet(real_path)
     items = load_eval_items(spec)
     embed = EmbeddingCache(embedding_cache, backend=spec.embeddings.backend)
     evals = cached_eval_index(items.ids, items.texts, embed, Path(embedding_cache).parent / "eval_indexes", embed.model_id)
-    outputs, quarantined = {}, []
+    cache = RequestCache(request_cache) if spec.decontamination.llm_judge else None
+    threshold = decision_threshold(evals, spec.decontamination)
+    outputs, quarantined, judged, cleared = {}, [], [], []
     for name, frame in (("synthetic", synthetic), ("real", real)):
-        verdicts = score_contamination(comparable_text(frame), evals, spec.decontamination, embed)
+        verdicts, judge_counts = check_contamination(comparable_text(frame), evals, spec.decontamination, embed, cache)
+        judged.append(judge_counts)
+        cleared += frame[col.ID][((verdicts["score"] >= threshold) & ~verdicts["contaminated"]).to_numpy()].tolist()
         hit = verdicts["contaminated"].to_numpy()
         flagged = verdicts[hit].set_axis(frame.index[hit])
         outputs[name] = frame[~hit].reset_index(drop=True)
@@ -161,12 +165,14 @@ def decontaminate_stage(spec: Spec, synthetic_path: str, real_path: str, work_di
                 score=flagged["score"],
                 nearest_eval_id=flagged["nearest_eval_id"],
                 detail="ngram_overlap=" + flagged["ngram_overlap"].round(3).astype(str) + " cosine=" + flagged["cosine"].round(3).astype(str)
-                + f" threshold={decision_threshold(evals, spec.decontamination):.3f}",
+                + f" threshold={threshold:.3f}" + (" judge=" + flagged["judge"].fillna("not asked").astype(str) if "judge" in flagged else ""),
             )
         )
     summary = _write_stage(work_dir, "decontaminate", outputs, pd.concat(quarantined, ignore_index=True), len(synthetic) + len(real))
     save_eval_index(evals, Path(work_dir) / "decontaminate" / "eval_index")
-    return {**summary, "eval_sets": items.hashes, "eval_items": len(items.ids)}
+    judge = {k: sum(c.get(k, 0) for c in judged) for k in ("asked", "same", "different", "unavailable")} if cache is not None else None
+    return {**summary, "eval_sets": items.hashes, "eval_items": len(items.ids), "threshold": threshold,
+            "llm_judge": judge, "judge_cleared": cleared, "llm_requests": llm_counts(cache) if cache is not None else None}
 
 
 @task(name="blend", **RESUMABLE)
@@ -187,7 +193,8 @@ def publish_stage(spec: Spec, summaries: list[dict], data_root: str, work_dir: s
     texts = comparable_text(data)
     vectors = EmbeddingCache(embedding_cache, backend=spec.embeddings.backend)(texts)
     evals = load_eval_index(Path(work_dir) / "decontaminate" / "eval_index")
-    hits = int(score_contamination(texts, evals, spec.decontamination, embed=lambda _: vectors)["contaminated"].sum())
+    verdicts = score_contamination(texts, evals, spec.decontamination, embed=lambda _: vectors)
+    hits = int((verdicts["contaminated"] & ~data[col.ID].isin(summaries[3].get("judge_cleared", [])).to_numpy()).sum())  # the judge's word stands
     if hits:
         raise AccountingError(f"{hits} rows about to be published match an eval item")
     manifest = build_manifest(spec, summaries, data, quarantine, run_id)

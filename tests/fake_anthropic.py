@@ -6,7 +6,8 @@ The reply to a generation request depends on a `mode=` marker in its prompt:
   server_error_once (500, then ok), slow_once (no reply until the client times out, then ok),
   drop_once (connection closed without a reply, then ok), garbage_once (200 with a body that is not JSON,
   then ok), always_500, expire_once (in a batch: expired in the first batch, then ok).
-A judge request (tool score_record) is scored from JUDGE_SCORES by the judge's model and the record's topic.
+A judge request (tool score_record) is scored from JUDGE_SCORES by the judge's model and the record's topic;
+a contamination judge request (tool same_item) is answered by FakeAnthropic.same_item.
 `fault_rate` adds random faults (429, 529, 500, dropped connections) to any request, and `requests_per_minute`
 makes the server refuse requests over that rate with 429, as the real API does; `hold_after` holds every reply
 after that many requests until `released` is set (to catch a client mid-run). Requests are recorded.
@@ -137,6 +138,8 @@ class FakeAnthropic(LocalServer):
             return self._status(int(kind), {"retry-after-ms": "50"} if kind == "429" else {})
         if body["tool_choice"]["name"] == "score_record":
             return self._ok(self.judge(body))
+        if body["tool_choice"]["name"] == "same_item":
+            return self._ok(self.same_item(body))
         mode = re.search(r"mode=(\w+)", body["messages"][0]["content"]).group(1)
         once = {"throttle_once": 429, "overloaded_once": 529, "server_error_once": 500}
         if mode in once and first:
@@ -213,6 +216,13 @@ class FakeAnthropic(LocalServer):
         criteria = [c for c in body["tools"][0]["input_schema"]["required"] if c != "rationale"]
         scores = {c: score for c in criteria} | {"rationale": f"{topic} scored {score}"}
         return self.envelope(body, [{"type": "tool_use", "id": "toolu_j", "name": "score_record", "input": scores}], "tool_use")
+
+    def same_item(self, body: dict) -> dict:
+        """The contamination judge: a candidate saying "again" restates the item, one saying "mumble" gets a
+        reply without a decision, any other does not."""
+        candidate = body["messages"][0]["content"].split("CANDIDATE:\n", 1)[1]
+        decision = {} if "mumble" in candidate else {"same": "again" in candidate}
+        return self.envelope(body, [{"type": "tool_use", "id": "toolu_s", "name": "same_item", "input": {**decision, "reason": "fake"}}], "tool_use")
 
     def envelope(self, body: dict, content: list, stop_reason: str) -> dict:
         return {"id": f"msg_{uuid.uuid4().hex[:12]}", "type": "message", "role": "assistant", "model": body["model"], "content": content,

@@ -28,9 +28,9 @@ def test_demo_build_publishes_with_exact_counts(demo_version):
 
     assert manifest["counts"]["quarantined"]["by_reason"] == {
         "arithmetic_wrong": 45,
-        "blend_share_cap": 58,
+        "blend_share_cap": 53,
         "code_failed": 15,
-        "eval_contamination": 11,
+        "eval_contamination": 16,
         "exact_duplicate": 95,
         "gx_input_length": 3,
         "lexical_near_duplicate": 16,

@@ -10,7 +10,8 @@ EVAL_TEXTS = [
     "James shares 12 apples equally among 3 friends. How many apples does each friend get?",
     "What is the capital city of the country that hosted the first modern Olympic games?",
     "This passage is from a speech given in the senate about tariffs and trade with distant nations. "
-    "Which policy did the speaker oppose most strongly?",
+    + "The senator spoke at length of ships, harbours, merchants, farmers and the price of cloth and iron in every state. " * 4
+    + "Which policy did the speaker oppose most strongly?",
 ]
 
 
