@@ -12,6 +12,7 @@ Built once per eval set content (vectors come from the embedding cache) and pers
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from tasks import chunking
 from tasks.chunking import chunks
 from tasks.text_features import number_counts, word_ngrams, word_tokens
 from tasks.vector_index import build_index, load_index, save_index, top_k
@@ -132,7 +134,9 @@ def build_eval_index(ids: list[str], texts: list[str], embed: Callable[[list[str
 
 
 def eval_set_key(ids: list[str], texts: list[str], model_id: str) -> str:
-    digest = hashlib.sha256(model_id.encode())
+    """The eval set's content, the model, and how items are chunked and scored: any change is a new index."""
+    method = (inspect.getsource(chunking), ITEM_DENSITY, SEARCH_DEPTH, CALIBRATION_SAMPLE)
+    digest = hashlib.sha256(f"{model_id}\x00{method}".encode())
     for item_id, text in zip(ids, texts):
         digest.update(f"\x00{item_id}\x01{text}".encode())
     return digest.hexdigest()[:24]
@@ -142,12 +146,13 @@ def save_eval_index(evals: EvalIndex, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     np.savez(folder / "arrays.npz", owner=evals.owner, vectors=evals.vectors, density=evals.density, calibration=evals.calibration)
     save_index(evals.index, folder / "chunks.faiss")
-    (folder / "items.json").write_text(json.dumps({"ids": evals.ids, "texts": evals.texts}))
+    pieces = [piece for text in evals.texts for piece in chunks(text)]
+    (folder / "items.json").write_text(json.dumps({"ids": evals.ids, "texts": evals.texts, "chunks": pieces}))
 
 
 def load_eval_index(folder: Path) -> EvalIndex:
     arrays, items = np.load(folder / "arrays.npz"), json.loads((folder / "items.json").read_text())
-    pieces = [piece for text in items["texts"] for piece in chunks(text)]
+    pieces = items["chunks"]
     return EvalIndex(items["ids"], items["texts"], arrays["owner"], [number_counts(p) for p in pieces], arrays["vectors"],
                      arrays["density"], arrays["calibration"], load_index(folder / "chunks.faiss"))
 

@@ -81,5 +81,6 @@ def test_an_eval_index_is_built_once_and_read_back(tmp_path):
     assert second.ids == first.ids
     np.testing.assert_array_equal(second.density, first.density)
     np.testing.assert_array_equal(second.owner, first.owner)
+    assert second.chunk_numbers == first.chunk_numbers
     cached_eval_index(EVAL_IDS[:2], EVAL_TEXTS[:2], counting_embed, tmp_path, "model")
     assert len(calls) == 2  # another eval set is another index
