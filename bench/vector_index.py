@@ -1,8 +1,8 @@
 """Vector index cost by size: build and query time of the exact (flat) and HNSW indexes at 10k, 100k and 1M
 unit vectors of 384 dimensions (random, as the largest set has no real counterpart here), the recall@10 of
-HNSW against the exact answer (random vectors have no structure, the worst case for a graph index), whether it
-finds the stored vector each query was made from (what a near-duplicate check needs), and which index
-tasks/vector_index.build_index picks.
+HNSW against the exact answer at several search depths (random vectors have no structure, the worst case for a
+graph index), whether it finds the stored vector each query was made from (what a near-duplicate check
+needs), and which index tasks/vector_index.build_index picks.
 Writes bench/results/vector_index.json.  Usage: python bench/vector_index.py [SIZES...]
 """
 
@@ -20,9 +20,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tasks.vector_index import EXACT_LIMIT, new_index  # noqa: E402
+from tasks.vector_index import EXACT_LIMIT, HNSW_SEARCH_DEPTH, new_index  # noqa: E402
 
 DIMENSIONS, QUERIES, K, REPEATS = 384, 1000, 10, 3
+SEARCH_DEPTHS = (64, 128, 256, 512)
 
 
 def unit_vectors(count: int, seed: int) -> np.ndarray:
@@ -34,16 +35,20 @@ def unit_vectors(count: int, seed: int) -> np.ndarray:
     return out
 
 
-def measure(index: faiss.Index, vectors: np.ndarray, queries: np.ndarray) -> dict:
+def build(index: faiss.Index, vectors: np.ndarray) -> float:
     started = time.perf_counter()
     index.add(vectors)
-    build = time.perf_counter() - started
+    return round(time.perf_counter() - started, 2)
+
+
+def query(index: faiss.Index, queries: np.ndarray) -> tuple[float, np.ndarray]:
+    """Median milliseconds per query over REPEATS batched searches, and the positions found."""
     timings, positions = [], None
     for _ in range(REPEATS):
         started = time.perf_counter()
         _, positions = index.search(queries, K)
         timings.append(time.perf_counter() - started)
-    return {"build_seconds": round(build, 2), "query_ms_per_query_median": round(1000 * float(np.median(timings)) / len(queries), 4), "positions": positions}
+    return round(1000 * float(np.median(timings)) / len(queries), 4), positions
 
 
 def main(sizes: list[int]) -> None:
@@ -54,14 +59,19 @@ def main(sizes: list[int]) -> None:
         planted = np.random.default_rng(3).choice(size, QUERIES, replace=False)
         queries = vectors[planted] + 0.05 * queries  # cosine ~0.999 to the planted vector
         queries /= np.linalg.norm(queries, axis=1, keepdims=True)
-        flat = measure(faiss.IndexFlatIP(DIMENSIONS), vectors, queries)
-        hnsw = measure(new_index(DIMENSIONS, EXACT_LIMIT + 1), vectors, queries)
-        exact, graph = flat.pop("positions"), hnsw.pop("positions")
-        recall = float(np.mean([len(set(a) & set(b)) / K for a, b in zip(exact, graph)]))
-        found = float(np.mean(graph[:, 0] == planted))  # the near duplicate each query was made from
-        row = {"vectors": size, "flat": flat, "hnsw": {**hnsw, "recall_at_10_vs_flat": round(recall, 4), "near_duplicate_found": round(found, 4)},
-               "chosen_by_build_index": "flat" if size <= EXACT_LIMIT else "hnsw",
-               "peak_rss_mib_so_far": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+        flat, hnsw = faiss.IndexFlatIP(DIMENSIONS), new_index(DIMENSIONS, EXACT_LIMIT + 1)
+        row = {"vectors": size, "flat": {"build_seconds": build(flat, vectors)}, "hnsw": {"build_seconds": build(hnsw, vectors), "by_search_depth": {}}}
+        row["flat"]["query_ms_per_query_median"], exact = query(flat, queries)
+        for depth in SEARCH_DEPTHS:
+            hnsw.hnsw.efSearch = depth
+            milliseconds, graph = query(hnsw, queries)
+            row["hnsw"]["by_search_depth"][depth] = {
+                "query_ms_per_query_median": milliseconds,
+                "recall_at_10_vs_flat": round(float(np.mean([len(set(a) & set(b)) / K for a, b in zip(exact, graph)])), 4),
+                "near_duplicate_found": round(float(np.mean(graph[:, 0] == planted)), 4),  # the stored vector each query was made from
+            }
+        row["chosen_by_build_index"] = "flat" if size <= EXACT_LIMIT else f"hnsw (efSearch {HNSW_SEARCH_DEPTH})"
+        row["peak_rss_mib_so_far"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
         print(json.dumps(row), flush=True)
         results.append(row)
         del vectors

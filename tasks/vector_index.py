@@ -1,7 +1,10 @@
 """FAISS inner-product indexes over unit vectors (so scores are cosine similarities), chosen by size.
 
-Below EXACT_LIMIT vectors a flat scan is exact and fast enough (one matrix product); above it an HNSW graph
-answers in about logarithmic time, needs no training, and takes vectors incrementally (a nightly append).
+Up to EXACT_LIMIT vectors a flat scan is exact and, for the batched queries of a build, fast enough: measured
+here (bench/vector_index.py), at 100k vectors it answers faster than HNSW, and at 1M it takes 2.8 ms a query
+while HNSW (efSearch 128) takes 0.9 ms but costs 10 minutes to build and missed 14% of planted near
+duplicates among random vectors. Above the limit an HNSW graph answers in about logarithmic time, needs no
+training, and takes vectors incrementally (a nightly append).
 """
 
 from __future__ import annotations
@@ -11,10 +14,10 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-EXACT_LIMIT = 100_000
+EXACT_LIMIT = 1_000_000
 HNSW_LINKS = 32
 HNSW_BUILD_DEPTH = 80
-HNSW_SEARCH_DEPTH = 128
+HNSW_SEARCH_DEPTH = 256
 
 
 def _as_float32(vectors: np.ndarray) -> np.ndarray:
@@ -31,7 +34,7 @@ def new_index(dimensions: int, expected_size: int) -> faiss.Index:
 
 
 def build_index(vectors: np.ndarray, dimensions: int | None = None) -> faiss.Index:
-    """Exact below EXACT_LIMIT vectors, HNSW above."""
+    """Exact up to EXACT_LIMIT vectors, HNSW above."""
     index = new_index(dimensions or vectors.shape[1], len(vectors))
     if len(vectors):
         index.add(_as_float32(vectors))
