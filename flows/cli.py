@@ -14,7 +14,9 @@ import typer  # noqa: E402
 from rich.console import Console  # noqa: E402
 
 from flows.report import RichStageListener, print_build_report, print_diff, print_quarantine, print_version  # noqa: E402
-from schemas.spec import Decontamination, Dedup, Embeddings, SpecError  # noqa: E402
+from pydantic import ValidationError  # noqa: E402
+
+from schemas.spec import Decontamination, Dedup, Embeddings, SpecError, format_validation_error  # noqa: E402
 from tasks.tables import TableError, read_table, require_column, write_table  # noqa: E402
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -104,8 +106,8 @@ def check_contamination(
     try:
         judge = ContaminationJudge(model=judge_model, band=judge_band) if judge_model else None
         config = Decontamination(ngram_threshold=ngram_threshold, false_positive_rate=false_positive_rate, score_threshold=score_threshold, llm_judge=judge)
-    except ValueError as error:
-        fail(str(error), BAD_INPUT)
+    except ValidationError as error:
+        fail(format_validation_error(error), BAD_INPUT)
     try:
         ids, texts = [], []
         for path in eval_files:

@@ -152,7 +152,7 @@ class Spec(Strict):
         return self
 
 
-def _format_validation_error(error: ValidationError) -> str:
+def format_validation_error(error: ValidationError) -> str:
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "(top level)"
     return f"{field}: {first['msg']}"
@@ -165,7 +165,7 @@ def parse_spec(raw: dict, base_dir: Path, source: str = "spec") -> Spec:
     try:
         spec = Spec.model_validate(raw)
     except ValidationError as error:
-        raise SpecError(f"{source}: {_format_validation_error(error)}") from None
+        raise SpecError(f"{source}: {format_validation_error(error)}") from None
     resolve = lambda path: path if path is None or path.is_absolute() else (base_dir / path).resolve()  # noqa: E731
     gates = spec.gates
     validators = gates.validators.model_copy(update={"output_json_schema": resolve(gates.validators.output_json_schema)})

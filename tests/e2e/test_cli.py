@@ -119,3 +119,11 @@ def test_a_budget_stop_is_one_clear_line_and_publishes_nothing(tmp_path, monkeyp
         result = runner.invoke(app, ["build", str(spec), "--data-root", str(tmp_path / "out")])
     assert result.exit_code == 1 and "generation stopped" in result.output and "of the $1.0000 cap" in result.output
     assert not [p for p in (tmp_path / "out" / "tiny").iterdir() if not p.name.startswith(".")]
+
+
+def test_check_contamination_names_a_bad_option(tmp_path):
+    (tmp_path / "eval.jsonl").write_text(json.dumps({"id": "q1", "prompt": "What is two plus two?"}) + "\n")
+    args = ["check-contamination", "--eval", str(tmp_path / "eval.jsonl"), "--candidates", str(tmp_path / "eval.jsonl"), "--field", "prompt",
+            "--out", str(tmp_path / "o.jsonl"), "--false-positive-rate", "2"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "false_positive_rate" in result.output and not (tmp_path / "o.jsonl").exists()
