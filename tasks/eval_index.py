@@ -110,6 +110,8 @@ def _chunk_density(index: faiss.Index, vectors: np.ndarray, owner: np.ndarray) -
 
 
 def _calibrate(evals: EvalIndex) -> np.ndarray:
+    """Each sampled item's best score against the other items. The decision also needs 0.7 cosine and agreeing
+    numbers, which these scores ignore, so the false-positive rate it gives is at most the target."""
     whole = np.r_[0, np.flatnonzero(np.diff(evals.owner)) + 1] if len(evals.owner) else np.zeros(0, int)
     if len(whole) < 2:
         return np.zeros(0, np.float32)
