@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from schemas.spec import Decontamination
-from tasks.embeddings import embed_texts
+from tasks.embeddings import encoder
 from tasks.eval_index import EvalIndex
 from tasks.text_features import may_restate, number_counts, numbers_covered, word_ngrams, word_tokens
 
@@ -50,11 +50,9 @@ def embedding_match(scores: np.ndarray, cosines: np.ndarray, chunks: np.ndarray,
     """(score, cosine, item position) of the best-scoring chunk at least MIN_COSINE similar that the
     candidate's numbers allow it to restate (text_features.may_restate)."""
     for score, cosine, chunk in zip(scores, cosines, chunks):
-        if chunk < 0 or not np.isfinite(score):
+        if chunk < 0 or not np.isfinite(score) or cosine < MIN_COSINE:
             continue
         item = int(evals.owner[chunk])
-        if cosine < MIN_COSINE:
-            continue
         if may_restate(evals.number_counts[item], evals.chunk_numbers[chunk], counts):
             return float(score), float(cosine), item
     return float("-inf"), 0.0, -1
@@ -64,13 +62,13 @@ def decision_threshold(evals: EvalIndex, config: Decontamination) -> float:
     return evals.threshold(config.false_positive_rate) if config.score_threshold is None else config.score_threshold
 
 
-def score_contamination(texts: list[str], evals: EvalIndex, config: Decontamination, embed: Callable = embed_texts) -> pd.DataFrame:
+def score_contamination(texts: list[str], evals: EvalIndex, config: Decontamination, embed: Callable | None = None) -> pd.DataFrame:
     """One row per text, in order: score (the density-corrected similarity of the best match), nearest_eval_id,
     contaminated (an n-gram copy, or a score at the threshold), and the signals behind them."""
     if not texts:
         return pd.DataFrame(columns=COLUMNS)
     threshold = decision_threshold(evals, config)
-    scores, cosines, chunks = evals.match_scores(embed(list(texts)))
+    scores, cosines, chunks = evals.match_scores((embed or encoder())(list(texts)))
     rows = []
     for i, text in enumerate(texts):
         counts = number_counts(text)
@@ -90,7 +88,7 @@ def score_contamination(texts: list[str], evals: EvalIndex, config: Decontaminat
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def check_contamination(texts: list[str], evals: EvalIndex, config: Decontamination, embed: Callable = embed_texts, cache=None, client=None) -> tuple[pd.DataFrame, dict]:
+def check_contamination(texts: list[str], evals: EvalIndex, config: Decontamination, embed: Callable | None = None, cache=None, client=None) -> tuple[pd.DataFrame, dict]:
     """score_contamination, then (with config.llm_judge) the LLM's decision on the borderline rows: the
     verdicts (with a `judge` column) and the judge's counts."""
     verdicts = score_contamination(texts, evals, config, embed)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from schemas import records as col
-from tasks.embeddings import embed_texts
+from tasks.embeddings import encoder
 from tasks.published_index import PublishedIndex
 from tasks.lexical_dedup import REASON as LEXICAL, find_lexical_duplicates
 from tasks.quarantine import to_quarantine
@@ -73,7 +73,7 @@ def find_near_duplicates(
 def find_duplicates(
     texts: list[str],
     threshold: float,
-    embed: Callable[[list[str]], np.ndarray] = embed_texts,
+    embed: Callable[[list[str]], np.ndarray] | None = None,
     references: int = 0,
     minhash_threshold: float | None = None,
 ) -> list[Duplicate]:
@@ -83,7 +83,7 @@ def find_duplicates(
     if minhash_threshold is not None:
         lexical = find_lexical_duplicates(texts, minhash_threshold, skip={d.position for d in found}, references=references)
         found += [Duplicate(position, kept, LEXICAL, score) for position, kept, score in lexical]
-    vectors = embed(texts)
+    vectors = (embed or encoder())(texts)
     near = find_near_duplicates(texts, vectors, threshold, skip={d.position for d in found}, references=references)
     return sorted(found + near, key=lambda d: d.position)
 
@@ -113,7 +113,7 @@ def published_duplicates(frame: pd.DataFrame, published: PublishedIndex, thresho
 def dedup_rows(
     frame: pd.DataFrame,
     threshold: float,
-    embed=embed_texts,
+    embed=None,
     references: pd.DataFrame | None = None,
     minhash_threshold: float | None = None,
     published: PublishedIndex | None = None,
@@ -121,6 +121,7 @@ def dedup_rows(
     """(kept rows, quarantined duplicates with duplicate_of set to the kept, reference or published row's id).
     Against published rows first, then among the rest and against the references."""
     frame = frame.reset_index(drop=True)
+    embed = embed or encoder()
     earlier = None
     if published is not None:
         frame, earlier = published_duplicates(frame, published, threshold, embed)
