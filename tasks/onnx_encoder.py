@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.embeddings import MAX_TOKENS, model_path
+from tasks.embeddings import MAX_TOKENS, load_encoder, model_path
 
 BATCH_SIZE = 8  # measured: with int8 and batches of equal length, small batches are fastest here
 DIMENSIONS = 384
@@ -44,12 +44,11 @@ def export_int8(folder: Path) -> Path:
 
 def _export_fp32(path: Path) -> None:
     import torch
-    from transformers import AutoModel
 
     class LastHiddenState(torch.nn.Module):
         def __init__(self):
             super().__init__()
-            self.bert = AutoModel.from_pretrained(model_path(), local_files_only=True).eval().requires_grad_(False)
+            self.bert = load_encoder()[0].auto_model.eval().requires_grad_(False)  # the bundled model, from disk
 
         def forward(self, input_ids, attention_mask, token_type_ids):
             return self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
@@ -77,30 +76,33 @@ def _quantize(source: Path, target: Path) -> None:
 class OnnxEncoder:
     def __init__(self, folder: Path):
         import onnxruntime
-        from transformers import AutoTokenizer
+        from tokenizers import Tokenizer
 
         with _lock:
             path = export_int8(folder)
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self.tokenizer = AutoTokenizer.from_pretrained(model_path(), local_files_only=True)
+        self.tokenizer = Tokenizer.from_file(str(Path(model_path()) / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(MAX_TOKENS)
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         """Unit-length float32 vectors, one row per text, in order."""
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         if not texts:
             return out
-        encoded = self.tokenizer(list(texts), truncation=True, max_length=MAX_TOKENS)
-        lengths = np.array([len(ids) for ids in encoded["input_ids"]])
+        encoded = self.tokenizer.encode_batch(list(texts))
+        lengths = np.array([len(e.ids) for e in encoded])
         order = np.argsort(lengths, kind="stable")
         for start in range(0, len(texts), BATCH_SIZE):
             rows = order[start : start + BATCH_SIZE]
             width = int(lengths[rows].max())
             feed = {name: np.zeros((len(rows), width), dtype=np.int64) for name in INPUTS}
             for slot, row in enumerate(rows):
-                for name in INPUTS:
-                    feed[name][slot, : lengths[row]] = encoded[name][row]
+                piece = encoded[row]
+                for name, values in zip(INPUTS, (piece.ids, piece.attention_mask, piece.type_ids)):
+                    feed[name][slot, : lengths[row]] = values
             hidden = self.session.run(None, feed)[0]
             mask = feed["attention_mask"][:, :, None].astype(np.float32)
             pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
