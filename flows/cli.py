@@ -101,7 +101,7 @@ def check_contamination(
     from tasks.llm_cache import RequestCache
     from tasks.embedding_cache import EmbeddingCache
     from tasks.embeddings import cache_root
-    from tasks.eval_index import cached_eval_index
+    from tasks.eval_index import eval_index_beside
 
     try:
         judge = ContaminationJudge(model=judge_model, band=judge_band) if judge_model else None
@@ -121,7 +121,7 @@ def check_contamination(
         fail(str(error), BAD_INPUT)
     cache_dir = cache_dir or cache_root()
     embed = EmbeddingCache(cache_dir / "embeddings.sqlite", backend=backend)
-    evals = cached_eval_index(ids, texts, embed, cache_dir / "eval_indexes", embed.model_id)
+    evals = eval_index_beside(ids, texts, embed)
     requests = RequestCache(cache_dir / "requests.sqlite") if judge_model else None
     verdicts, judged = check_contamination(rows[field].fillna("").astype(str).tolist(), evals, config, embed, requests)
     write_table(rows.assign(**{c: verdicts[c].to_numpy() for c in verdicts.columns}), out)

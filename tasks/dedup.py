@@ -122,10 +122,11 @@ def dedup_rows(
     Against published rows first, then among the rest and against the references."""
     frame = frame.reset_index(drop=True)
     embed = embed or encoder()
-    earlier = None
+    quarantined = []
     if published is not None:
-        frame, earlier = published_duplicates(frame, published, threshold, embed)
+        frame, repeats = published_duplicates(frame, published, threshold, embed)
         frame = frame.reset_index(drop=True)
+        quarantined.append(repeats)
     references = references if references is not None else frame.iloc[0:0]
     texts = comparable_text(references) + comparable_text(frame)
     found = find_duplicates(texts, threshold, embed, references=len(references), minhash_threshold=minhash_threshold)
@@ -133,11 +134,11 @@ def dedup_rows(
     duplicates = [Duplicate(d.position - len(references), d.duplicate_of, d.reason, d.score) for d in found]
     positions = [d.position for d in duplicates]
     dropped = frame.iloc[positions]
-    quarantined = to_quarantine(
+    quarantined.append(to_quarantine(
         dropped,
         "dedup",
         pd.Series([d.reason for d in duplicates], index=dropped.index),
         score=pd.Series([d.score for d in duplicates], index=dropped.index),
         duplicate_of=pd.Series([ids[d.duplicate_of] for d in duplicates], index=dropped.index),
-    )
-    return frame.drop(index=positions).reset_index(drop=True), pd.concat([earlier, quarantined], ignore_index=True) if earlier is not None and len(earlier) else quarantined
+    ))
+    return frame.drop(index=positions).reset_index(drop=True), pd.concat(quarantined, ignore_index=True)

@@ -20,7 +20,8 @@ DIMENSIONS = 384
 class EmbeddingCache:
     def __init__(self, path: str | Path, embed: Callable[[list[str]], np.ndarray] | None = None, model_id: str | None = None, backend: str = DEFAULT_BACKEND):
         """Vectors of `backend`, or of `embed` under `model_id`."""
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         if embed is None:
             embed, model_id = encoder(backend), f"{MODEL_ID}/{backend}"
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)

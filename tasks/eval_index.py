@@ -172,3 +172,8 @@ def cached_eval_index(ids: list[str], texts: list[str], embed: Callable, folder:
     if not path.exists():
         staging.replace(path)
     return evals
+
+
+def eval_index_beside(ids: list[str], texts: list[str], embed) -> EvalIndex:
+    """cached_eval_index kept beside an EmbeddingCache, under its model."""
+    return cached_eval_index(ids, texts, embed, embed.path.parent / "eval_indexes", embed.model_id)

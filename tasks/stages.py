@@ -22,7 +22,7 @@ from tasks.generate_anthropic import generate_with_anthropic
 from tasks.generate_openai import generate_with_openai
 from tasks.generate_template import generate_from_templates
 from tasks.embedding_cache import EmbeddingCache
-from tasks.eval_index import cached_eval_index, load_eval_index, save_eval_index
+from tasks.eval_index import eval_index_beside, load_eval_index, save_eval_index
 from tasks.manifest import AccountingError, build_manifest
 from tasks.publish import DiversityDrop, publish_dataset
 from tasks.published_index import PublishedIndex, sync_published
@@ -146,7 +146,7 @@ def decontaminate_stage(spec: Spec, synthetic_path: str, real_path: str, work_di
     synthetic, real = read_parquet(synthetic_path), read_parquet(real_path)
     items = load_eval_items(spec)
     embed = EmbeddingCache(embedding_cache, backend=spec.embeddings.backend)
-    evals = cached_eval_index(items.ids, items.texts, embed, Path(embedding_cache).parent / "eval_indexes", embed.model_id)
+    evals = eval_index_beside(items.ids, items.texts, embed)
     cache = RequestCache(request_cache) if spec.decontamination.llm_judge else None
     threshold = decision_threshold(evals, spec.decontamination)
     outputs, quarantined, judged, cleared = {}, [], [], []
