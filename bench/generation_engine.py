@@ -23,21 +23,39 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from schemas.spec import AnthropicGenerator  # noqa: E402
-from tasks.generate_anthropic import generate_with_anthropic  # noqa: E402
-from tasks.llm_cache import RequestCache  # noqa: E402
-from tests.fake_anthropic import FakeAnthropic  # noqa: E402
+from tasks.generate.anthropic import generate_with_anthropic  # noqa: E402
+from tasks.llm.request_cache import RequestCache  # noqa: E402
+from tests.helpers.fake_anthropic import FakeAnthropic  # noqa: E402
 
 REQUESTS_PER_MINUTE, LATENCY, FAULT_RATE, ROWS = 600, 0.2, 0.2, 600
-SEEDS = [{"instruction": f"Seed task number {i}: describe a process step by step in detail.", "input": "", "output": "A careful, complete answer. " * 20} for i in range(40)]
+SEEDS = [
+    {
+        "instruction": f"Seed task number {i}: describe a process step by step in detail.",
+        "input": "",
+        "output": "A careful, complete answer. " * 20,
+    }
+    for i in range(40)
+]
 
 
 def generator(**extra) -> AnthropicGenerator:
     return AnthropicGenerator.model_validate(
         {
-            "backend": "anthropic", "rows": ROWS, "seed": 1, "model": "claude-sonnet-4-5", "prompt_id": "bench", "category": "bench",
-            "system_prompt": "You write high-quality instruction-tuning records. " * 20, "prompt": "topic={{ topic }} n={{ n }} mode=ok",
-            "samplers": {"topic": {"type": "category", "values": {"tides": 1, "jazz": 1}}, "n": {"type": "integer", "min": 1, "max": 10**9}},
-            "retry_base_seconds": 0.05, "max_attempts": 10, **extra,
+            "backend": "anthropic",
+            "rows": ROWS,
+            "seed": 1,
+            "model": "claude-sonnet-4-5",
+            "prompt_id": "bench",
+            "category": "bench",
+            "system_prompt": "You write high-quality instruction-tuning records. " * 20,
+            "prompt": "topic={{ topic }} n={{ n }} mode=ok",
+            "samplers": {
+                "topic": {"type": "category", "values": {"tides": 1, "jazz": 1}},
+                "n": {"type": "integer", "min": 1, "max": 10**9},
+            },
+            "retry_base_seconds": 0.05,
+            "max_attempts": 10,
+            **extra,
         }
     )
 
@@ -54,30 +72,55 @@ def throughput() -> dict:
         os.environ.update(ANTHROPIC_API_KEY="bench", ANTHROPIC_BASE_URL=fake.url)
         config = generator(limits={"requests_per_minute": REQUESTS_PER_MINUTE}, concurrency=8, max_concurrency=32)
         started = time.perf_counter()
-        rows, rejects, summary = generate_with_anthropic(config, SEEDS, cache=RequestCache(Path(tempfile.mkdtemp()) / "c.sqlite"))
+        rows, rejects, summary = generate_with_anthropic(
+            config, SEEDS, cache=RequestCache(Path(tempfile.mkdtemp()) / "c.sqlite")
+        )
         elapsed = time.perf_counter() - started
         accepted = sum(n for status, n in fake.statuses.items() if status != "429_over_rate")
     limit = REQUESTS_PER_MINUTE / 60
     return {
-        "limit_requests_per_second": limit, "latency_seconds": LATENCY, "fault_rate": FAULT_RATE, "rows": ROWS,
+        "limit_requests_per_second": limit,
+        "latency_seconds": LATENCY,
+        "fault_rate": FAULT_RATE,
+        "rows": ROWS,
         "seconds": round(elapsed, 2),
         "server_accepted_requests_per_second": round(accepted / elapsed, 3),
         "ratio_accepted_to_limit": round(accepted / elapsed / limit, 3),
         "rows_completed_per_second": round(len(rows) / elapsed, 3),
         "ratio_rows_to_limit": round(len(rows) / elapsed / limit, 3),
-        "rows_lost": ROWS - len(rows) - len(rejects), "rows_quarantined": len(rejects),
+        "rows_lost": ROWS - len(rows) - len(rejects),
+        "rows_quarantined": len(rejects),
         "server_statuses": {str(k): v for k, v in fake.statuses.items()},
-        "engine": {k: summary[k] for k in ("sent", "retried", "throttled", "server_errors", "network_errors", "concurrency") if k in summary},
+        "engine": {
+            k: summary[k]
+            for k in ("sent", "retried", "throttled", "server_errors", "network_errors", "concurrency")
+            if k in summary
+        },
     }
 
 
 def cost(mode: str, caching: bool) -> dict:
     with FakeAnthropic() as fake:
         os.environ.update(ANTHROPIC_API_KEY="bench", ANTHROPIC_BASE_URL=fake.url)
-        config = generator(rows=1000, mode=mode, prompt_caching=caching, exemplars=5, rotate_every=1000, limits={"requests_per_minute": None},
-                           concurrency=32, max_concurrency=64, batch_poll_seconds=0.05)
-        rows, _, summary = generate_with_anthropic(config, SEEDS, cache=RequestCache(Path(tempfile.mkdtemp()) / "c.sqlite"))
-    return {"accepted_rows": len(rows), "usd_per_1000_accepted_rows": round(summary["spent_usd"] / len(rows) * 1000, 4), "tokens": summary["tokens"]}
+        config = generator(
+            rows=1000,
+            mode=mode,
+            prompt_caching=caching,
+            exemplars=5,
+            rotate_every=1000,
+            limits={"requests_per_minute": None},
+            concurrency=32,
+            max_concurrency=64,
+            batch_poll_seconds=0.05,
+        )
+        rows, _, summary = generate_with_anthropic(
+            config, SEEDS, cache=RequestCache(Path(tempfile.mkdtemp()) / "c.sqlite")
+        )
+    return {
+        "accepted_rows": len(rows),
+        "usd_per_1000_accepted_rows": round(summary["spent_usd"] / len(rows) * 1000, 4),
+        "tokens": summary["tokens"],
+    }
 
 
 def main() -> None:

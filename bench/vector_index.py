@@ -20,7 +20,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tasks.vector_index import EXACT_LIMIT, HNSW_SEARCH_DEPTH, new_index  # noqa: E402
+from tasks.vectors.index import EXACT_LIMIT, HNSW_SEARCH_DEPTH, new_index  # noqa: E402
 
 DIMENSIONS, QUERIES, K, REPEATS = 384, 1000, 10, 3
 SEARCH_DEPTHS = (64, 128, 256, 512)
@@ -60,15 +60,23 @@ def main(sizes: list[int]) -> None:
         queries = vectors[planted] + 0.05 * queries  # cosine ~0.999 to the planted vector
         queries /= np.linalg.norm(queries, axis=1, keepdims=True)
         flat, hnsw = faiss.IndexFlatIP(DIMENSIONS), new_index(DIMENSIONS, EXACT_LIMIT + 1)
-        row = {"vectors": size, "flat": {"build_seconds": build(flat, vectors)}, "hnsw": {"build_seconds": build(hnsw, vectors), "by_search_depth": {}}}
+        row = {
+            "vectors": size,
+            "flat": {"build_seconds": build(flat, vectors)},
+            "hnsw": {"build_seconds": build(hnsw, vectors), "by_search_depth": {}},
+        }
         row["flat"]["query_ms_per_query_median"], exact = query(flat, queries)
         for depth in SEARCH_DEPTHS:
             hnsw.hnsw.efSearch = depth
             milliseconds, graph = query(hnsw, queries)
             row["hnsw"]["by_search_depth"][depth] = {
                 "query_ms_per_query_median": milliseconds,
-                "recall_at_10_vs_flat": round(float(np.mean([len(set(a) & set(b)) / K for a, b in zip(exact, graph)])), 4),
-                "near_duplicate_found": round(float(np.mean(graph[:, 0] == planted)), 4),  # the stored vector each query was made from
+                "recall_at_10_vs_flat": round(
+                    float(np.mean([len(set(a) & set(b)) / K for a, b in zip(exact, graph)])), 4
+                ),
+                "near_duplicate_found": round(
+                    float(np.mean(graph[:, 0] == planted)), 4
+                ),  # the stored vector each query was made from
             }
         row["chosen_by_build_index"] = "flat" if size <= EXACT_LIMIT else f"hnsw (efSearch {HNSW_SEARCH_DEPTH})"
         row["peak_rss_mib_so_far"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
@@ -76,8 +84,21 @@ def main(sizes: list[int]) -> None:
         results.append(row)
         del vectors
     out = ROOT / "bench" / "results" / "vector_index.json"
-    out.write_text(json.dumps({"dimensions": DIMENSIONS, "queries": QUERIES, "k": K, "repeats": REPEATS, "faiss": faiss.__version__,
-                               "threads": faiss.omp_get_max_threads(), "sizes": results}, indent=2) + "\n")
+    out.write_text(
+        json.dumps(
+            {
+                "dimensions": DIMENSIONS,
+                "queries": QUERIES,
+                "k": K,
+                "repeats": REPEATS,
+                "faiss": faiss.__version__,
+                "threads": faiss.omp_get_max_threads(),
+                "sizes": results,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
 
 
 if __name__ == "__main__":

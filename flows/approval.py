@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-import pandas as pd
 from prefect.artifacts import create_markdown_artifact
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 
-from tasks.approval_sample import approval_markdown
+from tasks.publish.approval_sample import approval_markdown
+from tasks.stage_result import Stages, read_quarantines
 from tasks.tables import read_parquet
 
 
@@ -19,17 +19,19 @@ class ApprovalDecision(RunInput):
     comment: str = ""
 
 
-def request_approval(summaries: list[dict], timeout_hours: float, seed: int) -> dict:
+def request_approval(stages: Stages, timeout_hours: float, seed: int) -> dict:
     """Pause until someone approves or rejects in the Prefect UI; returns their decision as recorded in the manifest."""
-    data = read_parquet(summaries[-1]["paths"]["blended"])
-    quarantine = pd.concat([read_parquet(s["paths"]["quarantine"]) for s in summaries], ignore_index=True)
+    data = read_parquet(stages["blend"].table("blended"))
+    quarantine = read_quarantines(stages)
     sample = approval_markdown(data, quarantine, seed=seed)
     create_markdown_artifact(sample, key="approval-sample", description="Rows waiting for approval")
-    form = ApprovalDecision.with_initial_data(description="Publish this version?\n\n" + sample, approve=False, approver="")
+    form = ApprovalDecision.with_initial_data(
+        description="Publish this version?\n\n" + sample, approve=False, approver=""
+    )
     decision = pause_flow_run(wait_for_input=form, timeout=int(timeout_hours * 3600), poll_interval=2, key="approval")
     return {
         "approved": decision.approve,
         "approver": decision.approver,
         "comment": decision.comment,
-        "decided_at": datetime.now(timezone.utc).isoformat(),
+        "decided_at": datetime.now(UTC).isoformat(),
     }

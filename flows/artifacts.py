@@ -11,7 +11,11 @@ from tasks.tables import read_parquet
 
 def gate_rows(result: dict) -> list[dict]:
     """One row per stage and reason, with the rows it quarantined."""
-    return [{"stage": s["stage"], "reason": reason, "rows": n} for s in result["stages"] for reason, n in s["quarantined"].items()]
+    return [
+        {"stage": s["stage"], "reason": reason, "rows": n}
+        for s in result["stages"].values()
+        for reason, n in s["quarantined"].items()
+    ]
 
 
 def report_markdown(result: dict, contamination_examples: pd.DataFrame) -> str:
@@ -27,7 +31,7 @@ def report_markdown(result: dict, contamination_examples: pd.DataFrame) -> str:
     llm = result.get("llm_requests")
     if llm:
         lines.append(f"LLM requests: {llm['sent']} sent, {llm['from_cache']} answered from the request cache.")
-    generation = result["stages"][0].get("llm") or {}
+    generation = result["stages"]["generate"]["facts"].get("llm") or {}
     if generation:
         tokens = generation.get("tokens", {})
         lines.append(
@@ -38,8 +42,12 @@ def report_markdown(result: dict, contamination_examples: pd.DataFrame) -> str:
         if generation.get("budget"):
             lines.append(f"Budget preview: {generation['budget']}.")
     lines += ["", "| stage | rows in | quarantined |", "|---|---|---|"]
-    lines += [f"| {s['stage']} | {s['rows_in']} | {sum(s['quarantined'].values())} |" for s in result["stages"]]
-    lines += ["", "| reason | rows |", "|---|---|"] + [f"| {r} | {n} |" for r, n in result["counts"]["quarantined"]["by_reason"].items()]
+    lines += [
+        f"| {s['stage']} | {s['rows_in']} | {sum(s['quarantined'].values())} |" for s in result["stages"].values()
+    ]
+    lines += ["", "| reason | rows |", "|---|---|"] + [
+        f"| {r} | {n} |" for r, n in result["counts"]["quarantined"]["by_reason"].items()
+    ]
     if len(contamination_examples):
         lines += ["", "## Contamination hits", "", "| candidate | nearest eval item | score |", "|---|---|---|"]
         for row in contamination_examples.to_dict("records"):
@@ -49,7 +57,8 @@ def report_markdown(result: dict, contamination_examples: pd.DataFrame) -> str:
 
 def publish_artifacts(result: dict) -> None:
     """The build report and the gate table, attached to the flow run."""
-    decontaminate = next(s for s in result["stages"] if s["stage"] == "decontaminate")
-    hits = read_parquet(decontaminate["paths"]["quarantine"]).head(5)
-    create_markdown_artifact(report_markdown(result, hits), key="build-report", description="Counts, contamination hits, version")
+    hits = read_parquet(result["stages"]["decontaminate"]["quarantine"]).head(5)
+    create_markdown_artifact(
+        report_markdown(result, hits), key="build-report", description="Counts, contamination hits, version"
+    )
     create_table_artifact(gate_rows(result), key="gate-counts", description="Rows quarantined per stage and reason")

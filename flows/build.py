@@ -14,10 +14,11 @@ from flows.approval import request_approval
 from flows.artifacts import publish_artifacts
 from flows.progress import run_stage, stage_runner
 from schemas.spec import Spec, SpecError, load_spec
-from tasks.build_lock import BuildLocked, build_lock
 from tasks.spec_inputs import check_spec_inputs
+from tasks.stage_result import Stages, llm_totals
 from tasks.stages import blend_stage, decontaminate_stage, dedup_stage, generate_stage, publish_stage, verify_stage
-from tasks.version_store import VersionStore
+from tasks.versions.lock import BuildLocked, build_lock
+from tasks.versions.store import VersionStore
 
 
 @flow(name="build-dataset")
@@ -30,7 +31,10 @@ def build_dataset(spec_path: str, data_root: str | None = None, overrides: dict[
     run_id = str(flow_run.get_id() or "local")
     wait = spec.publish.overlap_wait_minutes * 60 if spec.publish.on_overlap == "wait" else 0
     try:
-        with build_lock(VersionStore(root, spec.dataset), run_id, wait), stage_runner(dask_runner() if spec.orchestration.task_runner == "dask" else None):
+        with (
+            build_lock(VersionStore(root, spec.dataset), run_id, wait),
+            stage_runner(dask_runner() if spec.orchestration.task_runner == "dask" else None),
+        ):
             return run_build(spec, root, run_id)
     except BuildLocked as error:
         if spec.publish.on_overlap == "wait":
@@ -41,31 +45,44 @@ def build_dataset(spec_path: str, data_root: str | None = None, overrides: dict[
 
 def run_build(spec: Spec, root: str, run_id: str) -> dict:
     store = VersionStore(root, spec.dataset)
-    work_dir, cache, vectors = store.work_dir(run_id), store.request_cache_path(), store.embedding_cache_path()
-    generated = run_stage("generate", generate_stage, spec, work_dir, run_id, cache)
-    verified = run_stage("verify", verify_stage, spec, generated["paths"]["synthetic"], work_dir, cache)
-    unique = run_stage("dedup", dedup_stage, spec, verified["paths"]["synthetic"], generated["paths"]["real"], work_dir, vectors, root, store.versions())
-    clean = run_stage("decontaminate", decontaminate_stage, spec, unique["paths"]["synthetic"], generated["paths"]["real"], work_dir, vectors, cache)
-    blended = run_stage("blend", blend_stage, spec, clean["paths"]["synthetic"], clean["paths"]["real"], work_dir)
-    summaries = [generated, verified, unique, clean, blended]
+    work, cache, vectors = store.work_dir(run_id), store.request_cache_path(), store.embedding_cache_path()
+    stages: Stages = {}
+    stages["generate"] = run_stage("generate", generate_stage, spec, work, run_id, cache)
+    real = stages["generate"].table("real")
+    stages["verify"] = run_stage("verify", verify_stage, spec, stages["generate"].table("synthetic"), work, cache)
+    synthetic = stages["verify"].table("synthetic")
+    stages["dedup"] = run_stage("dedup", dedup_stage, spec, synthetic, real, work, vectors, root, store.versions())
+    synthetic = stages["dedup"].table("synthetic")
+    stages["decontaminate"] = run_stage(
+        "decontaminate", decontaminate_stage, spec, synthetic, real, work, vectors, cache
+    )
+    clean = stages["decontaminate"]
+    stages["blend"] = run_stage("blend", blend_stage, spec, clean.table("synthetic"), clean.table("real"), work)
 
-    approval = request_approval(summaries, spec.publish.approval_timeout_hours, spec.blend.seed) if spec.publish.approval == "required" else None
-    if approval and not approval["approved"]:
-        get_run_logger().warning("not published: %s rejected the version (%s)", approval["approver"], approval["comment"])
-        return {"published": False, "approval": approval, "stages": summaries}
-    published = run_stage("publish", publish_stage, spec, summaries, root, work_dir, run_id, vectors, approval)
+    approval = None
+    if spec.publish.approval == "required":
+        approval = request_approval(stages, spec.publish.approval_timeout_hours, spec.blend.seed)
+        if not approval["approved"]:
+            get_run_logger().warning("not published: %s rejected it (%s)", approval["approver"], approval["comment"])
+            return {"published": False, "approval": approval, "stages": stage_dicts(stages)}
+    published = run_stage("publish", publish_stage, spec, stages, root, run_id, vectors, approval)
 
-    llm = [s["llm_requests"] for s in summaries if s.get("llm_requests")]
-    result = {**published, "stages": summaries, "published": True, "llm_requests": {k: sum(r[k] for r in llm) for k in ("sent", "from_cache")}}
+    result = {**published, "stages": stage_dicts(stages), "published": True, "llm_requests": llm_totals(stages)}
     publish_artifacts(result)
-    shutil.rmtree(work_dir, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)
     get_run_logger().info("published %s with %s rows", published["path"], published["counts"]["published"]["total"])
     return result
+
+
+def stage_dicts(stages: Stages) -> dict[str, dict]:
+    return {name: result.as_dict() for name, result in stages.items()}
 
 
 def dask_runner() -> DaskTaskRunner:
     """The Dask cluster at SYNTHFACTORY_DASK_ADDRESS (from the environment, never the spec)."""
     address = os.environ.get("SYNTHFACTORY_DASK_ADDRESS")
     if not address:
-        raise SpecError("orchestration.task_runner dask: set SYNTHFACTORY_DASK_ADDRESS to the cluster's scheduler address")
+        raise SpecError(
+            "orchestration.task_runner dask: set SYNTHFACTORY_DASK_ADDRESS to the cluster's scheduler address"
+        )
     return DaskTaskRunner(address=address)

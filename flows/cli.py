@@ -5,24 +5,28 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 import typer  # noqa: E402
+from pydantic import ValidationError  # noqa: E402
 from rich.console import Console  # noqa: E402
 
 from flows.report import RichStageListener, print_build_report, print_diff, print_quarantine, print_version  # noqa: E402
-from pydantic import ValidationError  # noqa: E402
-
 from schemas.spec import Decontamination, Dedup, Embeddings, SpecError, format_validation_error  # noqa: E402
 from tasks.tables import TableError, read_table, require_column, write_table  # noqa: E402
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console(stderr=True)
 BAD_INPUT = 2
-CacheDir = Annotated[Optional[Path], typer.Option(help="embeddings and eval indexes kept across runs (default: $SYNTHFACTORY_CACHE or ~/.cache/synthfactory)")]
+CacheDir = Annotated[
+    Path | None,
+    typer.Option(
+        help="embeddings and eval indexes kept across runs (default: $SYNTHFACTORY_CACHE or ~/.cache/synthfactory)"
+    ),
+]
 Backend = Annotated[str, typer.Option(help="embedding backend: onnx-int8 or torch")]
 
 
@@ -42,16 +46,18 @@ def opened(reader, ref: str):
 @app.command()
 def build(
     spec: Annotated[Path, typer.Argument(help="the dataset spec (YAML)")],
-    data_root: Annotated[Optional[Path], typer.Option(help="where versions are published (default: the spec's publish.data_root)")] = None,
+    data_root: Annotated[
+        Path | None, typer.Option(help="where versions are published (default: the spec's publish.data_root)")
+    ] = None,
 ) -> None:
     """Run the whole build once on an embedded Prefect and publish a new version."""
     from flows.progress import listening
     from schemas.spec import load_spec
+    from tasks.llm.costs import BudgetExceeded
+    from tasks.llm.limits import CircuitOpen
+    from tasks.publish.assemble import DiversityDrop
     from tasks.spec_inputs import check_spec_inputs
-    from tasks.llm_costs import BudgetExceeded
-    from tasks.llm_limits import CircuitOpen
-    from tasks.publish import DiversityDrop
-    from tasks.verify import GateError
+    from tasks.verify.expectations import GateError
 
     try:
         loaded = load_spec(spec)
@@ -59,7 +65,10 @@ def build(
     except SpecError as error:
         fail(str(error), BAD_INPUT)
     if loaded.publish.approval == "required" and not os.environ.get("PREFECT_API_URL"):
-        fail("publish.approval: required pauses for a person in the Prefect UI; run the build as a deployment on a server (make serve)", BAD_INPUT)
+        fail(
+            "publish.approval: required pauses for a person in the Prefect UI; run the build as a deployment on a server (make serve)",
+            BAD_INPUT,
+        )
     from flows.build import build_dataset
 
     try:
@@ -79,33 +88,47 @@ def build(
 
 @app.command("check-contamination")
 def check_contamination(
-    eval_files: Annotated[list[Path], typer.Option("--eval", help="a held-out eval set (JSONL, CSV or Parquet); repeat for more")],
+    eval_files: Annotated[
+        list[Path], typer.Option("--eval", help="a held-out eval set (JSONL, CSV or Parquet); repeat for more")
+    ],
     candidates: Annotated[Path, typer.Option(help="the rows to check")],
     field: Annotated[str, typer.Option(help="the candidates' text column")],
     out: Annotated[Path, typer.Option(help="where to write one verdict per candidate, in input order")],
-    eval_field: Annotated[Optional[str], typer.Option(help="the eval sets' text column (default: --field)")] = None,
+    eval_field: Annotated[str | None, typer.Option(help="the eval sets' text column (default: --field)")] = None,
     eval_id_field: Annotated[str, typer.Option(help="the eval sets' id column (row number when absent)")] = "id",
-    ngram_threshold: Annotated[float, typer.Option(help="share of an eval item's n-grams repeated")] = Decontamination().ngram_threshold,
+    ngram_threshold: Annotated[
+        float, typer.Option(help="share of an eval item's n-grams repeated")
+    ] = Decontamination().ngram_threshold,
     false_positive_rate: Annotated[
-        float, typer.Option(help="share of the eval set's own items its nearest other item would flag; sets the threshold")
+        float,
+        typer.Option(help="share of the eval set's own items its nearest other item would flag; sets the threshold"),
     ] = Decontamination().false_positive_rate,
-    score_threshold: Annotated[Optional[float], typer.Option(help="a fixed score threshold instead of calibrating")] = None,
-    judge_model: Annotated[Optional[str], typer.Option(help="an Anthropic model that decides the rows near the threshold (ANTHROPIC_API_KEY)")] = None,
+    score_threshold: Annotated[
+        float | None, typer.Option(help="a fixed score threshold instead of calibrating")
+    ] = None,
+    judge_model: Annotated[
+        str | None, typer.Option(help="an Anthropic model that decides the rows near the threshold (ANTHROPIC_API_KEY)")
+    ] = None,
     judge_band: Annotated[float, typer.Option(help="rows scoring this close to the threshold are judged")] = 0.3,
     cache_dir: CacheDir = None,
     backend: Backend = Embeddings().backend,
 ) -> None:
     """Flag candidates that copy or rephrase an eval item: score, nearest_eval_id, contaminated."""
     from schemas.spec import ContaminationJudge
-    from tasks.decontaminate import check_contamination, decision_threshold
-    from tasks.llm_cache import RequestCache
-    from tasks.embedding_cache import EmbeddingCache
-    from tasks.embeddings import cache_root
-    from tasks.eval_index import eval_index_beside
+    from tasks.decontaminate.contamination import check_contamination, decision_threshold
+    from tasks.decontaminate.eval_index import eval_index_beside
+    from tasks.embeddings.cache import EmbeddingCache
+    from tasks.llm.request_cache import RequestCache
+    from tasks.local_cache import cache_root
 
     try:
         judge = ContaminationJudge(model=judge_model, band=judge_band) if judge_model else None
-        config = Decontamination(ngram_threshold=ngram_threshold, false_positive_rate=false_positive_rate, score_threshold=score_threshold, llm_judge=judge)
+        config = Decontamination(
+            ngram_threshold=ngram_threshold,
+            false_positive_rate=false_positive_rate,
+            score_threshold=score_threshold,
+            llm_judge=judge,
+        )
     except ValidationError as error:
         fail(format_validation_error(error), BAD_INPUT)
     try:
@@ -125,7 +148,11 @@ def check_contamination(
     requests = RequestCache(cache_dir / "requests.sqlite") if judge_model else None
     verdicts, judged = check_contamination(rows[field].fillna("").astype(str).tolist(), evals, config, embed, requests)
     write_table(rows.assign(**{c: verdicts[c].to_numpy() for c in verdicts.columns}), out)
-    asked = f"; the judge decided {judged['asked']} ({judged.get('same', 0)} same, {judged.get('unavailable', 0)} unanswered)" if judged else ""
+    asked = (
+        f"; the judge decided {judged['asked']} ({judged.get('same', 0)} same, {judged.get('unavailable', 0)} unanswered)"
+        if judged
+        else ""
+    )
     console.print(
         f"{int(verdicts['contaminated'].sum())} of {len(rows)} candidates contaminated "
         f"(score threshold {decision_threshold(evals, config):.3f}{asked}); wrote {out}"
@@ -138,17 +165,24 @@ def dedup(
     field: Annotated[str, typer.Option(help="the text column compared")],
     out: Annotated[Path, typer.Option(help="where to write every row, in order, with duplicate_of")],
     id_field: Annotated[str, typer.Option(help="the id column duplicate_of refers to (row number when absent)")] = "id",
-    threshold: Annotated[float, typer.Option(help="near-duplicate cosine similarity")] = Dedup().near_duplicate_threshold,
-    minhash_threshold: Annotated[Optional[float], typer.Option(help="lexical near duplicates: estimated Jaccard of word 3-grams")] = Dedup().minhash_threshold,
-    against: Annotated[Optional[list[Path]], typer.Option(help="earlier rows (same --field and --id-field), never marked; repeat for more")] = None,
+    threshold: Annotated[
+        float, typer.Option(help="near-duplicate cosine similarity")
+    ] = Dedup().near_duplicate_threshold,
+    minhash_threshold: Annotated[
+        float | None, typer.Option(help="lexical near duplicates: estimated Jaccard of word 3-grams")
+    ] = Dedup().minhash_threshold,
+    against: Annotated[
+        list[Path] | None,
+        typer.Option(help="earlier rows (same --field and --id-field), never marked; repeat for more"),
+    ] = None,
     cache_dir: CacheDir = None,
     backend: Backend = Embeddings().backend,
 ) -> None:
     """Mark exact, lexical and semantic near duplicates, within the input and against earlier rows:
     duplicate_of is null for kept rows (the first of each group in input order)."""
-    from tasks.dedup import find_duplicates
-    from tasks.embedding_cache import EmbeddingCache
-    from tasks.embeddings import cache_root
+    from tasks.dedup.duplicates import find_duplicates
+    from tasks.embeddings.cache import EmbeddingCache
+    from tasks.local_cache import cache_root
 
     try:
         earlier = [read_table(path) for path in against or []]
@@ -158,14 +192,18 @@ def dedup(
         require_column(rows, field, input)
     except TableError as error:
         fail(str(error), BAD_INPUT)
-    ids_of = lambda frame, prefix: frame[id_field].astype(str).tolist() if id_field in frame else [f"{prefix}{i}" for i in range(len(frame))]  # noqa: E731
+    ids_of = lambda frame, prefix: (
+        frame[id_field].astype(str).tolist() if id_field in frame else [f"{prefix}{i}" for i in range(len(frame))]
+    )  # noqa: E731
     reference_ids = [i for path, frame in zip(against or [], earlier) for i in ids_of(frame, f"{path.stem}:")]
     ids = reference_ids + ids_of(rows, "")
     texts = [t for frame in earlier + [rows] for t in frame[field].fillna("").astype(str)]
     embed = EmbeddingCache((cache_dir or cache_root()) / "embeddings.sqlite", backend=backend)
     marks: list = [None] * len(rows)
     reasons: list = [None] * len(rows)
-    for duplicate in find_duplicates(texts, threshold, embed, references=len(reference_ids), minhash_threshold=minhash_threshold):
+    for duplicate in find_duplicates(
+        texts, threshold, embed, references=len(reference_ids), minhash_threshold=minhash_threshold
+    ):
         marks[duplicate.position - len(reference_ids)] = ids[duplicate.duplicate_of]
         reasons[duplicate.position - len(reference_ids)] = duplicate.reason
     write_table(rows.assign(duplicate_of=marks, duplicate_reason=reasons), out)
@@ -175,7 +213,7 @@ def dedup(
 @app.command()
 def show(version: Annotated[str, typer.Argument(help="a published version's folder (path or URL)")]) -> None:
     """Summary, counts and the data card of a published version."""
-    from tasks.version_diff import read_version
+    from tasks.versions.read import read_version
 
     print_version(Console(), opened(read_version, version))
 
@@ -186,7 +224,8 @@ def diff(
     new: Annotated[str, typer.Argument(help="the later version's folder")],
 ) -> None:
     """Rows added and removed, counts per gate, metric changes and spec changes between two versions."""
-    from tasks.version_diff import diff_versions, read_version
+    from tasks.versions.diff import diff_versions
+    from tasks.versions.read import read_version
 
     print_diff(Console(), diff_versions(opened(read_version, old), opened(read_version, new)))
 
@@ -197,7 +236,7 @@ def quarantine(
     examples: Annotated[int, typer.Option(help="example rows shown per reason")] = 2,
 ) -> None:
     """Rejected rows of a version: counts per stage and reason, with examples."""
-    from tasks.version_diff import read_quarantine
+    from tasks.versions.read import read_quarantine
 
     print_quarantine(Console(), opened(read_quarantine, version), examples)
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Iterator, Protocol
+from typing import Any, Protocol
 
 from prefect.task_runners import TaskRunner
+
+from tasks.stage_result import StageResult
 
 
 class StageListener(Protocol):
@@ -51,7 +54,7 @@ def stage_runner(runner: TaskRunner | None) -> Iterator[None]:
             RUNNER.reset(token)
 
 
-def run_stage(stage: str, task, *args) -> dict:
+def run_stage(stage: str, task: Any, *args: Any) -> Any:
     """Run one stage task on the stage runner or the flow's task runner, telling the listener
     when it starts and what it produced."""
     listener = LISTENER.get() or SILENT
@@ -61,5 +64,5 @@ def run_stage(stage: str, task, *args) -> dict:
         summary = task.submit(*args).result()
     else:
         summary = runner.submit(task, parameters=dict(inspect.signature(task.fn).bind(*args).arguments)).result()
-    listener.finished(stage, summary)
+    listener.finished(stage, summary.as_dict() if isinstance(summary, StageResult) else summary)
     return summary

@@ -28,10 +28,14 @@ class RichStageListener:
         if self.status:
             self.status.stop()
         if stage == "publish":
-            self.console.print(f"[green]done[/] publish        {summary['counts']['published']['total']} rows in {summary['version']}")
+            self.console.print(
+                f"[green]done[/] publish        {summary['counts']['published']['total']} rows in {summary['version']}"
+            )
             return
         rejected = sum(summary["quarantined"].values())
-        self.console.print(f"[green]done[/] {stage:<14} {summary['rows_in']:>6} in  {rejected:>6} quarantined  out: {_rows_out(summary)}")
+        self.console.print(
+            f"[green]done[/] {stage:<14} {summary['rows_in']:>6} in  {rejected:>6} quarantined  out: {_rows_out(summary)}"
+        )
 
 
 def print_build_report(console: Console, result: dict) -> None:
@@ -39,8 +43,10 @@ def print_build_report(console: Console, result: dict) -> None:
     stages = Table(title="Rows per stage")
     for name in ("stage", "in", "out", "quarantined"):
         stages.add_column(name, justify="left" if name == "stage" else "right")
-    for summary in result["stages"]:
-        stages.add_row(summary["stage"], str(summary["rows_in"]), _rows_out(summary), str(sum(summary["quarantined"].values())))
+    for summary in result["stages"].values():
+        stages.add_row(
+            summary["stage"], str(summary["rows_in"]), _rows_out(summary), str(sum(summary["quarantined"].values()))
+        )
     reasons = Table(title="Quarantined rows per reason")
     reasons.add_column("reason")
     reasons.add_column("rows", justify="right")
@@ -48,7 +54,9 @@ def print_build_report(console: Console, result: dict) -> None:
         reasons.add_row(reason, str(count))
     published = result["counts"]["published"]
     console.print(stages, reasons)
-    console.print(f"published {published['total']} rows ({published.get('real', 0)} real, {published.get('synthetic', 0)} synthetic)")
+    console.print(
+        f"published {published['total']} rows ({published.get('real', 0)} real, {published.get('synthetic', 0)} synthetic)"
+    )
     console.print(f"version: {result['path']}")
     if result.get("data_docs"):
         console.print(f"data docs: {result['path']}/{result['data_docs']}")
@@ -67,8 +75,12 @@ def print_version(console: Console, version) -> None:
     """A version's summary, then its card."""
     manifest = version.manifest
     counts = manifest["counts"]
-    console.print(f"[bold]{manifest['dataset']}[/] {manifest['version']}  built {manifest['created_at'][:19]}Z  review by {manifest.get('review_by')}")
-    console.print(f"published {counts['published']['total']} rows, splits {manifest.get('splits')}, quarantined {counts['quarantined']['total']}")
+    console.print(
+        f"[bold]{manifest['dataset']}[/] {manifest['version']}  built {manifest['created_at'][:19]}Z  review by {manifest.get('review_by')}"
+    )
+    console.print(
+        f"published {counts['published']['total']} rows, splits {manifest.get('splits')}, quarantined {counts['quarantined']['total']}"
+    )
     console.print(Markdown(version.card.split("---\n", 2)[-1]))
 
 
@@ -77,12 +89,16 @@ def print_diff(console: Console, changes: dict) -> None:
     old, new = changes["versions"]
     rows = changes["rows"]
     console.print(f"[bold]{old}[/] -> [bold]{new}[/]")
-    console.print(f"rows: {rows['old']} -> {rows['new']}  (+{rows['added']} added, -{rows['removed']} removed, {rows['unchanged']} unchanged)")
+    console.print(
+        f"rows: {rows['old']} -> {rows['new']}  (+{rows['added']} added, -{rows['removed']} removed, {rows['unchanged']} unchanged)"
+    )
     header = ("", "old", "new")
     console.print(_pairs_table("Published", header, changes["published"]))
     console.print(_pairs_table("Quarantined per reason", header, changes["gates"]))
     console.print(_pairs_table("Diversity", header, changes["metrics"]))
-    console.print(_pairs_table("Spec changes", ("field", "old", "new"), changes["spec"]) if changes["spec"] else "spec: unchanged")
+    console.print(
+        _pairs_table("Spec changes", ("field", "old", "new"), changes["spec"]) if changes["spec"] else "spec: unchanged"
+    )
 
 
 def print_quarantine(console: Console, rows, examples: int) -> None:
@@ -97,5 +113,9 @@ def print_quarantine(console: Console, rows, examples: int) -> None:
     for reason, group in rows.groupby("reason", sort=False):
         console.print(f"\n[bold]{reason}[/]")
         for row in group.head(examples).to_dict("records"):
-            why = ", ".join(f"{k}={row[k]}" for k in ("score", "duplicate_of", "nearest_eval_id", "detail") if row.get(k) is not None and row.get(k) == row.get(k))
+            why = ", ".join(
+                f"{k}={row[k]}"
+                for k in ("score", "duplicate_of", "nearest_eval_id", "detail")
+                if row.get(k) is not None and row.get(k) == row.get(k)
+            )
             console.print(f"  {row['id']}: {str(row['instruction'])[:90]!r}  {why}", highlight=False)

@@ -36,8 +36,14 @@ def server_env(port: int, prefect_home: Path | None = None) -> dict[str, str]:
 
 def start_server(port: int, env: dict[str, str], timeout: float = 120) -> subprocess.Popen:
     """`prefect server start` on 127.0.0.1:port, returned once its health endpoint answers."""
-    server = subprocess.Popen([PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(
+        [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -53,12 +59,26 @@ def start_server(port: int, env: dict[str, str], timeout: float = 120) -> subpro
 
 def deploy(env: dict[str, str]) -> None:
     """The work pool, then every deployment in deployments/prefect.yaml."""
-    subprocess.run([PREFECT, "--no-prompt", "work-pool", "create", POOL, "--type", "process", "--overwrite"], env=env, cwd=ROOT, check=True, capture_output=True)
-    subprocess.run([PREFECT, "--no-prompt", "deploy", "--all", "--prefect-file", str(ROOT / "deployments" / "prefect.yaml")], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [PREFECT, "--no-prompt", "work-pool", "create", POOL, "--type", "process", "--overwrite"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [PREFECT, "--no-prompt", "deploy", "--all", "--prefect-file", str(ROOT / "deployments" / "prefect.yaml")],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
 
 
 def start_worker(env: dict[str, str], command: list[str] = WORKER_COMMAND) -> subprocess.Popen:
-    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -77,7 +97,9 @@ def main() -> None:
     server = start_server(port, env)
     try:
         deploy(env)
-        print(f"Prefect UI: http://127.0.0.1:{port}  (deployments: build-dataset/demo-nightly; Ctrl-C stops)", flush=True)
+        print(
+            f"Prefect UI: http://127.0.0.1:{port}  (deployments: build-dataset/demo-nightly; Ctrl-C stops)", flush=True
+        )
         worker = start_worker(env)
         worker.wait()
     except KeyboardInterrupt:

@@ -46,7 +46,6 @@ SCORE = "score"
 DUPLICATE_OF = "duplicate_of"
 NEAREST_EVAL_ID = "nearest_eval_id"
 DETAIL = "detail"
-QUARANTINE_COLUMNS = (STAGE, REASON, SCORE, DUPLICATE_OF, NEAREST_EVAL_ID, DETAIL)
 
 ROW_SCHEMA = pa.schema(
     [pa.field(name, pa.string(), nullable=name != ID) for name in RECORD_COLUMNS]
@@ -54,7 +53,12 @@ ROW_SCHEMA = pa.schema(
     + [pa.field(name, pa.string()) for name in (GENERATOR, MODEL, TEMPLATE_ID, TEMPLATE_HASH)]
     + [pa.field(SAMPLE_SEED, pa.int64()), pa.field(REQUEST_HASH, pa.string()), pa.field(BUILD_RUN_ID, pa.string())]
     + [pa.field(JUDGE_SCORE, pa.float64())]
-    + [pa.field(INPUT_TOKENS, pa.int64()), pa.field(OUTPUT_TOKENS, pa.int64()), pa.field(COST_USD, pa.float64()), pa.field(STOP_REASON, pa.string())]
+    + [
+        pa.field(INPUT_TOKENS, pa.int64()),
+        pa.field(OUTPUT_TOKENS, pa.int64()),
+        pa.field(COST_USD, pa.float64()),
+        pa.field(STOP_REASON, pa.string()),
+    ]
 )
 QUARANTINE_SCHEMA = pa.schema(
     list(ROW_SCHEMA)

@@ -10,8 +10,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from schemas.spec_base import SpecError, Strict
 from schemas.spec_gates import (  # noqa: F401  (re-exported: the spec's parts are imported from here)
-    ContaminationJudge,
     CodeCheck,
+    ContaminationJudge,
     Gates,
     Judge,
     Judging,
@@ -49,37 +49,61 @@ class EvalSet(Strict):
 
 class Dedup(Strict):
     near_duplicate_threshold: float = Field(default=0.95, gt=0, le=1)
-    against_published: bool = Field(default=True, description="also drop new rows that repeat a row of any earlier version")
-    minhash_threshold: float | None = Field(default=0.8, gt=0, le=1, description="lexical near duplicates: estimated Jaccard of word 3-gram shingles (null: off)")
-    max_rows_per_cluster: int | None = Field(default=None, ge=1, description="diversity cap: most rows kept per embedding cluster")
+    against_published: bool = Field(
+        default=True, description="also drop new rows that repeat a row of any earlier version"
+    )
+    minhash_threshold: float | None = Field(
+        default=0.8,
+        gt=0,
+        le=1,
+        description="lexical near duplicates: estimated Jaccard of word 3-gram shingles (null: off)",
+    )
+    max_rows_per_cluster: int | None = Field(
+        default=None, ge=1, description="diversity cap: most rows kept per embedding cluster"
+    )
     clusters: int = Field(default=50, ge=2, description="embedding clusters for the diversity cap")
 
 
 class Embeddings(Strict):
-    backend: Literal["onnx-int8", "torch"] = Field(default="onnx-int8", description="onnx-int8: int8 ONNX export of the bundled model; torch: plain fp32")
+    backend: Literal["onnx-int8", "torch"] = Field(
+        default="onnx-int8", description="onnx-int8: int8 ONNX export of the bundled model; torch: plain fp32"
+    )
 
 
 class Decontamination(Strict):
     ngram_size: int = Field(default=8, ge=3)
-    ngram_threshold: float = Field(default=0.5, gt=0, le=1, description="share of an eval item's n-grams a candidate repeats")
-    false_positive_rate: float = Field(
-        default=0.05, gt=0, lt=1, description="share of an eval set's own items matched by their nearest other item; sets the threshold per eval set"
+    ngram_threshold: float = Field(
+        default=0.5, gt=0, le=1, description="share of an eval item's n-grams a candidate repeats"
     )
-    score_threshold: float | None = Field(default=None, description="a fixed threshold on the density-corrected score instead")
-    llm_judge: ContaminationJudge | None = Field(default=None, description="an LLM that decides the rows near the threshold")
+    false_positive_rate: float = Field(
+        default=0.05,
+        gt=0,
+        lt=1,
+        description="share of an eval set's own items matched by their nearest other item; sets the threshold per eval set",
+    )
+    score_threshold: float | None = Field(
+        default=None, description="a fixed threshold on the density-corrected score instead"
+    )
+    llm_judge: ContaminationJudge | None = Field(
+        default=None, description="an LLM that decides the rows near the threshold"
+    )
 
 
 class Blend(Strict):
     max_synthetic_share: float = Field(gt=0, le=1)
     seed: int = 0
-    stratify_by: str | None = Field(default=None, description="a column whose mix the synthetic sample keeps under the cap")
-    stratum_weights: dict[str, float] = Field(default={}, description="relative weight per stratify_by value (default 1)")
+    stratify_by: str | None = Field(
+        default=None, description="a column whose mix the synthetic sample keeps under the cap"
+    )
+    stratum_weights: dict[str, float] = Field(
+        default={}, description="relative weight per stratify_by value (default 1)"
+    )
     include_real: bool = True
     allow_all_synthetic: bool = False
     validation_share: float = Field(default=0.1, ge=0, lt=1)
 
     @model_validator(mode="after")
-    def _real_anchor(self) -> "Blend":
+    def _real_anchor(self) -> Blend:
         if not self.include_real and not self.allow_all_synthetic:
             raise ValueError("an all-synthetic dataset (include_real: false) needs allow_all_synthetic: true")
         if self.stratum_weights and not self.stratify_by:
@@ -97,7 +121,9 @@ class Publish(Strict):
     data_root: str = "data"
     approval: Literal["none", "required"] = "none"
     approval_timeout_hours: float = Field(default=24, gt=0)
-    on_overlap: Literal["wait", "skip"] = Field(default="wait", description="when another build of the dataset is running")
+    on_overlap: Literal["wait", "skip"] = Field(
+        default="wait", description="when another build of the dataset is running"
+    )
     overlap_wait_minutes: float = Field(default=60, ge=0)
     keep_versions: int = Field(default=20, ge=1)
     review_after_days: int = Field(default=90, ge=1)
@@ -105,7 +131,9 @@ class Publish(Strict):
 
 
 class Orchestration(Strict):
-    task_runner: Literal["threads", "dask"] = Field(default="threads", description="dask: stages run on the cluster at SYNTHFACTORY_DASK_ADDRESS")
+    task_runner: Literal["threads", "dask"] = Field(
+        default="threads", description="dask: stages run on the cluster at SYNTHFACTORY_DASK_ADDRESS"
+    )
 
 
 class Spec(Strict):
@@ -132,17 +160,21 @@ class Spec(Strict):
         return sets
 
     @model_validator(mode="after")
-    def _judges_differ_from_the_generator(self) -> "Spec":
+    def _judges_differ_from_the_generator(self) -> Spec:
         generator_model = getattr(self.generator, "model", None)
         for judge in self.gates.judging.judges if self.gates.judging else []:
             if judge.model == generator_model:
-                raise ValueError(f"gates.judging: judge {judge.name} uses the generator's model {generator_model}; a judge must be a different model")
+                raise ValueError(
+                    f"gates.judging: judge {judge.name} uses the generator's model {generator_model}; a judge must be a different model"
+                )
         if self.decontamination.llm_judge and self.decontamination.llm_judge.model == generator_model:
-            raise ValueError(f"decontamination.llm_judge uses the generator's model {generator_model}; a judge must be a different model")
+            raise ValueError(
+                f"decontamination.llm_judge uses the generator's model {generator_model}; a judge must be a different model"
+            )
         return self
 
     @model_validator(mode="after")
-    def _ranges_are_ordered(self) -> "Spec":
+    def _ranges_are_ordered(self) -> Spec:
         for name, sampler in self.generator.samplers.items():
             low, high = getattr(sampler, "min", None), getattr(sampler, "max", None)
             if low is None and isinstance(sampler, DateSampler):
@@ -168,12 +200,16 @@ def parse_spec(raw: dict, base_dir: Path, source: str = "spec") -> Spec:
         raise SpecError(f"{source}: {format_validation_error(error)}") from None
     resolve = lambda path: path if path is None or path.is_absolute() else (base_dir / path).resolve()  # noqa: E731
     gates = spec.gates
-    validators = gates.validators.model_copy(update={"output_json_schema": resolve(gates.validators.output_json_schema)})
+    validators = gates.validators.model_copy(
+        update={"output_json_schema": resolve(gates.validators.output_json_schema)}
+    )
     return spec.model_copy(
         update={
             "seed_data": spec.seed_data.model_copy(update={"path": resolve(spec.seed_data.path)}),
             "eval_sets": [e.model_copy(update={"path": resolve(e.path)}) for e in spec.eval_sets],
-            "gates": gates.model_copy(update={"validators": validators, "human_verdicts": resolve(gates.human_verdicts)}),
+            "gates": gates.model_copy(
+                update={"validators": validators, "human_verdicts": resolve(gates.human_verdicts)}
+            ),
         }
     )
 

@@ -20,7 +20,9 @@ class Validators(Strict):
     refusals: bool = True
     forbidden_strings: list[str] = []
     output_json_schema: Path | None = None
-    arithmetic_categories: list[str] = Field(default=[], description="rows whose GSM8K-style <<a+b=c>> and #### answer must compute")
+    arithmetic_categories: list[str] = Field(
+        default=[], description="rows whose GSM8K-style <<a+b=c>> and #### answer must compute"
+    )
     code: CodeCheck | None = None
 
 
@@ -30,7 +32,9 @@ PiiDetector = Literal["email", "phone", "payment_card", "national_id", "ip_addre
 class Privacy(Strict):
     detectors: list[PiiDetector] = ["email", "phone", "payment_card", "national_id", "ip_address", "secret"]
     memorisation_ngram_size: int = Field(default=10, ge=4)
-    memorisation_threshold: float = Field(default=0.5, gt=0, le=1, description="share of a row's n-grams copied from one seed row")
+    memorisation_threshold: float = Field(
+        default=0.5, gt=0, le=1, description="share of a row's n-grams copied from one seed row"
+    )
 
 
 class Judge(Strict):
@@ -39,7 +43,7 @@ class Judge(Strict):
 
 
 class JudgeCalls(Strict):
-    """How judge calls go through the engine (tasks/llm_engine.py)."""
+    """How judge calls go through the engine (tasks/llm/engine.py)."""
 
     concurrency: int = Field(default=4, ge=1, le=64)
     max_tokens: int = Field(default=512, ge=16)
@@ -47,7 +51,9 @@ class JudgeCalls(Strict):
     requests_per_minute: float | None = Field(default=50, gt=0)
     max_attempts: int = Field(default=6, ge=1, le=20)
     retry_base_seconds: float = Field(default=0.5, gt=0)
-    prices: dict[str, dict[Literal["input", "output"], float]] = Field(default={}, description="per judge model, overriding schemas/model_prices.yaml")
+    prices: dict[str, dict[Literal["input", "output"], float]] = Field(
+        default={}, description="per judge model, overriding schemas/model_prices.yaml"
+    )
 
 
 class Judging(JudgeCalls):
@@ -55,7 +61,9 @@ class Judging(JudgeCalls):
     rubric: list[str] = ["relevance", "correctness", "format", "policy"]
     threshold: float = Field(default=3.5, ge=1, le=5, description="mean rubric score (1-5) a row needs")
     band: float = Field(default=0.5, ge=0, description="rows this close to the threshold go to human review")
-    max_disagreement: float = Field(default=1.0, ge=0, description="judges further apart than this send a row to review")
+    max_disagreement: float = Field(
+        default=1.0, ge=0, description="judges further apart than this send a row to review"
+    )
 
 
 class ContaminationJudge(JudgeCalls):
@@ -63,7 +71,9 @@ class ContaminationJudge(JudgeCalls):
     restates its nearest eval item (as lm-sys/llm-decontaminator does)."""
 
     model: str
-    band: float = Field(default=0.3, gt=0, description="rows scoring within this of the threshold, either side, are asked")
+    band: float = Field(
+        default=0.3, gt=0, description="rows scoring within this of the threshold, either side, are asked"
+    )
     max_tokens: int = Field(default=256, ge=16)
 
 
@@ -73,6 +83,12 @@ class Gates(Strict):
     validators: Validators = Validators()
     privacy: Privacy = Privacy()
     judging: Judging | None = None
-    human_verdicts: Path | None = Field(default=None, description="id, verdict (accept/reject), reviewer: earlier reviews")
-    final_expectations: list[dict[str, Any]] = Field(default=[], description="batch-level GX expectations on the rows every verify gate kept")
-    max_reject_rate: float = Field(default=1.0, gt=0, le=1, description="the build fails when verify rejects a larger share")
+    human_verdicts: Path | None = Field(
+        default=None, description="id, verdict (accept/reject), reviewer: earlier reviews"
+    )
+    final_expectations: list[dict[str, Any]] = Field(
+        default=[], description="batch-level GX expectations on the rows every verify gate kept"
+    )
+    max_reject_rate: float = Field(
+        default=1.0, gt=0, le=1, description="the build fails when verify rejects a larger share"
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -42,11 +42,13 @@ class DateSampler(Strict):
 class SeedRowsSampler(Strict):
     type: Literal["seed_rows"]
     size: int = Field(default=1, ge=1)
-    order: Literal["random", "sequential"] = Field(default="random", description="sequential: row i gets seed rows i*size.., cycling")
+    order: Literal["random", "sequential"] = Field(
+        default="random", description="sequential: row i gets seed rows i*size.., cycling"
+    )
 
 
 Sampler = Annotated[
-    Union[CategorySampler, IntegerSampler, FloatSampler, PersonNameSampler, DateSampler, SeedRowsSampler],
+    CategorySampler | IntegerSampler | FloatSampler | PersonNameSampler | DateSampler | SeedRowsSampler,
     Field(discriminator="type"),
 ]
 
@@ -76,7 +78,9 @@ class RateLimits(Strict):
 
 class Budget(Strict):
     max_usd: float = Field(gt=0, description="hard cap: the run stops, resumable, when the spend reaches it")
-    preview_rows: int = Field(default=20, ge=1, description="rows generated first to estimate the cost per accepted row")
+    preview_rows: int = Field(
+        default=20, ge=1, description="rows generated first to estimate the cost per accepted row"
+    )
 
 
 class LLMGenerator(Strict):
@@ -94,7 +98,9 @@ class LLMGenerator(Strict):
 
 class AnthropicGenerator(LLMGenerator):
     backend: Literal["anthropic"]
-    exemplars: int = Field(default=0, ge=0, description="seed rows shown as few-shot examples in the cached system prefix")
+    exemplars: int = Field(
+        default=0, ge=0, description="seed rows shown as few-shot examples in the cached system prefix"
+    )
     rotate_every: int = Field(default=50, ge=1, description="rows that share one set of exemplars")
     max_tokens: int = Field(default=1024, ge=1)
     mode: Literal["online", "batch"] = "online"
@@ -102,11 +108,15 @@ class AnthropicGenerator(LLMGenerator):
     concurrency: int = Field(default=4, ge=1, le=256, description="requests in flight at the start (AIMD adapts it)")
     max_concurrency: int = Field(default=32, ge=1, le=256)
     max_attempts: int = Field(default=6, ge=1, le=20)
-    retry_base_seconds: float = Field(default=0.5, gt=0, description="first backoff; doubled per attempt, with full jitter")
+    retry_base_seconds: float = Field(
+        default=0.5, gt=0, description="first backoff; doubled per attempt, with full jitter"
+    )
     timeout_seconds: float = Field(default=60, gt=0)
     prompt_caching: bool = True
     budget: Budget | None = None
-    prices: dict[Literal["input", "output"], float] | None = Field(default=None, description="USD per million tokens, overriding schemas/model_prices.yaml")
+    prices: dict[Literal["input", "output"], float] | None = Field(
+        default=None, description="USD per million tokens, overriding schemas/model_prices.yaml"
+    )
     batch_poll_seconds: float = Field(default=30, gt=0)
 
 
@@ -121,4 +131,6 @@ class OpenAICompatibleGenerator(LLMGenerator):
     max_attempts: int = Field(default=4, ge=1, le=20)
 
 
-Generator = Annotated[Union[TemplateGenerator, AnthropicGenerator, OpenAICompatibleGenerator], Field(discriminator="backend")]
+Generator = Annotated[
+    TemplateGenerator | AnthropicGenerator | OpenAICompatibleGenerator, Field(discriminator="backend")
+]

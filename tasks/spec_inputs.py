@@ -16,9 +16,10 @@ from pydantic import ValidationError
 from schemas import records as col
 from schemas.spec import AnthropicGenerator, EvalSet, OpenAICompatibleGenerator, Spec, SpecError
 from schemas.suites import load_suite
-from tasks.prompts import content_hash, template_variables
-from tasks.tables import TableError, file_sha256, read_table, require_column
-from tasks.verify import build_expectation, is_row_level
+from tasks.fingerprints import content_hash, file_sha256
+from tasks.generate.prompts import template_variables
+from tasks.tables import TableError, read_table, require_column
+from tasks.verify.expectations import build_expectation, is_row_level
 
 REQUIRED_SEED_COLUMNS = (col.INSTRUCTION, col.OUTPUT)
 
@@ -47,11 +48,17 @@ def load_real_rows(spec: Spec) -> pd.DataFrame:
             require_column(frame, column, spec.seed_data.path)
         except TableError as error:
             raise SpecError(f"seed_data.path: {error}") from None
-    rows = pd.DataFrame({c: frame[c].astype(str) if c in frame else "" for c in (col.INSTRUCTION, col.INPUT, col.OUTPUT)})
+    rows = pd.DataFrame(
+        {c: frame[c].astype(str) if c in frame else "" for c in (col.INSTRUCTION, col.INPUT, col.OUTPUT)}
+    )
     rows[col.CATEGORY] = frame[col.CATEGORY].astype(str) if col.CATEGORY in frame else "real"
-    rows[col.ID] = frame[col.ID].astype(str) if col.ID in frame else [f"real-{content_hash(r)}" for r in rows.to_dict("records")]
+    rows[col.ID] = (
+        frame[col.ID].astype(str) if col.ID in frame else [f"real-{content_hash(r)}" for r in rows.to_dict("records")]
+    )
     if rows[col.ID].duplicated().any():
-        raise SpecError(f"seed_data.path: {spec.seed_data.path} repeats id {rows[col.ID][rows[col.ID].duplicated()].iloc[0]!r}")
+        raise SpecError(
+            f"seed_data.path: {spec.seed_data.path} repeats id {rows[col.ID][rows[col.ID].duplicated()].iloc[0]!r}"
+        )
     rows[col.SOURCE] = col.SOURCE_REAL
     for name in (*col.PROVENANCE_COLUMNS[1:], col.JUDGE_SCORE, *col.LLM_COLUMNS):
         rows[name] = None
@@ -65,7 +72,9 @@ def _eval_set_items(index: int, eval_set: EvalSet) -> tuple[list[str], list[str]
         raise SpecError(f"{field}.path: {eval_set.path} has no rows")
     for key in ("text_field", "id_field"):
         if getattr(eval_set, key) not in frame.columns:
-            raise SpecError(f"{field}.{key}: no column {getattr(eval_set, key)!r} in {eval_set.path} (columns: {', '.join(map(str, frame.columns))})")
+            raise SpecError(
+                f"{field}.{key}: no column {getattr(eval_set, key)!r} in {eval_set.path} (columns: {', '.join(map(str, frame.columns))})"
+            )
     ids = [f"{eval_set.name}:{i}" for i in frame[eval_set.id_field].astype(str)]
     return ids, frame[eval_set.text_field].fillna("").astype(str).tolist()
 
@@ -93,10 +102,14 @@ def gate_expectations(spec: Spec) -> list:
 
 def final_expectations(spec: Spec) -> list:
     """Batch-level expectations on the rows that passed every verify gate (judge scores included)."""
-    built = _build_expectations([(f"gates.final_expectations.{i}", e) for i, e in enumerate(spec.gates.final_expectations)])
+    built = _build_expectations(
+        [(f"gates.final_expectations.{i}", e) for i, e in enumerate(spec.gates.final_expectations)]
+    )
     for index, expectation in enumerate(built):
         if is_row_level(expectation):
-            raise SpecError(f"gates.final_expectations.{index}: must judge the batch (a table expectation, or a column one with mostly)")
+            raise SpecError(
+                f"gates.final_expectations.{index}: must judge the batch (a table expectation, or a column one with mostly)"
+            )
     return built
 
 
@@ -130,12 +143,14 @@ def _check_templates(spec: Spec) -> None:
         except jinja2.TemplateSyntaxError as error:
             raise SpecError(f"{field}: template syntax error on line {error.lineno}: {error.message}") from None
         if unknown:
-            raise SpecError(f"{field}: uses {', '.join(sorted(unknown))}, which no sampler defines (samplers: {', '.join(sorted(known)) or 'none'})")
+            raise SpecError(
+                f"{field}: uses {', '.join(sorted(unknown))}, which no sampler defines (samplers: {', '.join(sorted(known)) or 'none'})"
+            )
 
 
 def _check_gate_files(spec: Spec) -> None:
     if spec.gates.human_verdicts:
-        from tasks.review import load_human_verdicts
+        from tasks.verify.review import load_human_verdicts
 
         try:
             load_human_verdicts(spec.gates.human_verdicts)
@@ -146,11 +161,13 @@ def _check_gate_files(spec: Spec) -> None:
         try:
             jsonschema.validators.validator_for(schema := json.loads(schema_path.read_text())).check_schema(schema)
         except (OSError, ValueError, jsonschema.SchemaError) as error:
-            raise SpecError(f"gates.validators.output_json_schema: {schema_path}: {str(error).splitlines()[0]}") from None
+            raise SpecError(
+                f"gates.validators.output_json_schema: {schema_path}: {str(error).splitlines()[0]}"
+            ) from None
 
 
 def _check_prices(spec: Spec) -> None:
-    from tasks.llm_costs import model_prices
+    from tasks.llm.costs import model_prices
 
     if isinstance(spec.generator, AnthropicGenerator):
         try:
@@ -166,14 +183,16 @@ def _check_prices(spec: Spec) -> None:
 
 def _check_settings(spec: Spec) -> None:
     if isinstance(spec.generator, OpenAICompatibleGenerator):
-        from tasks.generate_openai import OpenAISettings
+        from tasks.generate.openai_compatible import OpenAISettings
 
         try:
             OpenAISettings()
         except ValidationError:
-            raise SpecError("generator.backend openai: set OPENAI_BASE_URL to the server (e.g. http://127.0.0.1:8000/v1 for vLLM)") from None
+            raise SpecError(
+                "generator.backend openai: set OPENAI_BASE_URL to the server (e.g. http://127.0.0.1:8000/v1 for vLLM)"
+            ) from None
     if isinstance(spec.generator, AnthropicGenerator) or spec.gates.judging:
-        from tasks.generate_anthropic import AnthropicSettings
+        from tasks.llm.anthropic_client import AnthropicSettings
 
         try:
             AnthropicSettings()

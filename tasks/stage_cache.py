@@ -11,7 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from tasks.tables import file_sha256
+from tasks.fingerprints import file_sha256
+from tasks.stage_result import StageResult
 
 
 def fingerprint(value: Any) -> Any:
@@ -19,6 +20,8 @@ def fingerprint(value: Any) -> Any:
     (Other paths, such as the request cache, count by name: their content is not an input.)"""
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
+    if isinstance(value, StageResult):
+        return fingerprint(value.as_dict())
     if isinstance(value, str) and value.endswith(".parquet") and os.path.isfile(value):
         return {"file": value, "sha256": file_sha256(value)}
     if isinstance(value, dict):

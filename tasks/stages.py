@@ -3,10 +3,10 @@ output and quarantine shards under the run's work folder, and returns a small su
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
-
-from datetime import timedelta
+from typing import Any
 
 import pandas as pd
 from prefect import task
@@ -14,32 +14,34 @@ from prefect.cache_policies import NO_CACHE
 
 from schemas import records as col
 from schemas.spec import AnthropicGenerator, OpenAICompatibleGenerator, Spec, SpecError
-from tasks.blend import blend_rows
-from tasks.cluster_cap import best_first, cap_per_cluster
-from tasks.decontaminate import REASON as CONTAMINATION, check_contamination, decision_threshold, score_contamination
-from tasks.dedup import comparable_text, dedup_rows
-from tasks.generate_anthropic import generate_with_anthropic
-from tasks.generate_openai import generate_with_openai
-from tasks.generate_template import generate_from_templates
-from tasks.embedding_cache import EmbeddingCache
-from tasks.eval_index import eval_index_beside, load_eval_index, save_eval_index
-from tasks.manifest import AccountingError, build_manifest
-from tasks.publish import DiversityDrop, publish_dataset
-from tasks.published_index import PublishedIndex, sync_published
-from tasks.version_diff import read_version
-from tasks.version_store import VersionStore
+from tasks.blend.mix import blend_rows
+from tasks.decontaminate.contamination import REASON as CONTAMINATION
+from tasks.decontaminate.contamination import check_contamination, decision_threshold, score_contamination
+from tasks.decontaminate.eval_index import eval_index_beside, load_eval_index, save_eval_index
+from tasks.dedup.cluster_cap import best_first, cap_per_cluster
+from tasks.dedup.duplicates import dedup_rows
+from tasks.dedup.published_index import PublishedIndex, sync_published
+from tasks.embeddings.cache import EmbeddingCache
+from tasks.generate.anthropic import generate_with_anthropic
+from tasks.generate.openai_compatible import generate_with_openai
+from tasks.generate.progress import GenerationProgress
+from tasks.generate.templates import generate_from_templates
+from tasks.llm.costs import BudgetExceeded
+from tasks.llm.request_cache import RequestCache
+from tasks.publish.assemble import DiversityDrop, publish_dataset
+from tasks.publish.manifest import AccountingError, build_manifest
 from tasks.quarantine import count_reasons, to_quarantine
 from tasks.spec_inputs import final_expectations, gate_expectations, load_eval_items, load_real_rows
-from tasks.tables import read_parquet, write_parquet
-from tasks.gate_checks import build_row_checks
-from tasks.generation_progress import GenerationProgress
-from tasks.llm_cache import RequestCache
-from tasks.llm_costs import BudgetExceeded
 from tasks.stage_cache import stage_cache_key
-from tasks.review import review_rows
-from tasks.row_checks import run_row_checks
-from tasks.verify import GateError, apply_gates, check_reject_rate
-
+from tasks.stage_result import StageResult, Stages, read_quarantines
+from tasks.tables import read_parquet, write_parquet
+from tasks.text_features import comparable_text
+from tasks.verify.check_runner import run_row_checks
+from tasks.verify.expectations import GateError, apply_gates, check_reject_rate
+from tasks.verify.review import review_rows
+from tasks.verify.row_checks import build_row_checks
+from tasks.versions.read import read_version
+from tasks.versions.store import VersionStore
 
 FINAL_ERRORS = (GateError, SpecError, AccountingError, DiversityDrop, BudgetExceeded)
 
@@ -50,30 +52,48 @@ def worth_retrying(task, task_run, state) -> bool:
     return not isinstance(error, FINAL_ERRORS)
 
 
-RETRIES = {"retries": 2, "retry_delay_seconds": [5, 30], "retry_jitter_factor": 0.5, "retry_condition_fn": worth_retrying}
+RETRIES = {
+    "retries": 2,
+    "retry_delay_seconds": [5, 30],
+    "retry_jitter_factor": 0.5,
+    "retry_condition_fn": worth_retrying,
+}
 # Results persist under a key of the stage's code, spec and input contents: a retried flow run resumes.
 RESUMABLE = {"cache_key_fn": stage_cache_key, "persist_result": True, "cache_expiration": timedelta(days=7)}
 
 
-def llm_counts(cache: RequestCache | None) -> dict:
+def llm_counts(cache: RequestCache | None) -> dict[str, int]:
     return {"sent": cache.misses if cache is not None else 0, "from_cache": cache.hits if cache is not None else 0}
 
 
-def _write_stage(work_dir: str, stage: str, outputs: dict[str, pd.DataFrame], quarantine: pd.DataFrame, rows_in: int) -> dict:
-    folder = Path(work_dir) / stage
-    paths = {name: write_parquet(frame, folder / f"{name}.parquet", col.ROW_SCHEMA) for name, frame in outputs.items()}
-    paths["quarantine"] = write_parquet(quarantine, folder / "quarantine.parquet", col.QUARANTINE_SCHEMA)
-    return {
-        "stage": stage,
-        "rows_in": rows_in,
-        "rows_out": {name: len(frame) for name, frame in outputs.items()},
-        "quarantined": count_reasons(quarantine),
-        "paths": paths,
-    }
+def stage_folder(work_dir: str, stage: str) -> Path:
+    return Path(work_dir) / stage
+
+
+def write_stage(
+    work_dir: str,
+    stage: str,
+    outputs: dict[str, pd.DataFrame],
+    quarantine: pd.DataFrame,
+    rows_in: int,
+    **extra: Any,
+) -> StageResult:
+    """Write a stage's output tables and quarantine under the run's work folder; its StageResult."""
+    folder = stage_folder(work_dir, stage)
+    tables = {name: write_parquet(frame, folder / f"{name}.parquet", col.ROW_SCHEMA) for name, frame in outputs.items()}
+    return StageResult(
+        stage=stage,
+        rows_in=rows_in,
+        tables=tables,
+        rows_out={name: len(frame) for name, frame in outputs.items()},
+        quarantine=write_parquet(quarantine, folder / "quarantine.parquet", col.QUARANTINE_SCHEMA),
+        quarantined=count_reasons(quarantine),
+        **extra,
+    )
 
 
 @task(name="generate", **RETRIES, **RESUMABLE)
-def generate_stage(spec: Spec, work_dir: str, run_id: str, cache_path: str) -> dict:
+def generate_stage(spec: Spec, work_dir: str, run_id: str, cache_path: str) -> StageResult:
     """Candidates from the spec's generator, plus the real seed rows.
     Output columns: row schema (synthetic.parquet, real.parquet)."""
     real = load_real_rows(spec)
@@ -84,21 +104,30 @@ def generate_stage(spec: Spec, work_dir: str, run_id: str, cache_path: str) -> d
     if isinstance(spec.generator, (AnthropicGenerator, OpenAICompatibleGenerator)):
         generate = generate_with_anthropic if isinstance(spec.generator, AnthropicGenerator) else generate_with_openai
         progress = GenerationProgress(spec.generator.rows)
-        rows, rejects, llm = generate(spec.generator, seed_rows, cache=RequestCache(cache_path), on_row=progress.advance)
+        rows, rejects, llm = generate(
+            spec.generator, seed_rows, cache=RequestCache(cache_path), on_row=progress.advance
+        )
     else:
         rows, rejects = generate_from_templates(spec.generator, seed_rows)
     synthetic = pd.DataFrame(rows, columns=col.ROW_SCHEMA.names).assign(**{col.BUILD_RUN_ID: run_id})
     rejected = pd.DataFrame(rejects, columns=col.QUARANTINE_SCHEMA.names).assign(**{col.BUILD_RUN_ID: run_id})
-    summary = _write_stage(work_dir, "generate", {"synthetic": synthetic, "real": real}, rejected, spec.generator.rows)
-    return {**summary, "llm": llm, "llm_requests": {"sent": llm.get("sent", 0) + llm.get("batches", 0), "from_cache": llm.get("from_cache", 0)}}
+    return write_stage(
+        work_dir,
+        "generate",
+        {"synthetic": synthetic, "real": real},
+        rejected,
+        spec.generator.rows,
+        facts={"llm": llm},
+        llm_requests={"sent": llm.get("sent", 0) + llm.get("batches", 0), "from_cache": llm.get("from_cache", 0)},
+    )
 
 
 @task(name="verify", **RETRIES, **RESUMABLE)
-def verify_stage(spec: Spec, synthetic_path: str, work_dir: str, cache_path: str) -> dict:
+def verify_stage(spec: Spec, synthetic_path: str, work_dir: str, cache_path: str) -> StageResult:
     """GX gates, then validators and the privacy gate, then human verdicts and LLM judges.
     Input columns: row schema. Output columns: row schema with judge_score; review.parquet holds the review queue."""
     frame = read_parquet(synthetic_path)
-    docs_dir = Path(work_dir) / "verify" / "data_docs"
+    docs_dir = stage_folder(work_dir, "verify") / "data_docs"
     gated = apply_gates(frame, gate_expectations(spec), docs_dir=docs_dir)
     checked, failed_checks, check_counts = run_row_checks(gated.accepted, build_row_checks(spec, load_real_rows(spec)))
     cache = RequestCache(cache_path) if spec.gates.judging else None
@@ -106,17 +135,33 @@ def verify_stage(spec: Spec, synthetic_path: str, work_dir: str, cache_path: str
     quarantine = pd.concat([gated.quarantined, failed_checks, reviewed.quarantined], ignore_index=True)
     check_reject_rate(len(quarantine), len(frame), spec.gates.max_reject_rate)
     final = apply_gates(reviewed.accepted, final_expectations(spec)) if spec.gates.final_expectations else None
-    summary = _write_stage(work_dir, "verify", {"synthetic": reviewed.accepted}, quarantine, len(frame))
-    summary["paths"]["review"] = str(Path(work_dir) / "verify" / "review.parquet")
-    reviewed.queue.to_parquet(summary["paths"]["review"], index=False)
+    review_path = stage_folder(work_dir, "verify") / "review.parquet"
+    review_path.parent.mkdir(parents=True, exist_ok=True)
+    reviewed.queue.to_parquet(review_path, index=False)
+    files = {"review": str(review_path)} | ({"data_docs": str(docs_dir)} if docs_dir.exists() else {})
     batch_gates = gated.batch_results + (final.batch_results if final else [])
-    return {**summary, "batch_gates": batch_gates, "row_checks": check_counts, "review": reviewed.stats, "llm_requests": llm_counts(cache)}
+    return write_stage(
+        work_dir,
+        "verify",
+        {"synthetic": reviewed.accepted},
+        quarantine,
+        len(frame),
+        files=files,
+        facts={"batch_gates": batch_gates, "row_checks": check_counts, "review": reviewed.stats},
+        llm_requests=llm_counts(cache),
+    )
 
 
 @task(name="dedup", **RESUMABLE)
 def dedup_stage(
-    spec: Spec, synthetic_path: str, real_path: str, work_dir: str, embedding_cache: str, data_root: str, published_versions: list[str]
-) -> dict:
+    spec: Spec,
+    synthetic_path: str,
+    real_path: str,
+    work_dir: str,
+    embedding_cache: str,
+    data_root: str,
+    published_versions: list[str],
+) -> StageResult:
     """Exact and near duplicates, among synthetic rows, against the real ones and against every row of the
     `published_versions` (part of the cache key: a new version means a new check).
     Input/output columns: row schema; quarantine sets duplicate_of."""
@@ -127,12 +172,18 @@ def dedup_stage(
     if settings.against_published and published_versions:
         store = VersionStore(data_root, spec.dataset)
         readers = {v: partial(_version_data, store, v) for v in published_versions}
-        published = sync_published(PublishedIndex(store.published_index_path(embed.model_id)), readers, comparable_text, embed)
-    kept, quarantined = dedup_rows(frame, settings.near_duplicate_threshold, embed, read_parquet(real_path), settings.minhash_threshold, published)
+        published = sync_published(
+            PublishedIndex(store.published_index_path(embed.model_id)), readers, comparable_text, embed
+        )
+    kept, quarantined = dedup_rows(
+        frame, settings.near_duplicate_threshold, embed, read_parquet(real_path), settings.minhash_threshold, published
+    )
     if settings.max_rows_per_cluster:
-        kept, capped = cap_per_cluster(kept, embed(comparable_text(kept)), settings.max_rows_per_cluster, settings.clusters)
+        kept, capped = cap_per_cluster(
+            kept, embed(comparable_text(kept)), settings.max_rows_per_cluster, settings.clusters
+        )
         quarantined = pd.concat([quarantined, capped], ignore_index=True)
-    return _write_stage(work_dir, "dedup", {"synthetic": kept}, quarantined, len(frame))
+    return write_stage(work_dir, "dedup", {"synthetic": kept}, quarantined, len(frame))
 
 
 def _version_data(store: VersionStore, version: str) -> pd.DataFrame:
@@ -140,7 +191,9 @@ def _version_data(store: VersionStore, version: str) -> pd.DataFrame:
 
 
 @task(name="decontaminate", **RESUMABLE)
-def decontaminate_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str, embedding_cache: str, request_cache: str) -> dict:
+def decontaminate_stage(
+    spec: Spec, synthetic_path: str, real_path: str, work_dir: str, embedding_cache: str, request_cache: str
+) -> StageResult:
     """Synthetic and real rows against every registered eval set (and, with decontamination.llm_judge, an LLM
     deciding the borderline rows). Input/output columns: row schema; quarantine sets nearest_eval_id and score."""
     synthetic, real = read_parquet(synthetic_path), read_parquet(real_path)
@@ -164,44 +217,83 @@ def decontaminate_stage(spec: Spec, synthetic_path: str, real_path: str, work_di
                 CONTAMINATION,
                 score=flagged["score"],
                 nearest_eval_id=flagged["nearest_eval_id"],
-                detail="ngram_overlap=" + flagged["ngram_overlap"].round(3).astype(str) + " cosine=" + flagged["cosine"].round(3).astype(str)
-                + f" threshold={threshold:.3f}" + (" judge=" + flagged["judge"].fillna("not asked").astype(str) if "judge" in flagged else ""),
+                detail="ngram_overlap="
+                + flagged["ngram_overlap"].round(3).astype(str)
+                + " cosine="
+                + flagged["cosine"].round(3).astype(str)
+                + f" threshold={threshold:.3f}"
+                + (" judge=" + flagged["judge"].fillna("not asked").astype(str) if "judge" in flagged else ""),
             )
         )
-    summary = _write_stage(work_dir, "decontaminate", outputs, pd.concat(quarantined, ignore_index=True), len(synthetic) + len(real))
-    save_eval_index(evals, Path(work_dir) / "decontaminate" / "eval_index")
-    judge = {k: sum(c.get(k, 0) for c in judged) for k in ("asked", "same", "different", "unavailable")} if cache is not None else None
-    return {**summary, "eval_sets": items.hashes, "eval_items": len(items.ids), "threshold": threshold,
-            "llm_judge": judge, "judge_cleared": cleared, "llm_requests": llm_counts(cache) if cache is not None else None}
+    eval_index = stage_folder(work_dir, "decontaminate") / "eval_index"
+    save_eval_index(evals, eval_index)
+    judge = (
+        {k: sum(c.get(k, 0) for c in judged) for k in ("asked", "same", "different", "unavailable")}
+        if cache is not None
+        else None
+    )
+    facts = {
+        "eval_sets": items.hashes,
+        "eval_items": len(items.ids),
+        "threshold": threshold,
+        "llm_judge": judge,
+        "judge_cleared": cleared,
+    }
+    return write_stage(
+        work_dir,
+        "decontaminate",
+        outputs,
+        pd.concat(quarantined, ignore_index=True),
+        len(synthetic) + len(real),
+        files={"eval_index": str(eval_index)},
+        facts=facts,
+        llm_requests=llm_counts(cache) if cache is not None else None,
+    )
 
 
 @task(name="blend", **RESUMABLE)
-def blend_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str) -> dict:
+def blend_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str) -> StageResult:
     """Real and synthetic rows at the spec's maximum synthetic share.
     Input columns: row schema. Output columns: row schema (blended.parquet)."""
     synthetic, real = read_parquet(synthetic_path), read_parquet(real_path)
     blended, over = blend_rows(real, synthetic, spec.blend)
-    return _write_stage(work_dir, "blend", {"blended": blended}, over, len(synthetic) + len(real))
+    return write_stage(work_dir, "blend", {"blended": blended}, over, len(synthetic) + len(real))
 
 
 @task(name="publish", cache_policy=NO_CACHE)
-def publish_stage(spec: Spec, summaries: list[dict], data_root: str, work_dir: str, run_id: str, embedding_cache: str, approval: dict | None = None) -> dict:
+def publish_stage(
+    spec: Spec,
+    stages: Stages,
+    data_root: str,
+    run_id: str,
+    embedding_cache: str,
+    approval: dict | None = None,
+) -> dict:
     """The blended rows re-checked against every eval set, then published atomically with every stage's
     quarantine, the manifest, the card and the resolved spec."""
-    data = read_parquet(summaries[-1]["paths"]["blended"])
-    quarantine = pd.concat([read_parquet(s["paths"]["quarantine"]) for s in summaries], ignore_index=True)
+    data = read_parquet(stages["blend"].table("blended"))
+    quarantine = read_quarantines(stages)
     texts = comparable_text(data)
     vectors = EmbeddingCache(embedding_cache, backend=spec.embeddings.backend)(texts)
-    evals = load_eval_index(Path(work_dir) / "decontaminate" / "eval_index")
+    decontaminated = stages["decontaminate"]
+    evals = load_eval_index(Path(decontaminated.files["eval_index"]))
     verdicts = score_contamination(texts, evals, spec.decontamination, embed=lambda _: vectors)
-    hits = int((verdicts["contaminated"] & ~data[col.ID].isin(summaries[3].get("judge_cleared", [])).to_numpy()).sum())  # the judge's word stands
+    hits = int(
+        (verdicts["contaminated"] & ~data[col.ID].isin(decontaminated.facts["judge_cleared"]).to_numpy()).sum()
+    )  # the judge's word stands
     if hits:
         raise AccountingError(f"{hits} rows about to be published match an eval item")
-    manifest = build_manifest(spec, summaries, data, quarantine, run_id)
+    manifest = build_manifest(spec, stages, data, quarantine, run_id)
     manifest["eval_isolation"] = {"published_rows_checked": len(data), "hits_in_output": hits}
     manifest["approval"] = approval
-    review_queue = read_parquet(summaries[1]["paths"]["review"])
-    docs = Path(work_dir) / "verify" / "data_docs"
+    verified = stages["verify"]
+    review_queue = read_parquet(verified.files["review"])
+    docs = Path(verified.files["data_docs"]) if "data_docs" in verified.files else None
     store = VersionStore(data_root, spec.dataset)
-    url, manifest = publish_dataset(spec, data, quarantine, manifest, vectors, store, review_queue, docs if docs.exists() else None)
-    return {"version": manifest["version"], "path": url, "counts": manifest["counts"], "data_docs": manifest.get("data_docs")}
+    url, manifest = publish_dataset(spec, data, quarantine, manifest, vectors, store, review_queue, docs)
+    return {
+        "version": manifest["version"],
+        "path": url,
+        "counts": manifest["counts"],
+        "data_docs": manifest.get("data_docs"),
+    }

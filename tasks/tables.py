@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -76,11 +75,3 @@ def write_parquet(frame: pd.DataFrame, path: str | Path, schema: pa.Schema) -> s
 
 def read_parquet(path: str | Path) -> pd.DataFrame:
     return pq.read_table(path).to_pandas()
-
-
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -3,17 +3,42 @@
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 import re
 import unicodedata
+from collections import Counter
+
+import pandas as pd
+
+from schemas import records as col
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NUMBER_WORDS = {
     w: str(i)
     for i, w in enumerate(
-        "zero _ two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-        "seventeen eighteen nineteen twenty".split()
+        [
+            "zero",
+            "_",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
     )
     if w != "_"  # "one" is mostly a pronoun ("each one"), not a number
 } | {"thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "thousand": "1000"}
@@ -67,3 +92,8 @@ def may_restate(item: Counter[str], part: Counter[str], candidate: Counter[str])
     if not candidate:
         return True
     return not (part - candidate) and (not item or set(candidate) <= set(item))
+
+
+def comparable_text(frame: pd.DataFrame) -> list[str]:
+    """What two records are compared on: the task and its context, not the answer."""
+    return (frame[col.INSTRUCTION].fillna("") + "\n" + frame[col.INPUT].fillna("")).str.strip().tolist()

@@ -6,15 +6,23 @@ from collections import Counter
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from flows.build import build_dataset
 from schemas import records as col
-from tasks.publish import QUARANTINE_FILE
-from tests.fake_anthropic import FakeAnthropic
-from tests.unit.spec_factory import write_spec
+from tasks.versions.store import QUARANTINE_FILE
+from tests.helpers.fake_anthropic import FakeAnthropic
+from tests.helpers.spec_factory import write_spec
 
-REASON_OF_MODE = {"no_tool": "llm_no_tool_call", "truncated": "llm_truncated", "invalid": "llm_invalid_record", "error": "llm_request_failed"}
-TOPICS = "tides volcanoes photosynthesis mortgages compilers vaccines glaciers jazz".split()
+pytestmark = pytest.mark.usefixtures("prefect_api")
+
+REASON_OF_MODE = {
+    "no_tool": "llm_no_tool_call",
+    "truncated": "llm_truncated",
+    "invalid": "llm_invalid_record",
+    "error": "llm_request_failed",
+}
+TOPICS = ["tides", "volcanoes", "photosynthesis", "mortgages", "compilers", "vaccines", "glaciers", "jazz"]
 
 
 def test_anthropic_backend_builds_and_quarantines_bad_replies(tmp_path, monkeypatch):
@@ -47,9 +55,12 @@ def test_anthropic_backend_builds_and_quarantines_bad_replies(tmp_path, monkeypa
     reasons = result["counts"]["quarantined"]["by_reason"]
     for mode, reason in REASON_OF_MODE.items():
         assert reasons[reason] == modes[mode]
-    generated_ok = result["stages"][0]["rows_out"]["synthetic"]
+    generated_ok = result["stages"]["generate"]["rows_out"]["synthetic"]
     assert generated_ok == modes["ok"]
-    assert result["counts"]["accounting"]["synthetic_published"] + result["counts"]["accounting"]["synthetic_quarantined"] == 24
+    assert (
+        result["counts"]["accounting"]["synthetic_published"] + result["counts"]["accounting"]["synthetic_quarantined"]
+        == 24
+    )
 
     version = Path(result["path"])
     quarantine = pd.read_parquet(version / QUARANTINE_FILE)
@@ -62,4 +73,8 @@ def test_anthropic_backend_builds_and_quarantines_bad_replies(tmp_path, monkeypa
     assert llm["requests"] == 24 - modes["error"] and llm["sent"] == 24 and llm["spent_usd"] > 0
     published = pd.read_parquet(version / "data")
     synthetic = published[published[col.SOURCE] == col.SOURCE_SYNTHETIC]
-    assert (synthetic[col.COST_USD] > 0).all() and (synthetic[col.STOP_REASON] == "tool_use").all() and (synthetic[col.OUTPUT_TOKENS] == 20).all()
+    assert (
+        (synthetic[col.COST_USD] > 0).all()
+        and (synthetic[col.STOP_REASON] == "tool_use").all()
+        and (synthetic[col.OUTPUT_TOKENS] == 20).all()
+    )

@@ -4,21 +4,26 @@ import json
 import threading
 from pathlib import Path
 
+import pytest
 from prefect import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
 from prefect.client.schemas.objects import StateType
 from prefect.flow_runs import resume_flow_run
 
 from flows.build import build_dataset
-from tests.unit.spec_factory import write_spec
-from tests.waiting import wait_until
+from tests.helpers.spec_factory import write_spec
+from tests.helpers.waiting import wait_until
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
 
 
 def paused_run_id(timeout: float = 90):
     """Wait until a flow run is paused; return its id."""
     paused = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])))
     with get_client(sync_client=True) as client:
-        return wait_until(lambda: client.read_flow_runs(flow_run_filter=paused), timeout, "a flow run paused for approval")[0].id
+        return wait_until(
+            lambda: client.read_flow_runs(flow_run_filter=paused), timeout, "a flow run paused for approval"
+        )[0].id
 
 
 def build_with_decision(tmp_path, decision: dict) -> dict:

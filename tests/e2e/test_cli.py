@@ -3,18 +3,28 @@
 import json
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tests.unit.spec_factory import write_spec
+from tests.helpers.spec_factory import write_spec
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
 
 runner = CliRunner()
 
 
 def test_check_contamination_writes_one_verdict_per_candidate_in_order(tmp_path):
     (tmp_path / "eval.jsonl").write_text(
-        json.dumps({"id": "q1", "text": "James shares 12 apples equally among 3 friends. How many apples does each friend get?"}) + "\n"
-        + json.dumps({"id": "q2", "text": "Which planet in our solar system has the most moons orbiting it?"}) + "\n"
+        json.dumps(
+            {
+                "id": "q1",
+                "text": "James shares 12 apples equally among 3 friends. How many apples does each friend get?",
+            }
+        )
+        + "\n"
+        + json.dumps({"id": "q2", "text": "Which planet in our solar system has the most moons orbiting it?"})
+        + "\n"
     )
     pd.DataFrame(
         {
@@ -26,7 +36,22 @@ def test_check_contamination_writes_one_verdict_per_candidate_in_order(tmp_path)
         }
     ).to_csv(tmp_path / "candidates.csv", index=False)
     out = tmp_path / "verdicts.parquet"
-    result = runner.invoke(app, ["check-contamination", "--eval", str(tmp_path / "eval.jsonl"), "--candidates", str(tmp_path / "candidates.csv"), "--field", "prompt", "--eval-field", "text", "--out", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "check-contamination",
+            "--eval",
+            str(tmp_path / "eval.jsonl"),
+            "--candidates",
+            str(tmp_path / "candidates.csv"),
+            "--field",
+            "prompt",
+            "--eval-field",
+            "text",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     verdicts = pd.read_parquet(out)
     assert verdicts["contaminated"].tolist() == [False, True, True]
@@ -37,7 +62,20 @@ def test_check_contamination_writes_one_verdict_per_candidate_in_order(tmp_path)
 def test_check_contamination_names_a_missing_field(tmp_path):
     (tmp_path / "eval.jsonl").write_text(json.dumps({"id": "q1", "text": "x"}) + "\n")
     (tmp_path / "c.jsonl").write_text(json.dumps({"body": "x"}) + "\n")
-    result = runner.invoke(app, ["check-contamination", "--eval", str(tmp_path / "eval.jsonl"), "--candidates", str(tmp_path / "c.jsonl"), "--field", "prompt", "--out", str(tmp_path / "o.jsonl")])
+    result = runner.invoke(
+        app,
+        [
+            "check-contamination",
+            "--eval",
+            str(tmp_path / "eval.jsonl"),
+            "--candidates",
+            str(tmp_path / "c.jsonl"),
+            "--field",
+            "prompt",
+            "--out",
+            str(tmp_path / "o.jsonl"),
+        ],
+    )
     assert result.exit_code == 2 and "no column 'prompt'" in result.output
     assert not (tmp_path / "o.jsonl").exists()
 
@@ -51,7 +89,9 @@ def test_dedup_marks_duplicates_in_order(tmp_path):
         {"id": "e", "text": "Explain how a rainbow forms."},
     ]
     (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    result = runner.invoke(app, ["dedup", "--input", str(tmp_path / "in.jsonl"), "--field", "text", "--out", str(tmp_path / "out.jsonl")])
+    result = runner.invoke(
+        app, ["dedup", "--input", str(tmp_path / "in.jsonl"), "--field", "text", "--out", str(tmp_path / "out.jsonl")]
+    )
     assert result.exit_code == 0, result.output
     out = pd.read_json(tmp_path / "out.jsonl", lines=True)
     assert out["id"].tolist() == ["a", "b", "c", "d", "e"]
@@ -70,7 +110,17 @@ def test_dedup_against_earlier_rows_names_the_earlier_row(tmp_path):
     ]
     (tmp_path / "old.jsonl").write_text("".join(json.dumps(r) + "\n" for r in earlier))
     (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    args = ["dedup", "--input", str(tmp_path / "in.jsonl"), "--field", "text", "--out", str(tmp_path / "out.jsonl"), "--against", str(tmp_path / "old.jsonl")]
+    args = [
+        "dedup",
+        "--input",
+        str(tmp_path / "in.jsonl"),
+        "--field",
+        "text",
+        "--out",
+        str(tmp_path / "out.jsonl"),
+        "--against",
+        str(tmp_path / "old.jsonl"),
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     out = pd.read_json(tmp_path / "out.jsonl", lines=True)
@@ -80,24 +130,48 @@ def test_dedup_against_earlier_rows_names_the_earlier_row(tmp_path):
 
 
 def test_a_failing_batch_gate_fails_the_build_and_publishes_nothing(tmp_path):
-    unique = {"type": "expect_column_proportion_of_unique_values_to_be_between", "kwargs": {"column": "instruction", "min_value": 0.99}, "meta": {"reason": "gx_batch_instruction_diversity"}}
+    unique = {
+        "type": "expect_column_proportion_of_unique_values_to_be_between",
+        "kwargs": {"column": "instruction", "min_value": 0.99},
+        "meta": {"reason": "gx_batch_instruction_diversity"},
+    }
     spec = write_spec(tmp_path, gates={"expectations": [unique]})
     result = runner.invoke(app, ["build", str(spec), "--data-root", str(tmp_path / "out")])
     assert result.exit_code == 1
     assert "gx_batch_instruction_diversity" in result.output
-    published = [p for p in (tmp_path / "out" / "tiny").iterdir() if not p.name.startswith(".")] if (tmp_path / "out" / "tiny").exists() else []
+    published = (
+        [p for p in (tmp_path / "out" / "tiny").iterdir() if not p.name.startswith(".")]
+        if (tmp_path / "out" / "tiny").exists()
+        else []
+    )
     assert published == []
 
 
 def test_a_reject_rate_above_the_maximum_fails_the_build(tmp_path):
-    strict = {"expectations": [{"type": "expect_column_value_lengths_to_be_between", "kwargs": {"column": "instruction", "max_value": 5}}], "max_reject_rate": 0.5}
-    result = runner.invoke(app, ["build", str(write_spec(tmp_path, gates=strict)), "--data-root", str(tmp_path / "out")])
+    strict = {
+        "expectations": [
+            {"type": "expect_column_value_lengths_to_be_between", "kwargs": {"column": "instruction", "max_value": 5}}
+        ],
+        "max_reject_rate": 0.5,
+    }
+    result = runner.invoke(
+        app, ["build", str(write_spec(tmp_path, gates=strict)), "--data-root", str(tmp_path / "out")]
+    )
     assert result.exit_code == 1 and "gx_reject_rate" in result.output and "6 of 6" in result.output
 
 
 def test_final_expectations_judge_the_rows_that_survived(tmp_path):
-    final = [{"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 100}, "meta": {"reason": "gx_final_row_count"}}]
-    result = runner.invoke(app, ["build", str(write_spec(tmp_path, gates={"final_expectations": final})), "--data-root", str(tmp_path / "out")])
+    final = [
+        {
+            "type": "expect_table_row_count_to_be_between",
+            "kwargs": {"min_value": 100},
+            "meta": {"reason": "gx_final_row_count"},
+        }
+    ]
+    result = runner.invoke(
+        app,
+        ["build", str(write_spec(tmp_path, gates={"final_expectations": final})), "--data-root", str(tmp_path / "out")],
+    )
     assert result.exit_code == 1 and "gx_final_row_count" in result.output
 
 
@@ -107,11 +181,22 @@ def test_show_names_a_folder_that_is_not_a_version(tmp_path):
 
 
 def test_a_budget_stop_is_one_clear_line_and_publishes_nothing(tmp_path, monkeypatch):
-    from tests.fake_anthropic import FakeAnthropic
+    from tests.helpers.fake_anthropic import FakeAnthropic
 
-    generator = {"backend": "anthropic", "rows": 20, "model": "claude-test", "prompt_id": "p", "category": "c", "system_prompt": "s",
-                 "prompt": "topic={{ t }} mode=ok", "samplers": {"t": {"type": "category", "values": {"tides": 1, "jazz": 1}}},
-                 "prices": {"input": 100_000.0, "output": 100_000.0}, "budget": {"max_usd": 1.0, "preview_rows": 2}, "concurrency": 1, "max_concurrency": 1}
+    generator = {
+        "backend": "anthropic",
+        "rows": 20,
+        "model": "claude-test",
+        "prompt_id": "p",
+        "category": "c",
+        "system_prompt": "s",
+        "prompt": "topic={{ t }} mode=ok",
+        "samplers": {"t": {"type": "category", "values": {"tides": 1, "jazz": 1}}},
+        "prices": {"input": 100_000.0, "output": 100_000.0},
+        "budget": {"max_usd": 1.0, "preview_rows": 2},
+        "concurrency": 1,
+        "max_concurrency": 1,
+    }
     spec = write_spec(tmp_path, generator=generator)
     with FakeAnthropic() as fake:
         monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
@@ -123,7 +208,18 @@ def test_a_budget_stop_is_one_clear_line_and_publishes_nothing(tmp_path, monkeyp
 
 def test_check_contamination_names_a_bad_option(tmp_path):
     (tmp_path / "eval.jsonl").write_text(json.dumps({"id": "q1", "prompt": "What is two plus two?"}) + "\n")
-    args = ["check-contamination", "--eval", str(tmp_path / "eval.jsonl"), "--candidates", str(tmp_path / "eval.jsonl"), "--field", "prompt",
-            "--out", str(tmp_path / "o.jsonl"), "--false-positive-rate", "2"]
+    args = [
+        "check-contamination",
+        "--eval",
+        str(tmp_path / "eval.jsonl"),
+        "--candidates",
+        str(tmp_path / "eval.jsonl"),
+        "--field",
+        "prompt",
+        "--out",
+        str(tmp_path / "o.jsonl"),
+        "--false-positive-rate",
+        "2",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 2 and "false_positive_rate" in result.output and not (tmp_path / "o.jsonl").exists()

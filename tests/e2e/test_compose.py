@@ -11,12 +11,20 @@ import yaml
 from flows.serve import WORKER_COMMAND
 
 ROOT = Path(__file__).resolve().parents[2]
-needs_compose = pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose is not installed (.ci/run installs it)")
+needs_compose = pytest.mark.skipif(
+    shutil.which("docker-compose") is None, reason="docker-compose is not installed (.ci/run installs it)"
+)
 
 
 def compose_config(**env) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in ("POSTGRES_PASSWORD", "ANTHROPIC_API_KEY")}
-    return subprocess.run(["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config"], env={**clean, **env}, capture_output=True, text=True, cwd="/")
+    return subprocess.run(
+        ["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config"],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        cwd="/",
+    )
 
 
 @needs_compose

@@ -1,18 +1,20 @@
 """task_runner: dask runs the stages on a Dask cluster and publishes the same version as the default runner."""
 
-import pandas as pd
-import pytest
 import sys
 
+import pandas as pd
+import pytest
 from distributed import Client, LocalCluster
 
 from flows.build import build_dataset
 from schemas import records as col
-from tests.unit.spec_factory import write_spec
+from tests.helpers.spec_factory import write_spec
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
 
 
 def encoder_was_loaded() -> bool:
-    from tasks.embeddings import encoder
+    from tasks.embeddings.encoder import encoder
 
     return encoder.cache_info().currsize == 1
 
@@ -24,7 +26,12 @@ def cluster():
 
 
 def published(result: dict) -> pd.DataFrame:
-    return pd.read_parquet(result["path"] + "/data").drop(columns=[col.BUILD_RUN_ID]).sort_values(col.ID).reset_index(drop=True)
+    return (
+        pd.read_parquet(result["path"] + "/data")
+        .drop(columns=[col.BUILD_RUN_ID])
+        .sort_values(col.ID)
+        .reset_index(drop=True)
+    )
 
 
 def test_a_dask_cluster_builds_the_same_version_as_threads(tmp_path, cluster, monkeypatch):
@@ -35,7 +42,7 @@ def test_a_dask_cluster_builds_the_same_version_as_threads(tmp_path, cluster, mo
     pd.testing.assert_frame_equal(published(on_dask), published(on_threads))
     assert on_dask["counts"] == on_threads["counts"]
     with Client(cluster) as client:
-        loaded = client.run(lambda: "tasks.embeddings" in sys.modules and encoder_was_loaded())
+        loaded = client.run(lambda: "tasks.embeddings.encoder" in sys.modules and encoder_was_loaded())
     assert any(loaded.values()), "the embedding work did not run on the cluster's workers"
 
 

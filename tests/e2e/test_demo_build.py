@@ -4,13 +4,14 @@ import json
 from pathlib import Path
 
 import pandas as pd
-
 import pytest
 
 from flows.build import build_dataset
 from schemas import records as col
-from tasks.publish import QUARANTINE_FILE
-from tasks.version_diff import read_version
+from tasks.versions.read import read_version
+from tasks.versions.store import QUARANTINE_FILE
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
 
 DEMO = Path(__file__).resolve().parents[2] / "deployments" / "specs" / "demo.yaml"
 
@@ -40,8 +41,12 @@ def test_demo_build_publishes_with_exact_counts(demo_version):
     }
     assert manifest["counts"]["published"] == {"total": 437, "real": 175, "synthetic": 262}
     assert manifest["counts"]["accounting"] == {
-        "synthetic_samples": 600, "synthetic_published": 262, "synthetic_quarantined": 338,
-        "real_rows": 175, "real_published": 175, "real_quarantined": 0,
+        "synthetic_samples": 600,
+        "synthetic_published": 262,
+        "synthetic_quarantined": 338,
+        "real_rows": 175,
+        "real_published": 175,
+        "real_quarantined": 0,
     }
     assert manifest["row_checks"]["code_execution"] == {"passed": 516, "failed": 15}
     assert manifest["eval_isolation"] == {"published_rows_checked": 437, "hits_in_output": 0}
@@ -51,14 +56,24 @@ def test_demo_build_publishes_with_exact_counts(demo_version):
     dups = quarantine[quarantine[col.REASON].str.endswith("duplicate")]
     assert dups[col.DUPLICATE_OF].notna().all() and dups[col.DUPLICATE_OF].isin(data[col.ID]).mean() > 0.5
     hits = quarantine[quarantine[col.REASON] == "eval_contamination"]
-    assert hits[col.NEAREST_EVAL_ID].str.startswith("word_problems:wp-").all() and hits[col.DETAIL].str.contains("ngram_overlap=.* threshold=").all()
+    assert (
+        hits[col.NEAREST_EVAL_ID].str.startswith("word_problems:wp-").all()
+        and hits[col.DETAIL].str.contains("ngram_overlap=.* threshold=").all()
+    )
     assert (quarantine.groupby(col.REASON)[col.STAGE].nunique() == 1).all()
     # Provenance on every synthetic row; the resolved spec beside the data.
     synthetic = data[data[col.SOURCE] == col.SOURCE_SYNTHETIC]
-    assert synthetic[[col.GENERATOR, col.TEMPLATE_ID, col.TEMPLATE_HASH, col.SAMPLE_SEED, col.BUILD_RUN_ID]].notna().all().all()
+    assert (
+        synthetic[[col.GENERATOR, col.TEMPLATE_ID, col.TEMPLATE_HASH, col.SAMPLE_SEED, col.BUILD_RUN_ID]]
+        .notna()
+        .all()
+        .all()
+    )
     assert (version / "spec.yaml").exists() and manifest["spec"]["dataset"] == "instruct-demo"
     assert (version.parent / "LATEST").read_text().strip() == version.name
-    assert manifest["data_docs"] == "data_docs/index.html" and list((version / "data_docs" / "validations").rglob("*.html"))
+    assert manifest["data_docs"] == "data_docs/index.html" and list(
+        (version / "data_docs" / "validations").rglob("*.html")
+    )
     assert not (version.parent / ".work").exists() or not any((version.parent / ".work").iterdir())
 
 

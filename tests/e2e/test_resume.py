@@ -14,8 +14,8 @@ from prefect.states import AwaitingRetry
 
 from flows import serve
 from schemas import records as col
-from tests.unit.spec_factory import write_spec
-from tests.waiting import wait_until
+from tests.helpers.spec_factory import write_spec
+from tests.helpers.waiting import wait_until
 
 
 def free_port() -> int:
@@ -59,7 +59,9 @@ def test_a_retried_flow_run_resumes_from_the_failed_stage(server, tmp_path):
     spec = str(write_spec(tmp_path))
     with get_client(sync_client=True) as client:
         deployment = client.read_deployment_by_name("build-dataset/demo-nightly")
-        flaky = client.create_flow_run_from_deployment(deployment.id, parameters={"spec_path": spec, "data_root": str(tmp_path / "flaky")})
+        flaky = client.create_flow_run_from_deployment(
+            deployment.id, parameters={"spec_path": spec, "data_root": str(tmp_path / "flaky")}
+        )
         # Something occupies the blend stage's folder: that stage fails, the ones before it finish.
         blocker = tmp_path / "flaky" / "tiny" / ".work" / str(flaky.id) / "blend"
         blocker.parent.mkdir(parents=True)
@@ -70,13 +72,19 @@ def test_a_retried_flow_run_resumes_from_the_failed_stage(server, tmp_path):
         client.set_flow_run_state(flaky.id, AwaitingRetry(), force=True)  # what the UI's Retry button sends
         assert wait_for_state(client, flaky.id, {"COMPLETED", "FAILED", "CRASHED"}).state.type.value == "COMPLETED"
 
-        task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flaky.id])), task_run_filter=TaskRunFilter())
+        task_runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flaky.id])), task_run_filter=TaskRunFilter()
+        )
         last_state = {}
         for run in sorted(task_runs, key=lambda r: r.created):
             last_state[run.name.rsplit("-", 1)[0]] = run.state.name
-        assert {k: last_state[k] for k in ("generate", "verify", "dedup", "decontaminate")} == dict.fromkeys(("generate", "verify", "dedup", "decontaminate"), "Cached")
+        assert {k: last_state[k] for k in ("generate", "verify", "dedup", "decontaminate")} == dict.fromkeys(
+            ("generate", "verify", "dedup", "decontaminate"), "Cached"
+        )
         assert last_state["blend"] == "Completed" and last_state["publish"] == "Completed"
 
-        steady = client.create_flow_run_from_deployment(deployment.id, parameters={"spec_path": spec, "data_root": str(tmp_path / "steady")})
+        steady = client.create_flow_run_from_deployment(
+            deployment.id, parameters={"spec_path": spec, "data_root": str(tmp_path / "steady")}
+        )
         assert wait_for_state(client, steady.id, {"COMPLETED", "FAILED", "CRASHED"}).state.type.value == "COMPLETED"
     pd.testing.assert_frame_equal(published_rows(tmp_path / "flaky"), published_rows(tmp_path / "steady"))

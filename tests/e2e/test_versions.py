@@ -1,21 +1,37 @@
 """Versions over time: two builds that diff explains, a diversity drop that fails a build, a remote data root."""
 
+import pytest
 from typer.testing import CliRunner
 
 from flows.build import build_dataset
 from flows.cli import app
-from tasks.version_store import VersionStore
-from tests.unit.spec_factory import write_spec
+from tasks.versions.store import VersionStore
+from tests.helpers.spec_factory import write_spec
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
 
 runner = CliRunner()
-WIDE = {"n": {"type": "integer", "min": 1, "max": 40}, "thing": {"type": "category", "values": {"cats": 1, "boats": 1, "clouds": 1, "maps": 1}}}
-TEMPLATE = [{"id": "count", "category": "counting", "instruction": "Count {{ thing }} up to {{ n }} and say each number aloud.", "output": "{{ n }}"}]
+WIDE = {
+    "n": {"type": "integer", "min": 1, "max": 40},
+    "thing": {"type": "category", "values": {"cats": 1, "boats": 1, "clouds": 1, "maps": 1}},
+}
+TEMPLATE = [
+    {
+        "id": "count",
+        "category": "counting",
+        "instruction": "Count {{ thing }} up to {{ n }} and say each number aloud.",
+        "output": "{{ n }}",
+    }
+]
 
 
 def test_two_builds_in_a_row_and_the_diff_that_explains_them(tmp_path):
     spec = write_spec(tmp_path, **{"generator.rows": 12, "generator.samplers": WIDE, "generator.templates": TEMPLATE})
     first = build_dataset(str(spec), str(tmp_path / "out"))
-    spec = write_spec(tmp_path, **{"generator.rows": 12, "generator.seed": 2, "generator.samplers": WIDE, "generator.templates": TEMPLATE})
+    spec = write_spec(
+        tmp_path,
+        **{"generator.rows": 12, "generator.seed": 2, "generator.samplers": WIDE, "generator.templates": TEMPLATE},
+    )
     second = build_dataset(str(spec), str(tmp_path / "out"))
     assert VersionStore(str(tmp_path / "out"), "tiny").versions() == sorted([first["version"], second["version"]])
 
@@ -28,10 +44,16 @@ def test_two_builds_in_a_row_and_the_diff_that_explains_them(tmp_path):
 
 def test_a_diversity_drop_past_tolerance_fails_the_build_when_the_spec_says_so(tmp_path):
     strict = {"diversity": {"tolerance": 0.1, "on_drop": "fail", "clusters": 2}}
-    spec = write_spec(tmp_path, publish=strict, **{"generator.rows": 12, "generator.samplers": WIDE, "generator.templates": TEMPLATE})
+    spec = write_spec(
+        tmp_path, publish=strict, **{"generator.rows": 12, "generator.samplers": WIDE, "generator.templates": TEMPLATE}
+    )
     assert runner.invoke(app, ["build", str(spec), "--data-root", str(tmp_path / "out")]).exit_code == 0
     narrow = {"n": {"type": "integer", "min": 1, "max": 2}, "thing": {"type": "category", "values": {"cats": 1}}}
-    spec = write_spec(tmp_path, publish=strict, **{"generator.rows": 12, "generator.samplers": narrow, "generator.templates": TEMPLATE})
+    spec = write_spec(
+        tmp_path,
+        publish=strict,
+        **{"generator.rows": 12, "generator.samplers": narrow, "generator.templates": TEMPLATE},
+    )
     result = runner.invoke(app, ["build", str(spec), "--data-root", str(tmp_path / "out")])
     assert result.exit_code == 1 and "diversity" in result.output
     assert len(VersionStore(str(tmp_path / "out"), "tiny").versions()) == 1
@@ -45,9 +67,12 @@ def test_a_build_publishes_to_an_fsspec_url(tmp_path):
 
 
 def test_new_rows_that_repeat_an_earlier_version_are_dropped_but_a_rebuild_is_not(tmp_path):
-    from tasks.version_diff import read_quarantine, read_version
+    from tasks.versions.read import read_quarantine, read_version
 
-    narrow = {"n": {"type": "integer", "min": 1, "max": 3}, "thing": {"type": "category", "values": {"cats": 1, "boats": 1}}}
+    narrow = {
+        "n": {"type": "integer", "min": 1, "max": 3},
+        "thing": {"type": "category", "values": {"cats": 1, "boats": 1}},
+    }
     settings = {"generator.rows": 12, "generator.samplers": narrow, "generator.templates": TEMPLATE}
     first = build_dataset(str(write_spec(tmp_path, **settings)), str(tmp_path / "out"))
     first_ids = set(read_version(first["path"]).data["id"])

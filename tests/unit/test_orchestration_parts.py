@@ -5,11 +5,11 @@ import pytest
 
 from schemas import records as col
 from schemas.spec import SpecError, load_spec
-from tasks.approval_sample import approval_markdown
-from tasks.build_lock import BuildLocked, build_lock
-from tasks.llm_cache import RequestCache
-from tasks.version_store import VersionStore
-from tests.unit.spec_factory import write_spec
+from tasks.llm.request_cache import RequestCache
+from tasks.publish.approval_sample import approval_markdown
+from tasks.versions.lock import BuildLocked, build_lock
+from tasks.versions.store import VersionStore
+from tests.helpers.spec_factory import write_spec
 
 
 def test_overrides_set_dotted_fields_and_bad_ones_are_named(tmp_path):
@@ -21,10 +21,9 @@ def test_overrides_set_dotted_fields_and_bad_ones_are_named(tmp_path):
 
 def test_a_second_build_of_the_same_dataset_waits_then_gives_up(tmp_path):
     store = VersionStore(str(tmp_path), "ds")
-    with build_lock(store, "run-1", wait_seconds=0):
-        with pytest.raises(BuildLocked, match="run-1"):
-            with build_lock(store, "run-2", wait_seconds=0.2):
-                pass
+    with build_lock(store, "run-1", wait_seconds=0), pytest.raises(BuildLocked, match="run-1"):
+        with build_lock(store, "run-2", wait_seconds=0.2):
+            pass
     with build_lock(store, "run-3", wait_seconds=0):
         pass
 
@@ -65,7 +64,16 @@ def test_request_cache_sends_each_request_once_and_survives_reopening(tmp_path):
 
 
 def test_approval_sample_covers_every_group_and_reason():
-    data = pd.DataFrame({col.SOURCE: ["real", "synthetic", "synthetic"], col.CATEGORY: ["a", "b", "b"], col.INSTRUCTION: ["x", "y", "z"], col.OUTPUT: ["1", "2", "3"]})
-    quarantine = pd.DataFrame({col.REASON: ["pii_email", "near_duplicate"], col.INSTRUCTION: ["p", "q"], col.DETAIL: ["found", "dup"]})
+    data = pd.DataFrame(
+        {
+            col.SOURCE: ["real", "synthetic", "synthetic"],
+            col.CATEGORY: ["a", "b", "b"],
+            col.INSTRUCTION: ["x", "y", "z"],
+            col.OUTPUT: ["1", "2", "3"],
+        }
+    )
+    quarantine = pd.DataFrame(
+        {col.REASON: ["pii_email", "near_duplicate"], col.INSTRUCTION: ["p", "q"], col.DETAIL: ["found", "dup"]}
+    )
     text = approval_markdown(data, quarantine, per_group=1)
     assert "real/a" in text and "synthetic/b" in text and "pii_email" in text and "near_duplicate" in text

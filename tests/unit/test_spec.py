@@ -4,7 +4,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from schemas.spec import SpecError, load_spec
 from tasks.spec_inputs import check_spec_inputs
-from tests.unit.spec_factory import write_spec
+from tests.helpers.spec_factory import write_spec
 
 
 def check(path):
@@ -23,11 +23,24 @@ def test_the_small_spec_is_valid(tmp_path):
         ({"blend.max_synthetic_share": 1.5}, "blend.max_synthetic_share: Input should be less than or equal to 1"),
         ({"seed_data.path": "nowhere.jsonl"}, "seed_data.path: .*nowhere.jsonl: file not found"),
         ({"eval_sets.0.text_field": "question"}, "eval_sets.0.text_field: no column 'question'"),
-        ({"generator.templates.0.instruction": "Count to {{ m }}"}, "generator.templates.0.instruction: uses m, which no sampler defines"),
+        (
+            {"generator.templates.0.instruction": "Count to {{ m }}"},
+            "generator.templates.0.instruction: uses m, which no sampler defines",
+        ),
         ({"generator.templates.0.output": "{{ n "}, "generator.templates.0.output: template syntax error"),
-        ({"gates": {"expectations": [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "answer"}}]}}, "gates.expectations.0: no column 'answer'"),
+        (
+            {
+                "gates": {
+                    "expectations": [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "answer"}}]
+                }
+            },
+            "gates.expectations.0: no column 'answer'",
+        ),
         ({"gates": {"suite": "nope"}}, "gates.suite: no suite 'nope'"),
-        ({"generator.samplers": {"n": {"type": "integer", "min": 5, "max": 1}}}, "lower bound 5 is above upper bound 1"),
+        (
+            {"generator.samplers": {"n": {"type": "integer", "min": 5, "max": 1}}},
+            "lower bound 5 is above upper bound 1",
+        ),
     ],
 )
 def test_bad_specs_name_the_field(tmp_path, overrides, message):
@@ -51,7 +64,15 @@ def test_unreadable_eval_file_is_refused(tmp_path):
 
 def test_a_judge_must_not_be_the_generator(tmp_path, monkeypatch):
     monkeypatch.setenv("ANTHROPIC_API_KEY", "k")
-    generator = {"backend": "anthropic", "rows": 2, "model": "claude-x", "prompt_id": "p", "category": "c", "system_prompt": "s", "prompt": "hi"}
+    generator = {
+        "backend": "anthropic",
+        "rows": 2,
+        "model": "claude-x",
+        "prompt_id": "p",
+        "category": "c",
+        "system_prompt": "s",
+        "prompt": "hi",
+    }
     gates = {"judging": {"judges": [{"name": "self", "model": "claude-x"}]}}
     with pytest.raises(SpecError, match="judge self uses the generator's model claude-x"):
         check(write_spec(tmp_path, generator=generator, gates=gates))
@@ -68,21 +89,45 @@ def test_bad_gate_files_are_refused(tmp_path):
 
 def test_openai_backend_needs_its_server_at_start(tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    generator = {"backend": "openai", "rows": 2, "model": "llama", "prompt_id": "p", "category": "c", "system_prompt": "s", "prompt": "hi"}
+    generator = {
+        "backend": "openai",
+        "rows": 2,
+        "model": "llama",
+        "prompt_id": "p",
+        "category": "c",
+        "system_prompt": "s",
+        "prompt": "hi",
+    }
     with pytest.raises(SpecError, match="OPENAI_BASE_URL"):
         check(write_spec(tmp_path, generator=generator))
 
 
 def test_an_unpriced_model_is_refused_at_start(tmp_path, monkeypatch):
     monkeypatch.setenv("ANTHROPIC_API_KEY", "k")
-    generator = {"backend": "anthropic", "rows": 2, "model": "claude-unknown", "prompt_id": "p", "category": "c", "system_prompt": "s", "prompt": "hi"}
+    generator = {
+        "backend": "anthropic",
+        "rows": 2,
+        "model": "claude-unknown",
+        "prompt_id": "p",
+        "category": "c",
+        "system_prompt": "s",
+        "prompt": "hi",
+    }
     with pytest.raises(SpecError, match="generator.model: no price for model 'claude-unknown'"):
         check(write_spec(tmp_path, generator=generator))
 
 
 def test_anthropic_backend_needs_its_key_at_start(tmp_path, monkeypatch):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    generator = {"backend": "anthropic", "rows": 2, "model": "claude-haiku-4-5", "prompt_id": "p", "category": "c", "system_prompt": "s", "prompt": "hi"}
+    generator = {
+        "backend": "anthropic",
+        "rows": 2,
+        "model": "claude-haiku-4-5",
+        "prompt_id": "p",
+        "category": "c",
+        "system_prompt": "s",
+        "prompt": "hi",
+    }
     with pytest.raises(SpecError, match="ANTHROPIC_API_KEY is not set"):
         check(write_spec(tmp_path, generator=generator))
 

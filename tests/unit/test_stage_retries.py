@@ -2,7 +2,7 @@ from prefect.states import Failed
 
 from schemas.spec import SpecError
 from tasks.stages import worth_retrying
-from tasks.verify import GateError
+from tasks.verify.expectations import GateError
 
 
 def test_only_transient_failures_are_retried():

@@ -1,0 +1,1 @@
+"""Blending: survivors mixed with real rows at the spec's ratios."""

@@ -1,0 +1,81 @@
+"""Blending: accepted synthetic rows mixed with the real seed rows under a maximum synthetic share.
+
+Input columns: the row schema, real and synthetic.  Output columns: the same, shuffled with the spec's seed;
+synthetic rows over the share are quarantined as blend_share_cap. With stratify_by, the rows kept under the
+cap follow the synthetic rows' mix over that column, reweighted by stratum_weights.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from schemas import records as col
+from schemas.spec import Blend
+from tasks.quarantine import to_quarantine
+
+REASON = "blend_share_cap"
+
+
+def synthetic_cap(real_rows: int, max_synthetic_share: float) -> int | None:
+    """Most synthetic rows allowed beside real_rows real ones (None: no cap)."""
+    if max_synthetic_share >= 1:
+        return None
+    return math.floor(max_synthetic_share / (1 - max_synthetic_share) * real_rows + 1e-9)
+
+
+def allocate(available: dict[str, int], weights: dict[str, float], total: int) -> dict[str, int]:
+    """Split `total` rows over strata in proportion to available x weight, never above what a stratum has
+    (largest remainders round; what a full stratum cannot take goes to the others)."""
+    quota = {k: 0 for k in available}
+    open_strata = {k for k, n in available.items() if n > 0 and weights.get(k, 1.0) > 0}
+    left = min(total, sum(available[k] for k in open_strata))
+    while left > 0 and open_strata:
+        mass = sum(available[k] * weights.get(k, 1.0) for k in open_strata)
+        share = {k: left * available[k] * weights.get(k, 1.0) / mass for k in open_strata}
+        grant = {k: min(math.floor(share[k]), available[k] - quota[k]) for k in open_strata}
+        for k in sorted(open_strata, key=lambda k: (-(share[k] - math.floor(share[k])), k)):
+            if sum(grant.values()) >= left:
+                break
+            if grant[k] < available[k] - quota[k]:
+                grant[k] += 1
+        for k, n in grant.items():
+            quota[k] += n
+        left -= sum(grant.values())
+        open_strata = {k for k in open_strata if quota[k] < available[k]}
+    return quota
+
+
+def pick_synthetic(synthetic: pd.DataFrame, cap: int | None, config: Blend, rng: np.random.Generator) -> np.ndarray:
+    """Positions of the synthetic rows kept, chosen by a seeded shuffle within each stratum."""
+    order = rng.permutation(len(synthetic))
+    if cap is None or cap >= len(synthetic):
+        return np.sort(order)
+    if not config.stratify_by:
+        return np.sort(order[:cap])
+    strata = synthetic[config.stratify_by].astype(str).to_numpy()
+    quota = allocate(pd.Series(strata).value_counts().to_dict(), config.stratum_weights, cap)
+    taken = {k: 0 for k in quota}
+    kept = []
+    for position in order:
+        if taken[strata[position]] < quota[strata[position]]:
+            taken[strata[position]] += 1
+            kept.append(position)
+    return np.sort(np.array(kept, dtype=int))
+
+
+def blend_rows(real: pd.DataFrame, synthetic: pd.DataFrame, config: Blend) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(blended rows, synthetic rows over the cap), both decided by the spec's seed."""
+    rng = np.random.default_rng(config.seed)
+    cap = synthetic_cap(len(real), config.max_synthetic_share) if config.include_real else None
+    keep = pick_synthetic(synthetic, cap, config, rng)
+    over = synthetic.drop(index=synthetic.index[keep])
+    blended = pd.concat([real, synthetic.iloc[keep]], ignore_index=True)
+    blended = blended.iloc[rng.permutation(len(blended))].reset_index(drop=True)
+    quarantined = to_quarantine(
+        over, "blend", REASON, detail=f"synthetic share capped at {config.max_synthetic_share} ({cap} rows)"
+    )
+    quarantined[col.SCORE] = len(keep) / max(1, len(blended))
+    return blended, quarantined

@@ -1,0 +1,148 @@
+"""Deduplication: exact duplicates by normalised-text hash, near duplicates by embedding similarity.
+
+Reference rows (the real data) come first and are never dropped: a synthetic row that repeats one is. So are
+rows published before (tasks/dedup/published_index.py): a new row that repeats one is dropped.
+Input columns: id, instruction, input (the text compared).
+Output columns: the rows kept; the others go to quarantine with duplicate_of and score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from schemas import records as col
+from tasks.dedup.minhash import REASON as LEXICAL
+from tasks.dedup.minhash import find_lexical_duplicates
+from tasks.dedup.published_index import PublishedIndex
+from tasks.embeddings.encoder import encoder
+from tasks.quarantine import to_quarantine
+from tasks.text_features import comparable_text, exact_key, numbers_agree, numbers_in
+from tasks.vectors.index import build_index, neighbours_above
+
+EXACT = "exact_duplicate"
+NEAR = "near_duplicate"
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    position: int
+    duplicate_of: int
+    reason: str
+    score: float
+
+
+def find_exact_duplicates(texts: list[str], references: int = 0) -> list[Duplicate]:
+    """Every text (after the first `references`) whose normal form was seen earlier, pointing at its first occurrence."""
+    first: dict[str, int] = {}
+    found = []
+    for position, text in enumerate(texts):
+        key = exact_key(text)
+        if key in first and position >= references:
+            found.append(Duplicate(position, first[key], EXACT, 1.0))
+        else:
+            first.setdefault(key, position)
+    return found
+
+
+def find_near_duplicates(
+    texts: list[str], vectors: np.ndarray, threshold: float, skip: set[int] = frozenset(), references: int = 0
+) -> list[Duplicate]:
+    """Greedy in input order: a text is dropped when an earlier kept text is at least `threshold` similar
+    and states the same numbers (so "7 apples" and "9 apples" stay two problems)."""
+    candidates = [i for i in range(len(texts)) if i not in skip]
+    index = build_index(vectors[candidates])
+    numbers = {i: numbers_in(texts[i]) for i in candidates}
+    dropped: set[int] = set()
+    found = []
+    for row, (positions, scores) in zip(candidates, neighbours_above(index, vectors[candidates], threshold)):
+        matches = [
+            (float(score), candidates[p])
+            for p, score in zip(positions, scores)
+            if candidates[p] < row
+            and candidates[p] not in dropped
+            and numbers_agree(numbers[row], numbers[candidates[p]])
+        ]
+        if matches and row >= references:
+            score, kept = max(matches)
+            dropped.add(row)
+            found.append(Duplicate(row, kept, NEAR, score))
+    return found
+
+
+def find_duplicates(
+    texts: list[str],
+    threshold: float,
+    embed: Callable[[list[str]], np.ndarray] | None = None,
+    references: int = 0,
+    minhash_threshold: float | None = None,
+) -> list[Duplicate]:
+    """Exact, then (with minhash_threshold) lexical, then semantic near duplicates, sorted by position;
+    the first `references` texts are never dropped."""
+    found = find_exact_duplicates(texts, references)
+    if minhash_threshold is not None:
+        lexical = find_lexical_duplicates(
+            texts, minhash_threshold, skip={d.position for d in found}, references=references
+        )
+        found += [Duplicate(position, kept, LEXICAL, score) for position, kept, score in lexical]
+    vectors = (embed or encoder())(texts)
+    near = find_near_duplicates(texts, vectors, threshold, skip={d.position for d in found}, references=references)
+    return sorted(found + near, key=lambda d: d.position)
+
+
+def published_duplicates(
+    frame: pd.DataFrame, published: PublishedIndex, threshold: float, embed
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rows new to the dataset, quarantined rows that repeat an earlier version's row, duplicate_of naming it)."""
+    texts = comparable_text(frame)
+    found = published.duplicates(frame[col.ID].astype(str).tolist(), texts, embed(texts), threshold)
+    positions = [f[0] for f in found]
+    dropped = frame.iloc[positions]
+    quarantined = to_quarantine(
+        dropped,
+        "dedup",
+        pd.Series([f[2] for f in found], index=dropped.index),
+        score=pd.Series([f[3] for f in found], index=dropped.index),
+        duplicate_of=pd.Series([f[1] for f in found], index=dropped.index),
+        detail="repeats a row published before",
+    )
+    return frame.drop(index=dropped.index), quarantined
+
+
+def dedup_rows(
+    frame: pd.DataFrame,
+    threshold: float,
+    embed=None,
+    references: pd.DataFrame | None = None,
+    minhash_threshold: float | None = None,
+    published: PublishedIndex | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(kept rows, quarantined duplicates with duplicate_of set to the kept, reference or published row's id).
+    Against published rows first, then among the rest and against the references."""
+    frame = frame.reset_index(drop=True)
+    embed = embed or encoder()
+    quarantined = []
+    if published is not None:
+        frame, repeats = published_duplicates(frame, published, threshold, embed)
+        frame = frame.reset_index(drop=True)
+        quarantined.append(repeats)
+    references = references if references is not None else frame.iloc[0:0]
+    texts = comparable_text(references) + comparable_text(frame)
+    found = find_duplicates(texts, threshold, embed, references=len(references), minhash_threshold=minhash_threshold)
+    ids = pd.concat([references[col.ID], frame[col.ID]], ignore_index=True)
+    duplicates = [Duplicate(d.position - len(references), d.duplicate_of, d.reason, d.score) for d in found]
+    positions = [d.position for d in duplicates]
+    dropped = frame.iloc[positions]
+    quarantined.append(
+        to_quarantine(
+            dropped,
+            "dedup",
+            pd.Series([d.reason for d in duplicates], index=dropped.index),
+            score=pd.Series([d.score for d in duplicates], index=dropped.index),
+            duplicate_of=pd.Series([ids[d.duplicate_of] for d in duplicates], index=dropped.index),
+        )
+    )
+    return frame.drop(index=positions).reset_index(drop=True), pd.concat(quarantined, ignore_index=True)

@@ -1,0 +1,128 @@
+"""Everything published before for a dataset: the synthetic rows of every version, in a persistent index.
+
+Each build first brings the index up to date with the versions it has not seen (only their rows are read and
+embedded, mostly from the embedding cache), then deduplicates its candidates against it. A candidate with the
+id of a published row is that row rebuilt (ids are stable for the same config and sample), not a duplicate,
+so a deterministic rebuild publishes the same data; a new row that repeats a published one is quarantined
+with duplicate_of naming it. Rows of versions removed by retention stay in the index.
+Files: rows.parquet (id, version, text; row i is vector i), vectors.faiss, versions.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import faiss
+import numpy as np
+import pandas as pd
+
+from schemas import records as col
+from tasks.text_features import exact_key, numbers_agree, numbers_in
+from tasks.vectors.index import EXACT_LIMIT, build_index, load_index, neighbours_above, save_index
+
+ROWS, VECTORS, VERSIONS = "rows.parquet", "vectors.faiss", "versions.json"
+
+
+class PublishedIndex:
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        self.rows = pd.DataFrame(
+            {"id": pd.Series(dtype=str), "version": pd.Series(dtype=str), "text": pd.Series(dtype=str)}
+        )
+        self.versions: list[str] = []
+        self.index: faiss.Index | None = None
+        if (self.folder / VERSIONS).exists():
+            self.rows = pd.read_parquet(self.folder / ROWS)
+            self.versions = json.loads((self.folder / VERSIONS).read_text())
+            self.index = load_index(self.folder / VECTORS)
+            if self.index.ntotal != len(self.rows):  # a torn update: start again from the versions
+                self.rows, self.versions, self.index = self.rows.iloc[0:0], [], None
+        self._keys = {exact_key(t): i for i, t in zip(self.rows["id"], self.rows["text"])}
+
+    @property
+    def size(self) -> int:
+        return len(self.rows)
+
+    def add(self, version: str, ids: list[str], texts: list[str], embed: Callable[[list[str]], np.ndarray]) -> None:
+        """A version's synthetic rows (those not indexed yet), then everything saved."""
+        known = set(self.rows["id"])
+        new = [(i, t) for i, t in zip(ids, texts) if i not in known]
+        if new:
+            vectors = embed([t for _, t in new])
+            self.index = self._grown(vectors)
+            self.rows = pd.concat(
+                [self.rows, pd.DataFrame({"id": [i for i, _ in new], "version": version, "text": [t for _, t in new]})],
+                ignore_index=True,
+            )
+            self._keys.update({exact_key(t): i for i, t in new})
+        self.versions.append(version)
+        self._save()
+
+    def _grown(self, vectors: np.ndarray) -> faiss.Index:
+        """The index with vectors appended; an exact index that outgrows EXACT_LIMIT is rebuilt as HNSW."""
+        if self.index is None:
+            return build_index(vectors)
+        total = self.index.ntotal + len(vectors)
+        if isinstance(self.index, faiss.IndexFlat) and total > EXACT_LIMIT:
+            return build_index(np.vstack([self.index.reconstruct_n(0, self.index.ntotal), vectors]))
+        self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        return self.index
+
+    def _save(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tag = f".{os.getpid()}.partial"
+        if self.index is not None:
+            save_index(self.index, self.folder / (VECTORS + tag))
+            os.replace(self.folder / (VECTORS + tag), self.folder / VECTORS)
+        self.rows.to_parquet(self.folder / (ROWS + tag), index=False)
+        os.replace(self.folder / (ROWS + tag), self.folder / ROWS)
+        (self.folder / (VERSIONS + tag)).write_text(json.dumps(self.versions))
+        os.replace(self.folder / (VERSIONS + tag), self.folder / VERSIONS)
+
+    def duplicates(
+        self, ids: list[str], texts: list[str], vectors: np.ndarray, threshold: float
+    ) -> list[tuple[int, str, str, float]]:
+        """(position, published id, reason, score) for each candidate that repeats a published row: the same
+        normal form, or embeddings at least `threshold` similar with the same numbers."""
+        if not self.size:
+            return []
+        own = set(self.rows["id"])
+        found, pending = [], []
+        for position, (row_id, text) in enumerate(zip(ids, texts)):
+            if row_id in own:
+                continue
+            match = self._keys.get(exact_key(text))
+            if match is not None:
+                found.append((position, match, "exact_duplicate", 1.0))
+            else:
+                pending.append(position)
+        if pending and self.index is not None:
+            hits = neighbours_above(self.index, vectors[pending], threshold)
+            for position, (places, scores) in zip(pending, hits):
+                numbers = numbers_in(texts[position])
+                agreeing = [
+                    (float(s), int(p))
+                    for p, s in zip(places, scores)
+                    if numbers_agree(numbers, numbers_in(self.rows["text"].iat[int(p)]))
+                ]
+                if agreeing:
+                    score, place = max(agreeing)
+                    found.append((position, self.rows["id"].iat[place], "near_duplicate", score))
+        return sorted(found)
+
+
+def sync_published(
+    index: PublishedIndex,
+    versions: dict[str, Callable[[], pd.DataFrame]],
+    text_of: Callable[[pd.DataFrame], list[str]],
+    embed: Callable,
+) -> PublishedIndex:
+    """Adds every version (name -> reader of its data) the index has not seen, oldest first."""
+    for name in sorted(set(versions) - set(index.versions)):
+        data = versions[name]()
+        synthetic = data[data[col.SOURCE] == col.SOURCE_SYNTHETIC]
+        index.add(name, synthetic[col.ID].astype(str).tolist(), text_of(synthetic), embed)
+    return index

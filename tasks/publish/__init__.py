@@ -1,0 +1,1 @@
+"""Publishing: an immutable version with its manifest, card, diversity report and quarantine."""

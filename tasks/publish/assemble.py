@@ -1,0 +1,163 @@
+"""Publishing: a version that appears whole, or not at all, under <data_root>/<dataset>/<version>/.
+
+Layout (Hugging Face `datasets`, pandas, polars and DuckDB read it as is):
+  README.md (the card)   data/train-*.parquet   data/validation-*.parquet   quarantine/quarantine-*.parquet
+  manifest.json          spec.yaml              plots/*.png
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from schemas import records as col
+from schemas.spec import Spec, dump_spec
+from tasks.fingerprints import file_sha256
+from tasks.publish.card import draw_plots, render_card
+from tasks.publish.diversity import compare_diversity, diversity_report
+from tasks.tables import write_parquet
+from tasks.text_features import comparable_text
+from tasks.versions.store import DATA_DOCS, MANIFEST, QUARANTINE_FILE, REVIEW_FILE, SPLIT_FILES, VersionStore
+
+CLUSTER_SEED = 0  # fixed, so that cluster metrics compare across builds whatever their sampling seeds
+
+
+class DiversityDrop(RuntimeError):
+    """Diversity fell past the spec's tolerance and the spec says to fail: nothing is published."""
+
+
+def assign_splits(ids: pd.Series, validation_share: float) -> pd.Series:
+    """train or validation by a hash of the record id: a row keeps its split from build to build."""
+    bucket = ids.map(lambda i: int.from_bytes(hashlib.sha256(str(i).encode()).digest()[:8], "big") / 2**64)
+    return pd.Series(np.where(bucket < validation_share, "validation", "train"), index=ids.index)
+
+
+def version_name(now: datetime, content_hash: str) -> str:
+    """Sortable by time, and naming its content."""
+    return f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{content_hash[:10]}"
+
+
+def provenance_summary(data: pd.DataFrame) -> list[dict]:
+    """Synthetic rows grouped by what made them."""
+    synthetic = data[data[col.SOURCE] == col.SOURCE_SYNTHETIC]
+    keys = [col.GENERATOR, col.MODEL, col.TEMPLATE_ID, col.TEMPLATE_HASH]
+    groups = (
+        synthetic.fillna({col.MODEL: "-"})
+        .groupby(keys, dropna=False)[col.SAMPLE_SEED]
+        .agg(["size", "min", "max"])
+        .reset_index()
+    )
+    return [
+        {
+            "generator": g,
+            "model": m,
+            "template_id": t,
+            "template_hash": h,
+            "rows": int(n),
+            "seeds": f"{int(lo)}..{int(hi)}",
+        }
+        for g, m, t, h, n, lo, hi in groups.itertuples(index=False)
+    ]
+
+
+def _fsync_tree(root: Path) -> None:
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+
+
+def write_version_files(
+    folder: Path, data: pd.DataFrame, quarantine: pd.DataFrame, spec_yaml: str, validation_share: float
+) -> dict[str, str]:
+    """Data by split, quarantine and spec into folder; returns each split's file."""
+    splits = assign_splits(data[col.ID], validation_share)
+    files = {}
+    for split, name in SPLIT_FILES.items():
+        if (splits == split).any() or split == "train":
+            write_parquet(data[splits == split], folder / name, col.ROW_SCHEMA)
+            files[split] = name
+    write_parquet(quarantine, folder / QUARANTINE_FILE, col.QUARANTINE_SCHEMA)
+    (folder / "spec.yaml").write_text(spec_yaml)
+    return files
+
+
+def publish_dataset(
+    spec: Spec,
+    data: pd.DataFrame,
+    quarantine: pd.DataFrame,
+    manifest: dict,
+    vectors: np.ndarray,
+    store: VersionStore,
+    review_queue: pd.DataFrame | None = None,
+    data_docs: Path | None = None,
+) -> tuple[str, dict]:
+    """Assemble the version locally, check diversity against the previous one, then commit it; returns (url, manifest)."""
+    settings = spec.publish
+    # Rows in id order, so the clusters depend on the rows and not on the blend's shuffle.
+    canonical = np.argsort(data[col.ID].to_numpy(), kind="stable")
+    ordered = data.iloc[canonical]
+    is_synthetic = (ordered[col.SOURCE] == col.SOURCE_SYNTHETIC).to_numpy()
+    diversity = diversity_report(
+        comparable_text(ordered), is_synthetic, vectors[canonical], settings.diversity.clusters, seed=CLUSTER_SEED
+    )
+    previous = store.latest()
+    drift = {
+        "previous": previous,
+        **compare_diversity(
+            diversity, store.manifest(previous).get("diversity") if previous else None, settings.diversity.tolerance
+        ),
+    }
+    if drift["drops"] and settings.diversity.on_drop == "fail":
+        raise DiversityDrop("diversity gate failed: " + "; ".join(drift["drops"]))
+    now = datetime.now(UTC)
+    staging = store.staging_dir()
+    try:
+        split_files = write_version_files(staging, data, quarantine, dump_spec(spec), spec.blend.validation_share)
+        written = [*split_files.values(), QUARANTINE_FILE, "spec.yaml"]
+        if review_queue is not None and len(review_queue):
+            (staging / REVIEW_FILE).parent.mkdir(parents=True, exist_ok=True)
+            review_queue.to_parquet(staging / REVIEW_FILE, index=False)
+            written.append(REVIEW_FILE)
+        outputs = {name: file_sha256(staging / name) for name in written}
+        version = version_name(
+            now, hashlib.sha256("".join(outputs[f] for f in split_files.values()).encode()).hexdigest()
+        )
+        splits = assign_splits(data[col.ID], spec.blend.validation_share).value_counts().to_dict()
+        manifest = {
+            **manifest,
+            "version": version,
+            "review_by": (now + timedelta(days=settings.review_after_days)).date().isoformat(),
+            "splits": {s: int(splits.get(s, 0)) for s in split_files},
+            "provenance": provenance_summary(data),
+            "diversity": diversity,
+            "drift": drift,
+            "outputs": outputs,
+            "review_sample": review_queue.head(10)[[col.ID, col.INSTRUCTION, col.JUDGE_SCORE, "disagreement"]].to_dict(
+                "records"
+            )
+            if review_queue is not None and len(review_queue)
+            else [],
+        }
+        if data_docs is not None:
+            shutil.copytree(data_docs, staging / DATA_DOCS)
+            manifest["data_docs"] = f"{DATA_DOCS}/index.html"
+        draw_plots(data, diversity["cluster_shares"], staging)
+        (staging / "README.md").write_text(
+            render_card(manifest, {s: f.replace("00000-of-00001", "*") for s, f in split_files.items()})
+        )
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+        _fsync_tree(staging)
+        url = store.commit(staging, version)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    store.apply_retention(settings.keep_versions)
+    return url, manifest

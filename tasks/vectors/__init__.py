@@ -1,0 +1,1 @@
+"""FAISS vector indexes over unit vectors, chosen by size."""

@@ -1,0 +1,1 @@
+"""Verification: GX expectations, row checks (validators, PII, memorisation, the code sandbox), judges and review."""

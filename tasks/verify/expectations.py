@@ -1,0 +1,144 @@
+"""Verification gates: GX expectations quarantine failing rows and can fail the whole build.
+
+A column-map expectation without `mostly` judges rows: the rows it lists are quarantined with its
+reason. Any other expectation (table-level, or with `mostly`) judges the batch and fails the build.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+import great_expectations as gx  # noqa: E402
+import pandas as pd  # noqa: E402
+from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+from great_expectations.expectations.expectation import (  # noqa: E402
+    ColumnMapExpectation,
+    ColumnPairMapExpectation,
+    Expectation,
+    MulticolumnMapExpectation,
+)
+from great_expectations.expectations.expectation_configuration import ExpectationConfiguration  # noqa: E402
+
+from schemas import records as col  # noqa: E402
+from tasks.quarantine import empty_quarantine, to_quarantine  # noqa: E402
+
+ROW_LEVEL_TYPES = (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
+
+
+class GateError(RuntimeError):
+    """A batch-level gate failed or broke: the build stops and nothing is published."""
+
+
+@dataclass
+class GateOutcome:
+    accepted: pd.DataFrame
+    quarantined: pd.DataFrame
+    batch_results: list[dict] = field(default_factory=list)
+
+
+def build_expectation(config: dict, where: str) -> Expectation:
+    """A GX expectation from its stored form; ValueError names where it came from."""
+    unknown = set(config) - {"type", "kwargs", "meta"}
+    if unknown or "type" not in config:
+        raise ValueError(f"{where}: an expectation needs 'type', 'kwargs' and optional 'meta' (got {sorted(config)})")
+    meta = {"reason": f"gx_{config['type'].removeprefix('expect_')}", **config.get("meta", {})}
+    try:
+        return ExpectationConfiguration(type=config["type"], kwargs=config.get("kwargs", {}), meta=meta).to_domain_obj()
+    except Exception as error:  # GX raises its own and pydantic v1 errors for bad configs
+        raise ValueError(f"{where}: {config['type']}: {str(error).splitlines()[0]}") from None
+
+
+def is_row_level(expectation: Expectation) -> bool:
+    return isinstance(expectation, ROW_LEVEL_TYPES) and "mostly" not in expectation.configuration.kwargs
+
+
+def _raised(exception_info: dict) -> str | None:
+    """GX reports exceptions either flat or per metric; either way, the first message."""
+    infos = [exception_info] if "raised_exception" in exception_info else list(exception_info.values())
+    for info in infos:
+        if isinstance(info, dict) and info.get("raised_exception"):
+            return info.get("exception_message") or "expectation raised"
+    return None
+
+
+def run_expectations(frame: pd.DataFrame, expectations: list[Expectation], docs_dir: Path | None = None):
+    """Validate a frame against expectations; returns GX's results with unexpected rows keyed by id.
+    With docs_dir, GX also renders its Data Docs site there."""
+    # GX sets this logger to INFO itself and announces a temporary docs folder for every context.
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch = (
+        context.data_sources.add_pandas("candidates")
+        .add_dataframe_asset("candidates")
+        .add_batch_definition_whole_dataframe("all")
+    )
+    suite = context.suites.add(gx.ExpectationSuite(name="gates", expectations=expectations))
+    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [col.ID]}
+    actions = []
+    if docs_dir is not None:
+        site = {
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+        }
+        context.add_data_docs_site(site_name="build", site_config=site)
+        actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["build"])]
+    validation = context.validation_definitions.add(gx.ValidationDefinition(name="candidates", data=batch, suite=suite))
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(name="gates", validation_definitions=[validation], actions=actions, result_format=result_format)
+    )
+    outcome = checkpoint.run(batch_parameters={"dataframe": frame})
+    return next(iter(outcome.run_results.values())).results
+
+
+def apply_gates(
+    frame: pd.DataFrame, expectations: list[Expectation], stage: str = "verify", docs_dir: Path | None = None
+) -> GateOutcome:
+    """Split rows into accepted and quarantined; raise GateError when a batch-level gate fails or any gate breaks."""
+    if frame.empty:
+        return GateOutcome(frame, empty_quarantine())
+    failed_reasons: dict[str, list[str]] = {}
+    batch_results, failures = [], []
+    for result in run_expectations(frame, expectations, docs_dir):
+        config = result.expectation_config
+        reason = config.meta["reason"]
+        crashed = _raised(result.exception_info or {})
+        if crashed:
+            raise GateError(f"gate {reason} ({config.type}) is broken: {crashed}")
+        if is_row_level(config.to_domain_obj()):
+            for hit in result.result.get("unexpected_index_list") or []:
+                failed_reasons.setdefault(hit[col.ID], []).append(reason)
+            continue
+        observed = result.result.get("observed_value")
+        batch_results.append(
+            {"reason": reason, "type": config.type, "success": bool(result.success), "observed": observed}
+        )
+        if not result.success:
+            failures.append(f"{reason} ({config.type}, kwargs {dict(config.kwargs)}, observed {observed})")
+    if failures:
+        raise GateError("batch-level gate failed: " + "; ".join(failures))
+    # Quarantine each failing row once, under the first expectation (in suite order) that it failed.
+    order = {e.meta["reason"]: i for i, e in enumerate(expectations)}
+    first = {row_id: min(reasons, key=order.get) for row_id, reasons in failed_reasons.items()}
+    mask = frame[col.ID].isin(first.keys())
+    rejected = frame[mask]
+    quarantined = to_quarantine(
+        rejected,
+        stage,
+        rejected[col.ID].map(first),
+        detail=rejected[col.ID].map(lambda i: "failed: " + ", ".join(sorted(set(failed_reasons[i]), key=order.get))),
+    )
+    return GateOutcome(frame[~mask].reset_index(drop=True), quarantined, batch_results)
+
+
+def check_reject_rate(rejected: int, total: int, max_reject_rate: float) -> None:
+    """A build that rejects most of what it generated is broken upstream: stop it rather than publish the rest."""
+    if total and rejected / total > max_reject_rate:
+        raise GateError(
+            f"batch-level gate failed: gx_reject_rate: verify rejected {rejected} of {total} rows ({rejected / total:.0%}), above max_reject_rate {max_reject_rate:.0%}"
+        )

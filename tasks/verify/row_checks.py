@@ -1,0 +1,89 @@
+"""The row checks a spec asks for, cheapest first: refusals, forbidden strings, JSON output, arithmetic,
+personal data, memorised seed spans, and code that must run."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from schemas import records as col
+from schemas.spec import Spec
+from tasks.verify.check_runner import Rejection, RowCheck, row_text
+from tasks.verify.memorisation import SeedSpans
+from tasks.verify.pii import find_pii
+from tasks.verify.sandbox import extract_code, run_python
+from tasks.verify.validators import check_arithmetic, check_json_output, find_forbidden, find_refusal
+
+
+def _in(categories: list[str]):
+    return lambda row: row.get(col.CATEGORY) in categories
+
+
+def build_row_checks(spec: Spec, real: pd.DataFrame) -> dict[str, RowCheck]:
+    """Named checks, in the order they run; a row meets a check only after passing the ones before it."""
+    validators, privacy = spec.gates.validators, spec.gates.privacy
+    checks: dict[str, RowCheck] = {}
+    if validators.refusals:
+        checks["refusal"] = lambda row: (
+            (m := find_refusal(row_text(row))) and Rejection("refusal_boilerplate", f"found {m!r}")
+        )
+    if validators.forbidden_strings:
+        checks["forbidden_strings"] = lambda row: (
+            (m := find_forbidden(row_text(row), validators.forbidden_strings))
+            and Rejection("forbidden_string", f"found {m!r}")
+        )
+    if validators.output_json_schema:
+        schema = json.loads(validators.output_json_schema.read_text())
+        checks["json_output"] = lambda row: (
+            (m := check_json_output(row.get(col.OUTPUT) or "", schema)) and Rejection("output_not_valid_json", m)
+        )
+    if validators.arithmetic_categories:
+        is_arithmetic = _in(validators.arithmetic_categories)
+        checks["arithmetic"] = lambda row: (
+            is_arithmetic(row)
+            and (m := check_arithmetic(row.get(col.OUTPUT) or ""))
+            and Rejection("arithmetic_wrong", m)
+        )
+    if privacy.detectors:
+        checks["pii"] = lambda row: (
+            (found := find_pii(row_text(row), privacy.detectors)) and Rejection(f"pii_{found[0]}", f"found {found[1]}")
+        )
+    if len(real):
+        spans = SeedSpans(
+            real[col.ID].tolist(),
+            (real[col.INSTRUCTION] + "\n" + real[col.INPUT] + "\n" + real[col.OUTPUT]).tolist(),
+            privacy.memorisation_ngram_size,
+        )
+
+        def memorised(row: dict) -> Rejection | None:
+            share, seed_id = spans.copied_share(row_text(row))
+            if share >= privacy.memorisation_threshold:
+                return Rejection(
+                    "memorised_seed_span",
+                    f"{share:.0%} of its {privacy.memorisation_ngram_size}-grams copy seed row {seed_id}",
+                    share,
+                )
+            return None
+
+        checks["memorisation"] = memorised
+    if validators.code:
+        code = validators.code
+        is_code = _in(code.categories)
+
+        def runs(row: dict) -> Rejection | None:
+            if not is_code(row):
+                return None
+            source = extract_code(row.get(col.OUTPUT) or "")
+            if source is None:
+                return Rejection("code_missing", "no fenced Python block in the output")
+            result = run_python(source, code.timeout_seconds, code.memory_mb)
+            return None if result.passed else Rejection("code_failed", result.detail)
+
+        checks["code_execution"] = runs
+    return {name: _falsy_to_none(check) for name, check in checks.items()}
+
+
+def _falsy_to_none(check: RowCheck) -> RowCheck:
+    """The checks above read as `condition and Rejection(...)`; anything but a Rejection means pass."""
+    return lambda row: verdict if isinstance(verdict := check(row), Rejection) else None

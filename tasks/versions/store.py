@@ -1,0 +1,115 @@
+"""Where versions live: a data root given as a local path or an fsspec URL (s3://, memory://, ...).
+
+A version counts only once its manifest.json exists. On a local disk the whole folder is renamed into place
+in one step; on object stores, which cannot rename, the manifest is written last and marks it complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import fsspec
+from fsspec.implementations.local import LocalFileSystem
+
+# The files of a published version (see tasks/publish/assemble.py for the whole layout).
+MANIFEST = "manifest.json"
+LATEST = "LATEST"
+SPLIT_FILES = {"train": "data/train-00000-of-00001.parquet", "validation": "data/validation-00000-of-00001.parquet"}
+QUARANTINE_FILE = "quarantine/quarantine-00000-of-00001.parquet"
+REVIEW_FILE = "review/queue-00000-of-00001.parquet"
+DATA_DOCS = "data_docs"
+
+
+class VersionStore:
+    def __init__(self, data_root: str, dataset: str):
+        self.fs, root = fsspec.core.url_to_fs(str(data_root))
+        self.local = isinstance(self.fs, LocalFileSystem)
+        self.base = f"{root.rstrip('/')}/{dataset}"
+        self.dataset = dataset
+
+    def path(self, *parts: str) -> str:
+        return "/".join([self.base, *parts])
+
+    def url(self, *parts: str) -> str:
+        return self.fs.unstrip_protocol(self.path(*parts)) if not self.local else self.path(*parts)
+
+    def versions(self) -> list[str]:
+        """Complete versions, oldest first (names start with their UTC time)."""
+        if not self.fs.exists(self.base):
+            return []
+        names = [p.rstrip("/").rsplit("/", 1)[-1] for p in self.fs.ls(self.base, detail=False)]
+        return sorted(
+            n for n in names if not n.startswith(".") and n != LATEST and self.fs.exists(self.path(n, MANIFEST))
+        )
+
+    def latest(self) -> str | None:
+        return self.versions()[-1] if self.versions() else None
+
+    def manifest(self, version: str) -> dict:
+        with self.fs.open(self.path(version, MANIFEST), "r") as handle:
+            return json.load(handle)
+
+    def staging_dir(self) -> Path:
+        """A local folder to assemble a version in: beside the versions on a local disk, so one rename publishes it."""
+        if self.local:
+            self.fs.makedirs(self.base, exist_ok=True)
+            return Path(self.base) / f".staging-{uuid.uuid4().hex}"
+        return Path(tempfile.mkdtemp(prefix="synthfactory-staging-"))
+
+    def commit(self, staging: Path, version: str) -> str:
+        """Move an assembled version into place, then point LATEST at it; returns where it now lives."""
+        final = self.path(version)
+        if self.fs.exists(final):
+            raise FileExistsError(f"version {version} already exists at {self.url(version)}")
+        if self.local:
+            os.rename(staging, final)
+        else:
+            for file in sorted(p for p in staging.rglob("*") if p.is_file() and p.name != MANIFEST):
+                self.fs.put_file(str(file), f"{final}/{file.relative_to(staging).as_posix()}")
+            self.fs.put_file(str(staging / MANIFEST), f"{final}/{MANIFEST}")
+            shutil.rmtree(staging)
+        self._write_latest(version)
+        return self.url(version)
+
+    def _write_latest(self, version: str) -> None:
+        if self.local:
+            pointer = Path(self.base) / f".{LATEST}-{uuid.uuid4().hex}"
+            pointer.write_text(version + "\n")
+            os.replace(pointer, Path(self.base) / LATEST)
+        else:
+            self.fs.pipe_file(self.path(LATEST), (version + "\n").encode())
+
+    def apply_retention(self, keep: int) -> list[str]:
+        """Delete all but the newest `keep` versions; returns the deleted names."""
+        doomed = self.versions()[:-keep]
+        for version in doomed:
+            self.fs.rm(self.path(version), recursive=True)
+        return doomed
+
+    def request_cache_path(self) -> str:
+        """The dataset's LLM request cache, kept across builds: beside the versions on a local disk."""
+        if self.local:
+            return self.path(".cache", "requests.sqlite")
+        return str(Path(tempfile.gettempdir()) / "synthfactory-cache" / self.dataset / "requests.sqlite")
+
+    def embedding_cache_path(self) -> str:
+        """The dataset's embedding cache, kept across builds, beside the request cache."""
+        return str(Path(self.request_cache_path()).with_name("embeddings.sqlite"))
+
+    def published_index_path(self, model_id: str) -> str:
+        """The index of every row published for the dataset (per embedding model), beside the caches."""
+        return str(
+            Path(self.request_cache_path()).with_name("published") / hashlib.sha256(model_id.encode()).hexdigest()[:16]
+        )
+
+    def work_dir(self, run_id: str) -> str:
+        """Stage shards of one run: beside the versions on a local disk, in a local folder otherwise."""
+        if self.local:
+            return self.path(".work", run_id)
+        return str(Path(tempfile.gettempdir()) / "synthfactory-work" / self.dataset / run_id)

@@ -1,0 +1,14 @@
+"""Run one generation against a fake server, in a process of its own (so a test can kill -9 it).
+Usage: python -m tests.helpers.generation_job CONFIG_JSON CACHE_PATH OUT_JSON"""
+
+import json
+import sys
+
+from schemas.spec import AnthropicGenerator
+from tasks.generate.anthropic import generate_with_anthropic
+from tasks.llm.request_cache import RequestCache
+
+if __name__ == "__main__":
+    config = AnthropicGenerator.model_validate_json(open(sys.argv[1]).read())
+    rows, rejects, _ = generate_with_anthropic(config, [], cache=RequestCache(sys.argv[2]))
+    json.dump(rows + rejects, open(sys.argv[3], "w"), default=str)

@@ -1,0 +1,101 @@
+import numpy as np
+
+from schemas.spec import Decontamination
+from tasks.decontaminate.contamination import score_contamination
+from tasks.decontaminate.eval_index import (
+    MIN_CALIBRATION_ITEMS,
+    SMALL_SET_THRESHOLD,
+    build_eval_index,
+    cached_eval_index,
+)
+from tests.helpers.fake_embed import bag_of_words
+
+EVAL_IDS = ["e1", "e2", "e3"]
+EVAL_TEXTS = [
+    "James shares 12 apples equally among 3 friends. How many apples does each friend get?",
+    "What is the capital city of the country that hosted the first modern Olympic games?",
+    "This passage is from a speech given in the senate about tariffs and trade with distant nations. "
+    + "The senator spoke at length of ships, harbours, merchants, farmers and the price of cloth and iron in every state. "
+    * 4
+    + "Which policy did the speaker oppose most strongly?",
+]
+
+
+def score(texts, **config):
+    evals = build_eval_index(EVAL_IDS, EVAL_TEXTS, embed=bag_of_words)
+    return score_contamination(texts, evals, Decontamination(**config), embed=bag_of_words)
+
+
+def test_a_copy_inside_a_longer_text_is_caught_by_ngrams():
+    verdict = score(
+        [
+            "Please solve: James shares 12 apples equally among 3 friends. How many apples does each friend get? Show work."
+        ]
+    )
+    assert verdict.loc[0, "contaminated"]
+    assert verdict.loc[0, "nearest_eval_id"] == "e1"
+    assert verdict.loc[0, "ngram_overlap"] == 1.0
+
+
+def test_same_template_with_other_numbers_is_not_contamination():
+    verdict = score(["James shares 15 apples equally among 5 friends. How many apples does each friend get?"])
+    assert not verdict.loc[0, "contaminated"]
+
+
+def test_a_rephrasing_is_caught_by_embedding_similarity():
+    verdict = score(["Which capital city belongs to the country that hosted the first modern Olympic games?"])
+    assert verdict.loc[0, "contaminated"]
+    assert verdict.loc[0, "ngram_overlap"] < 0.5
+    assert verdict.loc[0, "nearest_eval_id"] == "e2"
+
+
+def test_a_restated_question_matches_the_question_sentence_of_a_long_item():
+    question = score(["Which policy did the speaker oppose most strongly?"])
+    assert question.loc[0, "nearest_eval_id"] == "e3"
+    assert question.loc[0, "cosine"] > 0.99  # the question chunk, not the whole passage
+
+
+def test_unrelated_text_passes_and_rows_keep_input_order():
+    verdict = score(
+        [
+            "Write a haiku about autumn leaves.",
+            "James shares 12 apples equally among 3 friends. How many apples does each friend get?",
+        ]
+    )
+    assert verdict["contaminated"].tolist() == [False, True]
+
+
+def test_a_fixed_score_threshold_overrides_calibration():
+    text = ["Which capital city belongs to the country that hosted the first modern Olympic games?"]
+    assert not score(text, score_threshold=1.99).loc[0, "contaminated"]
+
+
+def test_the_threshold_is_calibrated_on_the_eval_set_itself():
+    rng = np.random.default_rng(1)
+    words = [f"w{i}" for i in range(400)]
+    texts = [" ".join(rng.choice(words, 12)) for _ in range(MIN_CALIBRATION_ITEMS + 50)]
+    evals = build_eval_index([str(i) for i in range(len(texts))], texts, embed=bag_of_words)
+    assert len(evals.calibration) == len(texts)
+    strict, loose = evals.threshold(0.01), evals.threshold(0.2)
+    assert strict > loose
+    assert np.mean(evals.calibration >= loose) >= 0.19
+    tiny = build_eval_index(EVAL_IDS, EVAL_TEXTS, embed=bag_of_words)
+    assert tiny.threshold(0.01) == SMALL_SET_THRESHOLD
+
+
+def test_an_eval_index_is_built_once_and_read_back(tmp_path):
+    calls = []
+
+    def counting_embed(texts):
+        calls.append(len(texts))
+        return bag_of_words(texts)
+
+    first = cached_eval_index(EVAL_IDS, EVAL_TEXTS, counting_embed, tmp_path, "model")
+    second = cached_eval_index(EVAL_IDS, EVAL_TEXTS, counting_embed, tmp_path, "model")
+    assert len(calls) == 1
+    assert second.ids == first.ids
+    np.testing.assert_array_equal(second.density, first.density)
+    np.testing.assert_array_equal(second.owner, first.owner)
+    assert second.chunk_numbers == first.chunk_numbers
+    cached_eval_index(EVAL_IDS[:2], EVAL_TEXTS[:2], counting_embed, tmp_path, "model")
+    assert len(calls) == 2  # another eval set is another index

@@ -1,0 +1,72 @@
+import pandas as pd
+
+from schemas import records as col
+from tasks.dedup.duplicates import EXACT, NEAR, dedup_rows, find_duplicates, find_exact_duplicates
+from tasks.dedup.minhash import find_lexical_duplicates
+from tasks.text_features import normalize_text, numbers_in
+from tests.helpers.fake_embed import bag_of_words
+
+
+def test_normal_form_folds_case_punctuation_and_spacing():
+    assert normalize_text("  Hello,   WORLD!! ") == normalize_text("hello world")
+
+
+def test_numbers_are_read_from_digits_and_words():
+    assert numbers_in("She has 3 apples and buys five more, 1,200 in all") == {"3", "5", "1200"}
+    assert numbers_in("How many does each one get?") == frozenset()
+
+
+def test_exact_duplicates_point_at_first_occurrence():
+    found = find_exact_duplicates(["A cat.", "a dog", "a CAT", "A cat!"])
+    assert [(d.position, d.duplicate_of) for d in found] == [(2, 0), (3, 0)]
+
+
+def test_near_duplicates_need_the_same_numbers():
+    texts = [
+        "Maria has 3 apples and buys 4 more apples today",
+        "Maria has 3 apples and then buys 4 more apples today",
+        "Maria has 7 apples and then buys 9 more apples today",
+        "Write a poem about the sea",
+    ]
+    found = find_duplicates(texts, threshold=0.8, embed=bag_of_words)
+    assert [(d.position, d.duplicate_of, d.reason) for d in found] == [(1, 0, NEAR)]
+
+
+def test_dedup_rows_quarantines_with_duplicate_of_ids():
+    frame = pd.DataFrame(
+        {
+            col.ID: ["a", "b", "c"],
+            col.INSTRUCTION: ["Sort the list", "sort the list.", "Reverse it"],
+            col.INPUT: ["", "", ""],
+        }
+    )
+    kept, quarantined = dedup_rows(frame, threshold=0.99, embed=bag_of_words)
+    assert kept[col.ID].tolist() == ["a", "c"]
+    assert quarantined[[col.ID, col.REASON, col.DUPLICATE_OF, col.STAGE]].values.tolist() == [
+        ["b", EXACT, "a", "dedup"]
+    ]
+
+
+def test_synthetic_rows_repeating_real_ones_are_dropped_and_real_rows_never_are():
+    real = pd.DataFrame(
+        {col.ID: ["r1", "r2"], col.INSTRUCTION: ["Sort the list", "sort the list!"], col.INPUT: ["", ""]}
+    )
+    synthetic = pd.DataFrame(
+        {col.ID: ["s1", "s2"], col.INSTRUCTION: ["SORT the list.", "Paint a fence"], col.INPUT: ["", ""]}
+    )
+    kept, quarantined = dedup_rows(synthetic, threshold=0.99, embed=bag_of_words, references=real)
+    assert kept[col.ID].tolist() == ["s2"]
+    assert quarantined[[col.ID, col.DUPLICATE_OF]].values.tolist() == [["s1", "r1"]]
+
+
+def test_minhash_finds_lexical_near_duplicates_with_the_same_numbers():
+    texts = [
+        "Write a short story about a dragon who guards 3 golden eggs in a mountain cave at night",
+        "Write a short story about a dragon who guards 3 golden eggs in a mountain cave at dawn",
+        "Write a short story about a dragon who guards 5 golden eggs in a mountain cave at night",
+        "List the planets of the solar system in order",
+    ]
+    found = find_lexical_duplicates(texts, threshold=0.6)
+    assert [(p, k) for p, k, _ in found] == [(1, 0)]
+    in_pipeline = find_duplicates(texts, threshold=0.999, embed=bag_of_words, minhash_threshold=0.6)
+    assert [(d.position, d.reason) for d in in_pipeline] == [(1, "lexical_near_duplicate")]

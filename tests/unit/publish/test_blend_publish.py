@@ -1,0 +1,175 @@
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from schemas import records as col
+from schemas.spec import Blend, load_spec
+from tasks.blend.mix import REASON, allocate, blend_rows, synthetic_cap
+from tasks.publish import assemble as publish_module
+from tasks.publish.assemble import SPLIT_FILES, assign_splits, publish_dataset
+from tasks.publish.card import PLOTS
+from tasks.quarantine import empty_quarantine
+from tasks.versions.read import read_version
+from tasks.versions.store import VersionStore
+from tests.helpers.spec_factory import write_spec
+
+
+def rows(prefix, n, source):
+    frame = pd.DataFrame(
+        {col.ID: [f"{prefix}{i}" for i in range(n)], col.INSTRUCTION: "task", col.OUTPUT: "ok", col.SOURCE: source}
+    )
+    for name in col.ROW_SCHEMA.names:
+        frame[name] = frame.get(name)
+    return frame[col.ROW_SCHEMA.names]
+
+
+def test_synthetic_cap_keeps_the_share_at_or_below_the_maximum():
+    assert synthetic_cap(175, 0.6) == 262
+    assert synthetic_cap(10, 0.5) == 10
+    assert synthetic_cap(10, 1.0) is None
+
+
+def test_blend_caps_synthetic_rows_and_quarantines_the_rest():
+    blended, over = blend_rows(rows("r", 4, "real"), rows("s", 10, "synthetic"), Blend(max_synthetic_share=0.5, seed=1))
+    assert (blended[col.SOURCE] == "synthetic").sum() == 4 and len(blended) == 8
+    assert len(over) == 6 and set(over[col.REASON]) == {REASON}
+    assert set(blended[col.ID]) | set(over[col.ID]) == {f"r{i}" for i in range(4)} | {f"s{i}" for i in range(10)}
+    again, _ = blend_rows(rows("r", 4, "real"), rows("s", 10, "synthetic"), Blend(max_synthetic_share=0.5, seed=1))
+    assert blended[col.ID].tolist() == again[col.ID].tolist()
+
+
+def test_allocation_follows_the_mix_and_weights_and_never_exceeds_a_stratum():
+    assert allocate({"a": 60, "b": 30, "c": 10}, {}, 50) == {"a": 30, "b": 15, "c": 5}
+    assert allocate({"a": 60, "b": 30, "c": 10}, {"c": 10}, 50) == {"a": 27, "b": 13, "c": 10}
+    assert sum(allocate({"a": 7, "b": 5, "c": 1}, {}, 10).values()) == 10
+
+
+def test_stratified_blend_keeps_the_category_mix_under_the_cap():
+    synthetic = rows("s", 12, "synthetic")
+    synthetic[col.CATEGORY] = ["x"] * 9 + ["y"] * 3
+    blended, over = blend_rows(
+        rows("r", 4, "real"), synthetic, Blend(max_synthetic_share=0.5, seed=3, stratify_by=col.CATEGORY)
+    )
+    assert blended[blended[col.SOURCE] == "synthetic"][col.CATEGORY].value_counts().to_dict() == {"x": 3, "y": 1}
+    assert len(over) == 8
+
+
+def test_an_all_synthetic_dataset_must_be_allowed():
+    with pytest.raises(ValueError, match="allow_all_synthetic"):
+        Blend(max_synthetic_share=1, include_real=False)
+    blended, over = blend_rows(
+        rows("r", 0, "real"),
+        rows("s", 5, "synthetic"),
+        Blend(max_synthetic_share=0.5, include_real=False, allow_all_synthetic=True),
+    )
+    assert len(blended) == 5 and over.empty
+
+
+def manifest():
+    counts = {
+        "published": {"total": 6, "real": 3, "synthetic": 3},
+        "quarantined": {"total": 0, "by_reason": {}},
+        "accounting": {
+            "real_rows": 3,
+            "real_published": 3,
+            "synthetic_samples": 3,
+            "synthetic_published": 3,
+            "synthetic_quarantined": 0,
+        },
+    }
+    inputs = {
+        "seed_data": {"path": "seeds.jsonl", "sha256": "ab" * 32},
+        "eval_sets": {"e": {"sha256": "cd" * 32}},
+        "eval_items_checked": 1,
+    }
+    return {
+        "dataset": "ds",
+        "purpose": "p",
+        "use_limits": ["u"],
+        "created_at": "2026-01-01T00:00:00",
+        "build_run_id": "r",
+        "counts": counts,
+        "inputs": inputs,
+        "batch_gates": [],
+        "eval_isolation": {"hits_in_output": 0},
+        "spec": {},
+    }
+
+
+def publish(tmp_root, spec, **kwargs):
+    data = pd.concat([rows("r", 3, "real"), rows("s", 3, "synthetic")], ignore_index=True)
+    data[col.CATEGORY] = "c"
+    data[col.SAMPLE_SEED] = range(6)
+    vectors = np.eye(6, 8, dtype=np.float32)
+    return publish_dataset(
+        spec, data, empty_quarantine(), manifest(), vectors, VersionStore(str(tmp_root), "ds"), **kwargs
+    )
+
+
+@pytest.fixture
+def spec(tmp_path):
+    return load_spec(write_spec(tmp_path))
+
+
+def test_publish_writes_a_whole_version_with_card_and_splits(tmp_path, spec):
+    url, written = publish(tmp_path / "root", spec)
+    version = Path(url)
+    assert json.loads((version / "manifest.json").read_text())["version"] == version.name == written["version"]
+    assert (tmp_path / "root" / "ds" / "LATEST").read_text().strip() == version.name
+    card = (version / "README.md").read_text()
+    assert card.startswith("---\npretty_name: ds") and "## Eval isolation" in card and "Review by" in card
+    assert all((version / p).stat().st_size > 1000 for p in PLOTS.values())
+    train = pd.read_parquet(version / SPLIT_FILES["train"])
+    assert len(train) + written["splits"].get("validation", 0) == 6
+
+
+def test_splits_are_stable_by_id():
+    ids = pd.Series([f"row-{i}" for i in range(2000)])
+    first, again = assign_splits(ids, 0.1), assign_splits(ids[::-1], 0.1)
+    assert (first == again.sort_index()).all()
+    assert 150 < (first == "validation").sum() < 250
+
+
+def test_a_failed_publish_leaves_nothing_behind(tmp_path, spec, monkeypatch):
+    def crash(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(publish_module, "_fsync_tree", crash)
+    with pytest.raises(OSError):
+        publish(tmp_path / "root", spec)
+    assert list((tmp_path / "root" / "ds").iterdir()) == []
+
+
+def test_retention_keeps_the_newest_versions(tmp_path, spec):
+    store = VersionStore(str(tmp_path / "root"), "ds")
+    for name in ["20250101T000000Z-a", "20250102T000000Z-b", "20250103T000000Z-c"]:
+        (tmp_path / "root" / "ds" / name).mkdir(parents=True)
+        (tmp_path / "root" / "ds" / name / "manifest.json").write_text("{}")
+    assert store.apply_retention(2) == ["20250101T000000Z-a"]
+    assert store.versions() == ["20250102T000000Z-b", "20250103T000000Z-c"]
+
+
+def test_publish_to_an_fsspec_memory_root(spec):
+    url, written = publish("memory://bucket/datasets", spec)
+    assert url.startswith("memory://") and url.endswith(f"/bucket/datasets/ds/{written['version']}")
+    assert len(read_version(url).data) == 6
+    store = VersionStore("memory://bucket/datasets", "ds")
+    assert store.latest() == written["version"]
+    assert store.fs.cat_file(store.path("LATEST")).decode().strip() == written["version"]
+
+
+def test_diversity_metrics_do_not_depend_on_row_order(tmp_path, spec):
+    data = pd.concat([rows("r", 12, "real"), rows("s", 12, "synthetic")], ignore_index=True)
+    data[col.CATEGORY] = "c"
+    data[col.SAMPLE_SEED] = range(24)
+    vectors = np.random.default_rng(0).normal(size=(24, 8)).astype(np.float32)
+    shuffled = np.random.default_rng(1).permutation(24)
+    store = lambda name: VersionStore(str(tmp_path / name), "ds")  # noqa: E731
+    _, first = publish_dataset(spec, data, empty_quarantine(), manifest(), vectors, store("a"))
+    _, second = publish_dataset(
+        spec, data.iloc[shuffled].reset_index(drop=True), empty_quarantine(), manifest(), vectors[shuffled], store("b")
+    )
+    assert first["diversity"] == second["diversity"]

@@ -1,0 +1,32 @@
+import faiss
+import numpy as np
+
+from tasks.vectors import index as vector_index
+from tasks.vectors.index import build_index, load_index, neighbours_above, save_index, top_k
+
+
+def unit(count, dims=16, seed=0):
+    vectors = np.random.default_rng(seed).normal(size=(count, dims)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_the_index_is_exact_below_the_limit_and_hnsw_above(monkeypatch, tmp_path):
+    monkeypatch.setattr(vector_index, "EXACT_LIMIT", 50)
+    small, large = build_index(unit(50)), build_index(unit(51))
+    assert isinstance(small, faiss.IndexFlatIP) and isinstance(large, faiss.IndexHNSWFlat)
+    save_index(large, tmp_path / "i.faiss")
+    again = load_index(tmp_path / "i.faiss")
+    assert isinstance(again, faiss.IndexHNSWFlat) and again.hnsw.efSearch == vector_index.HNSW_SEARCH_DEPTH
+
+
+def test_both_kinds_find_the_same_near_neighbours(monkeypatch):
+    vectors = unit(300)
+    queries = vectors[:20] + 0.01 * unit(20, seed=1)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    exact = build_index(vectors)
+    monkeypatch.setattr(vector_index, "EXACT_LIMIT", 10)
+    graph = build_index(vectors)
+    assert (top_k(exact, queries, 1)[1][:, 0] == np.arange(20)).all()
+    assert (top_k(graph, queries, 1)[1][:, 0] == np.arange(20)).all()
+    for (p1, s1), (p2, s2) in zip(neighbours_above(exact, queries, 0.9), neighbours_above(graph, queries, 0.9)):
+        assert sorted(p1.tolist()) == sorted(p2.tolist()) and (s2 >= 0.9).all()
