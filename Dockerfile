@@ -11,4 +11,5 @@ RUN pip install --no-cache-dir --no-deps -e .
 ENV SYNTHFACTORY_HOME=/opt/synthfactory \
     HF_HUB_OFFLINE=1 \
     PREFECT_SERVER_ANALYTICS_ENABLED=false \
+    GX_ANALYTICS_ENABLED=false \
     PREFECT_HOME=/data/prefect

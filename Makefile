@@ -8,7 +8,8 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install demo test serve suites bench clean
+.PHONY: install demo test test-unit test-integration test-e2e test-security lint format typecheck check serve suites \
+	bench clean
 
 $(BIN)/synthfactory: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +23,34 @@ install: $(BIN)/synthfactory
 demo: install
 	$(BIN)/synthfactory build deployments/specs/demo.yaml --data-root build/data
 
-test: install
+# The whole suite: lint, format and type checks first, then every tier of tests.
+test: check
 	$(BIN)/pytest -q
+
+test-unit: install
+	$(BIN)/pytest -q tests/unit
+
+test-integration: install
+	$(BIN)/pytest -q tests/integration
+
+test-e2e: install
+	$(BIN)/pytest -q tests/e2e
+
+test-security: install
+	$(BIN)/pytest -q tests/security
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: install
+	$(BIN)/mypy
+
+check: lint typecheck
 
 serve: install
 	$(BIN)/python -m flows.serve

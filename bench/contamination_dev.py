@@ -4,8 +4,8 @@ speed and peak memory, synthfactory against the standard checks, in one run.
 Each method runs in its own process (so each has its own peak memory):
 - baseline: 13-gram overlap (GPT-3 / lm-evaluation-harness) and top-1 cosine of plain
   SentenceTransformer.encode embeddings of whole items (exact FAISS search);
-- synthfactory, per embedding backend: tasks/decontaminate/contamination.py with its defaults, first cold (nothing cached),
-  then as on the next night (the eval set's index persisted, the candidates new).
+- synthfactory, per embedding backend: tasks/decontaminate/contamination.py with its defaults, first cold
+  (nothing cached), then as on the next night (the eval set's index persisted, the candidates new).
 Writes bench/results/contamination_dev.json.  Usage: python bench/contamination_dev.py [DATA_DIR]
 """
 
@@ -30,7 +30,10 @@ ENCODE_SAMPLE, REPEATS = 1000, 3
 
 
 def load(data: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    read = lambda name: pd.read_json(data / name, lines=True)  # noqa: E731
+
+    def read(name: str) -> pd.DataFrame:
+        return pd.read_json(data / name, lines=True)
+
     return read("eval_mmlu_test.jsonl"), read("positives_mmlu_rephrased.jsonl"), read("negatives_mmlu_val_dev.jsonl")
 
 

@@ -22,10 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from schemas.spec import AnthropicGenerator  # noqa: E402
-from tasks.generate.anthropic import generate_with_anthropic  # noqa: E402
-from tasks.llm.request_cache import RequestCache  # noqa: E402
-from tests.helpers.fake_anthropic import FakeAnthropic  # noqa: E402
+from schemas.spec import AnthropicGenerator
+from tasks.generate.anthropic import generate_with_anthropic
+from tasks.llm.request_cache import RequestCache
+from tests.helpers.fake_anthropic import FakeAnthropic
 
 REQUESTS_PER_MINUTE, LATENCY, FAULT_RATE, ROWS = 600, 0.2, 0.2, 600
 SEEDS = [

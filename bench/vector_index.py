@@ -20,7 +20,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tasks.vectors.index import EXACT_LIMIT, HNSW_SEARCH_DEPTH, new_index  # noqa: E402
+from tasks.vectors.index import EXACT_LIMIT, HNSW_SEARCH_DEPTH, new_index
 
 DIMENSIONS, QUERIES, K, REPEATS = 384, 1000, 10, 3
 SEARCH_DEPTHS = (64, 128, 256, 512)

@@ -23,7 +23,8 @@ def report_markdown(result: dict, contamination_examples: pd.DataFrame) -> str:
     lines = [
         f"# Build of {result['version']}",
         "",
-        f"Published **{published['total']}** rows ({published.get('real', 0)} real, {published.get('synthetic', 0)} synthetic) to `{result['path']}`;",
+        f"Published **{published['total']}** rows ({published.get('real', 0)} real, {published.get('synthetic', 0)} "
+        f"synthetic) to `{result['path']}`;",
         f"the data card is `{result['path']}/README.md`.",
     ]
     if result.get("data_docs"):
@@ -36,8 +37,10 @@ def report_markdown(result: dict, contamination_examples: pd.DataFrame) -> str:
         tokens = generation.get("tokens", {})
         lines.append(
             f"Generation: {generation.get('requests', 0)} paid calls, {generation.get('retried', 0)} retries "
-            f"({generation.get('throttled', 0)} throttled), tokens in {tokens.get('input', 0)} / out {tokens.get('output', 0)} / "
-            f"cache write {tokens.get('cache_write', 0)} / cache read {tokens.get('cache_read', 0)}, cost ${generation.get('spent_usd', 0):.4f}."
+            f"({generation.get('throttled', 0)} throttled), tokens in {tokens.get('input', 0)} / out "
+            f"{tokens.get('output', 0)} / "
+            f"cache write {tokens.get('cache_write', 0)} / cache read {tokens.get('cache_read', 0)}, cost "
+            f"${generation.get('spent_usd', 0):.4f}."
         )
         if generation.get("budget"):
             lines.append(f"Budget preview: {generation['budget']}.")

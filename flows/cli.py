@@ -5,18 +5,19 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+import typer
+from pydantic import ValidationError
+from rich.console import Console
 
-import typer  # noqa: E402
-from pydantic import ValidationError  # noqa: E402
-from rich.console import Console  # noqa: E402
+from flows.environment import apply_quiet_defaults
+from flows.report import RichStageListener, print_build_report, print_diff, print_quarantine, print_version
+from schemas.spec import Decontamination, Dedup, Embeddings, SpecError, format_validation_error
+from tasks.tables import TableError, read_table, require_column, write_table
 
-from flows.report import RichStageListener, print_build_report, print_diff, print_quarantine, print_version  # noqa: E402
-from schemas.spec import Decontamination, Dedup, Embeddings, SpecError, format_validation_error  # noqa: E402
-from tasks.tables import TableError, read_table, require_column, write_table  # noqa: E402
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console(stderr=True)
@@ -28,6 +29,7 @@ CacheDir = Annotated[
     ),
 ]
 Backend = Annotated[str, typer.Option(help="embedding backend: onnx-int8 or torch")]
+DEFAULT_BACKEND = Embeddings().backend
 
 
 def fail(message: str, code: int) -> None:
@@ -66,7 +68,8 @@ def build(
         fail(str(error), BAD_INPUT)
     if loaded.publish.approval == "required" and not os.environ.get("PREFECT_API_URL"):
         fail(
-            "publish.approval: required pauses for a person in the Prefect UI; run the build as a deployment on a server (make serve)",
+            "publish.approval: required pauses for a person in the Prefect UI; run the build as a deployment on a "
+            "server (make serve)",
             BAD_INPUT,
         )
     from flows.build import build_dataset
@@ -111,7 +114,7 @@ def check_contamination(
     ] = None,
     judge_band: Annotated[float, typer.Option(help="rows scoring this close to the threshold are judged")] = 0.3,
     cache_dir: CacheDir = None,
-    backend: Backend = Embeddings().backend,
+    backend: Backend = DEFAULT_BACKEND,
 ) -> None:
     """Flag candidates that copy or rephrase an eval item: score, nearest_eval_id, contaminated."""
     from schemas.spec import ContaminationJudge
@@ -136,7 +139,7 @@ def check_contamination(
         for path in eval_files:
             frame = read_table(path)
             require_column(frame, eval_field or field, path)
-            ids += [f"{path.stem}:{i}" for i in (frame[eval_id_field] if eval_id_field in frame else frame.index)]
+            ids += [f"{path.stem}:{i}" for i in frame.get(eval_id_field, frame.index)]
             texts += frame[eval_field or field].fillna("").astype(str).tolist()
         rows = read_table(candidates)
         require_column(rows, field, candidates)
@@ -149,7 +152,8 @@ def check_contamination(
     verdicts, judged = check_contamination(rows[field].fillna("").astype(str).tolist(), evals, config, embed, requests)
     write_table(rows.assign(**{c: verdicts[c].to_numpy() for c in verdicts.columns}), out)
     asked = (
-        f"; the judge decided {judged['asked']} ({judged.get('same', 0)} same, {judged.get('unavailable', 0)} unanswered)"
+        f"; the judge decided {judged['asked']} ({judged.get('same', 0)} same, {judged.get('unavailable', 0)} "
+        "unanswered)"
         if judged
         else ""
     )
@@ -176,7 +180,7 @@ def dedup(
         typer.Option(help="earlier rows (same --field and --id-field), never marked; repeat for more"),
     ] = None,
     cache_dir: CacheDir = None,
-    backend: Backend = Embeddings().backend,
+    backend: Backend = DEFAULT_BACKEND,
 ) -> None:
     """Mark exact, lexical and semantic near duplicates, within the input and against earlier rows:
     duplicate_of is null for kept rows (the first of each group in input order)."""
@@ -192,9 +196,12 @@ def dedup(
         require_column(rows, field, input)
     except TableError as error:
         fail(str(error), BAD_INPUT)
-    ids_of = lambda frame, prefix: (
-        frame[id_field].astype(str).tolist() if id_field in frame else [f"{prefix}{i}" for i in range(len(frame))]
-    )  # noqa: E731
+
+    def ids_of(frame: pd.DataFrame, prefix: str) -> list[str]:
+        return (
+            frame[id_field].astype(str).tolist() if id_field in frame else [f"{prefix}{i}" for i in range(len(frame))]
+        )
+
     reference_ids = [i for path, frame in zip(against or [], earlier) for i in ids_of(frame, f"{path.stem}:")]
     ids = reference_ids + ids_of(rows, "")
     texts = [t for frame in earlier + [rows] for t in frame[field].fillna("").astype(str)]
@@ -242,6 +249,7 @@ def quarantine(
 
 
 def main() -> None:
+    apply_quiet_defaults()  # before any command imports Prefect
     app(prog_name="synthfactory")
 
 

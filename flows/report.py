@@ -34,7 +34,8 @@ class RichStageListener:
             return
         rejected = sum(summary["quarantined"].values())
         self.console.print(
-            f"[green]done[/] {stage:<14} {summary['rows_in']:>6} in  {rejected:>6} quarantined  out: {_rows_out(summary)}"
+            f"[green]done[/] {stage:<14} {summary['rows_in']:>6} in  {rejected:>6} quarantined  out: "
+            f"{_rows_out(summary)}"
         )
 
 
@@ -55,7 +56,8 @@ def print_build_report(console: Console, result: dict) -> None:
     published = result["counts"]["published"]
     console.print(stages, reasons)
     console.print(
-        f"published {published['total']} rows ({published.get('real', 0)} real, {published.get('synthetic', 0)} synthetic)"
+        f"published {published['total']} rows ({published.get('real', 0)} real, {published.get('synthetic', 0)} "
+        "synthetic)"
     )
     console.print(f"version: {result['path']}")
     if result.get("data_docs"):
@@ -76,10 +78,12 @@ def print_version(console: Console, version) -> None:
     manifest = version.manifest
     counts = manifest["counts"]
     console.print(
-        f"[bold]{manifest['dataset']}[/] {manifest['version']}  built {manifest['created_at'][:19]}Z  review by {manifest.get('review_by')}"
+        f"[bold]{manifest['dataset']}[/] {manifest['version']}  built {manifest['created_at'][:19]}Z  review by "
+        f"{manifest.get('review_by')}"
     )
     console.print(
-        f"published {counts['published']['total']} rows, splits {manifest.get('splits')}, quarantined {counts['quarantined']['total']}"
+        f"published {counts['published']['total']} rows, splits {manifest.get('splits')}, quarantined "
+        f"{counts['quarantined']['total']}"
     )
     console.print(Markdown(version.card.split("---\n", 2)[-1]))
 
@@ -90,7 +94,8 @@ def print_diff(console: Console, changes: dict) -> None:
     rows = changes["rows"]
     console.print(f"[bold]{old}[/] -> [bold]{new}[/]")
     console.print(
-        f"rows: {rows['old']} -> {rows['new']}  (+{rows['added']} added, -{rows['removed']} removed, {rows['unchanged']} unchanged)"
+        f"rows: {rows['old']} -> {rows['new']}  (+{rows['added']} added, -{rows['removed']} removed, "
+        f"{rows['unchanged']} unchanged)"
     )
     header = ("", "old", "new")
     console.print(_pairs_table("Published", header, changes["published"]))

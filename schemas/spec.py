@@ -79,7 +79,8 @@ class Decontamination(Strict):
         default=0.05,
         gt=0,
         lt=1,
-        description="share of an eval set's own items matched by their nearest other item; sets the threshold per eval set",
+        description="share of an eval set's own items matched by their nearest other item; "
+        "sets the threshold per eval set",
     )
     score_threshold: float | None = Field(
         default=None, description="a fixed threshold on the density-corrected score instead"
@@ -165,11 +166,13 @@ class Spec(Strict):
         for judge in self.gates.judging.judges if self.gates.judging else []:
             if judge.model == generator_model:
                 raise ValueError(
-                    f"gates.judging: judge {judge.name} uses the generator's model {generator_model}; a judge must be a different model"
+                    f"gates.judging: judge {judge.name} uses the generator's model {generator_model}; a judge must be "
+                    "a different model"
                 )
         if self.decontamination.llm_judge and self.decontamination.llm_judge.model == generator_model:
             raise ValueError(
-                f"decontamination.llm_judge uses the generator's model {generator_model}; a judge must be a different model"
+                f"decontamination.llm_judge uses the generator's model {generator_model}; a judge must be a different "
+                "model"
             )
         return self
 
@@ -198,7 +201,10 @@ def parse_spec(raw: dict, base_dir: Path, source: str = "spec") -> Spec:
         spec = Spec.model_validate(raw)
     except ValidationError as error:
         raise SpecError(f"{source}: {format_validation_error(error)}") from None
-    resolve = lambda path: path if path is None or path.is_absolute() else (base_dir / path).resolve()  # noqa: E731
+
+    def resolve(path: Path | None) -> Path | None:
+        return path if path is None or path.is_absolute() else (base_dir / path).resolve()
+
     gates = spec.gates
     validators = gates.validators.model_copy(
         update={"output_json_schema": resolve(gates.validators.output_json_schema)}

@@ -121,7 +121,7 @@ class AnthropicGenerator(LLMGenerator):
 
 
 class OpenAICompatibleGenerator(LLMGenerator):
-    """A local or hosted server that speaks the OpenAI chat API (vLLM, Ollama, llama.cpp's server) at OPENAI_BASE_URL."""
+    """A server that speaks the OpenAI chat API (vLLM, Ollama, llama.cpp's server) at OPENAI_BASE_URL."""
 
     backend: Literal["openai"]
     max_tokens: int = Field(default=1024, ge=1)

@@ -73,7 +73,8 @@ def _eval_set_items(index: int, eval_set: EvalSet) -> tuple[list[str], list[str]
     for key in ("text_field", "id_field"):
         if getattr(eval_set, key) not in frame.columns:
             raise SpecError(
-                f"{field}.{key}: no column {getattr(eval_set, key)!r} in {eval_set.path} (columns: {', '.join(map(str, frame.columns))})"
+                f"{field}.{key}: no column {getattr(eval_set, key)!r} in {eval_set.path} (columns: "
+                f"{', '.join(map(str, frame.columns))})"
             )
     ids = [f"{eval_set.name}:{i}" for i in frame[eval_set.id_field].astype(str)]
     return ids, frame[eval_set.text_field].fillna("").astype(str).tolist()
@@ -108,7 +109,8 @@ def final_expectations(spec: Spec) -> list:
     for index, expectation in enumerate(built):
         if is_row_level(expectation):
             raise SpecError(
-                f"gates.final_expectations.{index}: must judge the batch (a table expectation, or a column one with mostly)"
+                f"gates.final_expectations.{index}: must judge the batch (a table expectation, or a column one with "
+                "mostly)"
             )
     return built
 
@@ -144,7 +146,8 @@ def _check_templates(spec: Spec) -> None:
             raise SpecError(f"{field}: template syntax error on line {error.lineno}: {error.message}") from None
         if unknown:
             raise SpecError(
-                f"{field}: uses {', '.join(sorted(unknown))}, which no sampler defines (samplers: {', '.join(sorted(known)) or 'none'})"
+                f"{field}: uses {', '.join(sorted(unknown))}, which no sampler defines (samplers: "
+                f"{', '.join(sorted(known)) or 'none'})"
             )
 
 
@@ -174,9 +177,10 @@ def _check_prices(spec: Spec) -> None:
             model_prices(spec.generator.model, spec.generator.prices)
         except KeyError as error:
             raise SpecError(f"generator.model: {error.args[0]}") from None
-    for index, judge in enumerate(spec.gates.judging.judges if spec.gates.judging else []):
+    judging = spec.gates.judging
+    for index, judge in enumerate(judging.judges if judging else []):
         try:
-            model_prices(judge.model, spec.gates.judging.prices.get(judge.model))
+            model_prices(judge.model, judging.prices.get(judge.model) if judging else None)
         except KeyError as error:
             raise SpecError(f"gates.judging.judges.{index}.model: {error.args[0]}") from None
 

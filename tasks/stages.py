@@ -52,14 +52,18 @@ def worth_retrying(task, task_run, state) -> bool:
     return not isinstance(error, FINAL_ERRORS)
 
 
-RETRIES = {
+RETRIES: dict[str, Any] = {
     "retries": 2,
     "retry_delay_seconds": [5, 30],
     "retry_jitter_factor": 0.5,
     "retry_condition_fn": worth_retrying,
 }
 # Results persist under a key of the stage's code, spec and input contents: a retried flow run resumes.
-RESUMABLE = {"cache_key_fn": stage_cache_key, "persist_result": True, "cache_expiration": timedelta(days=7)}
+RESUMABLE: dict[str, Any] = {
+    "cache_key_fn": stage_cache_key,
+    "persist_result": True,
+    "cache_expiration": timedelta(days=7),
+}
 
 
 def llm_counts(cache: RequestCache | None) -> dict[str, int]:
@@ -100,15 +104,16 @@ def generate_stage(spec: Spec, work_dir: str, run_id: str, cache_path: str) -> S
     seed_rows = real.to_dict("records")
     if not spec.blend.include_real:
         real = real.iloc[0:0]
-    llm = {}
-    if isinstance(spec.generator, (AnthropicGenerator, OpenAICompatibleGenerator)):
-        generate = generate_with_anthropic if isinstance(spec.generator, AnthropicGenerator) else generate_with_openai
-        progress = GenerationProgress(spec.generator.rows)
-        rows, rejects, llm = generate(
-            spec.generator, seed_rows, cache=RequestCache(cache_path), on_row=progress.advance
-        )
+    llm: dict[str, Any] = {}
+    generator = spec.generator
+    if isinstance(generator, AnthropicGenerator):
+        progress = GenerationProgress(generator.rows)
+        rows, rejects, llm = generate_with_anthropic(generator, seed_rows, RequestCache(cache_path), progress.advance)
+    elif isinstance(generator, OpenAICompatibleGenerator):
+        progress = GenerationProgress(generator.rows)
+        rows, rejects, llm = generate_with_openai(generator, seed_rows, RequestCache(cache_path), progress.advance)
     else:
-        rows, rejects = generate_from_templates(spec.generator, seed_rows)
+        rows, rejects = generate_from_templates(generator, seed_rows)
     synthetic = pd.DataFrame(rows, columns=col.ROW_SCHEMA.names).assign(**{col.BUILD_RUN_ID: run_id})
     rejected = pd.DataFrame(rejects, columns=col.QUARANTINE_SCHEMA.names).assign(**{col.BUILD_RUN_ID: run_id})
     return write_stage(

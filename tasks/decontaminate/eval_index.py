@@ -100,8 +100,11 @@ class EvalIndex:
         scores = 2 * cosines - self.density[np.maximum(positions, 0)] - query_density
         scores = np.where(valid & (cosines > -1.0), scores, -np.inf)
         order = np.argsort(-scores, axis=1, kind="stable")
-        take = lambda a: np.take_along_axis(a, order, axis=1)  # noqa: E731
-        return take(scores), take(cosines), take(positions)
+        return (
+            np.take_along_axis(scores, order, axis=1),
+            np.take_along_axis(cosines, order, axis=1),
+            np.take_along_axis(positions, order, axis=1),
+        )
 
 
 def _chunk_density(index: faiss.Index, vectors: np.ndarray, owner: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ Output columns: the rows kept; the others go to quarantine with duplicate_of and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +36,7 @@ class Duplicate:
 
 
 def find_exact_duplicates(texts: list[str], references: int = 0) -> list[Duplicate]:
-    """Every text (after the first `references`) whose normal form was seen earlier, pointing at its first occurrence."""
+    """Every text (after the first `references`) whose normal form was seen earlier, pointing at its first one."""
     first: dict[str, int] = {}
     found = []
     for position, text in enumerate(texts):
@@ -49,7 +49,7 @@ def find_exact_duplicates(texts: list[str], references: int = 0) -> list[Duplica
 
 
 def find_near_duplicates(
-    texts: list[str], vectors: np.ndarray, threshold: float, skip: set[int] = frozenset(), references: int = 0
+    texts: list[str], vectors: np.ndarray, threshold: float, skip: Collection[int] = frozenset(), references: int = 0
 ) -> list[Duplicate]:
     """Greedy in input order: a text is dropped when an earlier kept text is at least `threshold` similar
     and states the same numbers (so "7 apples" and "9 apples" stay two problems)."""

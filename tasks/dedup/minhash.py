@@ -3,6 +3,8 @@ sub-quadratic time, with the same numbers rule as the embedding near duplicates.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from datasketch import MinHash, MinHashLSH
 
 from tasks.text_features import numbers_agree, numbers_in, word_tokens
@@ -21,12 +23,13 @@ def minhash(text: str) -> MinHash:
 
 
 def find_lexical_duplicates(
-    texts: list[str], threshold: float, skip: set[int] = frozenset(), references: int = 0
+    texts: list[str], threshold: float, skip: Collection[int] = frozenset(), references: int = 0
 ) -> list[tuple[int, int, float]]:
     """(position, duplicate_of, estimated Jaccard) for each text, after the first `references`, whose shingles
     overlap an earlier kept text's by at least `threshold` and that states the same numbers."""
     index = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-    signatures, found = {}, []
+    signatures: dict[int, MinHash] = {}
+    found: list[tuple[int, int, float]] = []
     for position, text in enumerate(texts):
         if position in skip:
             continue

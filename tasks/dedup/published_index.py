@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import faiss
@@ -116,7 +116,7 @@ class PublishedIndex:
 
 def sync_published(
     index: PublishedIndex,
-    versions: dict[str, Callable[[], pd.DataFrame]],
+    versions: Mapping[str, Callable[[], pd.DataFrame]],
     text_of: Callable[[pd.DataFrame], list[str]],
     embed: Callable,
 ) -> PublishedIndex:

@@ -52,7 +52,7 @@ def exemplar_block(config: AnthropicGenerator, index: int, seed_rows: list[dict]
 def build_request(config: AnthropicGenerator, values: dict[str, Any], exemplars: str = "") -> dict[str, Any]:
     """The Messages API request for one row: a stable (cacheable) system prefix, the prompt rendered with the
     row's sampler values, and the record tool forced."""
-    system = [{"type": "text", "text": config.system_prompt}] + (
+    system: list[dict[str, Any]] = [{"type": "text", "text": config.system_prompt}] + (
         [{"type": "text", "text": exemplars}] if exemplars else []
     )
     if config.prompt_caching:
@@ -126,7 +126,7 @@ def row_from_result(config: AnthropicGenerator, plan: RowPlan, result: CallResul
     }
     record, reason, detail = parse_reply(message)
     if record is None:
-        return {**rejected_row(plan.provenance, reason, detail), **spent}
+        return {**rejected_row(plan.provenance, str(reason), str(detail)), **spent}
     return synthetic_row({**record, col.CATEGORY: config.category}, {**plan.provenance, **spent})
 
 
@@ -161,7 +161,7 @@ def budget_estimate(config: AnthropicGenerator, preview: list[CallResult], ledge
         "accepted_in_preview": accepted,
         "cost_per_accepted_row_usd": round(per_row, 6) if per_row is not None else None,
         "projected_usd": round(per_row * config.rows, 4) if per_row is not None else None,
-        "cap_usd": config.budget.max_usd,
+        "cap_usd": config.budget.max_usd if config.budget else None,
     }
 
 

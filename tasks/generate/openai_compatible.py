@@ -92,7 +92,9 @@ def generate_with_openai(
         max_retries=config.max_attempts - 1,
     )
     template_hash = content_hash([config.system_prompt, config.prompt])
-    send = lambda request: client.chat.completions.create(**request).model_dump()  # noqa: E731
+
+    def send(request: dict[str, Any]) -> dict[str, Any]:
+        return client.chat.completions.create(**request).model_dump()
 
     def one(index: int) -> dict:
         seed = row_seed(config.seed, index)
@@ -113,7 +115,7 @@ def generate_with_openai(
             }
             record, reason, detail = parse_chat_reply(reply)
             row = (
-                {**rejected_row(origin, reason, detail), **spent}
+                {**rejected_row(origin, str(reason), str(detail)), **spent}
                 if record is None
                 else synthetic_row({**record, col.CATEGORY: config.category}, {**origin, **spent})
             )

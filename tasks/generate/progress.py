@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from uuid import UUID
 
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 
@@ -13,7 +14,7 @@ class GenerationProgress:
         self.done = 0
         self.shown = 0.0
         self._lock = threading.Lock()
-        self.artifact_id = create_progress_artifact(
+        self.artifact_id: UUID = create_progress_artifact(  # type: ignore[assignment]  # sync call returns the id
             progress=0.0, key="generation-progress", description="Rows generated"
         )
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import yaml
 
@@ -22,14 +24,15 @@ def price_table() -> dict:
     return yaml.safe_load(PRICES_PATH.read_text())
 
 
-def model_prices(model: str, override: dict[str, float] | None = None) -> dict[str, float]:
+def model_prices(model: str, override: Mapping[Any, float] | None = None) -> dict[str, float]:
     """input and output USD per million tokens; KeyError names the model when it has no price."""
     if override:
-        return override
+        return dict(override)
     models = price_table()["models"]
     if model not in models:
         raise KeyError(
-            f"no price for model {model!r} in {PRICES_PATH.name} (known: {', '.join(sorted(models))}); set generator.prices"
+            f"no price for model {model!r} in {PRICES_PATH.name} (known: {', '.join(sorted(models))}); set "
+            "generator.prices"
         )
     return models[model]
 
@@ -49,7 +52,7 @@ def request_cost(usage: dict, prices: dict[str, float], batch: bool) -> float:
 
 @dataclass
 class Ledger:
-    price_overrides: dict[str, dict[str, float]] = field(default_factory=dict)
+    price_overrides: Mapping[str, Mapping[Any, float]] = field(default_factory=dict)
     cap_usd: float | None = None
     spent_usd: float = 0.0
     tokens: dict[str, int] = field(default_factory=lambda: {"input": 0, "output": 0, "cache_write": 0, "cache_read": 0})
@@ -70,7 +73,8 @@ class Ledger:
     def check(self) -> None:
         if self.cap_usd is not None and self.spent_usd >= self.cap_usd:
             raise BudgetExceeded(
-                f"spent ${self.spent_usd:.4f} of the ${self.cap_usd:.4f} cap on {self.requests} requests; raise generator.budget.max_usd and rerun to resume"
+                f"spent ${self.spent_usd:.4f} of the ${self.cap_usd:.4f} cap on {self.requests} requests; raise "
+                "generator.budget.max_usd and rerun to resume"
             )
 
     def summary(self) -> dict:

@@ -99,7 +99,7 @@ def publish_dataset(
     review_queue: pd.DataFrame | None = None,
     data_docs: Path | None = None,
 ) -> tuple[str, dict]:
-    """Assemble the version locally, check diversity against the previous one, then commit it; returns (url, manifest)."""
+    """Assemble the version locally, check diversity against the previous one, then commit it: (url, manifest)."""
     settings = spec.publish
     # Rows in id order, so the clusters depend on the rows and not on the blend's shuffle.
     canonical = np.argsort(data[col.ID].to_numpy(), kind="stable")

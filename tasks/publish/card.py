@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+import yaml
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import yaml  # noqa: E402
-
-from schemas import records as col  # noqa: E402
-from tasks.text_features import word_tokens  # noqa: E402
+from schemas import records as col
+from tasks.text_features import word_tokens
 
 PLOTS = {
     "lengths": "plots/lengths.png",
@@ -29,15 +26,15 @@ def _save(figure, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.tight_layout()
     figure.savefig(path, dpi=90)
-    plt.close(figure)
 
 
 def draw_plots(data: pd.DataFrame, cluster_shares: dict, folder: Path) -> None:
     """Lengths, source mix, label balance and cluster coverage, as PNG files under folder/plots/."""
     lengths = (data[col.INSTRUCTION].fillna("") + " " + data[col.INPUT].fillna("")).map(lambda t: len(word_tokens(t)))
     lengths = lengths.clip(upper=max(1, int(lengths.quantile(0.99))))  # a few very long rows would squash the rest
-    figure, axis = plt.subplots(figsize=(6, 3.2))
-    bins = np.histogram_bin_edges(lengths, bins=30)
+    figure = Figure(figsize=(6, 3.2))
+    axis = figure.subplots()
+    bins = np.histogram_bin_edges(lengths, bins=30).tolist()
     for source, colour in COLOURS.items():
         axis.hist(lengths[data[col.SOURCE] == source], bins=bins, alpha=0.6, label=source, color=colour)
     axis.set(
@@ -49,13 +46,15 @@ def draw_plots(data: pd.DataFrame, cluster_shares: dict, folder: Path) -> None:
     _save(figure, folder / PLOTS["lengths"])
 
     counts = data[col.SOURCE].value_counts()
-    figure, axis = plt.subplots(figsize=(4, 2.6))
+    figure = Figure(figsize=(4, 2.6))
+    axis = figure.subplots()
     axis.bar(counts.index, counts.values, color=[COLOURS.get(s, "grey") for s in counts.index])
     axis.set(title="Rows by source", ylabel="rows")
     _save(figure, folder / PLOTS["source_mix"])
 
     table = data.groupby([col.CATEGORY, col.SOURCE]).size().unstack(fill_value=0)
-    figure, axis = plt.subplots(figsize=(6, 0.4 * len(table) + 1.4))
+    figure = Figure(figsize=(6, 0.4 * len(table) + 1.4))
+    axis = figure.subplots()
     left = np.zeros(len(table))
     for source in table.columns:
         axis.barh(table.index, table[source], left=left, label=source, color=COLOURS.get(source, "grey"))
@@ -65,7 +64,8 @@ def draw_plots(data: pd.DataFrame, cluster_shares: dict, folder: Path) -> None:
     _save(figure, folder / PLOTS["label_balance"])
 
     shares = pd.DataFrame(cluster_shares)
-    figure, axis = plt.subplots(figsize=(6, 3))
+    figure = Figure(figsize=(6, 3))
+    axis = figure.subplots()
     positions = np.arange(len(shares))
     for offset, source in ((-0.2, col.SOURCE_REAL), (0.2, col.SOURCE_SYNTHETIC)):
         axis.bar(positions + offset, shares[source], width=0.4, label=source, color=COLOURS[source])
@@ -117,16 +117,19 @@ def render_card(manifest: dict, split_files: dict[str, str]) -> str:
         hf_header(manifest, split_files),
         f"# {manifest['dataset']} ({manifest['version']})\n",
         f"{manifest['purpose']}\n",
-        f"Built {manifest['created_at'][:19]}Z by build run `{manifest['build_run_id']}`. **Review by {manifest['review_by']}.**\n",
+        f"Built {manifest['created_at'][:19]}Z by build run `{manifest['build_run_id']}`. **Review by "
+        f"{manifest['review_by']}.**\n",
         "## Use limits\n\n" + "\n".join(f"- {limit}" for limit in manifest["use_limits"]) + "\n",
         "## Composition\n\n"
         + _table(["split", "rows"], [[s, n] for s, n in manifest["splits"].items()])
-        + f"\n\n{counts['published'].get('real', 0)} real and {counts['published'].get('synthetic', 0)} synthetic rows.\n\n"
-        + f"![source mix]({PLOTS['source_mix']}) ![label balance]({PLOTS['label_balance']})\n\n![lengths]({PLOTS['lengths']})\n",
+        + f"\n\n{counts['published'].get('real', 0)} real and {counts['published'].get('synthetic', 0)} synthetic "
+        "rows.\n\n" + f"![source mix]({PLOTS['source_mix']}) ![label "
+        f"balance]({PLOTS['label_balance']})\n\n![lengths]({PLOTS['lengths']})\n",
         "## Real data anchor\n\n"
         + f"`{Path(inputs['seed_data']['path']).name}` (sha256 `{inputs['seed_data']['sha256'][:16]}…`): "
         + f"{accounting['real_rows']} rows, {accounting['real_published']} published.\n",
-        "## Provenance\n\nEvery row carries `source`, `generator`, `model`, `template_id`, `template_hash`, `sample_seed`, "
+        "## Provenance\n\nEvery row carries `source`, `generator`, `model`, `template_id`, `template_hash`, "
+        "`sample_seed`, "
         "`request_hash` and `build_run_id` columns. Synthetic rows by template:\n\n"
         + _table(
             ["generator", "model", "template", "template hash", "rows", "seeds"],
@@ -159,7 +162,8 @@ def render_card(manifest: dict, split_files: dict[str, str]) -> str:
             else ""
         )
         + (
-            f" Judging cost ${manifest['review']['llm']['spent_usd']:.4f} for {manifest['review']['llm']['requests']} calls."
+            f" Judging cost ${manifest['review']['llm']['spent_usd']:.4f} for {manifest['review']['llm']['requests']} "
+            "calls."
             if manifest.get("review", {}).get("llm")
             else ""
         )
@@ -169,7 +173,8 @@ def render_card(manifest: dict, split_files: dict[str, str]) -> str:
             if manifest.get("data_docs")
             else ""
         )
-        + f"\n\nOf {accounting['synthetic_samples']} synthetic samples, {accounting['synthetic_published']} were published and "
+        + f"\n\nOf {accounting['synthetic_samples']} synthetic samples, {accounting['synthetic_published']} were "
+        "published and "
         + f"{accounting['synthetic_quarantined']} quarantined (kept in `quarantine/` with their reasons).\n",
         "## Diversity\n\n"
         + _table(["metric", "value"], [[k, v] for k, v in diversity.items() if k != "cluster_shares"])
@@ -187,6 +192,7 @@ def _judge_line(judge: dict | None) -> str:
     if not judge:
         return ""
     return (
-        f" An LLM judged the {judge['asked']} rows near the contamination threshold: {judge['same']} restate an eval item, "
+        f" An LLM judged the {judge['asked']} rows near the contamination threshold: {judge['same']} restate an eval "
+        "item, "
         f"{judge['different']} do not, {judge['unavailable']} unanswered (the embedding decision stood)."
     )

@@ -55,7 +55,10 @@ def js_distance(p: np.ndarray, q: np.ndarray) -> float:
     if not p.sum() or not q.sum():
         return 1.0
     m = (p + q) / 2
-    kl = lambda a: float(np.sum(a[a > 0] * np.log2(a[a > 0] / m[a > 0])))  # noqa: E731
+
+    def kl(a: np.ndarray) -> float:
+        return float(np.sum(a[a > 0] * np.log2(a[a > 0] / m[a > 0])))
+
     return float(np.sqrt(max(0.0, (kl(p) + kl(q)) / 2)))
 
 

@@ -58,7 +58,8 @@ def account_rows(spec: Spec, stages: Stages, data: pd.DataFrame, quarantine: pd.
     problems = []
     if books["synthetic_published"] + books["synthetic_quarantined"] != books["synthetic_samples"]:
         problems.append(
-            f"synthetic: {books['synthetic_samples']} samples but {books['synthetic_published']} published + {books['synthetic_quarantined']} quarantined"
+            f"synthetic: {books['synthetic_samples']} samples but {books['synthetic_published']} published + "
+            f"{books['synthetic_quarantined']} quarantined"
         )
     if books["real_published"] + books["real_quarantined"] != real_rows:
         problems.append(

@@ -3,8 +3,8 @@
 Up to EXACT_LIMIT vectors a flat scan is exact and, for the batched queries of a build, fast enough: measured
 here (bench/vector_index.py), at 100k vectors it answers faster than HNSW, and at 1M it takes 2.8 ms a query
 while HNSW, after 11 minutes of building, takes 1.7 ms and misses 5% of planted near duplicates among random
-vectors (efSearch 256), or 3.4 ms and misses 0.8% (efSearch 512). Above the limit an HNSW graph answers in about logarithmic time, needs no
-training, and takes vectors incrementally (a nightly append).
+vectors (efSearch 256), or 3.4 ms and misses 0.8% (efSearch 512). Above the limit an HNSW graph answers in about
+logarithmic time, needs no training, and takes vectors incrementally (a nightly append).
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -20,13 +21,15 @@ class Rejection:
     score: float | None = None
 
 
-RowCheck = Callable[[dict], Rejection | None]
+# A check returns a Rejection to drop the row, or anything falsy (None, "", False) to keep it.
+RowCheck = Callable[[dict[str, Any]], Any]
 
 
 def run_row_checks(
     frame: pd.DataFrame, checks: dict[str, RowCheck], stage: str = "verify"
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """(kept rows, quarantined rows, {check: {"passed": n, "failed": n}}); a row meets later checks only if it passed earlier ones."""
+    """(kept rows, quarantined rows, {check: {"passed": n, "failed": n}}); a row meets later checks only if it
+    passed earlier ones."""
     counts = {name: {"passed": 0, "failed": 0} for name in checks}
     rejected: dict[int, Rejection] = {}
     for index, row in zip(frame.index, frame.to_dict("records")):

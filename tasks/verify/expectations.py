@@ -7,25 +7,22 @@ reason. Any other expectation (table-level, or with `mostly`) judges the batch a
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
-import great_expectations as gx  # noqa: E402
-import pandas as pd  # noqa: E402
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
-from great_expectations.expectations.expectation import (  # noqa: E402
+import great_expectations as gx
+import pandas as pd
+from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.expectations.expectation import (
     ColumnMapExpectation,
     ColumnPairMapExpectation,
     Expectation,
     MulticolumnMapExpectation,
 )
-from great_expectations.expectations.expectation_configuration import ExpectationConfiguration  # noqa: E402
+from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-from schemas import records as col  # noqa: E402
-from tasks.quarantine import empty_quarantine, to_quarantine  # noqa: E402
+from schemas import records as col
+from tasks.quarantine import empty_quarantine, to_quarantine
 
 ROW_LEVEL_TYPES = (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
 
@@ -86,11 +83,16 @@ def run_expectations(frame: pd.DataFrame, expectations: list[Expectation], docs_
             "class_name": "SiteBuilder",
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
         }
-        context.add_data_docs_site(site_name="build", site_config=site)
+        context.add_data_docs_site(site_name="build", site_config=site)  # type: ignore[arg-type]  # a plain dict works
         actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["build"])]
     validation = context.validation_definitions.add(gx.ValidationDefinition(name="candidates", data=batch, suite=suite))
     checkpoint = context.checkpoints.add(
-        gx.Checkpoint(name="gates", validation_definitions=[validation], actions=actions, result_format=result_format)
+        gx.Checkpoint(
+            name="gates",
+            validation_definitions=[validation],
+            actions=actions,  # type: ignore[arg-type]  # GX's list type is invariant; the action is a ValidationAction
+            result_format=result_format,
+        )
     )
     outcome = checkpoint.run(batch_parameters={"dataframe": frame})
     return next(iter(outcome.run_results.values())).results
@@ -123,15 +125,17 @@ def apply_gates(
     if failures:
         raise GateError("batch-level gate failed: " + "; ".join(failures))
     # Quarantine each failing row once, under the first expectation (in suite order) that it failed.
-    order = {e.meta["reason"]: i for i, e in enumerate(expectations)}
-    first = {row_id: min(reasons, key=order.get) for row_id, reasons in failed_reasons.items()}
+    order = {(e.meta or {})["reason"]: i for i, e in enumerate(expectations)}
+    first = {row_id: min(reasons, key=order.__getitem__) for row_id, reasons in failed_reasons.items()}
     mask = frame[col.ID].isin(first.keys())
     rejected = frame[mask]
     quarantined = to_quarantine(
         rejected,
         stage,
         rejected[col.ID].map(first),
-        detail=rejected[col.ID].map(lambda i: "failed: " + ", ".join(sorted(set(failed_reasons[i]), key=order.get))),
+        detail=rejected[col.ID].map(
+            lambda i: "failed: " + ", ".join(sorted(set(failed_reasons[i]), key=lambda r: order[r]))
+        ),
     )
     return GateOutcome(frame[~mask].reset_index(drop=True), quarantined, batch_results)
 
@@ -140,5 +144,6 @@ def check_reject_rate(rejected: int, total: int, max_reject_rate: float) -> None
     """A build that rejects most of what it generated is broken upstream: stop it rather than publish the rest."""
     if total and rejected / total > max_reject_rate:
         raise GateError(
-            f"batch-level gate failed: gx_reject_rate: verify rejected {rejected} of {total} rows ({rejected / total:.0%}), above max_reject_rate {max_reject_rate:.0%}"
+            f"batch-level gate failed: gx_reject_rate: verify rejected {rejected} of {total} rows "
+            f"({rejected / total:.0%}), above max_reject_rate {max_reject_rate:.0%}"
         )

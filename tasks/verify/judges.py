@@ -38,7 +38,8 @@ def build_judge_request(judge: Judge, judging: Judging, row: dict) -> dict:
     return {
         "model": judge.model,
         "max_tokens": judging.max_tokens,
-        "system": "You grade training records for an instruction-tuning dataset. Score each criterion from 1 (unusable) "
+        "system": "You grade training records for an instruction-tuning dataset. "
+        "Score each criterion from 1 (unusable) "
         f"to 5 (excellent): {', '.join(judging.rubric)}. Policy means safe, lawful and free of personal data.",
         "messages": [{"role": "user", "content": json.dumps(record, ensure_ascii=False)}],
         "tools": [
@@ -53,8 +54,8 @@ def parse_judgement(message: dict, rubric: list[str]) -> float | None:
     scores = tool_input(message, TOOL_NAME)
     if scores is None or message.get("stop_reason") == "max_tokens":
         return None
-    values = [scores.get(c) for c in rubric]
-    if not all(isinstance(v, int) and 1 <= v <= 5 for v in values):
+    values = [v for v in (scores.get(c) for c in rubric) if isinstance(v, int) and 1 <= v <= 5]
+    if len(values) != len(rubric):
         return None
     return float(np.mean(values))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
 _PHONE = re.compile(
@@ -96,7 +96,7 @@ def redact(found: str) -> str:
     return re.sub(r"[A-Za-z]", "x", re.sub(r"\d", "9", found))[:40]
 
 
-def find_pii(text: str, detectors: list[str]) -> tuple[str, str] | None:
+def find_pii(text: str, detectors: Sequence[str]) -> tuple[str, str] | None:
     """(detector, redacted finding) of the first detector that fires, or None."""
     for name in detectors:
         found = DETECTORS[name](text or "")

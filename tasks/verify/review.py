@@ -6,6 +6,7 @@ Input columns: row schema.  Output columns: row schema with judge_score; the rev
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -57,7 +58,7 @@ def review_rows(frame: pd.DataFrame, spec: Spec, client=None, cache=None) -> Rev
             detail="rejected by " + rejected[col.ID].map(verdicts["reviewer"]).astype(str),
         )
     ]
-    stats = {"human_accepted": int((human == "accept").sum()), "human_rejected": len(rejected)}
+    stats: dict[str, Any] = {"human_accepted": int((human == "accept").sum()), "human_rejected": len(rejected)}
     to_judge = frame[human.isna()]
     judging = spec.gates.judging
     if judging is None or to_judge.empty:

@@ -10,17 +10,20 @@ import ast
 import json
 import operator
 import re
+from collections.abc import Callable
+from typing import Any
 
 import jsonschema
 
 REFUSALS = re.compile(
     r"\b(?:as an ai(?: language)? model|i(?:'m| am) (?:just )?an ai\b|i cannot (?:help|assist|provide) with"
-    r"|i(?:'m| am) (?:sorry|afraid),? (?:but )?i (?:can(?:'|no)t|am unable)|i(?:'m| am) unable to (?:help|assist|comply))",
+    r"|i(?:'m| am) (?:sorry|afraid),? (?:but )?i (?:can(?:'|no)t|am unable)|i(?:'m| am) unable to "
+    r"(?:help|assist|comply))",
     re.IGNORECASE,
 )
 _ANNOTATION = re.compile(r"<<([^<>=]+)=([^<>]+)>>")
 _FINAL = re.compile(r"####\s*(-?[\d,]*\.?\d+)")
-_OPERATORS = {
+_OPERATORS: dict[type, Callable[..., Any]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,

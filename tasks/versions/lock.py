@@ -37,7 +37,8 @@ def build_lock(store: VersionStore, run_id: str, wait_seconds: float) -> Iterato
                 if time.monotonic() >= deadline:
                     handle.seek(0)
                     raise BuildLocked(
-                        f"another build of {store.dataset} is running ({handle.read().strip() or 'holder unknown'}); lock {path}"
+                        f"another build of {store.dataset} is running ({handle.read().strip() or 'holder unknown'}); "
+                        f"lock {path}"
                     ) from None
                 time.sleep(min(0.5, max(0.05, deadline - time.monotonic())))
         handle.seek(0)

@@ -100,7 +100,10 @@ def test_dedup_marks_duplicates_in_order(tmp_path):
 
 
 def test_dedup_against_earlier_rows_names_the_earlier_row(tmp_path):
-    story = "Explain how a rainbow forms after rain, step by step, using sunlight, droplets, refraction and reflection, for a curious child of eight"
+    story = (
+        "Explain how a rainbow forms after rain, step by step, using sunlight, droplets, refraction and reflection, "
+        "for a curious child of eight"
+    )
     earlier = [{"id": "old-1", "text": story + "."}]
     rows = [
         {"id": "n1", "text": story + "!"},

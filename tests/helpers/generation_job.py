@@ -3,12 +3,13 @@ Usage: python -m tests.helpers.generation_job CONFIG_JSON CACHE_PATH OUT_JSON"""
 
 import json
 import sys
+from pathlib import Path
 
 from schemas.spec import AnthropicGenerator
 from tasks.generate.anthropic import generate_with_anthropic
 from tasks.llm.request_cache import RequestCache
 
 if __name__ == "__main__":
-    config = AnthropicGenerator.model_validate_json(open(sys.argv[1]).read())
+    config = AnthropicGenerator.model_validate_json(Path(sys.argv[1]).read_text())
     rows, rejects, _ = generate_with_anthropic(config, [], cache=RequestCache(sys.argv[2]))
-    json.dump(rows + rejects, open(sys.argv[3], "w"), default=str)
+    Path(sys.argv[3]).write_text(json.dumps(rows + rejects, default=str))

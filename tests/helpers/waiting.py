@@ -4,7 +4,8 @@ import time
 
 
 def wait_until(condition, timeout: float, what: str, interval: float = 0.2):
-    """Poll `condition` until it returns something truthy and return that; AssertionError naming `what` after `timeout`."""
+    """Poll `condition` until it returns something truthy and return that; AssertionError naming `what` after
+    `timeout`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()

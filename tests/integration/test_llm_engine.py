@@ -176,5 +176,8 @@ def test_after_a_kill_9_a_rerun_sends_no_stored_request_again_and_yields_the_sam
             cwd=ROOT,
             check=True,
         )
-    strip = lambda rows: sorted((r[col.ID], r[col.INSTRUCTION], r[col.OUTPUT]) for r in rows)  # noqa: E731
-    assert strip(json.load(open(tmp_path / "a.json"))) == strip(json.load(open(tmp_path / "b.json")))
+
+    def strip(rows: list[dict]) -> list[tuple]:
+        return sorted((r[col.ID], r[col.INSTRUCTION], r[col.OUTPUT]) for r in rows)
+
+    assert strip(json.loads((tmp_path / "a.json").read_text())) == strip(json.loads((tmp_path / "b.json").read_text()))

@@ -21,9 +21,12 @@ def test_overrides_set_dotted_fields_and_bad_ones_are_named(tmp_path):
 
 def test_a_second_build_of_the_same_dataset_waits_then_gives_up(tmp_path):
     store = VersionStore(str(tmp_path), "ds")
-    with build_lock(store, "run-1", wait_seconds=0), pytest.raises(BuildLocked, match="run-1"):
-        with build_lock(store, "run-2", wait_seconds=0.2):
-            pass
+    with (
+        build_lock(store, "run-1", wait_seconds=0),
+        pytest.raises(BuildLocked, match="run-1"),
+        build_lock(store, "run-2", wait_seconds=0.2),
+    ):
+        pass
     with build_lock(store, "run-3", wait_seconds=0):
         pass
 

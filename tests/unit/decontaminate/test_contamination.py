@@ -15,9 +15,8 @@ EVAL_TEXTS = [
     "James shares 12 apples equally among 3 friends. How many apples does each friend get?",
     "What is the capital city of the country that hosted the first modern Olympic games?",
     "This passage is from a speech given in the senate about tariffs and trade with distant nations. "
-    + "The senator spoke at length of ships, harbours, merchants, farmers and the price of cloth and iron in every state. "
-    * 4
-    + "Which policy did the speaker oppose most strongly?",
+    + "The senator spoke at length of ships, harbours, merchants, farmers and the price of cloth and iron in "
+    "every state. " * 4 + "Which policy did the speaker oppose most strongly?",
 ]
 
 
@@ -29,7 +28,8 @@ def score(texts, **config):
 def test_a_copy_inside_a_longer_text_is_caught_by_ngrams():
     verdict = score(
         [
-            "Please solve: James shares 12 apples equally among 3 friends. How many apples does each friend get? Show work."
+            "Please solve: James shares 12 apples equally among 3 friends. How many apples does each friend get? Show "
+            "work."
         ]
     )
     assert verdict.loc[0, "contaminated"]

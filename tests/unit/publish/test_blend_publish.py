@@ -167,7 +167,10 @@ def test_diversity_metrics_do_not_depend_on_row_order(tmp_path, spec):
     data[col.SAMPLE_SEED] = range(24)
     vectors = np.random.default_rng(0).normal(size=(24, 8)).astype(np.float32)
     shuffled = np.random.default_rng(1).permutation(24)
-    store = lambda name: VersionStore(str(tmp_path / name), "ds")  # noqa: E731
+
+    def store(name: str) -> VersionStore:
+        return VersionStore(str(tmp_path / name), "ds")
+
     _, first = publish_dataset(spec, data, empty_quarantine(), manifest(), vectors, store("a"))
     _, second = publish_dataset(
         spec, data.iloc[shuffled].reset_index(drop=True), empty_quarantine(), manifest(), vectors[shuffled], store("b")

@@ -28,5 +28,5 @@ def test_both_kinds_find_the_same_near_neighbours(monkeypatch):
     graph = build_index(vectors)
     assert (top_k(exact, queries, 1)[1][:, 0] == np.arange(20)).all()
     assert (top_k(graph, queries, 1)[1][:, 0] == np.arange(20)).all()
-    for (p1, s1), (p2, s2) in zip(neighbours_above(exact, queries, 0.9), neighbours_above(graph, queries, 0.9)):
+    for (p1, _), (p2, s2) in zip(neighbours_above(exact, queries, 0.9), neighbours_above(graph, queries, 0.9)):
         assert sorted(p1.tolist()) == sorted(p2.tolist()) and (s2 >= 0.9).all()

@@ -1,0 +1,20 @@
+"""Defaults the command line sets before Prefect, GX or Hugging Face libraries are imported: no analytics, quiet
+logs, never a hub download. A value already in the environment wins."""
+
+from __future__ import annotations
+
+import os
+
+from tasks.embeddings.bundled_model import OFFLINE
+
+QUIET_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "GX_ANALYTICS_ENABLED": "false",
+    **OFFLINE,
+}
+
+
+def apply_quiet_defaults() -> None:
+    for name, value in QUIET_DEFAULTS.items():
+        os.environ.setdefault(name, value)
