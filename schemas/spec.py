@@ -38,13 +38,18 @@ from schemas.spec_generators import (  # noqa: F401
 
 class SeedData(Strict):
     path: Path
+    """real rows (JSON Lines, CSV or Parquet) with instruction, output and optional input, category, id"""
 
 
 class EvalSet(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    """a unique name, recorded in the manifest with the file's hash"""
     path: Path
+    """the eval items (JSON Lines, CSV or Parquet)"""
     text_field: str = "text"
+    """the column holding each item's text"""
     id_field: str = "id"
+    """the column holding each item's id (the row number when absent)"""
 
 
 class Dedup(Strict):
@@ -72,6 +77,7 @@ class Embeddings(Strict):
 
 class Decontamination(Strict):
     ngram_size: int = Field(default=8, ge=3)
+    """word n-gram length for copy detection"""
     ngram_threshold: float = Field(
         default=0.5, gt=0, le=1, description="share of an eval item's n-grams a candidate repeats"
     )
@@ -92,7 +98,9 @@ class Decontamination(Strict):
 
 class Blend(Strict):
     max_synthetic_share: float = Field(gt=0, le=1)
+    """the largest share of synthetic rows in the output"""
     seed: int = 0
+    """the shuffle's seed"""
     stratify_by: str | None = Field(
         default=None, description="a column whose mix the synthetic sample keeps under the cap"
     )
@@ -100,8 +108,11 @@ class Blend(Strict):
         default={}, description="relative weight per stratify_by value (default 1)"
     )
     include_real: bool = True
+    """publish the real seed rows too (false needs allow_all_synthetic)"""
     allow_all_synthetic: bool = False
+    """allow a dataset with no real rows"""
     validation_share: float = Field(default=0.1, ge=0, lt=1)
+    """share of rows in the validation split, chosen by a hash of the row id"""
 
     @model_validator(mode="after")
     def _real_anchor(self) -> Blend:
@@ -114,20 +125,28 @@ class Blend(Strict):
 
 class Diversity(Strict):
     clusters: int = Field(default=12, ge=2)
+    """k-means clusters fitted on the real rows for the effective-clusters metric"""
     tolerance: float = Field(default=0.2, ge=0, le=1, description="largest relative drop from the previous version")
     on_drop: Literal["warn", "fail"] = "warn"
+    """warn, or fail the build, when diversity drops past the tolerance"""
 
 
 class Publish(Strict):
     data_root: str = "data"
+    """a path or fsspec URL; --data-root overrides it"""
     approval: Literal["none", "required"] = "none"
+    """required: pause for a person in the Prefect UI before publishing"""
     approval_timeout_hours: float = Field(default=24, gt=0)
+    """how long a paused build waits for a decision"""
     on_overlap: Literal["wait", "skip"] = Field(
         default="wait", description="when another build of the dataset is running"
     )
     overlap_wait_minutes: float = Field(default=60, ge=0)
+    """how long on_overlap: wait waits for the other build"""
     keep_versions: int = Field(default=20, ge=1)
+    """versions kept; older ones are deleted after a publish"""
     review_after_days: int = Field(default=90, ge=1)
+    """the review date printed on the card"""
     diversity: Diversity = Diversity()
 
 
@@ -139,18 +158,30 @@ class Orchestration(Strict):
 
 class Spec(Strict):
     dataset: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    """the dataset's name: lower-case letters, digits, - and _; versions go under <data_root>/<dataset>/"""
     purpose: str
+    """what the data is for, printed on the card"""
     use_limits: list[str] = Field(min_length=1, description="what the data must not be used for")
     seed_data: SeedData
+    """the real rows that anchor the blend and feed samplers and few-shot exemplars"""
     eval_sets: list[EvalSet] = Field(min_length=1)
+    """held-out eval sets nothing published may copy or rephrase"""
     generator: Generator
+    """how candidates are made: template (offline), anthropic or openai"""
     gates: Gates = Gates()
+    """verification: GX expectations, validators, privacy, judges"""
     embeddings: Embeddings = Embeddings()
+    """the sentence encoder dedup and decontamination share"""
     dedup: Dedup = Dedup()
+    """exact and near duplicates, within the build and against earlier versions"""
     decontamination: Decontamination = Decontamination()
+    """how rows are checked against the eval sets"""
     blend: Blend
+    """how synthetic rows are mixed with the real ones"""
     publish: Publish = Publish()
+    """where and how versions are published"""
     orchestration: Orchestration = Orchestration()
+    """which Prefect task runner the stages use"""
 
     @field_validator("eval_sets")
     @classmethod

@@ -18,14 +18,19 @@ class CategorySampler(Strict):
 class IntegerSampler(Strict):
     type: Literal["integer"]
     min: int
+    """smallest value"""
     max: int
+    """largest value"""
 
 
 class FloatSampler(Strict):
     type: Literal["float"]
     min: float
+    """smallest value"""
     max: float
+    """largest value"""
     decimals: int = Field(default=2, ge=0, le=10)
+    """rounding"""
 
 
 class PersonNameSampler(Strict):
@@ -36,12 +41,15 @@ class PersonNameSampler(Strict):
 class DateSampler(Strict):
     type: Literal["date"]
     start: date
+    """first date"""
     end: date
+    """last date"""
 
 
 class SeedRowsSampler(Strict):
     type: Literal["seed_rows"]
     size: int = Field(default=1, ge=1)
+    """seed rows drawn per candidate"""
     order: Literal["random", "sequential"] = Field(
         default="random", description="sequential: row i gets seed rows i*size.., cycling"
     )
@@ -55,25 +63,38 @@ Sampler = Annotated[
 
 class RecordTemplate(Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
+    """recorded as each row's template_id"""
     weight: float = Field(default=1.0, gt=0)
+    """relative chance this template is chosen"""
     category: str
+    """the rows' category"""
     instruction: str
+    """Jinja2 template of the instruction"""
     input: str = ""
+    """Jinja2 template of the input"""
     output: str
+    """Jinja2 template of the output"""
 
 
 class TemplateGenerator(Strict):
     backend: Literal["template"]
     rows: int = Field(ge=1)
+    """candidate rows to generate"""
     seed: int = 0
+    """sampling seed; the same seed gives the same rows"""
     samplers: dict[str, Sampler] = {}
+    """named sampler columns the templates read"""
     templates: list[RecordTemplate] = Field(min_length=1)
+    """record templates (Jinja2), chosen by weight"""
 
 
 class RateLimits(Strict):
     requests_per_minute: float | None = Field(default=50, gt=0)
+    """requests per minute"""
     input_tokens_per_minute: float | None = Field(default=None, gt=0)
+    """input tokens per minute (none: unlimited)"""
     output_tokens_per_minute: float | None = Field(default=None, gt=0)
+    """output tokens per minute (none: unlimited)"""
 
 
 class Budget(Strict):
@@ -87,12 +108,19 @@ class LLMGenerator(Strict):
     """What every LLM backend shares: rows, sampler columns, and the prompt they fill."""
 
     rows: int = Field(ge=1)
+    """candidate rows to generate (one request each)"""
     seed: int = 0
+    """sampling seed; the same seed gives the same requests"""
     model: str
+    """the model that writes rows (judges must use another)"""
     samplers: dict[str, Sampler] = {}
+    """named sampler columns the prompt reads"""
     prompt_id: str = Field(pattern=r"^[a-z0-9_]+$")
+    """recorded as each row's template_id"""
     category: str
+    """the rows' category"""
     system_prompt: str
+    """the system prompt (part of the cached prefix)"""
     prompt: str = Field(description="Jinja2 template of the user turn; sampler columns are its variables")
 
 
@@ -103,21 +131,30 @@ class AnthropicGenerator(LLMGenerator):
     )
     rotate_every: int = Field(default=50, ge=1, description="rows that share one set of exemplars")
     max_tokens: int = Field(default=1024, ge=1)
+    """reply limit; a reply cut off is quarantined as llm_truncated"""
     mode: Literal["online", "batch"] = "online"
+    """online (Messages API) or batch (Message Batches, half price)"""
     limits: RateLimits = RateLimits()
+    """starting rate limits, lowered by the API's rate-limit headers"""
     concurrency: int = Field(default=4, ge=1, le=256, description="requests in flight at the start (AIMD adapts it)")
     max_concurrency: int = Field(default=32, ge=1, le=256)
+    """upper bound for AIMD concurrency"""
     max_attempts: int = Field(default=6, ge=1, le=20)
+    """attempts per request before it is quarantined"""
     retry_base_seconds: float = Field(
         default=0.5, gt=0, description="first backoff; doubled per attempt, with full jitter"
     )
     timeout_seconds: float = Field(default=60, gt=0)
+    """per-request timeout"""
     prompt_caching: bool = True
+    """mark the system and few-shot prefix for prompt caching"""
     budget: Budget | None = None
+    """a hard cost cap, with a preview of the cost per accepted row"""
     prices: dict[Literal["input", "output"], float] | None = Field(
         default=None, description="USD per million tokens, overriding schemas/model_prices.yaml"
     )
     batch_poll_seconds: float = Field(default=30, gt=0)
+    """how often a batch's status is polled"""
 
 
 class OpenAICompatibleGenerator(LLMGenerator):

@@ -6,9 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from schemas.records import INSTRUCTION_TOOL_SCHEMA_PATH, InstructionRecord
 from schemas.spec import load_spec
+from schemas.spec_reference import REFERENCE_PATH, render_reference
 from schemas.suites import SUITE_BUILDERS, load_suite
 from tasks.spec_inputs import check_spec_inputs
 
@@ -43,3 +45,19 @@ def test_the_readme_commands_exist():
     for command in re.findall(r"`synthfactory ([a-z-]+)", readme):
         assert command in commands, f"README names `synthfactory {command}`, which the CLI lacks"
     assert "make demo" in readme and "make test" in readme
+
+
+def test_the_spec_reference_matches_the_models():
+    assert REFERENCE_PATH.read_text() == render_reference(), (
+        "run `python -m schemas.spec_reference` and commit docs/spec.md"
+    )
+
+
+def test_every_deployment_entrypoint_loads():
+    from prefect.flows import load_flow_from_entrypoint
+
+    deployments = yaml.safe_load((ROOT / "deployments" / "prefect.yaml").read_text())["deployments"]
+    for deployment in deployments:
+        path, name = deployment["entrypoint"].split(":")
+        flow = load_flow_from_entrypoint(f"{ROOT / path}:{name}")
+        assert set(deployment.get("parameters", {})) <= set(flow.parameters.properties), deployment["name"]
