@@ -12,7 +12,7 @@ from prefect_dask import DaskTaskRunner
 
 from flows.approval import request_approval
 from flows.artifacts import publish_artifacts
-from flows.progress import run_stage, stage_runner
+from flows.progress import run_stage
 from schemas.spec import Spec, SpecError, load_spec
 from tasks.spec_inputs import check_spec_inputs
 from tasks.stage_result import Stages, llm_totals
@@ -31,10 +31,7 @@ def build_dataset(spec_path: str, data_root: str | None = None, overrides: dict[
     run_id = str(flow_run.get_id() or "local")
     wait = spec.publish.overlap_wait_minutes * 60 if spec.publish.on_overlap == "wait" else 0
     try:
-        with (
-            build_lock(VersionStore(root, spec.dataset), run_id, wait),
-            stage_runner(dask_runner() if spec.orchestration.task_runner == "dask" else None),
-        ):
+        with build_lock(VersionStore(root, spec.dataset), run_id, wait):
             return run_build(spec, root, run_id)
     except BuildLocked as error:
         if spec.publish.on_overlap == "wait":
@@ -43,7 +40,9 @@ def build_dataset(spec_path: str, data_root: str | None = None, overrides: dict[
         return {"skipped": str(error)}
 
 
-def run_build(spec: Spec, root: str, run_id: str) -> dict:
+@flow(name="build-stages")
+def build_stages(spec: Spec, root: str, run_id: str) -> Stages:
+    """generate, verify, dedup, decontaminate and blend, on this subflow's task runner (Dask when the spec says)."""
     store = VersionStore(root, spec.dataset)
     work, cache, vectors = store.work_dir(run_id), store.request_cache_path(), store.embedding_cache_path()
     stages: Stages = {}
@@ -58,6 +57,14 @@ def run_build(spec: Spec, root: str, run_id: str) -> dict:
     )
     clean = stages["decontaminate"]
     stages["blend"] = run_stage("blend", blend_stage, spec, clean.table("synthetic"), clean.table("real"), work)
+    return stages
+
+
+def run_build(spec: Spec, root: str, run_id: str) -> dict:
+    store = VersionStore(root, spec.dataset)
+    runner = dask_runner() if spec.orchestration.task_runner == "dask" else None
+    stages = (build_stages.with_options(task_runner=runner) if runner else build_stages)(spec, root, run_id)
+    work, vectors = store.work_dir(run_id), store.embedding_cache_path()
 
     approval = None
     if spec.publish.approval == "required":

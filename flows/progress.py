@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol
-
-from prefect.task_runners import TaskRunner
 
 from tasks.stage_result import StageResult
 
@@ -28,7 +25,6 @@ class _Silent:
 
 SILENT = _Silent()
 LISTENER: ContextVar[StageListener | None] = ContextVar("synthfactory_stage_listener", default=None)
-RUNNER: ContextVar[TaskRunner | None] = ContextVar("synthfactory_stage_runner", default=None)
 
 
 @contextmanager
@@ -40,29 +36,11 @@ def listening(listener: StageListener) -> Iterator[None]:
         LISTENER.reset(token)
 
 
-@contextmanager
-def stage_runner(runner: TaskRunner | None) -> Iterator[None]:
-    """Stages inside the block run on `runner` (a Dask cluster) instead of the flow's own threads."""
-    if runner is None:
-        yield
-        return
-    with runner:
-        token = RUNNER.set(runner)
-        try:
-            yield
-        finally:
-            RUNNER.reset(token)
-
-
 def run_stage(stage: str, task: Any, *args: Any) -> Any:
-    """Run one stage task on the stage runner or the flow's task runner, telling the listener
+    """Run one stage task on the flow's task runner, telling the listener
     when it starts and what it produced."""
     listener = LISTENER.get() or SILENT
     listener.started(stage)
-    runner = RUNNER.get()
-    if runner is None:
-        summary = task.submit(*args).result()
-    else:
-        summary = runner.submit(task, parameters=dict(inspect.signature(task.fn).bind(*args).arguments)).result()
+    summary = task.submit(*args).result()
     listener.finished(stage, summary.as_dict() if isinstance(summary, StageResult) else summary)
     return summary

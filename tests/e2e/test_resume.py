@@ -8,7 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from prefect import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, TaskRunFilter
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterId,
+    FlowRunFilterParentFlowRunId,
+    TaskRunFilter,
+)
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.states import AwaitingRetry
 
@@ -72,8 +77,13 @@ def test_a_retried_flow_run_resumes_from_the_failed_stage(server, tmp_path):
         client.set_flow_run_state(flaky.id, AwaitingRetry(), force=True)  # what the UI's Retry button sends
         assert wait_for_state(client, flaky.id, {"COMPLETED", "FAILED", "CRASHED"}).state.type.value == "COMPLETED"
 
+        # The stages run in the build-stages subflow, publish in the build itself.
+        subflows = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flaky.id]))
+        )
+        runs = [flaky.id, *(run.id for run in subflows)]
         task_runs = client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flaky.id])), task_run_filter=TaskRunFilter()
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=runs)), task_run_filter=TaskRunFilter()
         )
         last_state = {}
         for run in sorted(task_runs, key=lambda r: r.created):
