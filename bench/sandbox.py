@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tasks.verify.sandbox import run_python, sandbox_problem
+from tasks.verify.sandbox import run_python, sandbox_problem  # noqa: E402
 
 _OLD_PRELUDE = """
 import resource, sys

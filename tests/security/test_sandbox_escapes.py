@@ -15,9 +15,9 @@ import pytest
 
 from schemas import records as col
 from schemas.spec import load_spec
+from tasks.verify import sandbox
 from tasks.verify.check_runner import run_row_checks
 from tasks.verify.row_checks import build_row_checks
-from tasks.verify import sandbox
 from tasks.verify.sandbox import Limits, run_python, sandbox_problem
 from tests.helpers.spec_factory import write_spec
 from tests.helpers.waiting import wait_until
@@ -97,7 +97,9 @@ address = struct.pack('=H', socket.AF_INET) + struct.pack('!H', {port}) + socket
 if libc.connect(fd, address, len(address)) != 0:
     raise SystemExit(f'connect failed: errno {{ctypes.get_errno()}}')
 libc.send(fd, b'{SECRET}', {len(SECRET)}, 0)""",
-        "curl": f"import subprocess\nsubprocess.run(['curl', '-sS', '-m', '2', '-d', '{SECRET}', 'http://127.0.0.1:{port}/'], check=True)",
+        "curl": f"""
+import subprocess
+subprocess.run(['curl', '-sS', '-m', '2', '-d', '{SECRET}', 'http://127.0.0.1:{port}/'], check=True)""",
         "child_python": f"""
 import subprocess, sys
 reach = "import socket; socket.create_connection(('127.0.0.1', {port}), timeout=2).sendall(b'{SECRET}')"
@@ -153,7 +155,8 @@ import os
 os.system('id -u > /tmp/uid')
 status = dict(line.split(':', 1) for line in open('/proc/self/status'))
 print('shell', open('/tmp/uid').read().strip(), 'owner', os.stat('/tmp/uid').st_uid)
-print('uid', status['Uid'].split(), 'caps', status['CapEff'].strip(), status['CapBnd'].strip(), status['NoNewPrivs'].strip())
+caps = [status[name].strip() for name in ('CapEff', 'CapBnd', 'NoNewPrivs')]
+print('uid', status['Uid'].split(), 'caps', *caps)
 """
     result = run_python(code)
     assert result.passed, result.detail
