@@ -61,6 +61,7 @@ suites: install
 bench: install
 	$(BIN)/python bench/contamination_dev.py
 	$(BIN)/python bench/vector_index.py
+	$(BIN)/python bench/sandbox.py
 
 clean:
 	rm -rf $(VENV) .prefect build

@@ -12,7 +12,7 @@ from schemas.spec import Spec
 from tasks.verify.check_runner import Rejection, RowCheck, row_text
 from tasks.verify.memorisation import SeedSpans
 from tasks.verify.pii import find_pii
-from tasks.verify.sandbox import extract_code, run_python
+from tasks.verify.sandbox import UNAVAILABLE, extract_code, run_python
 from tasks.verify.validators import check_arithmetic, check_json_output, find_forbidden, find_refusal
 
 
@@ -78,6 +78,8 @@ def build_row_checks(spec: Spec, real: pd.DataFrame) -> dict[str, RowCheck]:
             if source is None:
                 return Rejection("code_missing", "no fenced Python block in the output")
             result = run_python(source, code.timeout_seconds, code.memory_mb)
+            if result.unavailable:
+                return Rejection(UNAVAILABLE, result.detail)  # fail closed: the code never ran
             return None if result.passed else Rejection("code_failed", result.detail)
 
         checks["code_execution"] = runs
