@@ -1,10 +1,47 @@
-"""Quarantine: every rejected row kept with its stage, reason and score."""
+"""Quarantine: every rejected row kept with its stage, reason and score; every rejection reason in one place."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from schemas import records as col
+
+
+class Reason:
+    """The fixed rejection reasons, by stage. Two families are open-ended: a GX expectation's `meta.reason`
+    (the stored suites use `gx_<what>`) and `pii_<kind>` from the privacy gate."""
+
+    # generate
+    TEMPLATE_RENDER_ERROR = "template_render_error"
+    LLM_REQUEST_FAILED = "llm_request_failed"
+    LLM_TRUNCATED = "llm_truncated"
+    LLM_NO_TOOL_CALL = "llm_no_tool_call"
+    LLM_INVALID_RECORD = "llm_invalid_record"
+    # verify
+    REFUSAL = "refusal_boilerplate"
+    FORBIDDEN_STRING = "forbidden_string"
+    OUTPUT_NOT_VALID_JSON = "output_not_valid_json"
+    ARITHMETIC_WRONG = "arithmetic_wrong"
+    CODE_MISSING = "code_missing"
+    CODE_FAILED = "code_failed"
+    SANDBOX_UNAVAILABLE = "sandbox_unavailable"
+    MEMORISED_SEED_SPAN = "memorised_seed_span"
+    HUMAN_REJECTED = "human_rejected"
+    JUDGE_LOW_SCORE = "judge_low_score"
+    NEEDS_HUMAN_REVIEW = "needs_human_review"
+    # dedup
+    EXACT_DUPLICATE = "exact_duplicate"
+    LEXICAL_NEAR_DUPLICATE = "lexical_near_duplicate"
+    NEAR_DUPLICATE = "near_duplicate"
+    CLUSTER_CAP = "cluster_cap"
+    # decontaminate
+    EVAL_CONTAMINATION = "eval_contamination"
+    # blend
+    BLEND_SHARE_CAP = "blend_share_cap"
+
+    @staticmethod
+    def pii(kind: str) -> str:
+        return f"pii_{kind}"
 
 
 def to_quarantine(

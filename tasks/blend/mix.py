@@ -14,9 +14,7 @@ import pandas as pd
 
 from schemas import records as col
 from schemas.spec import Blend
-from tasks.quarantine import to_quarantine
-
-REASON = "blend_share_cap"
+from tasks.quarantine import Reason, to_quarantine
 
 
 def synthetic_cap(real_rows: int, max_synthetic_share: float) -> int | None:
@@ -75,7 +73,10 @@ def blend_rows(real: pd.DataFrame, synthetic: pd.DataFrame, config: Blend) -> tu
     blended = pd.concat([real, synthetic.iloc[keep]], ignore_index=True)
     blended = blended.iloc[rng.permutation(len(blended))].reset_index(drop=True)
     quarantined = to_quarantine(
-        over, "blend", REASON, detail=f"synthetic share capped at {config.max_synthetic_share} ({cap} rows)"
+        over,
+        "blend",
+        Reason.BLEND_SHARE_CAP,
+        detail=f"synthetic share capped at {config.max_synthetic_share} ({cap} rows)",
     )
     quarantined[col.SCORE] = len(keep) / max(1, len(blended))
     return blended, quarantined

@@ -8,9 +8,7 @@ import pandas as pd
 
 from schemas import records as col
 from tasks.publish.diversity import cluster_labels
-from tasks.quarantine import to_quarantine
-
-REASON = "cluster_cap"
+from tasks.quarantine import Reason, to_quarantine
 
 
 def best_first(frame: pd.DataFrame) -> pd.DataFrame:
@@ -32,5 +30,5 @@ def cap_per_cluster(
     sizes = labels.value_counts()
     dropped = frame.loc[over]
     detail = labels[over].map(lambda k: f"cluster {k} holds {sizes[k]} rows; cap {max_rows}")
-    quarantined = to_quarantine(dropped, "dedup", REASON, score=dropped[col.JUDGE_SCORE], detail=detail)
+    quarantined = to_quarantine(dropped, "dedup", Reason.CLUSTER_CAP, score=dropped[col.JUDGE_SCORE], detail=detail)
     return frame.drop(index=over).reset_index(drop=True), quarantined

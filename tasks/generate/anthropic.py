@@ -30,6 +30,7 @@ from tasks.llm.engine import AnthropicEngine, CallResult, RetryPolicy
 from tasks.llm.limits import AdaptiveConcurrency, RateLimiter
 from tasks.llm.request_cache import RequestCache, request_key
 from tasks.llm.tool_calls import tool_input
+from tasks.quarantine import Reason
 
 TOOL_NAME = "emit_record"
 
@@ -72,15 +73,15 @@ def build_request(config: AnthropicGenerator, values: dict[str, Any], exemplars:
 def parse_reply(message: dict[str, Any]) -> tuple[dict | None, str | None, str | None]:
     """(record, None, None) for a usable reply, else (None, reason, detail)."""
     if message.get("stop_reason") == "max_tokens":
-        return None, "llm_truncated", "reply cut off at max_tokens"
+        return None, Reason.LLM_TRUNCATED, "reply cut off at max_tokens"
     arguments = tool_input(message, TOOL_NAME)
     if arguments is None:
         kinds = [b.get("type") for b in message.get("content", [])]
-        return None, "llm_no_tool_call", f"reply had no {TOOL_NAME} call (blocks: {kinds})"
+        return None, Reason.LLM_NO_TOOL_CALL, f"reply had no {TOOL_NAME} call (blocks: {kinds})"
     try:
         record = InstructionRecord.model_validate(arguments)
     except ValidationError as error:
-        return None, "llm_invalid_record", str(error).replace("\n", " ")
+        return None, Reason.LLM_INVALID_RECORD, str(error).replace("\n", " ")
     return record.model_dump(), None, None
 
 
@@ -114,7 +115,7 @@ def plan_rows(config: AnthropicGenerator, seed_rows: list[dict]) -> list[RowPlan
 def row_from_result(config: AnthropicGenerator, plan: RowPlan, result: CallResult, batch: bool) -> dict:
     """A candidate row, or a rejected one with its reason, carrying tokens, cost and stop reason."""
     if result.message is None:
-        return rejected_row(plan.provenance, "llm_request_failed", result.error or "no reply")
+        return rejected_row(plan.provenance, Reason.LLM_REQUEST_FAILED, result.error or "no reply")
     message, usage = result.message, result.message.get("usage") or {}
     spent = {
         col.INPUT_TOKENS: usage.get("input_tokens", 0)

@@ -21,6 +21,7 @@ from tasks.generate.prompts import render
 from tasks.generate.rows import provenance, rejected_row, synthetic_row
 from tasks.generate.sampler import draw_row, row_seed
 from tasks.llm.request_cache import RequestCache, request_key
+from tasks.quarantine import Reason
 
 TOOL_NAME = "emit_record"
 
@@ -62,18 +63,18 @@ def parse_chat_reply(reply: dict[str, Any]) -> tuple[dict | None, str | None, st
     """(record, None, None) for a usable reply, else (None, reason, detail)."""
     choice = (reply.get("choices") or [{}])[0]
     if choice.get("finish_reason") == "length":
-        return None, "llm_truncated", "reply cut off at max_tokens"
+        return None, Reason.LLM_TRUNCATED, "reply cut off at max_tokens"
     calls = [
         c
         for c in (choice.get("message") or {}).get("tool_calls") or []
         if c.get("function", {}).get("name") == TOOL_NAME
     ]
     if not calls:
-        return None, "llm_no_tool_call", f"reply had no {TOOL_NAME} call"
+        return None, Reason.LLM_NO_TOOL_CALL, f"reply had no {TOOL_NAME} call"
     try:
         record = InstructionRecord.model_validate(json.loads(calls[0]["function"]["arguments"]))
     except (json.JSONDecodeError, ValidationError) as error:
-        return None, "llm_invalid_record", str(error).replace("\n", " ")[:500]
+        return None, Reason.LLM_INVALID_RECORD, str(error).replace("\n", " ")[:500]
     return record.model_dump(), None, None
 
 
@@ -105,7 +106,7 @@ def generate_with_openai(
         try:
             reply = cache.fetch(request, send, salt=seed) if cache is not None else send(request)
         except openai.APIError as error:
-            row = rejected_row(origin, "llm_request_failed", f"{type(error).__name__}: {error}")
+            row = rejected_row(origin, Reason.LLM_REQUEST_FAILED, f"{type(error).__name__}: {error}")
         else:
             usage = reply.get("usage") or {}
             spent = {

@@ -11,6 +11,7 @@ from tasks.fingerprints import content_hash
 from tasks.generate.prompts import render
 from tasks.generate.rows import provenance, rejected_row, synthetic_row
 from tasks.generate.sampler import draw_row, json_safe, row_seed
+from tasks.quarantine import Reason
 
 
 def template_hash(template: RecordTemplate) -> str:
@@ -45,5 +46,5 @@ def generate_from_templates(config: TemplateGenerator, seed_rows: list[dict]) ->
         try:
             rows.append(synthetic_row(render_record(template, values), origin))
         except (TemplateError, ArithmeticError, TypeError, ValueError) as error:
-            rejects.append(rejected_row(origin, "template_render_error", f"{type(error).__name__}: {error}"))
+            rejects.append(rejected_row(origin, Reason.TEMPLATE_RENDER_ERROR, f"{type(error).__name__}: {error}"))
     return rows, rejects

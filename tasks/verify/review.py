@@ -12,7 +12,7 @@ import pandas as pd
 
 from schemas import records as col
 from schemas.spec import Spec
-from tasks.quarantine import empty_quarantine, to_quarantine
+from tasks.quarantine import Reason, empty_quarantine, to_quarantine
 from tasks.tables import read_table, require_column
 from tasks.verify.judges import ACCEPT, REJECT, REVIEW, decide, score_rows
 
@@ -54,7 +54,7 @@ def review_rows(frame: pd.DataFrame, spec: Spec, client=None, cache=None) -> Rev
         to_quarantine(
             rejected,
             "verify",
-            "human_rejected",
+            Reason.HUMAN_REJECTED,
             detail="rejected by " + rejected[col.ID].map(verdicts["reviewer"]).astype(str),
         )
     ]
@@ -69,7 +69,7 @@ def review_rows(frame: pd.DataFrame, spec: Spec, client=None, cache=None) -> Rev
     scores, stats["llm"] = score_rows(to_judge, judging, cache, client)
     verdict = decide(scores, judging)
     judged = to_judge.assign(**{col.JUDGE_SCORE: verdict["mean"]})
-    for decision, reason in ((REJECT, "judge_low_score"), (REVIEW, "needs_human_review")):
+    for decision, reason in ((REJECT, Reason.JUDGE_LOW_SCORE), (REVIEW, Reason.NEEDS_HUMAN_REVIEW)):
         rows = judged[verdict["decision"] == decision]
         detail = (
             scores.loc[rows.index].apply(lambda r: ", ".join(f"{k}={v:.2f}" for k, v in r.items()), axis=1)

@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 
 from schemas import records as col
-from tasks.dedup.cluster_cap import REASON, best_first, cap_per_cluster
+from tasks.dedup.cluster_cap import best_first, cap_per_cluster
+from tasks.quarantine import Reason
 
 
 def test_each_cluster_keeps_at_most_n_rows_and_the_best_ones():
@@ -19,7 +20,7 @@ def test_each_cluster_keeps_at_most_n_rows_and_the_best_ones():
     )
     kept, quarantined = cap_per_cluster(frame, vectors, max_rows=2, clusters=2)
     assert sorted(kept[col.ID]) == ["r1", "r5", "r6", "r7"]
-    assert set(quarantined[col.REASON]) == {REASON} and len(quarantined) == 4
+    assert set(quarantined[col.REASON]) == {Reason.CLUSTER_CAP} and len(quarantined) == 4
     assert "cluster" in quarantined[col.DETAIL].iloc[0] and "cap 2" in quarantined[col.DETAIL].iloc[0]
 
 

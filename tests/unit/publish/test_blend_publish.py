@@ -7,11 +7,11 @@ import pytest
 
 from schemas import records as col
 from schemas.spec import Blend, load_spec
-from tasks.blend.mix import REASON, allocate, blend_rows, synthetic_cap
+from tasks.blend.mix import allocate, blend_rows, synthetic_cap
 from tasks.publish import assemble as publish_module
 from tasks.publish.assemble import SPLIT_FILES, assign_splits, publish_dataset
 from tasks.publish.card import PLOTS
-from tasks.quarantine import empty_quarantine
+from tasks.quarantine import Reason, empty_quarantine
 from tasks.versions.read import read_version
 from tasks.versions.store import VersionStore
 from tests.helpers.spec_factory import write_spec
@@ -35,7 +35,7 @@ def test_synthetic_cap_keeps_the_share_at_or_below_the_maximum():
 def test_blend_caps_synthetic_rows_and_quarantines_the_rest():
     blended, over = blend_rows(rows("r", 4, "real"), rows("s", 10, "synthetic"), Blend(max_synthetic_share=0.5, seed=1))
     assert (blended[col.SOURCE] == "synthetic").sum() == 4 and len(blended) == 8
-    assert len(over) == 6 and set(over[col.REASON]) == {REASON}
+    assert len(over) == 6 and set(over[col.REASON]) == {Reason.BLEND_SHARE_CAP}
     assert set(blended[col.ID]) | set(over[col.ID]) == {f"r{i}" for i in range(4)} | {f"s{i}" for i in range(10)}
     again, _ = blend_rows(rows("r", 4, "real"), rows("s", 10, "synthetic"), Blend(max_synthetic_share=0.5, seed=1))
     assert blended[col.ID].tolist() == again[col.ID].tolist()
