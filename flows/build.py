@@ -77,7 +77,10 @@ def run_build(spec: Spec, root: str, run_id: str) -> dict:
     result = {**published, "stages": stage_dicts(stages), "published": True, "llm_requests": llm_totals(stages)}
     publish_artifacts(result)
     shutil.rmtree(work, ignore_errors=True)
-    get_run_logger().info("published %s with %s rows", published["path"], published["counts"]["published"]["total"])
+    if published["unchanged"]:
+        get_run_logger().info("unchanged: %s already holds these rows, quarantine and spec", published["version"])
+    else:
+        get_run_logger().info("published %s with %s rows", published["path"], published["counts"]["published"]["total"])
     return result
 
 

@@ -59,6 +59,10 @@ def print_build_report(console: Console, result: dict) -> None:
         f"published {published['total']} rows ({published.get('real', 0)} real, {published.get('synthetic', 0)} "
         "synthetic)"
     )
+    if result.get("unchanged"):
+        console.print(
+            f"unchanged: {result['version']} already holds these rows, quarantine and spec; nothing published"
+        )
     console.print(f"version: {result['path']}")
     if result.get("data_docs"):
         console.print(f"data docs: {result['path']}/{result['data_docs']}")

@@ -301,4 +301,5 @@ def publish_stage(
         "path": url,
         "counts": manifest["counts"],
         "data_docs": manifest.get("data_docs"),
+        "unchanged": bool(manifest.get("unchanged")),
     }

@@ -89,6 +89,18 @@ def write_version_files(
     return files
 
 
+def content_key(data: pd.DataFrame, quarantine: pd.DataFrame, spec_yaml: str) -> str:
+    """A hash of what a version holds, blind to row order and to the build run that produced it: the published
+    rows, which rows were quarantined where and why (not the detail, which may name what they matched), and the
+    resolved spec. Two builds with the same key published the same thing."""
+    rows = data.drop(columns=[col.BUILD_RUN_ID]).sort_values(col.ID, kind="stable")
+    rejected = quarantine[[col.ID, col.STAGE, col.REASON]].sort_values([col.ID, col.STAGE, col.REASON], kind="stable")
+    digest = hashlib.sha256(spec_yaml.encode())
+    for frame in (rows, rejected):
+        digest.update(pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
 def publish_dataset(
     spec: Spec,
     data: pd.DataFrame,
@@ -99,8 +111,14 @@ def publish_dataset(
     review_queue: pd.DataFrame | None = None,
     data_docs: Path | None = None,
 ) -> tuple[str, dict]:
-    """Assemble the version locally, check diversity against the previous one, then commit it: (url, manifest)."""
+    """Assemble the version locally, check diversity against the previous one, then commit it: (url, manifest).
+    When the latest version already holds the same rows, quarantine and spec, nothing is written: its (url,
+    manifest) come back with manifest["unchanged"] set."""
     settings = spec.publish
+    key = content_key(data, quarantine, dump_spec(spec))
+    previous = store.latest()
+    if previous and store.manifest(previous).get("content_key") == key:
+        return store.url(previous), {**store.manifest(previous), "unchanged": True}
     # Rows in id order, so the clusters depend on the rows and not on the blend's shuffle.
     canonical = np.argsort(data[col.ID].to_numpy(), kind="stable")
     ordered = data.iloc[canonical]
@@ -108,7 +126,6 @@ def publish_dataset(
     diversity = diversity_report(
         comparable_text(ordered), is_synthetic, vectors[canonical], settings.diversity.clusters, seed=CLUSTER_SEED
     )
-    previous = store.latest()
     drift = {
         "previous": previous,
         **compare_diversity(
@@ -134,6 +151,7 @@ def publish_dataset(
         manifest = {
             **manifest,
             "version": version,
+            "content_key": key,
             "review_by": (now + timedelta(days=settings.review_after_days)).date().isoformat(),
             "splits": {s: int(splits.get(s, 0)) for s in split_files},
             "provenance": provenance_summary(data),

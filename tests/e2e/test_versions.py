@@ -79,6 +79,9 @@ def test_new_rows_that_repeat_an_earlier_version_are_dropped_but_a_rebuild_is_no
 
     rebuilt = build_dataset(str(write_spec(tmp_path, **settings)), str(tmp_path / "out"))
     assert set(read_version(rebuilt["path"]).data["id"]) == first_ids  # the same rows, not duplicates of themselves
+    # Nothing changed, so nothing new is published: the rebuild names the version that holds these rows.
+    assert rebuilt["unchanged"] and rebuilt["version"] == first["version"]
+    assert VersionStore(str(tmp_path / "out"), "tiny").versions() == [first["version"]]
 
     later = build_dataset(str(write_spec(tmp_path, **settings, **{"generator.seed": 2})), str(tmp_path / "out"))
     repeats = read_quarantine(later["path"])

@@ -9,7 +9,7 @@ from schemas import records as col
 from schemas.spec import Blend, load_spec
 from tasks.blend.mix import allocate, blend_rows, synthetic_cap
 from tasks.publish import assemble as publish_module
-from tasks.publish.assemble import SPLIT_FILES, assign_splits, publish_dataset
+from tasks.publish.assemble import SPLIT_FILES, assign_splits, content_key, publish_dataset
 from tasks.publish.card import PLOTS
 from tasks.quarantine import Reason, empty_quarantine
 from tasks.versions.read import read_version
@@ -176,3 +176,21 @@ def test_diversity_metrics_do_not_depend_on_row_order(tmp_path, spec):
         spec, data.iloc[shuffled].reset_index(drop=True), empty_quarantine(), manifest(), vectors[shuffled], store("b")
     )
     assert first["diversity"] == second["diversity"]
+
+
+def test_the_content_key_ignores_order_build_run_and_detail_but_not_rows_or_reasons():
+    data = pd.concat([rows("r", 2, "real"), rows("s", 3, "synthetic")], ignore_index=True)
+    rejected = rows("q", 2, "synthetic").assign(**{col.STAGE: "dedup", col.REASON: "near_duplicate", col.DETAIL: "a"})
+    key = content_key(data, rejected, "dataset: ds\n")
+    reshuffled = data.iloc[::-1].assign(**{col.BUILD_RUN_ID: "another-run"})
+    assert content_key(reshuffled, rejected.assign(**{col.DETAIL: "b"}), "dataset: ds\n") == key
+    assert content_key(data.iloc[1:], rejected, "dataset: ds\n") != key
+    assert content_key(data, rejected.assign(**{col.REASON: "exact_duplicate"}), "dataset: ds\n") != key
+    assert content_key(data, rejected, "dataset: other\n") != key
+
+
+def test_an_unchanged_rebuild_publishes_nothing_new(tmp_path, spec):
+    url, first = publish(tmp_path / "root", spec)
+    again_url, again = publish(tmp_path / "root", spec)
+    assert again_url == url and again["unchanged"] and again["version"] == first["version"]
+    assert VersionStore(str(tmp_path / "root"), "ds").versions() == [first["version"]]
