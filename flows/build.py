@@ -12,6 +12,7 @@ from prefect_dask import DaskTaskRunner
 
 from flows.approval import request_approval
 from flows.artifacts import publish_artifacts
+from flows.events import REJECTED, announce_version, emit_build_event, emit_failure
 from flows.progress import run_stage
 from schemas.spec import Spec, SpecError, load_spec
 from tasks.spec_inputs import check_spec_inputs
@@ -21,7 +22,7 @@ from tasks.versions.lock import BuildLocked, build_lock
 from tasks.versions.store import VersionStore
 
 
-@flow(name="build-dataset")
+@flow(name="build-dataset", on_failure=[emit_failure])
 def build_dataset(spec_path: str, data_root: str | None = None, overrides: dict[str, Any] | None = None) -> dict:
     """Build and publish one version of the dataset that the spec at spec_path declares.
     overrides set dotted spec fields for this run, e.g. {"generator.rows": 50}."""
@@ -71,16 +72,14 @@ def run_build(spec: Spec, root: str, run_id: str) -> dict:
         approval = request_approval(stages, spec.publish.approval_timeout_hours, spec.blend.seed)
         if not approval["approved"]:
             get_run_logger().warning("not published: %s rejected it (%s)", approval["approver"], approval["comment"])
+            emit_build_event(REJECTED, spec.dataset, approver=approval["approver"], comment=approval["comment"])
             return {"published": False, "approval": approval, "stages": stage_dicts(stages)}
     published = run_stage("publish", publish_stage, spec, stages, root, run_id, vectors, approval)
 
     result = {**published, "stages": stage_dicts(stages), "published": True, "llm_requests": llm_totals(stages)}
     publish_artifacts(result)
     shutil.rmtree(work, ignore_errors=True)
-    if published["unchanged"]:
-        get_run_logger().info("unchanged: %s already holds these rows, quarantine and spec", published["version"])
-    else:
-        get_run_logger().info("published %s with %s rows", published["path"], published["counts"]["published"]["total"])
+    announce_version(spec.dataset, published)
     return result
 
 

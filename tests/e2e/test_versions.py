@@ -42,7 +42,18 @@ def test_two_builds_in_a_row_and_the_diff_that_explains_them(tmp_path):
     assert shown.exit_code == 0 and "Eval isolation" in shown.output and "Use limits" in shown.output
 
 
-def test_a_diversity_drop_past_tolerance_fails_the_build_when_the_spec_says_so(tmp_path):
+@pytest.fixture
+def events(monkeypatch):
+    """The Prefect events a build emits, as (event, resource id, payload)."""
+    sent = []
+    monkeypatch.setattr(
+        "flows.events.emit_event",
+        lambda event, resource, payload: sent.append((event, resource["prefect.resource.id"], payload)),
+    )
+    return sent
+
+
+def test_a_diversity_drop_past_tolerance_fails_the_build_when_the_spec_says_so(tmp_path, events):
     strict = {"diversity": {"tolerance": 0.1, "on_drop": "fail", "clusters": 2}}
     spec = write_spec(
         tmp_path, publish=strict, **{"generator.rows": 12, "generator.samplers": WIDE, "generator.templates": TEMPLATE}
@@ -57,6 +68,8 @@ def test_a_diversity_drop_past_tolerance_fails_the_build_when_the_spec_says_so(t
     result = runner.invoke(app, ["build", str(spec), "--data-root", str(tmp_path / "out")])
     assert result.exit_code == 1 and "diversity" in result.output
     assert len(VersionStore(str(tmp_path / "out"), "tiny").versions()) == 1
+    assert [e[0] for e in events] == ["synthfactory.version.published", "synthfactory.build.failed"]
+    assert "diversity" in events[1][2]["error"] and events[0][2]["counts"]["published"]["total"] > 0
 
 
 def test_a_build_publishes_to_an_fsspec_url(tmp_path):
@@ -66,7 +79,7 @@ def test_a_build_publishes_to_an_fsspec_url(tmp_path):
     assert store.manifest(result["version"])["counts"]["published"]["total"] == result["counts"]["published"]["total"]
 
 
-def test_new_rows_that_repeat_an_earlier_version_are_dropped_but_a_rebuild_is_not(tmp_path):
+def test_new_rows_that_repeat_an_earlier_version_are_dropped_but_a_rebuild_is_not(tmp_path, events):
     from tasks.versions.read import read_quarantine, read_version
 
     narrow = {
@@ -82,6 +95,8 @@ def test_new_rows_that_repeat_an_earlier_version_are_dropped_but_a_rebuild_is_no
     # Nothing changed, so nothing new is published: the rebuild names the version that holds these rows.
     assert rebuilt["unchanged"] and rebuilt["version"] == first["version"]
     assert VersionStore(str(tmp_path / "out"), "tiny").versions() == [first["version"]]
+    assert [e[0] for e in events] == ["synthfactory.version.published", "synthfactory.version.unchanged"]
+    assert events[1][1] == "synthfactory.dataset.tiny" and events[1][2]["version"] == first["version"]
 
     later = build_dataset(str(write_spec(tmp_path, **settings, **{"generator.seed": 2})), str(tmp_path / "out"))
     repeats = read_quarantine(later["path"])

@@ -1,0 +1,41 @@
+"""Prefect events a build emits, so automations can react: a published (or unchanged) version, a rejected one,
+a failed build. Each event's resource is the dataset (`synthfactory.dataset.<name>`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import get_run_logger
+from prefect.events import emit_event
+
+PUBLISHED = "synthfactory.version.published"
+UNCHANGED = "synthfactory.version.unchanged"
+REJECTED = "synthfactory.build.rejected"
+FAILED = "synthfactory.build.failed"
+
+
+def dataset_resource(dataset: str) -> dict[str, str]:
+    return {"prefect.resource.id": f"synthfactory.dataset.{dataset}", "prefect.resource.name": dataset}
+
+
+def emit_build_event(event: str, dataset: str, **payload: Any) -> None:
+    """One event about a dataset's build, with a JSON-able payload (version, path, counts, error)."""
+    emit_event(event=event, resource=dataset_resource(dataset), payload=payload)
+
+
+def emit_failure(flow: Any, flow_run: Any, state: Any) -> None:
+    """Prefect's on_failure hook: the build failed (a gate, bad input, or a crash), naming the spec and the error."""
+    spec_path = str((flow_run.parameters or {}).get("spec_path", ""))
+    dataset = spec_path.rsplit("/", 1)[-1].removesuffix(".yaml") or "unknown"
+    emit_build_event(FAILED, dataset, spec_path=spec_path, flow_run_id=str(flow_run.id), error=str(state.message))
+
+
+def announce_version(dataset: str, published: dict[str, Any]) -> None:
+    """Log the outcome of a publish and emit its event: a new version, or the unchanged one that holds the rows."""
+    counts = published["counts"]
+    if published["unchanged"]:
+        get_run_logger().info("unchanged: %s already holds these rows, quarantine and spec", published["version"])
+    else:
+        get_run_logger().info("published %s with %s rows", published["path"], counts["published"]["total"])
+    event = UNCHANGED if published["unchanged"] else PUBLISHED
+    emit_build_event(event, dataset, version=published["version"], path=published["path"], counts=counts)
