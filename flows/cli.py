@@ -53,12 +53,12 @@ def build(
     ] = None,
 ) -> None:
     """Run the whole build once on an embedded Prefect and publish a new version."""
-    from flows.progress import listening
     from schemas.spec import load_spec
     from tasks.llm.costs import BudgetExceeded
     from tasks.llm.limits import CircuitOpen
     from tasks.publish.assemble import DiversityDrop
     from tasks.spec_inputs import check_spec_inputs
+    from tasks.stage_progress import listening
     from tasks.verify.expectations import GateError
 
     try:
@@ -75,7 +75,7 @@ def build(
     from flows.build import build_dataset
 
     try:
-        with listening(RichStageListener(console)):
+        with RichStageListener(console) as progress, listening(progress):
             result = build_dataset(str(spec), str(data_root) if data_root else None)
     except (GateError, DiversityDrop) as error:
         fail(f"the build failed a gate, nothing was published: {error}", 1)

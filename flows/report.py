@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.progress import (
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 
@@ -14,29 +24,65 @@ def _rows_out(summary: dict) -> str:
 
 
 class RichStageListener:
-    """Shows a spinner for the running stage and a line for each finished one."""
+    """Live progress on the terminal: a line per stage with a spinner while it runs; generation also shows rows
+    done of total, LLM requests, tokens and cost so far, and the time left. Use it as a context manager."""
 
     def __init__(self, console: Console):
         self.console = console
-        self.status = None
+        self.progress = Progress(
+            SpinnerColumn(finished_text="[green]done[/]"),
+            TextColumn("{task.description:<13}"),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[note]}"),
+            console=console,
+            transient=False,
+        )
+        self.tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> RichStageListener:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
 
     def started(self, stage: str) -> None:
-        self.status = self.console.status(f"[bold]{stage}[/] running")
-        self.status.start()
+        self.tasks[stage] = self.progress.add_task(stage, total=None, note="running")
+
+    def advanced(self, stage: str, done: int, total: int, llm: dict[str, Any]) -> None:
+        if stage not in self.tasks:
+            return
+        task = self.tasks[stage]
+        self.progress.update(task, completed=done, total=total)
+        left = self.progress.tasks[task].time_remaining
+        eta = f"ETA {int(left // 60)}:{int(left % 60):02d}" if left is not None and done < total else ""
+        self.progress.update(task, note=", ".join(n for n in (_llm_note(llm), eta) if n))
 
     def finished(self, stage: str, summary: dict) -> None:
-        if self.status:
-            self.status.stop()
+        if stage not in self.tasks:
+            self.started(stage)
+        task = self.tasks[stage]
         if stage == "publish":
-            self.console.print(
-                f"[green]done[/] publish        {summary['counts']['published']['total']} rows in {summary['version']}"
-            )
+            published = summary["counts"]["published"]["total"]
+            note = f"{published} rows in {summary['version']}" + (" (unchanged)" if summary.get("unchanged") else "")
+            self.progress.update(task, total=1, completed=1, note=note)
             return
-        rejected = sum(summary["quarantined"].values())
-        self.console.print(
-            f"[green]done[/] {stage:<14} {summary['rows_in']:>6} in  {rejected:>6} quarantined  out: "
-            f"{_rows_out(summary)}"
-        )
+        rows_in, rejected = summary["rows_in"], sum(summary["quarantined"].values())
+        note = f"{rejected} quarantined, out: {_rows_out(summary)}"
+        self.progress.update(task, total=rows_in or 1, completed=rows_in or 1, note=note)
+
+
+def _llm_note(llm: dict[str, Any]) -> str:
+    """LLM spend so far: "412 requests, 480k in / 9k out tokens, $1.23"."""
+    if not llm:
+        return ""
+    tokens = llm.get("tokens", {})
+    read = tokens.get("input", 0) + tokens.get("cache_write", 0) + tokens.get("cache_read", 0)
+    return (
+        f"{llm.get('requests', 0)} requests, {read / 1000:.0f}k in / {tokens.get('output', 0) / 1000:.0f}k out tokens, "
+        f"${llm.get('spent_usd', 0):.2f}"
+    )
 
 
 def print_build_report(console: Console, result: dict) -> None:

@@ -181,7 +181,7 @@ def generate_with_anthropic(
     config: AnthropicGenerator,
     seed_rows: list[dict],
     cache: RequestCache | None = None,
-    on_row: Callable[[], None] | None = None,
+    on_row: Callable[[dict], None] | None = None,
     client: anthropic.AsyncAnthropic | None = None,
 ) -> tuple[list[dict], list[dict], dict]:
     """Candidate rows and rejected samples, in row order, and what the calls cost. Raises BudgetExceeded or
@@ -193,6 +193,7 @@ def generate_with_anthropic(
     if config.mode == "batch":
         results, summary = asyncio.run(_batched(config, plans, cache or RequestCache(":memory:"), ledger, client))
     else:
-        results, summary = asyncio.run(_online(config, plans, cache, ledger, on_row, client))
+        tell = (lambda: on_row(ledger.summary())) if on_row else None  # each row, with the spend so far
+        results, summary = asyncio.run(_online(config, plans, cache, ledger, tell, client))
     rows = [row_from_result(config, plan, result, config.mode == "batch") for plan, result in zip(plans, results)]
     return [r for r in rows if col.REASON not in r], [r for r in rows if col.REASON in r], summary

@@ -82,7 +82,7 @@ def generate_with_openai(
     config: OpenAICompatibleGenerator,
     seed_rows: list[dict],
     cache: RequestCache | None = None,
-    on_row: Callable[[], None] | None = None,
+    on_row: Callable[[dict], None] | None = None,
 ) -> tuple[list[dict], list[dict], dict]:
     """Candidate rows and rejected samples, in row order; the SDK retries 429s and 5xx with backoff."""
     settings = OpenAISettings()
@@ -121,7 +121,7 @@ def generate_with_openai(
                 else synthetic_row({**record, col.CATEGORY: config.category}, {**origin, **spent})
             )
         if on_row:
-            on_row()
+            on_row({})
         return row
 
     with ThreadPoolExecutor(max_workers=config.concurrency) as pool:

@@ -10,11 +10,24 @@ import pytest
 
 from flows.build import build_dataset
 from schemas import records as col
+from tasks.stage_progress import Silent, listening
 from tasks.versions.store import QUARANTINE_FILE
 from tests.helpers.fake_anthropic import FakeAnthropic
 from tests.helpers.spec_factory import write_spec
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
+
+
+class ProgressRecorder(Silent):
+    def __init__(self):
+        self.rows, self.stages = [], []
+
+    def advanced(self, stage, done, total, llm):
+        self.rows.append((done, total, llm))
+
+    def finished(self, stage, summary):
+        self.stages.append(stage)
+
 
 REASON_OF_MODE = {
     "no_tool": "llm_no_tool_call",
@@ -46,7 +59,9 @@ def test_anthropic_backend_builds_and_quarantines_bad_replies(tmp_path, monkeypa
     with FakeAnthropic() as fake:
         monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test-secret-123")
         monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
-        result = build_dataset(str(spec), str(tmp_path / "out"))
+        heard = ProgressRecorder()
+        with listening(heard):
+            result = build_dataset(str(spec), str(tmp_path / "out"))
 
     modes = Counter(re.search(r"mode=(\w+)", r["messages"][0]["content"]).group(1) for r in fake.requests)
     assert sum(modes.values()) == 24 and all(m in modes for m in REASON_OF_MODE)
@@ -55,6 +70,10 @@ def test_anthropic_backend_builds_and_quarantines_bad_replies(tmp_path, monkeypa
     reasons = result["counts"]["quarantined"]["by_reason"]
     for mode, reason in REASON_OF_MODE.items():
         assert reasons[reason] == modes[mode]
+    # The terminal's progress listener heard every row, with the spend so far, and every stage start and end.
+    assert [done for done, _, _ in heard.rows] == list(range(1, 25)) and heard.rows[-1][1] == 24
+    assert heard.rows[-1][2]["spent_usd"] == pytest.approx(result["stages"]["generate"]["facts"]["llm"]["spent_usd"])
+    assert heard.stages == ["generate", "verify", "dedup", "decontaminate", "blend", "publish"]
     generated_ok = result["stages"]["generate"]["rows_out"]["synthetic"]
     assert generated_ok == modes["ok"]
     assert (
