@@ -78,6 +78,8 @@ def run_build(spec: Spec, root: str, run_id: str) -> dict:
     publish_artifacts(result)
     shutil.rmtree(work, ignore_errors=True)
     get_run_logger().info("published %s with %s rows", published["path"], published["counts"]["published"]["total"])
+    if published.get("evaluation") and not published["evaluation"]["promoted"]:
+        get_run_logger().warning(published["evaluation"]["message"])
     return result
 
 

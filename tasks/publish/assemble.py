@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -98,8 +99,10 @@ def publish_dataset(
     store: VersionStore,
     review_queue: pd.DataFrame | None = None,
     data_docs: Path | None = None,
+    evaluate: Callable[[Path], dict] | None = None,
 ) -> tuple[str, dict]:
-    """Assemble the version locally, check diversity against the previous one, then commit it: (url, manifest)."""
+    """Assemble the version locally, check diversity against the previous one, evaluate the assembled folder
+    (when given), then commit it, moving LATEST only if the evaluation promotes it: (url, manifest)."""
     settings = spec.publish
     # Rows in id order, so the clusters depend on the rows and not on the blend's shuffle.
     canonical = np.argsort(data[col.ID].to_numpy(), kind="stable")
@@ -149,13 +152,15 @@ def publish_dataset(
         if data_docs is not None:
             shutil.copytree(data_docs, staging / DATA_DOCS)
             manifest["data_docs"] = f"{DATA_DOCS}/index.html"
+        if evaluate is not None:
+            manifest["evaluation"] = evaluate(staging)  # sees the data files as they will be published
         draw_plots(data, diversity["cluster_shares"], staging)
         (staging / "README.md").write_text(
             render_card(manifest, {s: f.replace("00000-of-00001", "*") for s, f in split_files.items()})
         )
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n")
         _fsync_tree(staging)
-        url = store.commit(staging, version)
+        url = store.commit(staging, version, move_latest=manifest.get("evaluation", {}).get("promoted", True))
     finally:
         if staging.exists():
             shutil.rmtree(staging)
