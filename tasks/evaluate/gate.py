@@ -11,21 +11,21 @@ import pandas as pd
 from schemas.spec_evaluation import Evaluation
 from tasks.evaluate.bootstrap import Comparison, promotes
 from tasks.evaluate.command import CommandFailed, compare_reported, run_command
-from tasks.evaluate.proxy import Embed, TestSet, run_proxy
+from tasks.evaluate.proxy import Embed, HeldOutSet, run_proxy
 from tasks.evaluate.report import SWEEP_PLOT, draw_sweep
 from tasks.fingerprints import file_sha256
 from tasks.tables import read_table, require_column
 from tasks.versions.store import SPLIT_FILES
 
 
-def load_test_set(settings: Evaluation) -> TestSet:
+def load_test_set(settings: Evaluation) -> HeldOutSet:
     """The test items, in file order; TableError names the file and a missing column."""
     frame = read_table(settings.test_set)
     for column in (settings.text_field, settings.label_field, settings.id_field):
         require_column(frame, column, settings.test_set)
     if frame.empty:
         raise ValueError(f"{settings.test_set}: the test set has no rows")
-    return TestSet(
+    return HeldOutSet(
         frame[settings.id_field].astype(str).tolist(),
         frame[settings.text_field].fillna("").astype(str).tolist(),
         frame[settings.label_field].fillna("").astype(str).tolist(),

@@ -21,7 +21,7 @@ PROXY_METHOD = "logistic regression (C=10) on all-MiniLM-L6-v2 sentence embeddin
 
 
 @dataclass(frozen=True)
-class TestSet:
+class HeldOutSet:
     ids: list[str]
     texts: list[str]
     labels: list[str]
@@ -52,7 +52,7 @@ def fit_predict(vectors: np.ndarray, labels: list[str], test_vectors: np.ndarray
 
 def run_proxy(
     train: pd.DataFrame,
-    test: TestSet,
+    test: HeldOutSet,
     embed: Embed,
     *,
     text_fields: list[str],
