@@ -51,12 +51,6 @@ class VersionStore:
     def latest(self) -> str | None:
         return self.versions()[-1] if self.versions() else None
 
-    def pointed(self) -> str | None:
-        """The version LATEST names (the newest promoted one), or None before the first."""
-        if not self.fs.exists(self.path(LATEST)):
-            return None
-        return self.fs.cat_file(self.path(LATEST)).decode().strip() or None
-
     def manifest(self, version: str) -> dict:
         with self.fs.open(self.path(version, MANIFEST), "r") as handle:
             return json.load(handle)
