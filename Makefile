@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install demo test test-unit test-integration test-e2e test-security lint format typecheck check serve suites \
+.PHONY: install demo demo-evaluation test test-unit test-integration test-e2e test-security lint format typecheck check serve suites \
 	bench clean
 
 $(BIN)/synthfactory: pyproject.toml requirements.lock
@@ -22,6 +22,10 @@ install: $(BIN)/synthfactory
 
 demo: install
 	$(BIN)/synthfactory build deployments/specs/demo.yaml --data-root build/data
+
+# The labelled demo: its version becomes LATEST only if the downstream evaluation promotes it (docs/evaluation.md).
+demo-evaluation: install
+	$(BIN)/synthfactory build deployments/specs/support_tickets.yaml --data-root build/data
 
 # The whole suite: lint, format and type checks first, then every tier of tests.
 test: check

@@ -80,6 +80,8 @@ def run_build(spec: Spec, root: str, run_id: str) -> dict:
     publish_artifacts(result)
     shutil.rmtree(work, ignore_errors=True)
     announce_version(spec.dataset, published)
+    if published.get("evaluation") and not published["evaluation"]["promoted"]:
+        get_run_logger().warning(published["evaluation"]["message"])
     return result
 
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console(stderr=True)
 BAD_INPUT = 2
+EVALUATION_REFUSED = 3  # the version was published, but its downstream evaluation kept LATEST where it was
 CacheDir = Annotated[
     Path | None,
     typer.Option(
@@ -87,6 +88,9 @@ def build(
         console.print(f"[yellow]skipped:[/] {result['skipped']}", highlight=False)
         return
     print_build_report(Console(), result)
+    evaluation = result.get("evaluation")
+    if evaluation and not evaluation["promoted"]:
+        fail(evaluation["message"], EVALUATION_REFUSED)
 
 
 @app.command("check-contamination")

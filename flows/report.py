@@ -112,6 +112,14 @@ def print_build_report(console: Console, result: dict) -> None:
     console.print(f"version: {result['path']}")
     if result.get("data_docs"):
         console.print(f"data docs: {result['path']}/{result['data_docs']}")
+    if result.get("evaluation"):
+        evaluation = result["evaluation"]
+        for judge in evaluation["judges"].values():
+            console.print(judge["verdict"], highlight=False, soft_wrap=True)
+        console.print(
+            f"evaluation ({evaluation['seconds']:.1f} s): "
+            + ("[green]promoted[/], LATEST moved" if evaluation["promoted"] else "[red]refused[/], LATEST unchanged")
+        )
 
 
 def _pairs_table(title: str, header: tuple[str, str, str], pairs: dict) -> Table:
@@ -151,6 +159,8 @@ def print_diff(console: Console, changes: dict) -> None:
     console.print(_pairs_table("Published", header, changes["published"]))
     console.print(_pairs_table("Quarantined per reason", header, changes["gates"]))
     console.print(_pairs_table("Diversity", header, changes["metrics"]))
+    if changes.get("evaluation"):
+        console.print(_pairs_table("Downstream evaluation", header, changes["evaluation"]))
     console.print(
         _pairs_table("Spec changes", ("field", "old", "new"), changes["spec"]) if changes["spec"] else "spec: unchanged"
     )

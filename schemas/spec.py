@@ -9,6 +9,7 @@ import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from schemas.spec_base import SpecError, Strict
+from schemas.spec_evaluation import Evaluation, register_test_set
 from schemas.spec_gates import (  # noqa: F401  (re-exported: the spec's parts are imported from here)
     CodeCheck,
     ContaminationJudge,
@@ -182,6 +183,13 @@ class Spec(Strict):
     """where and how versions are published"""
     orchestration: Orchestration = Orchestration()
     """which Prefect task runner the stages use"""
+    evaluation: Evaluation | None = None
+    """a downstream test on a real held-out test set that a version must pass to become LATEST (optional)"""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _test_set_is_an_eval_set(cls, raw: Any) -> Any:
+        return register_test_set(raw)
 
     @field_validator("eval_sets")
     @classmethod
@@ -244,6 +252,8 @@ def parse_spec(raw: dict, base_dir: Path, source: str = "spec") -> Spec:
         update={
             "seed_data": spec.seed_data.model_copy(update={"path": resolve(spec.seed_data.path)}),
             "eval_sets": [e.model_copy(update={"path": resolve(e.path)}) for e in spec.eval_sets],
+            "evaluation": spec.evaluation
+            and spec.evaluation.model_copy(update={"test_set": resolve(spec.evaluation.test_set)}),
             "gates": gates.model_copy(
                 update={"validators": validators, "human_verdicts": resolve(gates.human_verdicts)}
             ),

@@ -22,6 +22,7 @@ from tasks.dedup.cluster_cap import best_first, cap_per_cluster
 from tasks.dedup.duplicates import dedup_rows
 from tasks.dedup.published_index import PublishedIndex, sync_published
 from tasks.embeddings.cache import EmbeddingCache
+from tasks.evaluate.gate import evaluate_version
 from tasks.generate.anthropic import generate_with_anthropic
 from tasks.generate.openai_compatible import generate_with_openai
 from tasks.generate.progress import GenerationProgress
@@ -295,11 +296,23 @@ def publish_stage(
     review_queue = read_parquet(verified.files["review"])
     docs = Path(verified.files["data_docs"]) if "data_docs" in verified.files else None
     store = VersionStore(data_root, spec.dataset)
-    url, manifest = publish_dataset(spec, data, quarantine, manifest, vectors, store, review_queue, docs)
+    evaluate = partial(evaluate_stage, spec, embedding_cache=embedding_cache) if spec.evaluation else None
+    url, manifest = publish_dataset(spec, data, quarantine, manifest, vectors, store, review_queue, docs, evaluate)
     return {
         "version": manifest["version"],
         "path": url,
         "counts": manifest["counts"],
         "data_docs": manifest.get("data_docs"),
         "unchanged": bool(manifest.get("unchanged")),
+        "evaluation": manifest.get("evaluation"),
     }
+
+
+@task(name="evaluate", cache_policy=NO_CACHE)
+def evaluate_stage(spec: Spec, version: Path, embedding_cache: str) -> dict:
+    """The assembled version before LATEST moves: the proxy and the user's command against the real-only
+    baseline on the held-out test set. Input: the version's folder. Output: the manifest's evaluation section."""
+    if spec.evaluation is None:
+        raise SpecError("evaluation: the spec declares none")
+    embed = EmbeddingCache(embedding_cache, backend=spec.embeddings.backend)
+    return evaluate_version(spec.evaluation, Path(version), embed)

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -110,8 +111,10 @@ def publish_dataset(
     store: VersionStore,
     review_queue: pd.DataFrame | None = None,
     data_docs: Path | None = None,
+    evaluate: Callable[[Path], dict] | None = None,
 ) -> tuple[str, dict]:
-    """Assemble the version locally, check diversity against the previous one, then commit it: (url, manifest).
+    """Assemble the version locally, check diversity against the previous one, evaluate the assembled folder
+    (when given), then commit it, moving LATEST only if the evaluation promotes it: (url, manifest).
     When the latest version already holds the same rows, quarantine and spec, nothing is written: its (url,
     manifest) come back with manifest["unchanged"] set."""
     settings = spec.publish
@@ -126,10 +129,11 @@ def publish_dataset(
     diversity = diversity_report(
         comparable_text(ordered), is_synthetic, vectors[canonical], settings.diversity.clusters, seed=CLUSTER_SEED
     )
+    baseline = store.promoted()  # drift is measured against the version LATEST points at, not a refused one
     drift = {
-        "previous": previous,
+        "previous": baseline,
         **compare_diversity(
-            diversity, store.manifest(previous).get("diversity") if previous else None, settings.diversity.tolerance
+            diversity, store.manifest(baseline).get("diversity") if baseline else None, settings.diversity.tolerance
         ),
     }
     if drift["drops"] and settings.diversity.on_drop == "fail":
@@ -167,13 +171,15 @@ def publish_dataset(
         if data_docs is not None:
             shutil.copytree(data_docs, staging / DATA_DOCS)
             manifest["data_docs"] = f"{DATA_DOCS}/index.html"
+        if evaluate is not None:
+            manifest["evaluation"] = evaluate(staging)  # sees the data files as they will be published
         draw_plots(data, diversity["cluster_shares"], staging)
         (staging / "README.md").write_text(
             render_card(manifest, {s: f.replace("00000-of-00001", "*") for s, f in split_files.items()})
         )
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n")
         _fsync_tree(staging)
-        url = store.commit(staging, version)
+        url = store.commit(staging, version, move_latest=manifest.get("evaluation", {}).get("promoted", True))
     finally:
         if staging.exists():
             shutil.rmtree(staging)

@@ -11,6 +11,7 @@ import yaml
 from matplotlib.figure import Figure
 
 from schemas import records as col
+from tasks.evaluate.report import evaluation_section
 from tasks.text_features import word_tokens
 
 PLOTS = {
@@ -184,6 +185,7 @@ def render_card(manifest: dict, split_files: dict[str, str]) -> str:
             if manifest["drift"]["previous"]
             else "No previous version to compare with.\n"
         ),
+        evaluation_section(manifest.get("evaluation"), _table),
     ]
     return "\n".join(sections)
 

@@ -30,6 +30,30 @@ def _flatten(value, prefix: str = "") -> dict:
     return {prefix.rstrip("."): value}
 
 
+def evaluation_figures(evaluation: dict | None) -> dict:
+    """A version's evaluation as flat figures: the decision, and per judge the metric, both arms and the interval."""
+    if not evaluation:
+        return {}
+    figures: dict = {"promoted": evaluation["promoted"], "test_set_sha256": evaluation["test_set"]["sha256"][:16]}
+    for name, judge in evaluation["judges"].items():
+        if "error" in judge:
+            figures[f"{name}.error"] = judge["error"]
+            continue
+        figures[f"{name}.metric"] = judge["metric"]
+        for key in ("baseline", "blend", "difference"):
+            figures[f"{name}.{'real_only' if key == 'baseline' else key}"] = round(judge[key], 4)
+        figures[f"{name}.ci"] = [round(v, 4) for v in judge["ci"]]
+        for point in judge.get("sweep", []):
+            figures[f"{name}.sweep@{point['share']:.0%}"] = round(point["score"], 4)
+    return figures
+
+
+def compare_evaluations(old: dict | None, new: dict | None) -> dict:
+    """Each evaluation figure of either version: [old, new] (None where a version lacks it)."""
+    before, after = evaluation_figures(old), evaluation_figures(new)
+    return {k: [before.get(k), after.get(k)] for k in [*before, *(k for k in after if k not in before)]}
+
+
 def diff_versions(old: Version, new: Version) -> dict:
     """Rows added and removed, counts per gate, metric changes and spec changes from old to new."""
     old_keys, new_keys = set(row_keys(old.data)), set(row_keys(new.data))
@@ -58,6 +82,7 @@ def diff_versions(old: Version, new: Version) -> dict:
             for m in COMPARED_METRICS
             if m in metrics_old or m in metrics_new
         },
+        "evaluation": compare_evaluations(old.manifest.get("evaluation"), new.manifest.get("evaluation")),
         "spec": {
             k: [spec_old.get(k), spec_new.get(k)]
             for k in sorted(set(spec_old) | set(spec_new))

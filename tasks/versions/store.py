@@ -49,7 +49,14 @@ class VersionStore:
         )
 
     def latest(self) -> str | None:
+        """The newest published version, promoted or not."""
         return self.versions()[-1] if self.versions() else None
+
+    def promoted(self) -> str | None:
+        """The version LATEST points at: the newest one its evaluation promoted (or that had none)."""
+        if not self.fs.exists(self.path(LATEST)):
+            return None
+        return self.fs.cat_file(self.path(LATEST)).decode().strip() or None
 
     def manifest(self, version: str) -> dict:
         with self.fs.open(self.path(version, MANIFEST), "r") as handle:
@@ -62,8 +69,9 @@ class VersionStore:
             return Path(self.base) / f".staging-{uuid.uuid4().hex}"
         return Path(tempfile.mkdtemp(prefix="synthfactory-staging-"))
 
-    def commit(self, staging: Path, version: str) -> str:
-        """Move an assembled version into place, then point LATEST at it; returns where it now lives."""
+    def commit(self, staging: Path, version: str, move_latest: bool = True) -> str:
+        """Move an assembled version into place, then (unless its evaluation refused it) point LATEST at it;
+        returns where it now lives."""
         final = self.path(version)
         if self.fs.exists(final):
             raise FileExistsError(f"version {version} already exists at {self.url(version)}")
@@ -74,7 +82,8 @@ class VersionStore:
                 self.fs.put_file(str(file), f"{final}/{file.relative_to(staging).as_posix()}")
             self.fs.put_file(str(staging / MANIFEST), f"{final}/{MANIFEST}")
             shutil.rmtree(staging)
-        self._write_latest(version)
+        if move_latest:
+            self._write_latest(version)
         return self.url(version)
 
     def _write_latest(self, version: str) -> None:

@@ -1,0 +1,91 @@
+"""The user-supplied evaluation: a command that receives the version's folder and the test set and writes metrics
+as JSON (the contract is in docs/evaluation.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from tasks.evaluate.bootstrap import Comparison, compare_item_scores
+
+PLACEHOLDERS = ("{version}", "{test_set}", "{metrics}")
+
+
+class CommandFailed(RuntimeError):
+    """The command did not run to completion or broke the contract: nothing it said can promote the version."""
+
+
+def command_argv(argv: list[str], version: Path, test_set: Path, metrics: Path) -> list[str]:
+    """argv with {version}, {test_set} and {metrics} replaced by paths (no shell: each stays one argument)."""
+    values = {"{version}": str(version), "{test_set}": str(test_set), "{metrics}": str(metrics)}
+    out = []
+    for arg in argv:
+        for placeholder, value in values.items():
+            arg = arg.replace(placeholder, value)
+        out.append(arg)
+    return out
+
+
+def run_command(argv: list[str], version: Path, test_set: Path, timeout: float) -> tuple[dict, float]:
+    """The metrics JSON the command wrote to {metrics} (or printed last on stdout), and the seconds it took."""
+    with tempfile.TemporaryDirectory(prefix="synthfactory-eval-") as folder:
+        metrics = Path(folder) / "metrics.json"
+        env = {
+            **os.environ,
+            "SYNTHFACTORY_VERSION": str(version),
+            "SYNTHFACTORY_TEST_SET": str(test_set),
+            "SYNTHFACTORY_METRICS": str(metrics),
+        }
+        started = time.monotonic()
+        try:
+            done = subprocess.run(
+                command_argv(argv, version, test_set, metrics),
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                env=env,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise CommandFailed(f"timed out after {timeout:g} s") from None
+        except OSError as error:
+            raise CommandFailed(f"could not start {argv[0]!r}: {error.strerror or error}") from None
+        seconds = time.monotonic() - started
+        if done.returncode != 0:
+            tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+            raise CommandFailed(f"exited {done.returncode}: {' / '.join(tail) or 'no output'}")
+        lines = [line for line in done.stdout.splitlines() if line.strip()]
+        text = metrics.read_text() if metrics.exists() else (lines[-1] if lines else "")
+    try:
+        return json.loads(text), seconds
+    except json.JSONDecodeError:
+        raise CommandFailed("wrote no metrics JSON (to {metrics}, or as the last line of stdout)") from None
+
+
+def compare_reported(metrics: dict, items: int, samples: int, confidence: float, seed: int) -> tuple[str, Comparison]:
+    """The command's metric name and its blend-against-real-only comparison, from the contract's fields."""
+    try:
+        name = str(metrics["metric"])
+        sign = 1.0 if metrics.get("higher_is_better", True) else -1.0
+        per_item = metrics.get("per_item")
+        if per_item is not None:
+            baseline, blend = per_item["real_only"], per_item["blend"]
+            if len(baseline) != items or len(blend) != items:
+                raise CommandFailed(f"per_item has {len(baseline)} and {len(blend)} scores for {items} test items")
+            found = compare_item_scores(
+                [sign * v for v in baseline], [sign * v for v in blend], samples, confidence, seed
+            )
+            return name, Comparison(
+                sign * found.baseline, sign * found.blend, found.difference, found.ci, confidence, samples
+            )
+        baseline_score, blend_score = float(metrics["real_only"]), float(metrics["blend"])
+        difference = sign * (blend_score - baseline_score)
+        ci = metrics.get("difference_ci")
+        interval = (float(ci[0]), float(ci[1])) if ci is not None else (difference, difference)
+        return name, Comparison(baseline_score, blend_score, difference, interval, confidence if ci else 0.0, 0)
+    except (KeyError, TypeError, ValueError, IndexError) as error:
+        raise CommandFailed(f"metrics JSON breaks the contract ({type(error).__name__}: {error})") from None
