@@ -60,6 +60,7 @@ def build(
     from tasks.publish.assemble import DiversityDrop
     from tasks.spec_inputs import check_spec_inputs
     from tasks.verify.expectations import GateError
+    from tasks.privacy.guard import PrivacyError
 
     try:
         loaded = load_spec(spec)
@@ -77,7 +78,7 @@ def build(
     try:
         with listening(RichStageListener(console)):
             result = build_dataset(str(spec), str(data_root) if data_root else None)
-    except (GateError, DiversityDrop) as error:
+    except (GateError, DiversityDrop, PrivacyError) as error:
         fail(f"the build failed a gate, nothing was published: {error}", 1)
     except (BudgetExceeded, CircuitOpen) as error:
         fail(f"generation stopped, nothing was published: {error} (stored responses make a rerun resume)", 1)

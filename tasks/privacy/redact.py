@@ -60,7 +60,9 @@ def redact(text: str, detectors: Iterable[str] = ALL_DETECTORS) -> tuple[str, li
     """(text with every finding replaced by its marker, the findings replaced)."""
     if not text:
         return text, []
-    findings = merge_overlaps(find_all(text, detectors), text)
+    kept = find_markers(text)  # a marker already there is not redacted again (its hex hash can look like digits)
+    fresh = [f for f in find_all(text, detectors) if not any(f.start < m.end and m.start < f.end for m in kept)]
+    findings = merge_overlaps(fresh, text)
     pieces, position = [], 0
     for finding in findings:
         pieces += [text[position : finding.start], marker(finding.kind, finding.value)]
