@@ -57,10 +57,10 @@ def build(
     from schemas.spec import load_spec
     from tasks.llm.costs import BudgetExceeded
     from tasks.llm.limits import CircuitOpen
+    from tasks.privacy.guard import PrivacyError
     from tasks.publish.assemble import DiversityDrop
     from tasks.spec_inputs import check_spec_inputs
     from tasks.verify.expectations import GateError
-    from tasks.privacy.guard import PrivacyError
 
     try:
         loaded = load_spec(spec)

@@ -148,7 +148,7 @@ class Publish(Strict):
     review_after_days: int = Field(default=90, ge=1)
     """the review date printed on the card"""
     quarantine_raw_text: bool = False
-    """also keep the quarantine's raw text unpublished, in <data_root>/.private/<dataset>/<version>/ (default: redacted)"""
+    """also keep the quarantine's raw text, unpublished, in <data_root>/.private/<dataset>/<version>/"""
     diversity: Diversity = Diversity()
 
 

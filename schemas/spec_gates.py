@@ -32,8 +32,18 @@ PiiDetector = Literal["email", "phone", "payment_card", "bank_account", "nationa
 class Privacy(Strict):
     """The privacy gate (tasks/privacy/): rows with personal data or secrets are quarantined as pii_<detector>."""
 
-    detectors: list[PiiDetector] = ["email", "phone", "payment_card", "bank_account", "national_id", "ip_address", "secret"]
-    phone_regions: list[str] = Field(default=["US", "GB"], min_length=1, description="how phone numbers without a +country code are read")
+    detectors: list[PiiDetector] = [
+        "email",
+        "phone",
+        "payment_card",
+        "bank_account",
+        "national_id",
+        "ip_address",
+        "secret",
+    ]
+    phone_regions: list[str] = Field(
+        default=["US", "GB"], min_length=1, description="how phone numbers without a +country code are read"
+    )
     memorisation_ngram_size: int = Field(default=10, ge=4)
     memorisation_threshold: float = Field(
         default=0.5, gt=0, le=1, description="share of a row's n-grams copied from one seed row"

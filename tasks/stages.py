@@ -199,7 +199,9 @@ def dedup_stage(
             kept, embed(comparable_text(kept)), settings.max_rows_per_cluster, settings.clusters
         )
         quarantined = pd.concat([quarantined, capped], ignore_index=True)
-    return write_stage(work_dir, "dedup", {"synthetic": kept}, quarantined, len(frame), spec.publish.quarantine_raw_text)
+    return write_stage(
+        work_dir, "dedup", {"synthetic": kept}, quarantined, len(frame), spec.publish.quarantine_raw_text
+    )
 
 
 def _version_data(store: VersionStore, version: str) -> pd.DataFrame:
@@ -274,7 +276,9 @@ def blend_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str) 
     Input columns: row schema. Output columns: row schema (blended.parquet)."""
     synthetic, real = read_parquet(synthetic_path), read_parquet(real_path)
     blended, over = blend_rows(real, synthetic, spec.blend)
-    return write_stage(work_dir, "blend", {"blended": blended}, over, len(synthetic) + len(real), spec.publish.quarantine_raw_text)
+    return write_stage(
+        work_dir, "blend", {"blended": blended}, over, len(synthetic) + len(real), spec.publish.quarantine_raw_text
+    )
 
 
 @task(name="publish", cache_policy=NO_CACHE)

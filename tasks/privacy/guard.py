@@ -6,6 +6,7 @@ secrets, and the real seed rows' personal data counted (or refused).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -35,7 +36,9 @@ def check_rows_hold_no_secret(frame: pd.DataFrame, what: str = "published row") 
             continue
         for row_id, value in zip(frame[col.ID].tolist(), frame[column].tolist()):
             if isinstance(value, str) and (found := find_secrets(value)):
-                raise PrivacyError(f"{what} {row_id!r} holds a secret ({found[0].kind}) in column {column!r}; nothing was published")
+                raise PrivacyError(
+                    f"{what} {row_id!r} holds a secret ({found[0].kind}) in column {column!r}; nothing was published"
+                )
 
 
 def check_text_holds_no_secret(text: str, name: str) -> None:
@@ -58,7 +61,7 @@ def scrub_docs(folder: Path) -> int:
     return redacted
 
 
-def real_rows_report(real: pd.DataFrame, detectors: list[str], phone_regions: list[str]) -> dict:
+def real_rows_report(real: pd.DataFrame, detectors: Sequence[str], phone_regions: Sequence[str]) -> dict:
     """Personal data and secrets in the real seed rows: rows affected, findings by kind, and the first row's id."""
     by_kind: Counter = Counter()
     rows, first = 0, None
@@ -69,8 +72,13 @@ def real_rows_report(real: pd.DataFrame, detectors: list[str], phone_regions: li
             rows += 1
             by_kind.update(kinds)
             first = first or {"id": str(row[col.ID]), "kinds": sorted(set(kinds))}
-    return {"rows_checked": len(real), "rows_with_findings": rows, "by_kind": dict(sorted(by_kind.items())),
-            "by_detector": dict(sorted(_by_detector(by_kind).items())), "first": first}
+    return {
+        "rows_checked": len(real),
+        "rows_with_findings": rows,
+        "by_kind": dict(sorted(by_kind.items())),
+        "by_detector": dict(sorted(_by_detector(by_kind).items())),
+        "first": first,
+    }
 
 
 def _by_detector(by_kind: Counter) -> Counter:

@@ -33,7 +33,10 @@ DETECTOR_OF_KIND = {
 }
 
 _EMAIL = re.compile(r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
-_TLDS = "com|org|net|edu|gov|mil|int|io|co|ai|dev|app|info|biz|me|us|uk|de|fr|es|it|nl|be|ch|at|se|no|dk|fi|pl|ru|cn|jp|in|br|au|ca|ie|nz"
+_TLDS = (
+    "com|org|net|edu|gov|mil|int|io|co|ai|dev|app|info|biz|me|us|uk|de|fr|es|it|nl|be|ch|at|se|no|dk|fi|pl|ru|cn|jp|in"
+    "|br|au|ca|ie|nz"
+)
 _AT = r"(?:\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+|\s*@\s*)"
 _DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\.)"
 _WORD = r"[A-Za-z0-9_%+-]+"
@@ -61,9 +64,9 @@ def find_emails(text: str) -> list[Finding]:
     found = [Finding("email", m.start(), m.end(), m.group()) for m in _EMAIL.finditer(text)]
     for match in _OBFUSCATED_EMAIL.finditer(text):
         domain_first = re.split(_DOT, match.group(2), maxsplit=1, flags=re.I)[0].lower()
-        if "@" not in match.group() or not _EMAIL.fullmatch(match.group().strip()):
-            if domain_first not in _NOT_A_DOMAIN:
-                found.append(Finding("email", match.start(), match.end(), match.group()))
+        plain = "@" in match.group() and _EMAIL.fullmatch(match.group().strip())  # found above already
+        if not plain and domain_first not in _NOT_A_DOMAIN:
+            found.append(Finding("email", match.start(), match.end(), match.group()))
     return found
 
 
@@ -155,7 +158,9 @@ FINDERS: dict[str, Callable[[str], list[Finding]]] = {
 }
 
 
-def find_pii(text: str, detectors: Iterable[str] = tuple(FINDERS), phone_regions: Iterable[str] = PHONE_REGIONS) -> list[Finding]:
+def find_pii(
+    text: str, detectors: Iterable[str] = tuple(FINDERS), phone_regions: Iterable[str] = PHONE_REGIONS
+) -> list[Finding]:
     """Every finding of the named detectors in text, sorted by position (findings may overlap)."""
     found: list[Finding] = []
     for name in detectors:

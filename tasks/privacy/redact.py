@@ -47,7 +47,9 @@ def find_markers(text: str) -> list[Finding]:
     return [Finding(m.group(1), m.start(), m.end(), m.group()) for m in MARKER.finditer(text or "")]
 
 
-def find_all(text: str, detectors: Iterable[str] = ALL_DETECTORS, phone_regions: Iterable[str] = PHONE_REGIONS) -> list[Finding]:
+def find_all(
+    text: str, detectors: Iterable[str] = ALL_DETECTORS, phone_regions: Iterable[str] = PHONE_REGIONS
+) -> list[Finding]:
     """Findings of the named detectors ('secret' for secrets), sorted by position."""
     detectors = list(detectors)
     found = find_pii(text, [d for d in detectors if d != "secret"], phone_regions)
@@ -74,9 +76,11 @@ def redact_secrets(text: str) -> tuple[str, list[Finding]]:
     return redact(text, ["secret"])
 
 
-def scrub_frame(frame: pd.DataFrame, columns: Iterable[str], detectors: Iterable[str] = ALL_DETECTORS) -> tuple[pd.DataFrame, Counter]:
+def scrub_frame(
+    frame: pd.DataFrame, columns: Iterable[str], detectors: Iterable[str] = ALL_DETECTORS
+) -> tuple[pd.DataFrame, Counter]:
     """A copy of frame with findings in the given text columns redacted, and how many of each kind were."""
-    detectors, out, counts = list(detectors), frame.copy(), Counter()
+    detectors, out, counts = list(detectors), frame.copy(), Counter[str]()
     for column in columns:
         if column not in out.columns:
             continue

@@ -27,8 +27,12 @@ _PATTERNS = {
     "slack_token": re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}|https://hooks\.slack\.com/services/[A-Za-z0-9_/]+"),
     "google_api_key": re.compile(r"\bAIza[0-9A-Za-z_-]{35}"),
     "jwt": re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),
-    # To its END line, or over the base64 body when the END line is missing (not beyond: a quote may close a JSON string).
-    "private_key": re.compile(r"-----BEGIN[A-Z ]*PRIVATE KEY(?: BLOCK)?-----(?:.*?-----END[A-Z ]*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s\\]*)", re.S),
+    # To its END line, or over the base64 body when the END line is missing (not beyond: a quote may end a JSON string).
+    "private_key": re.compile(
+        r"-----BEGIN[A-Z ]*PRIVATE KEY(?: BLOCK)?-----"
+        r"(?:.*?-----END[A-Z ]*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s\\]*)",
+        re.S,
+    ),
 }
 # An AWS secret access key is 40 base64 characters; only with AWS or secret wording nearby is it one.
 _AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
@@ -40,8 +44,16 @@ _ASSIGNMENT = re.compile(
 _SECRET_NAME = re.compile(r"(?:^|_)(?:[A-Z0-9]*KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)(?:_|$)")
 # Covered above with whole-token spans, or not secrets in prose (public IPs, entropy and keyword heuristics).
 _VENDOR_SKIP = {
-    "AWS Access Key", "GitHub Token", "JSON Web Token", "OpenAI Token", "Private Key", "Slack Token",
-    "Public IP (ipv4)", "Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String",
+    "AWS Access Key",
+    "GitHub Token",
+    "JSON Web Token",
+    "OpenAI Token",
+    "Private Key",
+    "Slack Token",
+    "Public IP (ipv4)",
+    "Secret Keyword",
+    "Base64 High Entropy String",
+    "Hex High Entropy String",
 }
 
 
@@ -67,20 +79,24 @@ def vendor_patterns() -> tuple[tuple[str, re.Pattern], ...]:
         if secret_type in _VENDOR_SKIP or not issubclass(plugin, RegexBasedDetector):
             continue
         kind = re.sub(r"\W+", "_", secret_type.lower()).strip("_")
-        patterns += [(kind, regex) for regex in plugin.denylist]
+        patterns += [(kind, regex) for regex in plugin.denylist]  # type: ignore[attr-defined]  # a class attribute
     return tuple(patterns)
 
 
 def secret_env_values(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """{value: variable name} of environment variables whose name says secret and whose value is at least 8 characters."""
+    """{value: variable name} of environment variables named like a secret whose value has at least 8 characters."""
     environ = os.environ if environ is None else environ
-    return {value: name for name, value in environ.items() if _SECRET_NAME.search(name.upper()) and len(value.strip()) >= 8}
+    return {
+        value: name for name, value in environ.items() if _SECRET_NAME.search(name.upper()) and len(value.strip()) >= 8
+    }
 
 
 def find_secrets(text: str, environ: Mapping[str, str] | None = None) -> list[Finding]:
     """Every secret in text, sorted by position (findings may overlap)."""
     text = text or ""
-    found = [Finding(kind, m.start(), m.end(), m.group()) for kind, regex in _PATTERNS.items() for m in regex.finditer(text)]
+    found = [
+        Finding(kind, m.start(), m.end(), m.group()) for kind, regex in _PATTERNS.items() for m in regex.finditer(text)
+    ]
     for match in _AWS_SECRET.finditer(text):
         if _random_looking(match.group()) and _AWS_WORDS.search(text[max(0, match.start() - 80) : match.start()]):
             found.append(Finding("aws_secret_access_key", match.start(), match.end(), match.group()))
@@ -90,9 +106,9 @@ def find_secrets(text: str, environ: Mapping[str, str] | None = None) -> list[Fi
     for kind, regex in vendor_patterns():
         for match in regex.finditer(text):
             # The plugins' matches may stop short of the token (lazy endings, capture groups): run on to its end.
-            end = match.end() + _TOKEN_CHARS.match(text, match.end()).end() - match.end()
+            end = match.end() + len(_TOKEN_CHARS.match(text, match.end()).group())  # type: ignore[union-attr]
             found.append(Finding(kind, match.start(), end, text[match.start() : end]))
-    for value, name in secret_env_values(environ).items():
+    for value in secret_env_values(environ):
         for match in re.finditer(re.escape(value), text):
             found.append(Finding("env_secret", match.start(), match.end(), value))
     return sorted(found, key=lambda f: (f.start, f.end))

@@ -20,10 +20,10 @@ import pandas as pd
 from schemas import records as col
 from schemas.spec import Spec, dump_spec
 from tasks.fingerprints import file_sha256
-from tasks.publish.card import draw_plots, render_card
-from tasks.publish.diversity import compare_diversity, diversity_report
 from tasks.privacy.guard import check_rows_hold_no_secret, check_text_holds_no_secret, redact_rows, scrub_docs
 from tasks.privacy.redact import scrub_strings
+from tasks.publish.card import draw_plots, render_card
+from tasks.publish.diversity import compare_diversity, diversity_report
 from tasks.tables import write_parquet
 from tasks.text_features import comparable_text
 from tasks.versions.store import DATA_DOCS, MANIFEST, QUARANTINE_FILE, REVIEW_FILE, SPLIT_FILES, VersionStore

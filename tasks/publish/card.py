@@ -200,8 +200,8 @@ def _judge_line(judge: dict | None) -> str:
 
 
 def _privacy_line(privacy: dict | None) -> str:
-    real = (privacy or {}).get("real_rows")
-    if not real:
+    real = privacy.get("real_rows") if privacy else None
+    if not privacy or not real:
         return ""
     kinds = ", ".join(f"{k} {n}" for k, n in real["by_kind"].items()) or "none"
     return (

@@ -65,7 +65,7 @@ def _raised(exception_info: dict) -> str | None:
 
 def unexpected_ids(result: dict) -> list:
     """Ids of the rows a row-level expectation failed: GX lists them as [{id: [...]}] when values are excluded."""
-    ids = []
+    ids: list = []
     for hit in result.get("unexpected_index_list") or []:
         ids += hit[col.ID] if isinstance(hit[col.ID], list) else [hit[col.ID]]
     return ids
@@ -85,8 +85,13 @@ def run_expectations(frame: pd.DataFrame, expectations: list[Expectation], docs_
     )
     suite = context.suites.add(gx.ExpectationSuite(name="gates", expectations=expectations))
     # Row ids only: with the values GX would render every failing row's raw text into the Data Docs.
-    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [col.ID], "exclude_unexpected_values": True,
-                     "return_unexpected_index_query": False, "partial_unexpected_count": 0}
+    result_format = {
+        "result_format": "COMPLETE",
+        "unexpected_index_column_names": [col.ID],
+        "exclude_unexpected_values": True,
+        "return_unexpected_index_query": False,
+        "partial_unexpected_count": 0,
+    }
     actions = []
     if docs_dir is not None:
         site = {

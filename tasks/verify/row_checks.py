@@ -4,6 +4,7 @@ personal data, memorised seed spans, and code that must run."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -84,14 +85,18 @@ def build_row_checks(spec: Spec, real: pd.DataFrame) -> dict[str, RowCheck]:
     return {name: _falsy_to_none(check) for name, check in checks.items()}
 
 
-def find_personal_data(text: str, detectors: list[str], phone_regions: list[str]) -> Rejection | None:
+def find_personal_data(text: str, detectors: Sequence[str], phone_regions: Sequence[str]) -> Rejection | None:
     """pii_<detector> of the first of the spec's detectors that finds anything (a redaction marker counts as what
     it replaced); the detail lists the findings as markers, never their values."""
-    found = [f for f in find_all(text, detectors, phone_regions) + find_markers(text) if detector_of(f.kind) in detectors]
+    found = [
+        f for f in find_all(text, detectors, phone_regions) + find_markers(text) if detector_of(f.kind) in detectors
+    ]
     if not found:
         return None
     first = min(found, key=lambda f: detectors.index(detector_of(f.kind)))
-    shown = ", ".join(f"{f.kind} {marker(f.kind, f.value) if not f.value.startswith('[REDACTED:') else f.value}" for f in found[:5])
+    shown = ", ".join(
+        f"{f.kind} {marker(f.kind, f.value) if not f.value.startswith('[REDACTED:') else f.value}" for f in found[:5]
+    )
     return Rejection(f"pii_{detector_of(first.kind)}", f"found {len(found)}: {shown}")
 
 

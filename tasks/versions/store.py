@@ -96,7 +96,7 @@ class VersionStore:
         return doomed
 
     def private_path(self, *parts: str) -> str:
-        """What a version keeps unpublished (the quarantine's raw text, when the spec asks): <root>/.private/<dataset>/..."""
+        """Where a version keeps what is not published (raw quarantine text, on request): <root>/.private/<dataset>/"""
         return "/".join([self.private, *parts])
 
     def request_cache_path(self) -> str:

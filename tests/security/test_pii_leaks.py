@@ -16,7 +16,10 @@ from tasks.privacy.guard import PrivacyError
 from tests.helpers.fake_anthropic import FakeAnthropic
 from tests.helpers.spec_factory import write_spec
 
-JWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+JWT = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0"
+    ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+)
 API_KEY = "sk-ant-api03-" + secrets.token_urlsafe(30)
 # topic -> (column, raw value): values in `input` are long enough to fail a GX length gate (Data Docs), the
 # others reach the privacy gate.
@@ -45,10 +48,17 @@ class LeakyAnthropic(FakeAnthropic):
     def message(self, body, mode):
         topic = body["messages"][0]["content"].split("topic=")[1].split()[0]
         self.served = getattr(self, "served", set()) | {topic}
-        record = {"instruction": f"Explain {topic} to a new colleague in two sentences.", "output": f"{topic} is important."}
+        record = {
+            "instruction": f"Explain {topic} to a new colleague in two sentences.",
+            "output": f"{topic} is important.",
+        }
         if topic in PLANTED:
             column, value = PLANTED[topic]
-            text = f"My AWS secret access key is {value}" if topic == "aws" else f"Reach the author at {value} for details on {topic}."
+            text = (
+                f"My AWS secret access key is {value}"
+                if topic == "aws"
+                else f"Reach the author at {value} for details on {topic}."
+            )
             record[column] = text
         content = [{"type": "tool_use", "id": "toolu_1", "name": body["tool_choice"]["name"], "input": record}]
         return self.envelope(body, content, "tool_use")
@@ -56,13 +66,30 @@ class LeakyAnthropic(FakeAnthropic):
 
 def _spec(folder: Path, **overrides) -> Path:
     generator = {
-        "backend": "anthropic", "rows": 48, "seed": 3, "model": "claude-test-model", "prompt_id": "explain_topic",
-        "category": "explanation", "system_prompt": "You write training data.", "prompt": "topic={{ topic }} mode=ok",
+        "backend": "anthropic",
+        "rows": 48,
+        "seed": 3,
+        "model": "claude-test-model",
+        "prompt_id": "explain_topic",
+        "category": "explanation",
+        "system_prompt": "You write training data.",
+        "prompt": "topic={{ topic }} mode=ok",
         "samplers": {"topic": {"type": "category", "values": {t: 1 for t in [*PLANTED, *CLEAN]}}},
-        "concurrency": 4, "prices": {"input": 3.0, "output": 15.0},
+        "concurrency": 4,
+        "prices": {"input": 3.0, "output": 15.0},
     }
-    length_gate = {"type": "expect_column_value_lengths_to_be_between", "kwargs": {"column": "input", "max_value": 30}, "meta": {"reason": "gx_input_length"}}
-    return write_spec(folder, generator=generator, gates={"expectations": [length_gate]}, **{"blend.max_synthetic_share": 0.9}, **overrides)
+    length_gate = {
+        "type": "expect_column_value_lengths_to_be_between",
+        "kwargs": {"column": "input", "max_value": 30},
+        "meta": {"reason": "gx_input_length"},
+    }
+    return write_spec(
+        folder,
+        generator=generator,
+        gates={"expectations": [length_gate]},
+        **{"blend.max_synthetic_share": 0.9},
+        **overrides,
+    )
 
 
 def _build(tmp_path, monkeypatch, **overrides):
@@ -91,7 +118,9 @@ def test_no_planted_value_reaches_any_file_under_the_data_root(tmp_path, monkeyp
     result = _build(tmp_path, monkeypatch)
     root, version = tmp_path / "out", Path(result["path"])
     reasons = result["counts"]["quarantined"]["by_reason"]
-    assert reasons["gx_input_length"] >= 1 and {"pii_email", "pii_phone", "pii_payment_card", "pii_secret"} <= set(reasons)
+    assert reasons["gx_input_length"] >= 1 and {"pii_email", "pii_phone", "pii_payment_card", "pii_secret"} <= set(
+        reasons
+    )
     leaks = {topic: _files_holding(root, value) for topic, (_, value) in PLANTED.items()}
     assert leaks == {topic: [] for topic in PLANTED}
     # The quarantine still says what was there, by kind and hash, and the Data Docs name failing rows by id only.
@@ -100,10 +129,14 @@ def test_no_planted_value_reaches_any_file_under_the_data_root(tmp_path, monkeyp
     assert quarantine["input"].str.contains(r"\[REDACTED:iban:[0-9a-f]{12}\]").any()
     assert quarantine["detail"].str.contains(r"found \d+: ").any()
     docs = "".join(p.read_text(errors="replace") for p in (version / "data_docs").rglob("*.html"))
-    assert "less than or equal to 30 characters long" in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", docs))  # the failing gate is rendered, its rows' values are not
+    assert "less than or equal to 30 characters long" in re.sub(
+        r"\s+", " ", re.sub(r"<[^>]+>", " ", docs)
+    )  # the failing gate is rendered, its rows' values are not
     assert not any(value in docs for _, value in PLANTED.values())
     manifest = json.loads((version / "manifest.json").read_text())
-    assert manifest["privacy"]["real_rows"]["rows_with_findings"] == 0 and manifest["privacy"]["pii_in_real"] == "report"
+    assert (
+        manifest["privacy"]["real_rows"]["rows_with_findings"] == 0 and manifest["privacy"]["pii_in_real"] == "report"
+    )
 
 
 def test_raw_quarantine_text_is_kept_only_outside_the_published_version(tmp_path, monkeypatch):
@@ -118,14 +151,19 @@ def test_raw_quarantine_text_is_kept_only_outside_the_published_version(tmp_path
 
 
 def _seed_file(folder: Path, extra: dict) -> None:
-    rows = [{"id": f"s{i}", "instruction": f"Real task number {i} here", "input": "", "output": "ok"} for i in range(4)] + [extra]
+    rows = [
+        {"id": f"s{i}", "instruction": f"Real task number {i} here", "input": "", "output": "ok"} for i in range(4)
+    ] + [extra]
     (folder / "seeds.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
 def test_a_secret_in_a_published_real_row_fails_the_build_naming_the_row_not_the_secret(tmp_path, monkeypatch):
     spec = write_spec(tmp_path, **{"blend.max_synthetic_share": 0.9})
     leaked = "ghp_" + "a1B2c3D4e5" * 3 + "f6G7h8"
-    _seed_file(tmp_path, {"id": "s-leak", "instruction": "Summarise the deploy notes", "input": f"token {leaked}", "output": "done"})
+    _seed_file(
+        tmp_path,
+        {"id": "s-leak", "instruction": "Summarise the deploy notes", "input": f"token {leaked}", "output": "done"},
+    )
     with pytest.raises(PrivacyError) as error:
         build_dataset(str(spec), str(tmp_path / "out"))
     message = str(error.value)
@@ -135,13 +173,29 @@ def test_a_secret_in_a_published_real_row_fails_the_build_naming_the_row_not_the
 
 def test_personal_data_in_real_rows_is_reported_or_refused(tmp_path, monkeypatch):
     spec = write_spec(tmp_path, **{"blend.max_synthetic_share": 0.9})
-    _seed_file(tmp_path, {"id": "s-pii", "instruction": "Email the landlord", "input": "at jane dot roe at example dot org", "output": "ok"})
+    _seed_file(
+        tmp_path,
+        {
+            "id": "s-pii",
+            "instruction": "Email the landlord",
+            "input": "at jane dot roe at example dot org",
+            "output": "ok",
+        },
+    )
     result = build_dataset(str(spec), str(tmp_path / "out"))
     privacy = json.loads((Path(result["path"]) / "manifest.json").read_text())["privacy"]
     assert privacy["real_rows"]["rows_with_findings"] == 1 and privacy["real_rows"]["by_kind"] == {"email": 1}
     assert "1 of 5 hold findings (by kind: email 1" in (Path(result["path"]) / "README.md").read_text()
 
     refusing = write_spec(tmp_path, **{"blend.max_synthetic_share": 0.9, "gates": {"pii_in_real": "refuse"}})
-    _seed_file(tmp_path, {"id": "s-pii", "instruction": "Email the landlord", "input": "at jane dot roe at example dot org", "output": "ok"})
+    _seed_file(
+        tmp_path,
+        {
+            "id": "s-pii",
+            "instruction": "Email the landlord",
+            "input": "at jane dot roe at example dot org",
+            "output": "ok",
+        },
+    )
     with pytest.raises(PrivacyError, match=r"row 's-pii', email"):
         build_dataset(str(refusing), str(tmp_path / "out2"))

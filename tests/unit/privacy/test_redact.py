@@ -13,7 +13,8 @@ def test_each_finding_becomes_a_marker_with_the_values_hash(monkeypatch):
     redacted, findings = redact(text)
     assert [f.kind for f in findings] == ["email", "phone"]
     digest = hashlib.sha256(b"+33 1 42 68 53 00").hexdigest()[:12]
-    assert redacted == f"Mail [REDACTED:email:{hashlib.sha256(b'john dot doe at gmail dot com').hexdigest()[:12]}] or call [REDACTED:phone:{digest}]."
+    email = hashlib.sha256(b"john dot doe at gmail dot com").hexdigest()[:12]
+    assert redacted == f"Mail [REDACTED:email:{email}] or call [REDACTED:phone:{digest}]."
     assert [f.kind for f in find_markers(redacted)] == ["email", "phone"]
 
 
@@ -32,7 +33,14 @@ def test_overlapping_findings_leave_no_part_raw():
 
 
 def test_scrub_frame_redacts_only_the_named_columns_and_counts_kinds():
-    frame = pd.DataFrame({"id": ["r1", "r2"], "output": ["SSN 123-45-6789", None], "detail": ["found 4111 1111 1111 1111", "x"], "other": ["a@b.io", ""]})
+    frame = pd.DataFrame(
+        {
+            "id": ["r1", "r2"],
+            "output": ["SSN 123-45-6789", None],
+            "detail": ["found 4111 1111 1111 1111", "x"],
+            "other": ["a@b.io", ""],
+        }
+    )
     clean, counts = scrub_frame(frame, ["output", "detail", "missing"])
     assert clean["output"][0].startswith("SSN [REDACTED:us_ssn:") and pd.isna(clean["output"][1])
     assert clean["detail"][0].startswith("found [REDACTED:payment_card:") and clean["other"][0] == "a@b.io"

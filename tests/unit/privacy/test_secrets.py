@@ -14,21 +14,45 @@ PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM\n--
 @pytest.mark.parametrize(
     "text, kind, value",
     [
-        ("Use sk-ant-api03-abcdefghijklmnopqrstuvwx0123 please", "anthropic_api_key", "sk-ant-api03-abcdefghijklmnopqrstuvwx0123"),
+        (
+            "Use sk-ant-api03-abcdefghijklmnopqrstuvwx0123 please",
+            "anthropic_api_key",
+            "sk-ant-api03-abcdefghijklmnopqrstuvwx0123",
+        ),
         ("OPENAI sk-proj-abcdefghijklmnopqrstuvwx1234", "openai_api_key", "sk-proj-abcdefghijklmnopqrstuvwx1234"),
         ("key sk-abcdefghijklmnopqrstuvwxyz012345", "openai_api_key", "sk-abcdefghijklmnopqrstuvwxyz012345"),
         ("AWS key AKIAIOSFODNN7EXAMPLE leaked", "aws_access_key_id", "AKIAIOSFODNN7EXAMPLE"),
-        ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws_secret_access_key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
-        ("my AWS secret is wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY ok", "aws_secret_access_key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+        (
+            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "aws_secret_access_key",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ),
+        (
+            "my AWS secret is wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY ok",
+            "aws_secret_access_key",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ),
         ("token ghp_abcdefghijklmnopqrstuvwxyz0123456789", "github_token", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
-        ("github_pat_11ABCDEFG0abcdefghijkl_mnopqrstuvwxyz0123456789", "github_token", "github_pat_11ABCDEFG0abcdefghijkl_mnopqrstuvwxyz0123456789"),
-        ("slack xoxb-123456789012-1234567890123-abcdefghijklmnopqrstuvwx", "slack_token", "xoxb-123456789012-1234567890123-abcdefghijklmnopqrstuvwx"),
+        (
+            "github_pat_11ABCDEFG0abcdefghijkl_mnopqrstuvwxyz0123456789",
+            "github_token",
+            "github_pat_11ABCDEFG0abcdefghijkl_mnopqrstuvwxyz0123456789",
+        ),
+        (
+            "slack xoxb-123456789012-1234567890123-abcdefghijklmnopqrstuvwx",
+            "slack_token",
+            "xoxb-123456789012-1234567890123-abcdefghijklmnopqrstuvwx",
+        ),
         (f"Authorization: Bearer {JWT}", "jwt", JWT),
         (f"key file:\n{PEM}\nend", "private_key", PEM),
         ("google AIzaSyA1234567890abcdefghijklmnopqrstuv", "google_api_key", "AIzaSyA1234567890abcdefghijklmnopqrstuv"),
         ("config: api_key = 'Zx81kq0Pf93LmQ2a'", "secret_assignment", "Zx81kq0Pf93LmQ2a"),
         ('{"client_secret": "9f8a7b6c5d4e3f2a1b0c"}', "secret_assignment", "9f8a7b6c5d4e3f2a1b0c"),
-        ("sk_live_abcdefghijklmnopqrstuvwx", "stripe_access_key", "sk_live_abcdefghijklmnopqrstuvwx"),  # from detect-secrets' plugins
+        (
+            "sk_live_abcdefghijklmnopqrstuvwx",
+            "stripe_access_key",
+            "sk_live_abcdefghijklmnopqrstuvwx",
+        ),  # from detect-secrets' plugins
     ],
 )
 def test_each_secret_kind_is_found_whole(text, kind, value):
@@ -48,7 +72,9 @@ def test_the_processes_own_secrets_are_found_verbatim(monkeypatch):
     monkeypatch.setenv("SHORT_TOKEN", "abc")
     monkeypatch.setenv("HOME_DIR_NAME", "plainvalue-not-a-secret-name")
     values = secret_env_values()
-    assert values["plainvalue-not-shaped-like-a-key"] == "ANTHROPIC_API_KEY" and values["hunter2hunter2"] == "DB_PASSWORD"
+    assert (
+        values["plainvalue-not-shaped-like-a-key"] == "ANTHROPIC_API_KEY" and values["hunter2hunter2"] == "DB_PASSWORD"
+    )
     assert "abc" not in values and "plainvalue-not-a-secret-name" not in values
     text = "printed: plainvalue-not-shaped-like-a-key and hunter2hunter2 and abc"
     assert [f.kind for f in find_secrets(text)] == ["env_secret", "env_secret"]
