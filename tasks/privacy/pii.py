@@ -138,8 +138,9 @@ def find_ip_addresses(text: str) -> list[Finding]:
     found = []
     for pattern in (_IPV4, _IPV6):
         for match in pattern.finditer(text):
-            if not re.search(r"\d", match.group()):
-                continue  # 'dead::beef' in C++ is a scope, not an address
+            groups = [g for g in match.group().split(":") if g]
+            if not re.search(r"\d", match.group()) or (pattern is _IPV6 and len(groups) < 3):
+                continue  # 'dead::beef' is a C++ scope and 'b[::2]' a slice; '::1' is no one's address
             try:
                 ipaddress.ip_address(match.group())
             except ValueError:
