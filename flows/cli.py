@@ -57,6 +57,7 @@ def build(
     from schemas.spec import load_spec
     from tasks.llm.costs import BudgetExceeded
     from tasks.llm.limits import CircuitOpen
+    from tasks.privacy.guard import PrivacyError
     from tasks.publish.assemble import DiversityDrop
     from tasks.spec_inputs import check_spec_inputs
     from tasks.stage_progress import listening
@@ -78,7 +79,7 @@ def build(
     try:
         with RichStageListener(console) as progress, listening(progress):
             result = build_dataset(str(spec), str(data_root) if data_root else None)
-    except (GateError, DiversityDrop) as error:
+    except (GateError, DiversityDrop, PrivacyError) as error:
         fail(f"the build failed a gate, nothing was published: {error}", 1)
     except (BudgetExceeded, CircuitOpen) as error:
         fail(f"generation stopped, nothing was published: {error} (stored responses make a rerun resume)", 1)

@@ -148,6 +148,8 @@ class Publish(Strict):
     """versions kept; older ones are deleted after a publish"""
     review_after_days: int = Field(default=90, ge=1)
     """the review date printed on the card"""
+    quarantine_raw_text: bool = False
+    """also keep the quarantine's raw text, unpublished, in <data_root>/.private/<dataset>/<version>/"""
     diversity: Diversity = Diversity()
 
 

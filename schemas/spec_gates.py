@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from schemas.spec_base import Strict
 
@@ -26,15 +26,38 @@ class Validators(Strict):
     code: CodeCheck | None = None
 
 
-PiiDetector = Literal["email", "phone", "payment_card", "national_id", "ip_address", "secret"]
+PiiDetector = Literal["email", "phone", "payment_card", "bank_account", "national_id", "ip_address", "secret"]
 
 
 class Privacy(Strict):
-    detectors: list[PiiDetector] = ["email", "phone", "payment_card", "national_id", "ip_address", "secret"]
+    """The privacy gate (tasks/privacy/): rows with personal data or secrets are quarantined as pii_<detector>."""
+
+    detectors: list[PiiDetector] = [
+        "email",
+        "phone",
+        "payment_card",
+        "bank_account",
+        "national_id",
+        "ip_address",
+        "secret",
+    ]
+    phone_regions: list[str] = Field(
+        default=["US", "GB"], min_length=1, description="how phone numbers without a +country code are read"
+    )
     memorisation_ngram_size: int = Field(default=10, ge=4)
     memorisation_threshold: float = Field(
         default=0.5, gt=0, le=1, description="share of a row's n-grams copied from one seed row"
     )
+
+    @field_validator("phone_regions")
+    @classmethod
+    def _known_regions(cls, regions: list[str]) -> list[str]:
+        import phonenumbers
+
+        unknown = [r for r in regions if r not in phonenumbers.SUPPORTED_REGIONS]
+        if unknown:
+            raise ValueError(f"unknown phone regions {unknown} (use ISO 3166 codes such as US, GB, DE)")
+        return regions
 
 
 class Judge(Strict):
@@ -92,3 +115,5 @@ class Gates(Strict):
     max_reject_rate: float = Field(
         default=1.0, gt=0, le=1, description="the build fails when verify rejects a larger share"
     )
+    pii_in_real: Literal["report", "refuse"] = "report"
+    """personal data or secrets in the real seed rows: counted in the manifest and card (report) or fail the build"""

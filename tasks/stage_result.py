@@ -42,9 +42,10 @@ class StageResult:
 Stages = dict[str, StageResult]
 
 
-def read_quarantines(stages: Stages) -> pd.DataFrame:
-    """Every stage's quarantine, in stage order."""
-    return pd.concat([read_parquet(s.quarantine) for s in stages.values()], ignore_index=True)
+def read_quarantines(stages: Stages, file: str | None = None) -> pd.DataFrame:
+    """Every stage's quarantine, in stage order (or each stage's extra file of that name, e.g. quarantine_raw)."""
+    paths = [s.files[file] if file else s.quarantine for s in stages.values()]
+    return pd.concat([read_parquet(p) for p in paths], ignore_index=True)
 
 
 def llm_totals(stages: Stages) -> dict[str, int]:

@@ -29,6 +29,7 @@ from tasks.generate.progress import GenerationProgress
 from tasks.generate.templates import generate_from_templates
 from tasks.llm.costs import BudgetExceeded
 from tasks.llm.request_cache import RequestCache
+from tasks.privacy.guard import PrivacyError, real_rows_report, redact_rows, refuse_real_rows
 from tasks.publish.assemble import DiversityDrop, publish_dataset
 from tasks.publish.manifest import AccountingError, build_manifest
 from tasks.quarantine import count_reasons, to_quarantine
@@ -44,7 +45,7 @@ from tasks.verify.row_checks import build_row_checks
 from tasks.versions.read import read_version
 from tasks.versions.store import VersionStore
 
-FINAL_ERRORS = (GateError, SpecError, AccountingError, DiversityDrop, BudgetExceeded)
+FINAL_ERRORS = (GateError, SpecError, AccountingError, DiversityDrop, BudgetExceeded, PrivacyError)
 
 
 def worth_retrying(task, task_run, state) -> bool:
@@ -81,17 +82,22 @@ def write_stage(
     outputs: dict[str, pd.DataFrame],
     quarantine: pd.DataFrame,
     rows_in: int,
+    keep_raw_quarantine: bool = False,
     **extra: Any,
 ) -> StageResult:
-    """Write a stage's output tables and quarantine under the run's work folder; its StageResult."""
+    """Write a stage's output tables and quarantine under the run's work folder; its StageResult. The quarantine is
+    written redacted; its raw text goes beside it (files["quarantine_raw"]) only with keep_raw_quarantine."""
     folder = stage_folder(work_dir, stage)
     tables = {name: write_parquet(frame, folder / f"{name}.parquet", col.ROW_SCHEMA) for name, frame in outputs.items()}
+    if keep_raw_quarantine:
+        raw = write_parquet(quarantine, folder / "quarantine-raw.parquet", col.QUARANTINE_SCHEMA)
+        extra["files"] = {**extra.get("files", {}), "quarantine_raw": raw}
     return StageResult(
         stage=stage,
         rows_in=rows_in,
         tables=tables,
         rows_out={name: len(frame) for name, frame in outputs.items()},
-        quarantine=write_parquet(quarantine, folder / "quarantine.parquet", col.QUARANTINE_SCHEMA),
+        quarantine=write_parquet(redact_rows(quarantine), folder / "quarantine.parquet", col.QUARANTINE_SCHEMA),
         quarantined=count_reasons(quarantine),
         **extra,
     )
@@ -102,6 +108,9 @@ def generate_stage(spec: Spec, work_dir: str, run_id: str, cache_path: str) -> S
     """Candidates from the spec's generator, plus the real seed rows.
     Output columns: row schema (synthetic.parquet, real.parquet)."""
     real = load_real_rows(spec)
+    real_privacy = real_rows_report(real, spec.gates.privacy.detectors, spec.gates.privacy.phone_regions)
+    if spec.gates.pii_in_real == "refuse":
+        refuse_real_rows(real_privacy)
     seed_rows = real.to_dict("records")
     if not spec.blend.include_real:
         real = real.iloc[0:0]
@@ -123,7 +132,8 @@ def generate_stage(spec: Spec, work_dir: str, run_id: str, cache_path: str) -> S
         {"synthetic": synthetic, "real": real},
         rejected,
         spec.generator.rows,
-        facts={"llm": llm},
+        spec.publish.quarantine_raw_text,
+        facts={"llm": llm, "real_privacy": real_privacy},
         llm_requests={"sent": llm.get("sent", 0) + llm.get("batches", 0), "from_cache": llm.get("from_cache", 0)},
     )
 
@@ -152,6 +162,7 @@ def verify_stage(spec: Spec, synthetic_path: str, work_dir: str, cache_path: str
         {"synthetic": reviewed.accepted},
         quarantine,
         len(frame),
+        spec.publish.quarantine_raw_text,
         files=files,
         facts={"batch_gates": batch_gates, "row_checks": check_counts, "review": reviewed.stats},
         llm_requests=llm_counts(cache),
@@ -189,7 +200,9 @@ def dedup_stage(
             kept, embed(comparable_text(kept)), settings.max_rows_per_cluster, settings.clusters
         )
         quarantined = pd.concat([quarantined, capped], ignore_index=True)
-    return write_stage(work_dir, "dedup", {"synthetic": kept}, quarantined, len(frame))
+    return write_stage(
+        work_dir, "dedup", {"synthetic": kept}, quarantined, len(frame), spec.publish.quarantine_raw_text
+    )
 
 
 def _version_data(store: VersionStore, version: str) -> pd.DataFrame:
@@ -251,6 +264,7 @@ def decontaminate_stage(
         outputs,
         pd.concat(quarantined, ignore_index=True),
         len(synthetic) + len(real),
+        spec.publish.quarantine_raw_text,
         files={"eval_index": str(eval_index)},
         facts=facts,
         llm_requests=llm_counts(cache) if cache is not None else None,
@@ -263,7 +277,9 @@ def blend_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str) 
     Input columns: row schema. Output columns: row schema (blended.parquet)."""
     synthetic, real = read_parquet(synthetic_path), read_parquet(real_path)
     blended, over = blend_rows(real, synthetic, spec.blend)
-    return write_stage(work_dir, "blend", {"blended": blended}, over, len(synthetic) + len(real))
+    return write_stage(
+        work_dir, "blend", {"blended": blended}, over, len(synthetic) + len(real), spec.publish.quarantine_raw_text
+    )
 
 
 @task(name="publish", cache_policy=NO_CACHE)
@@ -279,6 +295,7 @@ def publish_stage(
     quarantine, the manifest, the card and the resolved spec."""
     data = read_parquet(stages["blend"].table("blended"))
     quarantine = read_quarantines(stages)
+    raw = read_quarantines(stages, "quarantine_raw") if spec.publish.quarantine_raw_text else None
     texts = comparable_text(data)
     vectors = EmbeddingCache(embedding_cache, backend=spec.embeddings.backend)(texts)
     decontaminated = stages["decontaminate"]
@@ -297,7 +314,9 @@ def publish_stage(
     docs = Path(verified.files["data_docs"]) if "data_docs" in verified.files else None
     store = VersionStore(data_root, spec.dataset)
     evaluate = partial(evaluate_stage, spec, embedding_cache=embedding_cache) if spec.evaluation else None
-    url, manifest = publish_dataset(spec, data, quarantine, manifest, vectors, store, review_queue, docs, evaluate)
+    url, manifest = publish_dataset(
+        spec, data, quarantine, manifest, vectors, store, review_queue, docs, evaluate=evaluate, raw_quarantine=raw
+    )
     return {
         "version": manifest["version"],
         "path": url,

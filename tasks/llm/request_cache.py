@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.fingerprints import content_hash
+from tasks.privacy.redact import ALL_DETECTORS, scrub_strings
 
 
 class RequestCache:
@@ -34,10 +35,11 @@ class RequestCache:
         return json.loads(row[0]) if row else None
 
     def put(self, key: str, response: dict) -> None:
+        """Store a response with personal data and secrets redacted: the cache lives beside the published versions,
+        and a rerun reading the markers quarantines the same rows (the privacy gate counts a marker as its kind)."""
         with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO responses VALUES (?, ?, ?)", (key, json.dumps(response), time.time())
-            )
+            stored = json.dumps(scrub_strings(response, ALL_DETECTORS))
+            self._db.execute("INSERT OR REPLACE INTO responses VALUES (?, ?, ?)", (key, stored, time.time()))
 
     def fetch(self, request: dict[str, Any], send: Callable[[dict], dict], salt: Any = None) -> dict:
         """The stored response to this request, or send it and store the response before returning it."""

@@ -21,12 +21,15 @@ import pandas as pd
 from schemas import records as col
 from schemas.spec import Spec, dump_spec
 from tasks.fingerprints import file_sha256
+from tasks.privacy.guard import check_rows_hold_no_secret, check_text_holds_no_secret, redact_rows, scrub_docs
+from tasks.privacy.redact import scrub_strings
 from tasks.publish.card import draw_plots, render_card
 from tasks.publish.diversity import compare_diversity, diversity_report
 from tasks.tables import write_parquet
 from tasks.text_features import comparable_text
 from tasks.versions.store import DATA_DOCS, MANIFEST, QUARANTINE_FILE, REVIEW_FILE, SPLIT_FILES, VersionStore
 
+RAW_QUARANTINE_FILE = "quarantine-raw.parquet"  # under VersionStore.private_path(version), never in the version
 CLUSTER_SEED = 0  # fixed, so that cluster metrics compare across builds whatever their sampling seeds
 
 
@@ -102,6 +105,15 @@ def content_key(data: pd.DataFrame, quarantine: pd.DataFrame, spec_yaml: str) ->
     return digest.hexdigest()
 
 
+def write_private_quarantine(store: VersionStore, version: str, raw: pd.DataFrame) -> str:
+    """The quarantine with its raw text, outside the published tree (publish.quarantine_raw_text opts in)."""
+    path = store.private_path(version, RAW_QUARANTINE_FILE)
+    store.fs.makedirs(store.private_path(version), exist_ok=True)
+    with store.fs.open(path, "wb") as handle:
+        raw[col.QUARANTINE_SCHEMA.names].to_parquet(handle, index=False)
+    return path
+
+
 def publish_dataset(
     spec: Spec,
     data: pd.DataFrame,
@@ -112,16 +124,24 @@ def publish_dataset(
     review_queue: pd.DataFrame | None = None,
     data_docs: Path | None = None,
     evaluate: Callable[[Path], dict] | None = None,
+    raw_quarantine: pd.DataFrame | None = None,
 ) -> tuple[str, dict]:
     """Assemble the version locally, check diversity against the previous one, evaluate the assembled folder
     (when given), then commit it, moving LATEST only if the evaluation promotes it: (url, manifest).
     When the latest version already holds the same rows, quarantine and spec, nothing is written: its (url,
-    manifest) come back with manifest["unchanged"] set."""
+    manifest) come back with manifest["unchanged"] set. Nothing is written while a published row or the spec holds
+    a secret; the quarantine, review queue, manifest, card and Data Docs are written with secrets (and, in rows,
+    personal data) redacted."""
     settings = spec.publish
-    key = content_key(data, quarantine, dump_spec(spec))
+    spec_yaml = dump_spec(spec)
+    check_rows_hold_no_secret(data)
+    check_text_holds_no_secret(spec_yaml, "the resolved spec")
+    key = content_key(data, quarantine, spec_yaml)
     previous = store.latest()
     if previous and store.manifest(previous).get("content_key") == key:
         return store.url(previous), {**store.manifest(previous), "unchanged": True}
+    quarantine = redact_rows(quarantine)
+    review_queue = redact_rows(review_queue) if review_queue is not None else None
     # Rows in id order, so the clusters depend on the rows and not on the blend's shuffle.
     canonical = np.argsort(data[col.ID].to_numpy(), kind="stable")
     ordered = data.iloc[canonical]
@@ -141,7 +161,7 @@ def publish_dataset(
     now = datetime.now(UTC)
     staging = store.staging_dir()
     try:
-        split_files = write_version_files(staging, data, quarantine, dump_spec(spec), spec.blend.validation_share)
+        split_files = write_version_files(staging, data, quarantine, spec_yaml, spec.blend.validation_share)
         written = [*split_files.values(), QUARANTINE_FILE, "spec.yaml"]
         if review_queue is not None and len(review_queue):
             (staging / REVIEW_FILE).parent.mkdir(parents=True, exist_ok=True)
@@ -171,8 +191,12 @@ def publish_dataset(
         if data_docs is not None:
             shutil.copytree(data_docs, staging / DATA_DOCS)
             manifest["data_docs"] = f"{DATA_DOCS}/index.html"
+            manifest["data_docs_secrets_redacted"] = scrub_docs(staging / DATA_DOCS)
+        if raw_quarantine is not None:
+            manifest["quarantine_raw_text"] = f"kept unpublished in {store.private_path(version, RAW_QUARANTINE_FILE)}"
         if evaluate is not None:
             manifest["evaluation"] = evaluate(staging)  # sees the data files as they will be published
+        manifest = scrub_strings(manifest)
         draw_plots(data, diversity["cluster_shares"], staging)
         (staging / "README.md").write_text(
             render_card(manifest, {s: f.replace("00000-of-00001", "*") for s, f in split_files.items()})
@@ -180,6 +204,8 @@ def publish_dataset(
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n")
         _fsync_tree(staging)
         url = store.commit(staging, version, move_latest=manifest.get("evaluation", {}).get("promoted", True))
+        if raw_quarantine is not None:
+            write_private_quarantine(store, version, raw_quarantine)
     finally:
         if staging.exists():
             shutil.rmtree(staging)

@@ -174,6 +174,7 @@ def render_card(manifest: dict, split_files: dict[str, str]) -> str:
             if manifest.get("data_docs")
             else ""
         )
+        + _privacy_line(manifest.get("privacy"))
         + f"\n\nOf {accounting['synthetic_samples']} synthetic samples, {accounting['synthetic_published']} were "
         "published and "
         + f"{accounting['synthetic_quarantined']} quarantined (kept in `quarantine/` with their reasons).\n",
@@ -197,4 +198,16 @@ def _judge_line(judge: dict | None) -> str:
         f" An LLM judged the {judge['asked']} rows near the contamination threshold: {judge['same']} restate an eval "
         "item, "
         f"{judge['different']} do not, {judge['unavailable']} unanswered (the embedding decision stood)."
+    )
+
+
+def _privacy_line(privacy: dict | None) -> str:
+    real = privacy.get("real_rows") if privacy else None
+    if not privacy or not real:
+        return ""
+    kinds = ", ".join(f"{k} {n}" for k, n in real["by_kind"].items()) or "none"
+    return (
+        f"\n\nReal seed rows checked for personal data and secrets: {real['rows_with_findings']} of "
+        f"{real['rows_checked']} hold findings (by kind: {kinds}; gates.pii_in_real: {privacy['pii_in_real']}). "
+        "Quarantined text is redacted to `[REDACTED:<kind>:<hash>]`."
     )

@@ -96,6 +96,7 @@ def build_manifest(spec: Spec, stages: Stages, data: pd.DataFrame, quarantine: p
             "by_stage": by_stage,
             "accounting": account_rows(spec, stages, data, quarantine),
         },
+        "privacy": {"real_rows": stages["generate"].facts.get("real_privacy"), "pii_in_real": spec.gates.pii_in_real},
         "batch_gates": verify.get("batch_gates", []),
         "row_checks": verify.get("row_checks", {}),
         "llm": stages["generate"].facts.get("llm", {}),

@@ -63,6 +63,14 @@ def _raised(exception_info: dict) -> str | None:
     return None
 
 
+def unexpected_ids(result: dict) -> list:
+    """Ids of the rows a row-level expectation failed: GX lists them as [{id: [...]}] when values are excluded."""
+    ids: list = []
+    for hit in result.get("unexpected_index_list") or []:
+        ids += hit[col.ID] if isinstance(hit[col.ID], list) else [hit[col.ID]]
+    return ids
+
+
 def run_expectations(frame: pd.DataFrame, expectations: list[Expectation], docs_dir: Path | None = None):
     """Validate a frame against expectations; returns GX's results with unexpected rows keyed by id.
     With docs_dir, GX also renders its Data Docs site there."""
@@ -76,7 +84,14 @@ def run_expectations(frame: pd.DataFrame, expectations: list[Expectation], docs_
         .add_batch_definition_whole_dataframe("all")
     )
     suite = context.suites.add(gx.ExpectationSuite(name="gates", expectations=expectations))
-    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [col.ID]}
+    # Row ids only: with the values GX would render every failing row's raw text into the Data Docs.
+    result_format = {
+        "result_format": "COMPLETE",
+        "unexpected_index_column_names": [col.ID],
+        "exclude_unexpected_values": True,
+        "return_unexpected_index_query": False,
+        "partial_unexpected_count": 0,
+    }
     actions = []
     if docs_dir is not None:
         site = {
@@ -113,8 +128,8 @@ def apply_gates(
         if crashed:
             raise GateError(f"gate {reason} ({config.type}) is broken: {crashed}")
         if is_row_level(config.to_domain_obj()):
-            for hit in result.result.get("unexpected_index_list") or []:
-                failed_reasons.setdefault(hit[col.ID], []).append(reason)
+            for row_id in unexpected_ids(result.result):
+                failed_reasons.setdefault(row_id, []).append(reason)
             continue
         observed = result.result.get("observed_value")
         batch_results.append(

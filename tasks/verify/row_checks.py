@@ -4,14 +4,15 @@ personal data, memorised seed spans, and code that must run."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import pandas as pd
 
 from schemas import records as col
 from schemas.spec import Spec
+from tasks.privacy.redact import detector_of, find_all, find_markers, marker
 from tasks.verify.check_runner import Rejection, RowCheck, row_text
 from tasks.verify.memorisation import SeedSpans
-from tasks.verify.pii import find_pii
 from tasks.verify.sandbox import UNAVAILABLE, extract_code, run_python
 from tasks.verify.validators import check_arithmetic, check_json_output, find_forbidden, find_refusal
 
@@ -46,9 +47,7 @@ def build_row_checks(spec: Spec, real: pd.DataFrame) -> dict[str, RowCheck]:
             and Rejection("arithmetic_wrong", m)
         )
     if privacy.detectors:
-        checks["pii"] = lambda row: (
-            (found := find_pii(row_text(row), privacy.detectors)) and Rejection(f"pii_{found[0]}", f"found {found[1]}")
-        )
+        checks["pii"] = lambda row: find_personal_data(row_text(row), privacy.detectors, privacy.phone_regions)
     if len(real):
         spans = SeedSpans(
             real[col.ID].tolist(),
@@ -84,6 +83,21 @@ def build_row_checks(spec: Spec, real: pd.DataFrame) -> dict[str, RowCheck]:
 
         checks["code_execution"] = runs
     return {name: _falsy_to_none(check) for name, check in checks.items()}
+
+
+def find_personal_data(text: str, detectors: Sequence[str], phone_regions: Sequence[str]) -> Rejection | None:
+    """pii_<detector> of the first of the spec's detectors that finds anything (a redaction marker counts as what
+    it replaced); the detail lists the findings as markers, never their values."""
+    found = [
+        f for f in find_all(text, detectors, phone_regions) + find_markers(text) if detector_of(f.kind) in detectors
+    ]
+    if not found:
+        return None
+    first = min(found, key=lambda f: detectors.index(detector_of(f.kind)))
+    shown = ", ".join(
+        f"{f.kind} {marker(f.kind, f.value) if not f.value.startswith('[REDACTED:') else f.value}" for f in found[:5]
+    )
+    return Rejection(f"pii_{detector_of(first.kind)}", f"found {len(found)}: {shown}")
 
 
 def _falsy_to_none(check: RowCheck) -> RowCheck:

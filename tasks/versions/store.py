@@ -31,6 +31,7 @@ class VersionStore:
         self.fs, root = fsspec.core.url_to_fs(str(data_root))
         self.local = isinstance(self.fs, LocalFileSystem)
         self.base = f"{root.rstrip('/')}/{dataset}"
+        self.private = f"{root.rstrip('/')}/.private/{dataset}"  # beside the published tree, never inside a version
         self.dataset = dataset
 
     def path(self, *parts: str) -> str:
@@ -99,7 +100,13 @@ class VersionStore:
         doomed = self.versions()[:-keep]
         for version in doomed:
             self.fs.rm(self.path(version), recursive=True)
+            if self.fs.exists(self.private_path(version)):
+                self.fs.rm(self.private_path(version), recursive=True)
         return doomed
+
+    def private_path(self, *parts: str) -> str:
+        """Where a version keeps what is not published (raw quarantine text, on request): <root>/.private/<dataset>/"""
+        return "/".join([self.private, *parts])
 
     def request_cache_path(self) -> str:
         """The dataset's LLM request cache, kept across builds: beside the versions on a local disk."""
