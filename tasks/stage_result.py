@@ -7,11 +7,16 @@ output's name, never by position, so adding a stage anywhere cannot shift anothe
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from tasks.tables import read_parquet
+from schemas import records as col
+from tasks.llm.request_cache import RequestCache
+from tasks.privacy.guard import redact_rows
+from tasks.quarantine import count_reasons
+from tasks.tables import read_parquet, write_parquet
 
 
 @dataclass(frozen=True)
@@ -52,3 +57,38 @@ def llm_totals(stages: Stages) -> dict[str, int]:
     """LLM requests sent and answered from the request cache, over every stage that called a model."""
     counts = [s.llm_requests for s in stages.values() if s.llm_requests]
     return {k: sum(c.get(k, 0) for c in counts) for k in ("sent", "from_cache")}
+
+
+def llm_counts(cache: RequestCache | None) -> dict[str, int]:
+    return {"sent": cache.misses if cache is not None else 0, "from_cache": cache.hits if cache is not None else 0}
+
+
+def stage_folder(work_dir: str, stage: str) -> Path:
+    return Path(work_dir) / stage
+
+
+def write_stage(
+    work_dir: str,
+    stage: str,
+    outputs: dict[str, pd.DataFrame],
+    quarantine: pd.DataFrame,
+    rows_in: int,
+    keep_raw_quarantine: bool = False,
+    **extra: Any,
+) -> StageResult:
+    """Write a stage's output tables and quarantine under the run's work folder; its StageResult. The quarantine is
+    written redacted; its raw text goes beside it (files["quarantine_raw"]) only with keep_raw_quarantine."""
+    folder = stage_folder(work_dir, stage)
+    tables = {name: write_parquet(frame, folder / f"{name}.parquet", col.ROW_SCHEMA) for name, frame in outputs.items()}
+    if keep_raw_quarantine:
+        raw = write_parquet(quarantine, folder / "quarantine-raw.parquet", col.QUARANTINE_SCHEMA)
+        extra["files"] = {**extra.get("files", {}), "quarantine_raw": raw}
+    return StageResult(
+        stage=stage,
+        rows_in=rows_in,
+        tables=tables,
+        rows_out={name: len(frame) for name, frame in outputs.items()},
+        quarantine=write_parquet(redact_rows(quarantine), folder / "quarantine.parquet", col.QUARANTINE_SCHEMA),
+        quarantined=count_reasons(quarantine),
+        **extra,
+    )

@@ -3,7 +3,6 @@ output and quarantine shards under the run's work folder, and returns a small su
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -27,80 +26,22 @@ from tasks.generate.anthropic import generate_with_anthropic
 from tasks.generate.openai_compatible import generate_with_openai
 from tasks.generate.progress import GenerationProgress
 from tasks.generate.templates import generate_from_templates
-from tasks.llm.costs import BudgetExceeded
 from tasks.llm.request_cache import RequestCache
-from tasks.privacy.guard import PrivacyError, real_rows_report, redact_rows, refuse_real_rows
-from tasks.publish.assemble import DiversityDrop, publish_dataset
+from tasks.privacy.guard import real_rows_report, refuse_real_rows
+from tasks.publish.assemble import publish_dataset
 from tasks.publish.manifest import AccountingError, build_manifest
-from tasks.quarantine import count_reasons, to_quarantine
+from tasks.quarantine import to_quarantine
 from tasks.spec_inputs import final_expectations, gate_expectations, load_eval_items, load_real_rows
-from tasks.stage_cache import stage_cache_key
-from tasks.stage_result import StageResult, Stages, read_quarantines
-from tasks.tables import read_parquet, write_parquet
+from tasks.stage_policy import RESUMABLE, RETRIES
+from tasks.stage_result import StageResult, Stages, llm_counts, read_quarantines, stage_folder, write_stage
+from tasks.tables import read_parquet
 from tasks.text_features import comparable_text
 from tasks.verify.check_runner import run_row_checks
-from tasks.verify.expectations import GateError, apply_gates, check_reject_rate
+from tasks.verify.expectations import apply_gates, check_reject_rate
 from tasks.verify.review import review_rows
 from tasks.verify.row_checks import build_row_checks
 from tasks.versions.read import read_version
 from tasks.versions.store import VersionStore
-
-FINAL_ERRORS = (GateError, SpecError, AccountingError, DiversityDrop, BudgetExceeded, PrivacyError)
-
-
-def worth_retrying(task, task_run, state) -> bool:
-    """Retry I/O and LLM failures; a gate's verdict, bad input or lost rows would only fail again."""
-    error = state.data if isinstance(state.data, BaseException) else state.result(raise_on_failure=False)
-    return not isinstance(error, FINAL_ERRORS)
-
-
-RETRIES: dict[str, Any] = {
-    "retries": 2,
-    "retry_delay_seconds": [5, 30],
-    "retry_jitter_factor": 0.5,
-    "retry_condition_fn": worth_retrying,
-}
-# Results persist under a key of the stage's code, spec and input contents: a retried flow run resumes.
-RESUMABLE: dict[str, Any] = {
-    "cache_key_fn": stage_cache_key,
-    "persist_result": True,
-    "cache_expiration": timedelta(days=7),
-}
-
-
-def llm_counts(cache: RequestCache | None) -> dict[str, int]:
-    return {"sent": cache.misses if cache is not None else 0, "from_cache": cache.hits if cache is not None else 0}
-
-
-def stage_folder(work_dir: str, stage: str) -> Path:
-    return Path(work_dir) / stage
-
-
-def write_stage(
-    work_dir: str,
-    stage: str,
-    outputs: dict[str, pd.DataFrame],
-    quarantine: pd.DataFrame,
-    rows_in: int,
-    keep_raw_quarantine: bool = False,
-    **extra: Any,
-) -> StageResult:
-    """Write a stage's output tables and quarantine under the run's work folder; its StageResult. The quarantine is
-    written redacted; its raw text goes beside it (files["quarantine_raw"]) only with keep_raw_quarantine."""
-    folder = stage_folder(work_dir, stage)
-    tables = {name: write_parquet(frame, folder / f"{name}.parquet", col.ROW_SCHEMA) for name, frame in outputs.items()}
-    if keep_raw_quarantine:
-        raw = write_parquet(quarantine, folder / "quarantine-raw.parquet", col.QUARANTINE_SCHEMA)
-        extra["files"] = {**extra.get("files", {}), "quarantine_raw": raw}
-    return StageResult(
-        stage=stage,
-        rows_in=rows_in,
-        tables=tables,
-        rows_out={name: len(frame) for name, frame in outputs.items()},
-        quarantine=write_parquet(redact_rows(quarantine), folder / "quarantine.parquet", col.QUARANTINE_SCHEMA),
-        quarantined=count_reasons(quarantine),
-        **extra,
-    )
 
 
 @task(name="generate", **RETRIES, **RESUMABLE)

@@ -1,7 +1,7 @@
 from prefect.states import Failed
 
 from schemas.spec import SpecError
-from tasks.stages import worth_retrying
+from tasks.stage_policy import worth_retrying
 from tasks.verify.expectations import GateError
 
 

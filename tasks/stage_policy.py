@@ -1,0 +1,37 @@
+"""How stage tasks retry and resume: which failures are worth a retry, and results persisted under a key of the
+stage's code, spec and input contents, so a retried flow run skips the stages that finished."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from schemas.spec import SpecError
+from tasks.llm.costs import BudgetExceeded
+from tasks.privacy.guard import PrivacyError
+from tasks.publish.assemble import DiversityDrop
+from tasks.publish.manifest import AccountingError
+from tasks.stage_cache import stage_cache_key
+from tasks.verify.expectations import GateError
+
+FINAL_ERRORS = (GateError, SpecError, AccountingError, DiversityDrop, BudgetExceeded, PrivacyError)
+
+
+def worth_retrying(task, task_run, state) -> bool:
+    """Retry I/O and LLM failures; a gate's verdict, bad input or lost rows would only fail again."""
+    error = state.data if isinstance(state.data, BaseException) else state.result(raise_on_failure=False)
+    return not isinstance(error, FINAL_ERRORS)
+
+
+RETRIES: dict[str, Any] = {
+    "retries": 2,
+    "retry_delay_seconds": [5, 30],
+    "retry_jitter_factor": 0.5,
+    "retry_condition_fn": worth_retrying,
+}
+# Results persist under a key of the stage's code, spec and input contents: a retried flow run resumes.
+RESUMABLE: dict[str, Any] = {
+    "cache_key_fn": stage_cache_key,
+    "persist_result": True,
+    "cache_expiration": timedelta(days=7),
+}
