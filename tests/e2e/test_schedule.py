@@ -1,0 +1,97 @@
+"""Nightly builds that fire: a real Prefect server's scheduler turns the nightly deployment's schedule
+(deployments/prefect.yaml) into scheduled runs, and a worker completes one of them."""
+
+import socket
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from prefect import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterDeploymentId
+from prefect.client.schemas.schedules import IntervalSchedule
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from flows import serve
+from tests.helpers.spec_factory import write_spec
+from tests.helpers.waiting import wait_until
+
+NIGHTLY = "build-dataset/demo-nightly"
+# The scheduler visits deployments every 60 s by default; a test need not wait that long.
+FAST_SCHEDULER = {
+    "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
+    "PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS": "1",
+    "PREFECT_WORKER_QUERY_SECONDS": "1",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = free_port()
+    env = {**serve.server_env(port, tmp_path_factory.mktemp("prefect-home")), **FAST_SCHEDULER}
+    process = serve.start_server(port, env)
+    try:
+        serve.deploy(env)
+        with temporary_settings({PREFECT_API_URL: env["PREFECT_API_URL"]}):
+            yield env
+    finally:
+        serve.stop(process)
+
+
+def scheduled_runs(client, deployment_id) -> list:
+    """The deployment's runs the scheduler created that have not started yet."""
+    runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(deployment_id=FlowRunFilterDeploymentId(any_=[deployment_id])))
+    return [r for r in runs if r.auto_scheduled and r.state and r.state.type.value == "SCHEDULED"]
+
+
+def wait_for_scheduler(condition, env: dict[str, str], what: str):
+    """wait_until, and on a timeout the scheduler's complaints from the server log (why no run was created)."""
+    try:
+        return wait_until(condition, 90, what, interval=0.5)
+    except AssertionError as error:
+        log = serve.log_path(env, "server").read_text(errors="replace").splitlines()
+        errors = [line for line in log if "Error" in line or "error" in line][-5:]
+        raise AssertionError(f"{error}; server.log says:\n" + "\n".join(errors or log[-20:])) from None
+
+
+def test_the_nightly_schedule_creates_runs_and_a_worker_completes_one(server, tmp_path):
+    with get_client(sync_client=True) as client:
+        nightly = client.read_deployment_by_name(NIGHTLY)
+        [cron] = nightly.schedules
+        assert (cron.schedule.cron, cron.schedule.timezone, cron.active) == ("0 2 * * *", "Europe/Berlin", True)
+        runs = wait_for_scheduler(lambda: scheduled_runs(client, nightly.id), server, "the scheduler to create the nightly's runs")
+        berlin = {r.expected_start_time.astimezone(ZoneInfo("Europe/Berlin")).strftime("%H:%M") for r in runs}
+        assert berlin == {"02:00"} and all(r.parameters["spec_path"] == "deployments/specs/demo.yaml" for r in runs)
+
+        # The cron's runs are hours away: pause it (its runs go) and add a schedule due in seconds with a
+        # small spec, as the UI's "Add schedule" does. The scheduler, not the test, creates the run.
+        client.update_deployment_schedule(nightly.id, cron.id, active=False)
+        wait_until(lambda: not scheduled_runs(client, nightly.id), 30, "the paused cron's runs to go")
+        tiny = {"spec_path": str(write_spec(tmp_path)), "data_root": str(tmp_path / "data")}
+        soon = IntervalSchedule(interval=timedelta(hours=1), anchor_date=datetime.now(timezone.utc) + timedelta(seconds=20))
+        client.create_deployment_schedules(nightly.id, [(soon, True)], parameters=tiny, slug="soon")
+        [run, *later] = sorted(
+            wait_for_scheduler(lambda: scheduled_runs(client, nightly.id), server, "the scheduler to create the new schedule's runs"),
+            key=lambda r: r.expected_start_time,
+        )
+        assert run.parameters == tiny and run.expected_start_time == soon.anchor_date
+        assert all(r.expected_start_time - run.expected_start_time >= timedelta(hours=1) for r in later)
+
+        worker = serve.start_worker(server)
+        try:
+            finished = wait_until(
+                lambda: (r := client.read_flow_run(run.id)).state.is_final() and r,
+                300,
+                f"the worker to finish scheduled run {run.id}",
+                interval=0.5,
+            )
+        finally:
+            serve.stop(worker)
+    assert finished.state.type.value == "COMPLETED", finished.state.message
+    assert [p.name for p in (Path(tiny["data_root"]) / "tiny").iterdir() if p.is_dir() and not p.name.startswith(".")]
