@@ -50,7 +50,8 @@ def opened(reader, ref: str):
 def build(
     spec: Annotated[Path, typer.Argument(help="the dataset spec (YAML)")],
     data_root: Annotated[
-        Path | None, typer.Option(help="where versions are published (default: the spec's publish.data_root)")
+        Path | None,
+        typer.Option(help="where versions are published (default: the spec's publish.data_root, else $SYNTHFACTORY_DATA_ROOT)"),
     ] = None,
 ) -> None:
     """Run the whole build once on an embedded Prefect and publish a new version."""

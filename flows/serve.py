@@ -35,6 +35,7 @@ def server_env(port: int, prefect_home: Path | None = None) -> dict[str, str]:
             "HF_HUB_OFFLINE": "1",
         }
     )
+    env.setdefault("SYNTHFACTORY_DATA_ROOT", str(ROOT / "build" / "data"))  # where `make demo` publishes too
     return env
 
 
