@@ -47,13 +47,21 @@ def log_path(env: dict[str, str], name: str) -> Path:
 
 
 def start_logged(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    """`command` in a session of its own (a terminal's Ctrl-C reaches only us, and we stop it), output appended to `log`."""
+    """`command` in a session of its own (a Ctrl-C reaches only us, and we stop it), output appended to `log`."""
     with log.open("ab") as out:
-        return subprocess.Popen(command, env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            command,
+            env=env,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def start_server(port: int, env: dict[str, str], timeout: float = 120) -> subprocess.Popen:
-    """`prefect server start` on 127.0.0.1:port, logging to PREFECT_HOME/server.log, returned once its health endpoint answers."""
+    """`prefect server start` on 127.0.0.1:port logging to PREFECT_HOME/server.log, returned once its API answers."""
     log = log_path(env, "server")
     server = start_logged([PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env, log)
     try:
@@ -73,9 +81,16 @@ def start_server(port: int, env: dict[str, str], timeout: float = 120) -> subpro
 
 
 def deploy(env: dict[str, str]) -> None:
-    """The work pool, then every deployment in deployments/prefect.yaml; their output goes to PREFECT_HOME/deploy.log."""
+    """The work pool, then every deployment in deployments/prefect.yaml; output to PREFECT_HOME/deploy.log."""
     pool = [PREFECT, "--no-prompt", "work-pool", "create", POOL, "--type", "process", "--overwrite"]
-    deployments = [PREFECT, "--no-prompt", "deploy", "--all", "--prefect-file", str(ROOT / "deployments" / "prefect.yaml")]
+    deployments = [
+        PREFECT,
+        "--no-prompt",
+        "deploy",
+        "--all",
+        "--prefect-file",
+        str(ROOT / "deployments" / "prefect.yaml"),
+    ]
     log = log_path(env, "deploy")
     with log.open("ab") as out:
         for command in (pool, deployments):
@@ -127,7 +142,8 @@ def main() -> int:
         deploy(env)
         running.append(start_worker(env))
         print(
-            f"Prefect UI: http://127.0.0.1:{port}  (deployments: build-dataset/demo-nightly; logs: {log_path(env, 'server')}, "
+            f"Prefect UI: http://127.0.0.1:{port}  (deployments: build-dataset/demo-nightly; "
+            f"logs: {log_path(env, 'server')}, "
             f"{log_path(env, 'worker')}; Ctrl-C stops)",
             flush=True,
         )

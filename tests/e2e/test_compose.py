@@ -1,5 +1,6 @@
 """docker-compose.yml validates offline, its worker runs the command the tests run against a real server, it starts
-in order and restarts, keeps its data on the volume, uses current Prefect setting names and probes the server's health."""
+in order and restarts, keeps its data on the volume, uses current Prefect setting names, and probes the server's
+health."""
 
 import os
 import shutil
@@ -69,12 +70,17 @@ def test_the_stack_starts_in_order_restarts_and_keeps_its_data_on_the_volume():
     assert prefect_names - current_setting_names() == set()
 
 
-def test_the_servers_healthcheck_tells_a_live_api_from_none():
-    [kind, *probe] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["server"]["healthcheck"]["test"]
+def test_the_servers_healthcheck_tells_a_live_api_from_none(prefect_api):
+    [kind, *probe] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["server"]["healthcheck"][
+        "test"
+    ]
     assert kind == "CMD" and probe[0] == "python"
     live = PREFECT_API_URL.value()  # the session's test server
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{sock.getsockname()[1]}/api"
-    answers = [subprocess.run([sys.executable, *[a.replace("http://127.0.0.1:4200/api", url) for a in probe[1:]]]).returncode for url in (live, dead)]
+    answers = [
+        subprocess.run([sys.executable, *[a.replace("http://127.0.0.1:4200/api", url) for a in probe[1:]]]).returncode
+        for url in (live, dead)
+    ]
     assert answers[0] == 0 and answers[1] != 0

@@ -2,7 +2,7 @@
 (deployments/prefect.yaml) into scheduled runs, and a worker completes one of them."""
 
 import socket
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -46,7 +46,9 @@ def server(tmp_path_factory):
 
 def scheduled_runs(client, deployment_id) -> list:
     """The deployment's runs the scheduler created that have not started yet."""
-    runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(deployment_id=FlowRunFilterDeploymentId(any_=[deployment_id])))
+    runs = client.read_flow_runs(
+        flow_run_filter=FlowRunFilter(deployment_id=FlowRunFilterDeploymentId(any_=[deployment_id]))
+    )
     return [r for r in runs if r.auto_scheduled and r.state and r.state.type.value == "SCHEDULED"]
 
 
@@ -65,7 +67,9 @@ def test_the_nightly_schedule_creates_runs_and_a_worker_completes_one(server, tm
         nightly = client.read_deployment_by_name(NIGHTLY)
         [cron] = nightly.schedules
         assert (cron.schedule.cron, cron.schedule.timezone, cron.active) == ("0 2 * * *", "Europe/Berlin", True)
-        runs = wait_for_scheduler(lambda: scheduled_runs(client, nightly.id), server, "the scheduler to create the nightly's runs")
+        runs = wait_for_scheduler(
+            lambda: scheduled_runs(client, nightly.id), server, "the scheduler to create the nightly's runs"
+        )
         berlin = {r.expected_start_time.astimezone(ZoneInfo("Europe/Berlin")).strftime("%H:%M") for r in runs}
         assert berlin == {"02:00"} and all(r.parameters["spec_path"] == "deployments/specs/demo.yaml" for r in runs)
 
@@ -74,10 +78,12 @@ def test_the_nightly_schedule_creates_runs_and_a_worker_completes_one(server, tm
         client.update_deployment_schedule(nightly.id, cron.id, active=False)
         wait_until(lambda: not scheduled_runs(client, nightly.id), 30, "the paused cron's runs to go")
         tiny = {"spec_path": str(write_spec(tmp_path)), "data_root": str(tmp_path / "data")}
-        soon = IntervalSchedule(interval=timedelta(hours=1), anchor_date=datetime.now(timezone.utc) + timedelta(seconds=20))
+        soon = IntervalSchedule(interval=timedelta(hours=1), anchor_date=datetime.now(UTC) + timedelta(seconds=20))
         client.create_deployment_schedules(nightly.id, [(soon, True)], parameters=tiny, slug="soon")
         [run, *later] = sorted(
-            wait_for_scheduler(lambda: scheduled_runs(client, nightly.id), server, "the scheduler to create the new schedule's runs"),
+            wait_for_scheduler(
+                lambda: scheduled_runs(client, nightly.id), server, "the scheduler to create the new schedule's runs"
+            ),
             key=lambda r: r.expected_start_time,
         )
         assert run.parameters == tiny and run.expected_start_time == soon.anchor_date

@@ -42,14 +42,33 @@ def test_ctrl_c_stops_the_server_the_worker_and_a_waiting_flow_run(tmp_path):
     home, port = tmp_path / "prefect-home", free_port()
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env.update(PREFECT_HOME=str(home), PREFECT_SERVER_PORT=str(port), PREFECT_WORKER_QUERY_SECONDS="1")
-    serve = subprocess.Popen([sys.executable, "-m", "flows.serve"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "flows.serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
-        with temporary_settings({PREFECT_API_URL: f"http://127.0.0.1:{port}/api"}), get_client(sync_client=True) as client:
-            deployment = wait_until(lambda: deployment_or_none(client), 240, "make serve to create the nightly deployment", interval=1)
+        with (
+            temporary_settings({PREFECT_API_URL: f"http://127.0.0.1:{port}/api"}),
+            get_client(sync_client=True) as client,
+        ):
+            deployment = wait_until(
+                lambda: deployment_or_none(client), 240, "make serve to create the nightly deployment", interval=1
+            )
             # A run that waits for approval keeps its process alive in the worker until someone answers.
             spec = write_spec(tmp_path, publish={"approval": "required"})
-            run = client.create_flow_run_from_deployment(deployment.id, parameters={"spec_path": str(spec), "data_root": str(tmp_path / "out")})
-            wait_until(lambda: client.read_flow_run(run.id).state.type.value == "PAUSED", 240, "the flow run to pause for approval", interval=0.5)
+            run = client.create_flow_run_from_deployment(
+                deployment.id, parameters={"spec_path": str(spec), "data_root": str(tmp_path / "out")}
+            )
+            wait_until(
+                lambda: client.read_flow_run(run.id).state.type.value == "PAUSED",
+                240,
+                "the flow run to pause for approval",
+                interval=0.5,
+            )
         family = psutil.Process(serve.pid).children(recursive=True)
         commands = alive(family)
         assert any(" server start" in c for c in commands) and any(" worker start" in c for c in commands)

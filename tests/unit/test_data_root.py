@@ -15,5 +15,8 @@ def test_a_spec_without_a_data_root_publishes_to_the_workers_volume(tmp_path, mo
 
 def test_a_spec_that_names_its_data_root_keeps_it(tmp_path, monkeypatch):
     monkeypatch.setenv("SYNTHFACTORY_DATA_ROOT", "/data/datasets")
-    assert default_data_root(load_spec(write_spec(tmp_path, publish={"data_root": "s3://team/datasets"}))) == "s3://team/datasets"
+    assert (
+        default_data_root(load_spec(write_spec(tmp_path, publish={"data_root": "s3://team/datasets"})))
+        == "s3://team/datasets"
+    )
     assert default_data_root(load_spec(write_spec(tmp_path), {"publish.data_root": "elsewhere"})) == "elsewhere"
