@@ -9,6 +9,7 @@ PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS first (flows/environment.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 STARTUP_TIMEOUT_SECONDS = 120
 ATTEMPTS = 2
@@ -20,12 +21,16 @@ def start_embedded_api(timeouts: Sequence[float] | None = None) -> int:
     from prefect.server.api.server import SubprocessASGIServer
     from prefect.settings import (
         PREFECT_API_URL,
+        PREFECT_HOME,
         PREFECT_SERVER_EPHEMERAL_ENABLED,
         PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
     )
 
     if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
         return 0
+    # The API creates its database in PREFECT_HOME but not the folders above it: without them it fails, is
+    # restarted and fails again until the timeout, with "unable to open database file" in its log.
+    Path(PREFECT_HOME.value()).mkdir(parents=True, exist_ok=True)
     *retried, last = timeouts or [PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()] * ATTEMPTS
     for attempt, timeout in enumerate(retried, 1):
         # The same instance Prefect's client asks for later (one per process), so the flow finds it running.
