@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -62,6 +63,9 @@ def start_logged(command: list[str], env: dict[str, str], log: Path) -> subproce
 
 def start_server(port: int, env: dict[str, str], timeout: float = 120) -> subprocess.Popen:
     """`prefect server start` on 127.0.0.1:port logging to PREFECT_HOME/server.log, returned once its API answers."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:  # else another server's health would look like ours
+            raise RuntimeError(f"port {port} is in use; set PREFECT_SERVER_PORT to another")
     log = log_path(env, "server")
     server = start_logged([PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env, log)
     try:
@@ -136,13 +140,16 @@ def main() -> int:
     port = int(os.environ.get("PREFECT_SERVER_PORT", "4200"))
     env = server_env(port)
     signal.signal(signal.SIGTERM, interrupt)
+    # Started in the background a shell ignores SIGINT, and the children would inherit that: a handler of our own
+    # makes Ctrl-C (or kill -INT) work here and resets SIGINT to its default in the children.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     running: list[subprocess.Popen] = []
     try:
         running.append(start_server(port, env))
         deploy(env)
         running.append(start_worker(env))
         print(
-            f"Prefect UI: http://127.0.0.1:{port}  (deployments: build-dataset/demo-nightly; "
+            f"Prefect UI: http://127.0.0.1:{port}  (deployments: build-dataset/demo-nightly, build-dataset/spec-file; "
             f"logs: {log_path(env, 'server')}, "
             f"{log_path(env, 'worker')}; Ctrl-C stops)",
             flush=True,
@@ -152,6 +159,9 @@ def main() -> int:
         return 1
     except KeyboardInterrupt:
         return 0
+    except (RuntimeError, TimeoutError) as error:
+        print(error, file=sys.stderr, flush=True)
+        return 1
     finally:
         for process in reversed(running):
             stop(process)

@@ -1,19 +1,20 @@
 """Nightly builds that fire: a real Prefect server's scheduler turns the nightly deployment's schedule
-(deployments/prefect.yaml) into scheduled runs, and a worker completes one of them."""
+(deployments/prefect.yaml) into scheduled runs, and a worker completes one of them; its run form refuses what it
+does not know."""
 
+import json
 import socket
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from prefect import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterDeploymentId
 from prefect.client.schemas.schedules import IntervalSchedule
+from prefect.exceptions import PrefectHTTPStatusError
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows import serve
-from tests.helpers.spec_factory import write_spec
 from tests.helpers.waiting import wait_until
 
 NIGHTLY = "build-dataset/demo-nightly"
@@ -71,22 +72,22 @@ def test_the_nightly_schedule_creates_runs_and_a_worker_completes_one(server, tm
             lambda: scheduled_runs(client, nightly.id), server, "the scheduler to create the nightly's runs"
         )
         berlin = {r.expected_start_time.astimezone(ZoneInfo("Europe/Berlin")).strftime("%H:%M") for r in runs}
-        assert berlin == {"02:00"} and all(r.parameters["spec_path"] == "deployments/specs/demo.yaml" for r in runs)
+        assert berlin == {"02:00"} and all(r.parameters == {"spec": "demo"} for r in runs)
 
-        # The cron's runs are hours away: pause it (its runs go) and add a schedule due in seconds with a
-        # small spec, as the UI's "Add schedule" does. The scheduler, not the test, creates the run.
+        # The cron's runs are hours away: pause it (its runs go) and add a schedule due in seconds that builds
+        # fewer rows, as the UI's "Add schedule" does. The scheduler, not the test, creates the run.
         client.update_deployment_schedule(nightly.id, cron.id, active=False)
         wait_until(lambda: not scheduled_runs(client, nightly.id), 30, "the paused cron's runs to go")
-        tiny = {"spec_path": str(write_spec(tmp_path)), "data_root": str(tmp_path / "data")}
+        small = {"overrides": {"rows": 12, "data_root": str(tmp_path / "data")}}
         soon = IntervalSchedule(interval=timedelta(hours=1), anchor_date=datetime.now(UTC) + timedelta(seconds=20))
-        client.create_deployment_schedules(nightly.id, [(soon, True)], parameters=tiny, slug="soon")
+        client.create_deployment_schedules(nightly.id, [(soon, True)], parameters=small, slug="soon")
         [run, *later] = sorted(
             wait_for_scheduler(
                 lambda: scheduled_runs(client, nightly.id), server, "the scheduler to create the new schedule's runs"
             ),
             key=lambda r: r.expected_start_time,
         )
-        assert run.parameters == tiny and run.expected_start_time == soon.anchor_date
+        assert run.parameters == {"spec": "demo", **small} and run.expected_start_time == soon.anchor_date
         assert all(r.expected_start_time - run.expected_start_time >= timedelta(hours=1) for r in later)
 
         worker = serve.start_worker(server)
@@ -100,4 +101,21 @@ def test_the_nightly_schedule_creates_runs_and_a_worker_completes_one(server, tm
         finally:
             serve.stop(worker)
     assert finished.state.type.value == "COMPLETED", finished.state.message
-    assert [p.name for p in (Path(tiny["data_root"]) / "tiny").iterdir() if p.is_dir() and not p.name.startswith(".")]
+    assert finished.name == f"instruct-demo-{run.expected_start_time:%Y-%m-%d}"  # what it builds, for which day
+    [version] = [
+        p for p in (tmp_path / "data" / "instruct-demo").iterdir() if p.is_dir() and not p.name.startswith(".")
+    ]
+    manifest = json.loads((version / "manifest.json").read_text())
+    assert manifest["build_run_id"] == str(run.id) and manifest["spec"]["generator"]["rows"] == 12
+    assert manifest["counts"]["published"] == {"total": 183, "real": 175, "synthetic": 8}
+
+
+def test_the_run_form_names_a_key_it_does_not_know(server):
+    with get_client(sync_client=True) as client:
+        nightly = client.read_deployment_by_name(NIGHTLY)
+        with pytest.raises(PrefectHTTPStatusError) as refused:
+            client.create_flow_run_from_deployment(nightly.id, parameters={"spec": "demo", "overrides": {"rowz": 5}})
+        assert refused.value.response.status_code == 409 and "rowz" in refused.value.response.text
+        with pytest.raises(PrefectHTTPStatusError) as refused:
+            client.create_flow_run_from_deployment(nightly.id, parameters={"spec": "no-such-spec"})
+        assert "no-such-spec" in refused.value.response.text

@@ -42,6 +42,7 @@ def test_ctrl_c_stops_the_server_the_worker_and_a_waiting_flow_run(tmp_path):
     home, port = tmp_path / "prefect-home", free_port()
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env.update(PREFECT_HOME=str(home), PREFECT_SERVER_PORT=str(port), PREFECT_WORKER_QUERY_SECONDS="1")
+    # Started as a shell starts a background job, with SIGINT ignored: Ctrl-C must still work.
     serve = subprocess.Popen(
         [sys.executable, "-m", "flows.serve"],
         cwd=ROOT,
@@ -49,6 +50,7 @@ def test_ctrl_c_stops_the_server_the_worker_and_a_waiting_flow_run(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     try:
         with (
@@ -56,7 +58,7 @@ def test_ctrl_c_stops_the_server_the_worker_and_a_waiting_flow_run(tmp_path):
             get_client(sync_client=True) as client,
         ):
             deployment = wait_until(
-                lambda: deployment_or_none(client), 240, "make serve to create the nightly deployment", interval=1
+                lambda: deployment_or_none(client), 240, "make serve to create the deployments", interval=1
             )
             # A run that waits for approval keeps its process alive in the worker until someone answers.
             spec = write_spec(tmp_path, publish={"approval": "required"})
@@ -77,15 +79,17 @@ def test_ctrl_c_stops_the_server_the_worker_and_a_waiting_flow_run(tmp_path):
         serve.send_signal(signal.SIGINT)  # what Ctrl-C sends: the children are in sessions of their own
         assert serve.wait(timeout=120) == 0, serve.stderr.read()
     finally:
-        if serve.poll() is None:
-            serve.kill()
+        if serve.poll() is None:  # it did not stop: leave nothing of it behind for the next test
+            for process in [*psutil.Process(serve.pid).children(recursive=True), psutil.Process(serve.pid)]:
+                process.kill()
     assert alive(family) == []
     assert str(port) in (home / "server.log").read_text()
-    assert f"submitting flow run '{run.id}'" in (home / "worker.log").read_text()
+    worker_log = (home / "worker.log").read_text()
+    assert f"submitting flow run '{run.id}'" in worker_log and "stopped!" in worker_log  # a clean stop, not a kill
 
 
 def deployment_or_none(client):
     try:
-        return client.read_deployment_by_name("build-dataset/demo-nightly")
+        return client.read_deployment_by_name("build-dataset/spec-file")
     except (httpx.HTTPError, ObjectNotFound):  # the server is not up yet, or the deployment not yet created
         return None
