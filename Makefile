@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install demo demo-evaluation test test-unit test-integration test-e2e test-security lint format typecheck check serve suites \
+.PHONY: install lock demo demo-evaluation test test-unit test-integration test-e2e test-security lint format typecheck check serve suites \
 	bench clean
 
 $(BIN)/synthfactory: pyproject.toml requirements.lock
@@ -19,6 +19,20 @@ $(BIN)/synthfactory: pyproject.toml requirements.lock
 	touch $@
 
 install: $(BIN)/synthfactory
+
+# requirements.lock is generated: edit the direct pins in pyproject.toml, then `make lock` (versions already in the
+# lock are kept unless a pin moves them). uv lives in its own venv so the project's can be rebuilt from the new lock.
+# The CPU torch wheel is found in TORCH_WHEELS; the lock names its public version, which pip matches to that wheel.
+TOOLS := .tools
+TORCH_WHEELS ?= /opt/wheels
+$(TOOLS)/bin/uv:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==0.13.9
+
+lock: $(TOOLS)/bin/uv
+	$(TOOLS)/bin/uv pip compile pyproject.toml --extra test --extra dev --python-version 3.11.7 \
+		--find-links $(TORCH_WHEELS) --no-annotate --custom-compile-command "make lock" --quiet -o requirements.lock
+	sed -i 's/^torch==\(.*\)+cpu$$/torch==\1/' requirements.lock
 
 demo: install
 	$(BIN)/synthfactory build deployments/specs/demo.yaml --data-root build/data
@@ -68,4 +82,4 @@ bench: install
 	$(BIN)/python bench/sandbox.py
 
 clean:
-	rm -rf $(VENV) .prefect build
+	rm -rf $(VENV) $(TOOLS) .prefect build

@@ -28,7 +28,7 @@ def build_dataset(spec_path: str, data_root: str | None = None, overrides: dict[
     overrides set dotted spec fields for this run, e.g. {"generator.rows": 50}."""
     spec = load_spec(spec_path, overrides)
     check_spec_inputs(spec)
-    root = data_root or spec.publish.data_root
+    root = data_root or default_data_root(spec)
     run_id = str(flow_run.get_id() or "local")
     wait = spec.publish.overlap_wait_minutes * 60 if spec.publish.on_overlap == "wait" else 0
     try:
@@ -39,6 +39,13 @@ def build_dataset(spec_path: str, data_root: str | None = None, overrides: dict[
             raise
         get_run_logger().warning("skipped: %s", error)
         return {"skipped": str(error)}
+
+
+def default_data_root(spec: Spec) -> str:
+    """The spec's publish.data_root if it names one, else $SYNTHFACTORY_DATA_ROOT (a worker's volume), else 'data'."""
+    if "data_root" in spec.publish.model_fields_set:
+        return spec.publish.data_root
+    return os.environ.get("SYNTHFACTORY_DATA_ROOT") or spec.publish.data_root
 
 
 @flow(name="build-stages")

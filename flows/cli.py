@@ -50,7 +50,10 @@ def opened(reader, ref: str):
 def build(
     spec: Annotated[Path, typer.Argument(help="the dataset spec (YAML)")],
     data_root: Annotated[
-        Path | None, typer.Option(help="where versions are published (default: the spec's publish.data_root)")
+        Path | None,
+        typer.Option(
+            help="where versions are published (default: the spec's publish.data_root, else $SYNTHFACTORY_DATA_ROOT)"
+        ),
     ] = None,
 ) -> None:
     """Run the whole build once on an embedded Prefect and publish a new version."""
@@ -75,7 +78,12 @@ def build(
             BAD_INPUT,
         )
     from flows.build import build_dataset
+    from flows.embedded_api import start_embedded_api
 
+    try:
+        start_embedded_api()
+    except RuntimeError as error:
+        fail(f"the embedded Prefect API did not start: {error}", 1)
     try:
         with RichStageListener(console) as progress, listening(progress):
             result = build_dataset(str(spec), str(data_root) if data_root else None)

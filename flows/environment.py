@@ -1,16 +1,18 @@
 """Defaults the command line sets before Prefect, GX or Hugging Face libraries are imported: no analytics, quiet
-logs, never a hub download. A value already in the environment wins."""
+logs, never a hub download, time for the embedded Prefect API to start. A value already in the environment wins."""
 
 from __future__ import annotations
 
 import os
 
+from flows.embedded_api import STARTUP_TIMEOUT_SECONDS
 from tasks.embeddings.bundled_model import OFFLINE
 
 QUIET_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "GX_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": str(STARTUP_TIMEOUT_SECONDS),
     **OFFLINE,
 }
 

@@ -25,7 +25,11 @@ def emit_build_event(event: str, dataset: str, **payload: Any) -> None:
 
 def emit_failure(flow: Any, flow_run: Any, state: Any) -> None:
     """Prefect's on_failure hook: the build failed (a gate, bad input, or a crash), naming the spec and the error."""
-    spec_path = str((flow_run.parameters or {}).get("spec_path", ""))
+    parameters = flow_run.parameters or {}
+    # build_dataset names a spec file; the nightly's form names a spec in deployments/specs.
+    spec_path = str(
+        parameters.get("spec_path") or (f"deployments/specs/{parameters['spec']}.yaml" if "spec" in parameters else "")
+    )
     dataset = spec_path.rsplit("/", 1)[-1].removesuffix(".yaml") or "unknown"
     emit_build_event(FAILED, dataset, spec_path=spec_path, flow_run_id=str(flow_run.id), error=str(state.message))
 

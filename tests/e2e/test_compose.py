@@ -1,12 +1,19 @@
-"""docker-compose.yml validates offline, and its worker runs the command the tests run against a real server."""
+"""docker-compose.yml validates offline, its worker runs the command the tests run against a real server, it starts
+in order and restarts, keeps its data on the volume, uses current Prefect setting names, and probes the server's
+health."""
 
 import os
 import shutil
+import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from prefect.settings import PREFECT_API_URL
+from prefect.settings.legacy import _get_settings_fields
+from prefect.settings.models.root import Settings
 
 from flows.serve import WORKER_COMMAND
 
@@ -43,3 +50,37 @@ def test_images_are_pinned_and_the_worker_command_is_the_tested_one():
     assert all(":" in s["image"] and not s["image"].endswith(":latest") for s in services.values())
     assert services["worker"]["command"] == ["prefect", *WORKER_COMMAND[1:]]
     assert "ANTHROPIC_API_KEY=" in (ROOT / ".env.example").read_text() and not (ROOT / ".env").exists()
+
+
+def current_setting_names() -> set[str]:
+    """Prefect's own names for its settings (the deprecated aliases it still reads are left out)."""
+    fields = _get_settings_fields(Settings)
+    return {name for name, setting in fields.items() if name == "PREFECT_" + setting.accessor.replace(".", "_").upper()}
+
+
+def test_the_stack_starts_in_order_restarts_and_keeps_its_data_on_the_volume():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert services["server"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    assert services["worker"]["depends_on"] == {"server": {"condition": "service_healthy"}}
+    assert {name: s.get("restart") for name, s in services.items()} == dict.fromkeys(services, "unless-stopped")
+    worker = services["worker"]["environment"]
+    assert "data:/data" in services["worker"]["volumes"]
+    assert all(worker[k].startswith("/data/") for k in ("SYNTHFACTORY_DATA_ROOT", "SYNTHFACTORY_CACHE", "PREFECT_HOME"))
+    prefect_names = {k for s in services.values() for k in s.get("environment", {}) if k.startswith("PREFECT_")}
+    assert prefect_names - current_setting_names() == set()
+
+
+def test_the_servers_healthcheck_tells_a_live_api_from_none(prefect_api):
+    [kind, *probe] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["server"]["healthcheck"][
+        "test"
+    ]
+    assert kind == "CMD" and probe[0] == "python"
+    live = PREFECT_API_URL.value()  # the session's test server
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}/api"
+    answers = [
+        subprocess.run([sys.executable, *[a.replace("http://127.0.0.1:4200/api", url) for a in probe[1:]]]).returncode
+        for url in (live, dead)
+    ]
+    assert answers[0] == 0 and answers[1] != 0

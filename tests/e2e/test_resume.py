@@ -63,7 +63,7 @@ def published_rows(data_root: Path) -> pd.DataFrame:
 def test_a_retried_flow_run_resumes_from_the_failed_stage(server, tmp_path):
     spec = str(write_spec(tmp_path))
     with get_client(sync_client=True) as client:
-        deployment = client.read_deployment_by_name("build-dataset/demo-nightly")
+        deployment = client.read_deployment_by_name("build-dataset/spec-file")
         flaky = client.create_flow_run_from_deployment(
             deployment.id, parameters={"spec_path": spec, "data_root": str(tmp_path / "flaky")}
         )
