@@ -28,8 +28,8 @@ NEIGHBOUR_NEGATIVES = 3  # MRPC: each sampled sentence against its nearest other
 
 @dataclass
 class PairSet:
-    """Pairs of one benchmark: features, pair labels, which query each pair belongs to, and per query its label
-    and kind (original or generated)."""
+    """Pairs of one benchmark: features, pair labels, which query each pair belongs to, and per query its label,
+    whether it was generated, and whether it is a distinct row against its nearest rows (a dedup-like negative)."""
 
     name: str
     features: np.ndarray
@@ -37,19 +37,7 @@ class PairSet:
     query: np.ndarray
     query_labels: np.ndarray
     query_generated: np.ndarray
-
-    def subset(self, generated: bool | None) -> PairSet:
-        keep_query = np.ones(len(self.query_labels), bool) if generated is None else self.query_generated == generated
-        rows = keep_query[self.query]
-        renumber = np.cumsum(keep_query) - 1
-        return PairSet(
-            self.name,
-            self.features[rows],
-            self.labels[rows],
-            renumber[self.query[rows]],
-            self.query_labels[keep_query],
-            self.query_generated[keep_query],
-        )
+    query_distinct: np.ndarray
 
 
 def read_jsonl(path: Path) -> pd.DataFrame:
@@ -101,13 +89,10 @@ def mmlu_pairs(data: Path, embed, augment: bool) -> PairSet:
     features = pair_matrix(profiles, references, pairs, embedding, index.idf)
     item_ids = np.array(index.ids, dtype=object)
     labels = (item_ids[pairs[:, 1]] == queries["source_id"].to_numpy(dtype=object)[pairs[:, 0]]).astype(int)
+    is_negative = queries["source_id"].isna().to_numpy()
+    generated = queries["generated"].to_numpy()
     return PairSet(
-        "mmlu",
-        features,
-        labels,
-        pairs[:, 0],
-        queries["source_id"].notna().to_numpy().astype(int),
-        queries["generated"].to_numpy(),
+        "mmlu", features, labels, pairs[:, 0], (~is_negative).astype(int), generated, is_negative & ~generated
     )
 
 
@@ -141,18 +126,23 @@ def mrpc_pairs(data: Path, embed, augment: bool, neighbours: bool = True, seed: 
     index = build_index(vectors)
     pairs = np.array([(place[a], place[b]) for a, b, _, _ in rows], dtype=np.int64)
     labels, generated = np.array([r[2] for r in rows]), np.array([r[3] for r in rows])
-    if neighbours:
-        sample = np.random.default_rng(seed).choice(len(texts), min(len(texts), 3000), replace=False)
-        near = neighbour_pairs(index, vectors[sample], NEIGHBOUR_NEGATIVES, sample)
-        near = np.stack([sample[near[:, 0]], near[:, 1]], axis=1)
+    distinct = np.zeros(len(rows), bool)
+    if neighbours:  # original sentences against their nearest other original sentences
+        originals = np.array(sorted({place[t] for t in frame["text_a"]} | {place[t] for t in frame["text_b"]}))
+        sample = np.random.default_rng(seed).choice(originals, min(len(originals), 3000), replace=False)
+        near = neighbour_pairs(
+            build_index(vectors[originals]), vectors[sample], NEIGHBOUR_NEGATIVES, np.searchsorted(originals, sample)
+        )
+        near = np.stack([sample[near[:, 0]], originals[near[:, 1]]], axis=1)
         known = {(a, b) for a, b in pairs.tolist()} | {(b, a) for a, b in pairs.tolist()}
         near = np.array([p for p in near.tolist() if tuple(p) not in known], dtype=np.int64).reshape(-1, 2)
         pairs = np.vstack([pairs, near])
         labels, generated = np.r_[labels, np.zeros(len(near), int)], np.r_[generated, np.ones(len(near), bool)]
+        distinct = np.r_[distinct, np.ones(len(near), bool)]
     embedding = _collection_features(index, vectors, pairs)
     profiles = [profile(t) for t in texts]
     features = pair_matrix(profiles, profiles, pairs, embedding, idf_weights(word_tokens(t) for t in texts))
-    return PairSet("mrpc", features, labels, np.arange(len(pairs)), labels, generated)
+    return PairSet("mrpc", features, labels, np.arange(len(pairs)), labels, generated, distinct)
 
 
 def _collection_features(index, vectors: np.ndarray, pairs: np.ndarray) -> np.ndarray:

@@ -106,34 +106,36 @@ def _digits(token: str) -> tuple[float, bool] | None:
 
 
 def _word_number(words: list[str], start: int) -> tuple[float, int] | None:
-    """(value, words used) of a run of number words at `start` ("one hundred and five", "twenty-five")."""
+    """(value, words used) of a run of number words at `start` ("one hundred and five", "twenty-five"); a unit
+    after a unit starts another number ("two, four, eight" is three numbers)."""
     total = current = 0.0
-    used, seen = 0, False
+    last = ""  # what the previous word was: unit, tens, scale or and
     i = start
     while i < len(words):
         parts = words[i].split("-")
-        if all(p in _UNITS or p in _TENS for p in parts) and len(parts) <= 2:
-            current += sum(_UNITS.get(p, 0) + _TENS.get(p, 0) for p in parts)
-        elif words[i] in _SCALES and seen:
-            scale = _SCALES[words[i]]
-            if scale == 100:
-                current = (current or 1) * 100
+        if len(parts) == 2 and parts[0] in _TENS and parts[1] in _UNITS and last in ("", "scale", "and"):
+            current, last = current + _TENS[parts[0]] + _UNITS[parts[1]], "unit"
+        elif words[i] in _TENS and last in ("", "scale", "and"):
+            current, last = current + _TENS[words[i]], "tens"
+        elif words[i] in _UNITS and (last in ("", "scale", "and") or last == "tens" and _UNITS[words[i]] < 10):
+            current, last = current + _UNITS[words[i]], "unit"
+        elif words[i] in _SCALES and last in ("unit", "tens"):
+            if _SCALES[words[i]] == 100:
+                current *= 100
             else:
-                total += (current or 1) * scale
-                current = 0.0
+                total, current = total + current * _SCALES[words[i]], 0.0
+            last = "scale"
         elif (
             words[i] == "and"
-            and seen
+            and last == "scale"
             and i + 1 < len(words)
-            and (words[i + 1] in _UNITS or words[i + 1].split("-")[0] in _TENS)
+            and words[i + 1].split("-")[0] in {**_UNITS, **_TENS}
         ):
-            pass
+            last = "and"
         else:
             break
-        seen = True
         i += 1
-        used = i - start
-    return (total + current, used) if seen else None
+    return (total + current, i - start) if last else None
 
 
 def number_mentions(text: str) -> list[Mention]:
@@ -150,6 +152,8 @@ def number_mentions(text: str) -> list[Mention]:
             value = float(ordinal.group(1))
         elif word in ("a", "an") and nxt in _SCALES:
             value, used = float(_SCALES[nxt]), 2
+        elif word == "half" and nxt in ("a", "an") and i + 2 < len(words) and words[i + 2] in {**_COUNTED, **_SCALES}:
+            value, used = 0.5 * {**_COUNTED, **_SCALES}[words[i + 2]], 3  # "half a dozen" is 6
         elif (run := _word_number(words, i)) is not None and not (word == "one" and run[1] == 1):
             value, used = run  # a lone "one" is mostly a pronoun ("each one gets")
         elif word in _MONTHS and (_digits(nxt) is not None or (i and _digits(words[i - 1]) is not None)):
@@ -195,10 +199,8 @@ def _matched(left: list[Mention], right: list[Mention]) -> int:
 
 
 def number_agreement(left: list[Mention], right: list[Mention]) -> tuple[float, float]:
-    """(share of left's distinct numbers that right states, share of right's that left states); a side with no
-    numbers has nothing to state and scores 1. Distinct, because a rephrasing often states once what the item
-    repeats ("order 15 ... elements of order 15")."""
-    left, right = list(dict.fromkeys(left)), list(dict.fromkeys(right))
+    """(share of left's numbers that right states, share of right's that left states), as multisets: "6 and 6
+    more" states 6 twice and is not "6 and 5 more". A side with no numbers has nothing to state and scores 1."""
     if not left and not right:
         return 1.0, 1.0
     forward = _matched(left, right) / len(left) if left else 1.0
