@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export GX_ANALYTICS_ENABLED := false
 
 .PHONY: install lock demo demo-evaluation test test-unit test-integration test-e2e test-security lint format typecheck check serve suites \
-	bench clean
+	bench train-detector clean
 
 $(BIN)/synthfactory: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -76,7 +76,12 @@ serve: install
 suites: install
 	$(BIN)/python -m schemas.suites
 
+# Trains the pair scorer on the development data (../shared/data, or DATA=...) into tasks/similarity/pair_model.json.
+train-detector: install
+	$(BIN)/python bench/train_pair_scorer.py $(if $(DATA),--data $(DATA))
+
 bench: install
+	$(BIN)/python bench/detection.py $(if $(DATA),--data $(DATA))
 	$(BIN)/python bench/contamination_dev.py
 	$(BIN)/python bench/vector_index.py
 	$(BIN)/python bench/sandbox.py

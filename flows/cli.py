@@ -183,7 +183,8 @@ def dedup(
     out: Annotated[Path, typer.Option(help="where to write every row, in order, with duplicate_of")],
     id_field: Annotated[str, typer.Option(help="the id column duplicate_of refers to (row number when absent)")] = "id",
     threshold: Annotated[
-        float, typer.Option(help="near-duplicate cosine similarity")
+        float | None,
+        typer.Option(help="pair-scorer probability of a near duplicate (default: the model's dedup operating point)"),
     ] = Dedup().near_duplicate_threshold,
     minhash_threshold: Annotated[
         float | None, typer.Option(help="lexical near duplicates: estimated Jaccard of word 3-grams")

@@ -54,7 +54,13 @@ class EvalSet(Strict):
 
 
 class Dedup(Strict):
-    near_duplicate_threshold: float = Field(default=0.95, gt=0, le=1)
+    near_duplicate_threshold: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description="pair-scorer probability that two rows restate the same task "
+        "(null: the shipped pair model's dedup operating point)",
+    )
     against_published: bool = Field(
         default=True, description="also drop new rows that repeat a row of any earlier version"
     )
@@ -86,11 +92,11 @@ class Decontamination(Strict):
         default=0.05,
         gt=0,
         lt=1,
-        description="share of an eval set's own items matched by their nearest other item; "
-        "sets the threshold per eval set",
+        description="share of an eval set's own items matched by their nearest other items; "
+        "sets the pair-score threshold per eval set",
     )
     score_threshold: float | None = Field(
-        default=None, description="a fixed threshold on the density-corrected score instead"
+        default=None, description="a fixed threshold on the pair scorer's probability instead"
     )
     llm_judge: ContaminationJudge | None = Field(
         default=None, description="an LLM that decides the rows near the threshold"

@@ -3,10 +3,13 @@
 Each item is indexed whole and as its sentences (tasks/decontaminate/chunking.py), with:
 - every chunk's density: its mean similarity to the nearest chunks of *other* eval items. A match against a
   generic chunk ("Which of the following is true?") means little, one against a distinctive chunk means much;
-- a threshold calibrated on the eval set itself: distinct items of one benchmark are the hardest negatives
-  there are, so the score that only `false_positive_rate` of items reach against their nearest *other* item
-  is where a match starts to mean "the same item". No labels, no threshold tuned to one benchmark.
-Built once per eval set content (vectors come from the embedding cache) and persisted.
+- a candidate's nearest items (item_pairs): each item's best chunk, with the embedding features the pair
+  scorer reads (cosine, density-corrected score, gap to the next item);
+- a threshold calibrated on the eval set itself for each pair model: distinct items of one benchmark are the
+  hardest negatives there are, so the pair score that only `false_positive_rate` of items reach against their
+  nearest *other* items is where a match starts to mean "the same item". No labels, no per-benchmark tuning.
+Built once per eval set content (vectors come from the embedding cache) and persisted; the calibration is kept
+beside it per pair model (calibration-<model digest>.npy).
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-from collections import Counter, defaultdict
+import os
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +29,9 @@ import numpy as np
 from tasks.decontaminate import chunking
 from tasks.decontaminate.chunking import chunks
 from tasks.embeddings.bundled_model import no_vectors
-from tasks.text_features import number_counts, word_ngrams, word_tokens
+from tasks.similarity.pair_features import Profile, idf_weights, pair_matrix, profile
+from tasks.similarity.pair_scorer import PairScorer, load_scorer
+from tasks.text_features import word_ngrams, word_tokens
 from tasks.vectors.index import build_index, load_index, save_index, top_k
 
 SEARCH_DEPTH = 128  # chunks fetched per query; items are ranked on the best of theirs
@@ -33,8 +39,8 @@ ITEM_DENSITY = 3  # a chunk's density: mean similarity of its nearest chunks of 
 QUERY_DENSITY = 10  # a candidate's density: mean of its nearest chunk similarities
 CALIBRATION_SAMPLE = 2000
 MIN_CALIBRATION_ITEMS = 200
-SMALL_SET_THRESHOLD = 0.4  # the calibrated 5% threshold of a 14k-item benchmark, for sets too small to calibrate
 BOILERPLATE_ITEMS = 3
+NEIGHBOUR_ITEMS = 5  # items per candidate the pair scorer reads
 
 
 @dataclass
@@ -42,26 +48,20 @@ class EvalIndex:
     ids: list[str]
     texts: list[str]
     owner: np.ndarray  # chunk -> item position
-    chunk_numbers: list[Counter[str]]
     vectors: np.ndarray  # one unit vector per chunk
     density: np.ndarray  # per chunk
-    calibration: np.ndarray  # each sampled item's best score against the other items
     index: faiss.Index
+    calibration: dict[str, np.ndarray] = field(default_factory=dict)  # pair model digest -> sampled items' best scores
     _tokens: list[list[str]] | None = None
-    _numbers: list[Counter[str]] | None = None
     _ngrams: dict[int, tuple[dict[tuple, list[int]], np.ndarray]] = field(default_factory=dict)
+    _profiles: dict[int, Profile] = field(default_factory=dict)
+    _idf: dict[str, float] | None = None
 
     @property
     def tokens(self) -> list[list[str]]:
         if self._tokens is None:
             self._tokens = [word_tokens(t) for t in self.texts]
         return self._tokens
-
-    @property
-    def number_counts(self) -> list[Counter[str]]:
-        if self._numbers is None:
-            self._numbers = [number_counts(t) for t in self.texts]
-        return self._numbers
 
     def distinctive_ngrams(self, size: int) -> tuple[dict[tuple, list[int]], np.ndarray]:
         """(n-gram -> eval positions holding it, distinctive n-grams per item), built once per size. An n-gram
@@ -79,11 +79,62 @@ class EvalIndex:
             self._ngrams[size] = (postings, counts)
         return self._ngrams[size]
 
-    def threshold(self, false_positive_rate: float) -> float:
-        """The score reached by `false_positive_rate` of eval items against their nearest other item."""
-        if len(self.calibration) < MIN_CALIBRATION_ITEMS:
-            return SMALL_SET_THRESHOLD
-        return float(np.quantile(self.calibration, 1 - false_positive_rate))
+    def profile(self, position: int) -> Profile:
+        if position not in self._profiles:
+            self._profiles[position] = profile(self.texts[position])
+        return self._profiles[position]
+
+    @property
+    def idf(self) -> dict[str, float]:
+        if self._idf is None:
+            self._idf = idf_weights(self.tokens)
+        return self._idf
+
+    def threshold(self, false_positive_rate: float, scorer: PairScorer | None = None) -> float:
+        """The pair score reached by `false_positive_rate` of eval items against their nearest other items;
+        for sets too small to calibrate, the pair model's own operating point."""
+        scorer = scorer or load_scorer()
+        if len(self.ids) < MIN_CALIBRATION_ITEMS:
+            return scorer.operating_points["small_eval_set"]
+        if scorer.digest not in self.calibration:
+            self.calibration[scorer.digest] = _calibrate(self, scorer)
+        return float(np.quantile(self.calibration[scorer.digest], 1 - false_positive_rate))
+
+    def item_pairs(
+        self, queries: np.ndarray, exclude: np.ndarray | None = None, k: int = NEIGHBOUR_ITEMS
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(query row, item position) for each query's k best-scoring items, and their (cosine, density_score,
+        gap) from the item's best chunk; gap is the cosine minus the query's best cosine to any other item."""
+        scores, cosines, chunks_ = self.match_scores(queries, exclude)
+        owners = self.owner[np.maximum(chunks_, 0)]
+        pairs, features = [], []
+        for row in range(len(queries)):
+            valid = np.isfinite(scores[row])
+            best_cosine: dict[int, float] = {}
+            for item, cosine in zip(owners[row][valid], cosines[row][valid]):
+                best_cosine[int(item)] = max(best_cosine.get(int(item), -1.0), float(cosine))
+            ranked: dict[int, tuple[float, float]] = {}
+            for item, score, cosine in zip(owners[row][valid], scores[row][valid], cosines[row][valid]):
+                if int(item) not in ranked:
+                    ranked[int(item)] = (float(cosine), float(score))
+                    if len(ranked) == k:
+                        break
+            top = sorted(best_cosine.values(), reverse=True)[:2] + [0.0, 0.0]
+            for item, (cosine, score) in ranked.items():
+                other = top[1] if best_cosine[item] >= top[0] else top[0]
+                pairs.append((row, item))
+                features.append((cosine, score, cosine - other))
+        return np.array(pairs, dtype=np.int64).reshape(-1, 2), np.array(features, dtype=np.float64).reshape(-1, 3)
+
+    def pair_scores(
+        self, profiles: list[Profile], queries: np.ndarray, scorer: PairScorer, exclude: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(pairs, probability per pair, embedding features per pair) of each query (with its profile) against
+        its nearest items."""
+        pairs, embedding = self.item_pairs(queries, exclude)
+        references = {int(j): self.profile(int(j)) for j in np.unique(pairs[:, 1])}
+        matrix = pair_matrix(profiles, references, pairs, embedding, self.idf)
+        return pairs, scorer(matrix), embedding
 
     def match_scores(
         self, queries: np.ndarray, exclude: np.ndarray | None = None
@@ -117,15 +168,23 @@ def _chunk_density(index: faiss.Index, vectors: np.ndarray, owner: np.ndarray) -
     return density
 
 
-def _calibrate(evals: EvalIndex) -> np.ndarray:
-    """Each sampled item's best score against the other items. The decision also needs 0.7 cosine and agreeing
-    numbers, which these scores ignore, so the false-positive rate it gives is at most the target."""
+def best_per_query(pairs: np.ndarray, scores: np.ndarray, queries: int) -> tuple[np.ndarray, np.ndarray]:
+    """(best score, row of `pairs` holding it) per query; -inf and -1 for queries without pairs."""
+    best, at = np.full(queries, -np.inf), np.full(queries, -1, np.int64)
+    for row in np.argsort(scores, kind="stable"):
+        best[pairs[row, 0]], at[pairs[row, 0]] = scores[row], row
+    return best, at
+
+
+def _calibrate(evals: EvalIndex, scorer: PairScorer) -> np.ndarray:
+    """Each sampled item's best pair score against the other items (itself left out)."""
     whole = np.r_[0, np.flatnonzero(np.diff(evals.owner)) + 1] if len(evals.owner) else np.zeros(0, int)
     if len(whole) < 2:
-        return np.zeros(0, np.float32)
+        return np.zeros(0, np.float64)
     sample = np.random.default_rng(0).choice(len(whole), min(CALIBRATION_SAMPLE, len(whole)), replace=False)
-    scores, _, _ = evals.match_scores(evals.vectors[whole[sample]], exclude=sample)
-    return scores[:, 0].astype(np.float32)
+    profiles = [evals.profile(int(i)) for i in sample]
+    pairs, scores, _ = evals.pair_scores(profiles, evals.vectors[whole[sample]], scorer, exclude=sample)
+    return np.nan_to_num(best_per_query(pairs, scores, len(sample))[0], neginf=0.0)
 
 
 def build_eval_index(ids: list[str], texts: list[str], embed: Callable[[list[str]], np.ndarray]) -> EvalIndex:
@@ -137,23 +196,20 @@ def build_eval_index(ids: list[str], texts: list[str], embed: Callable[[list[str
     vectors = embed(pieces) if pieces else no_vectors()
     owner_array = np.array(owner, dtype=np.int64)
     index = build_index(vectors)
-    evals = EvalIndex(
+    return EvalIndex(
         [str(i) for i in ids],
         [str(t) for t in texts],
         owner_array,
-        [number_counts(p) for p in pieces],
         vectors,
         _chunk_density(index, vectors, owner_array) if len(vectors) else np.zeros(0, np.float32),
-        np.zeros(0, np.float32),
         index,
     )
-    evals.calibration = _calibrate(evals)
-    return evals
 
 
 def eval_set_key(ids: list[str], texts: list[str], model_id: str) -> str:
-    """The eval set's content, the model, and how items are chunked and scored: any change is a new index."""
-    method = (inspect.getsource(chunking), ITEM_DENSITY, SEARCH_DEPTH, CALIBRATION_SAMPLE)
+    """The eval set's content, the model, and how items are chunked and their density measured: any change is a
+    new index (the calibration is kept per pair model inside it)."""
+    method = (inspect.getsource(chunking), ITEM_DENSITY, SEARCH_DEPTH)
     digest = hashlib.sha256(f"{model_id}\x00{method}".encode())
     for item_id, text in zip(ids, texts):
         digest.update(f"\x00{item_id}\x01{text}".encode())
@@ -162,13 +218,9 @@ def eval_set_key(ids: list[str], texts: list[str], model_id: str) -> str:
 
 def save_eval_index(evals: EvalIndex, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    np.savez(
-        folder / "arrays.npz",
-        owner=evals.owner,
-        vectors=evals.vectors,
-        density=evals.density,
-        calibration=evals.calibration,
-    )
+    np.savez(folder / "arrays.npz", owner=evals.owner, vectors=evals.vectors, density=evals.density)
+    for digest, scores in evals.calibration.items():
+        np.save(folder / f"calibration-{digest}.npy", scores)
     save_index(evals.index, folder / "chunks.faiss")
     pieces = [piece for text in evals.texts for piece in chunks(text)]
     (folder / "items.json").write_text(json.dumps({"ids": evals.ids, "texts": evals.texts, "chunks": pieces}))
@@ -176,33 +228,40 @@ def save_eval_index(evals: EvalIndex, folder: Path) -> None:
 
 def load_eval_index(folder: Path) -> EvalIndex:
     arrays, items = np.load(folder / "arrays.npz"), json.loads((folder / "items.json").read_text())
-    pieces = items["chunks"]
+    calibration = {path.stem.split("-", 1)[1]: np.load(path) for path in folder.glob("calibration-*.npy")}
     return EvalIndex(
         items["ids"],
         items["texts"],
         arrays["owner"],
-        [number_counts(p) for p in pieces],
         arrays["vectors"],
         arrays["density"],
-        arrays["calibration"],
         load_index(folder / "chunks.faiss"),
+        calibration,
     )
 
 
 def cached_eval_index(
-    ids: list[str], texts: list[str], embed: Callable, folder: Path | None, model_id: str
+    ids: list[str], texts: list[str], embed: Callable, folder: Path | None, model_id: str, calibrate: bool = True
 ) -> EvalIndex:
-    """The eval index for these items: read back when this exact set was indexed before, else built and kept."""
+    """The eval index for these items: read back when this exact set was indexed before, else built and kept;
+    with `calibrate`, calibrated for the shipped pair model (once, kept beside it)."""
     if folder is None:
         return build_eval_index(ids, texts, embed)
     path = Path(folder) / eval_set_key(ids, texts, model_id)
     if (path / "items.json").exists():
-        return load_eval_index(path)
-    evals = build_eval_index(ids, texts, embed)
-    staging = path.with_name(path.name + ".partial")
-    save_eval_index(evals, staging)
-    if not path.exists():
-        staging.replace(path)
+        evals = load_eval_index(path)
+    else:
+        evals = build_eval_index(ids, texts, embed)
+        staging = path.with_name(path.name + ".partial")
+        save_eval_index(evals, staging)
+        if not path.exists():
+            staging.replace(path)
+    scorer = load_scorer() if calibrate else None
+    if scorer is not None and len(evals.ids) >= MIN_CALIBRATION_ITEMS and scorer.digest not in evals.calibration:
+        evals.threshold(0.5, scorer)  # calibrated once per pair model and kept beside the index
+        staging = path / f"calibration-{scorer.digest}.{os.getpid()}.npy"
+        np.save(staging, evals.calibration[scorer.digest])
+        os.replace(staging, path / f"calibration-{scorer.digest}.npy")
     return evals
 
 

@@ -1,5 +1,11 @@
-"""Deduplication: exact duplicates by normalised-text hash, near duplicates by embedding similarity.
+"""Deduplication: exact duplicates by normalised-text hash, near duplicates by the pair scorer.
 
+Near-duplicate candidates are each row's nearest rows by embedding and (with minhash_threshold) the rows
+MinHash finds lexically close; each pair is decided by the same pair scorer as decontamination
+(tasks/similarity/pair_scorer.py) at dedup's own operating point. Two rows that restate the same task, however
+worded and however their numbers are written, are duplicates; two template rows that differ only in their
+numbers ask different things and are not: how many of a template to keep is the diversity cap's question
+(tasks/dedup/cluster_cap.py).
 Reference rows (the real data) come first and are never dropped: a synthetic row that repeats one is. So are
 rows published before (tasks/dedup/published_index.py): a new row that repeats one is dropped.
 Input columns: id, instruction, input (the text compared).
@@ -20,8 +26,9 @@ from tasks.dedup.minhash import find_lexical_duplicates
 from tasks.dedup.published_index import PublishedIndex
 from tasks.embeddings.encoder import encoder
 from tasks.quarantine import to_quarantine
-from tasks.text_features import comparable_text, exact_key, numbers_agree, numbers_in
-from tasks.vectors.index import build_index, neighbours_above
+from tasks.similarity.pair_scorer import PairScorer, load_scorer
+from tasks.similarity.row_pairs import RowPairs
+from tasks.text_features import comparable_text, exact_key
 
 EXACT = "exact_duplicate"
 NEAR = "near_duplicate"
@@ -48,24 +55,34 @@ def find_exact_duplicates(texts: list[str], references: int = 0) -> list[Duplica
     return found
 
 
+def dedup_threshold(threshold: float | None, scorer: PairScorer | None = None) -> float:
+    """The pair-score threshold: the given one, else the pair model's dedup operating point."""
+    return (scorer or load_scorer()).operating_points["dedup"] if threshold is None else threshold
+
+
 def find_near_duplicates(
-    texts: list[str], vectors: np.ndarray, threshold: float, skip: Collection[int] = frozenset(), references: int = 0
+    texts: list[str],
+    vectors: np.ndarray,
+    threshold: float | None,
+    skip: Collection[int] = frozenset(),
+    references: int = 0,
+    pairs: RowPairs | None = None,
 ) -> list[Duplicate]:
-    """Greedy in input order: a text is dropped when an earlier kept text is at least `threshold` similar
-    and states the same numbers (so "7 apples" and "9 apples" stay two problems)."""
+    """Greedy in input order: a text is dropped when it and an earlier kept text, among each other's nearest
+    rows, score at least `threshold` on the pair scorer."""
     candidates = [i for i in range(len(texts)) if i not in skip]
-    index = build_index(vectors[candidates])
-    numbers = {i: numbers_in(texts[i]) for i in candidates}
+    pairs = pairs or RowPairs(texts, vectors, candidates)
+    threshold = dedup_threshold(threshold, pairs.scorer)
+    nearest = pairs.nearest()
+    scores = pairs.scores(nearest)
+    earlier: dict[int, list[tuple[float, int]]] = {}
+    for (row, other), score in zip(nearest.tolist(), scores):
+        if score >= threshold:
+            earlier.setdefault(row, []).append((float(score), other))
     dropped: set[int] = set()
     found = []
-    for row, (positions, scores) in zip(candidates, neighbours_above(index, vectors[candidates], threshold)):
-        matches = [
-            (float(score), candidates[p])
-            for p, score in zip(positions, scores)
-            if candidates[p] < row
-            and candidates[p] not in dropped
-            and numbers_agree(numbers[row], numbers[candidates[p]])
-        ]
+    for row in candidates:
+        matches = [(score, other) for score, other in earlier.get(row, []) if other not in dropped]
         if matches and row >= references:
             score, kept = max(matches)
             dropped.add(row)
@@ -75,30 +92,38 @@ def find_near_duplicates(
 
 def find_duplicates(
     texts: list[str],
-    threshold: float,
+    threshold: float | None = None,
     embed: Callable[[list[str]], np.ndarray] | None = None,
     references: int = 0,
     minhash_threshold: float | None = None,
+    scorer: PairScorer | None = None,
 ) -> list[Duplicate]:
-    """Exact, then (with minhash_threshold) lexical, then semantic near duplicates, sorted by position;
-    the first `references` texts are never dropped."""
+    """Exact, then (with minhash_threshold) lexical, then semantic near duplicates, sorted by position; both
+    kinds of near duplicate are decided by the pair scorer at `threshold` (default: its dedup operating point).
+    The first `references` texts are never dropped."""
     found = find_exact_duplicates(texts, references)
+    vectors = (embed or encoder())(texts)
+    candidates = [i for i in range(len(texts)) if i not in {d.position for d in found}]
+    pairs = RowPairs(texts, vectors, candidates, scorer)
+    limit = dedup_threshold(threshold, pairs.scorer)
     if minhash_threshold is not None:
+        same = lambda row, other: float(pairs.scores([(row, other)])[0]) >= limit  # noqa: E731
         lexical = find_lexical_duplicates(
-            texts, minhash_threshold, skip={d.position for d in found}, references=references
+            texts, minhash_threshold, same, skip={d.position for d in found}, references=references
         )
         found += [Duplicate(position, kept, LEXICAL, score) for position, kept, score in lexical]
-    vectors = (embed or encoder())(texts)
-    near = find_near_duplicates(texts, vectors, threshold, skip={d.position for d in found}, references=references)
+    near = find_near_duplicates(
+        texts, vectors, limit, skip={d.position for d in found}, references=references, pairs=pairs
+    )
     return sorted(found + near, key=lambda d: d.position)
 
 
 def published_duplicates(
-    frame: pd.DataFrame, published: PublishedIndex, threshold: float, embed
+    frame: pd.DataFrame, published: PublishedIndex, threshold: float | None, embed
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(rows new to the dataset, quarantined rows that repeat an earlier version's row, duplicate_of naming it)."""
     texts = comparable_text(frame)
-    found = published.duplicates(frame[col.ID].astype(str).tolist(), texts, embed(texts), threshold)
+    found = published.duplicates(frame[col.ID].astype(str).tolist(), texts, embed(texts), dedup_threshold(threshold))
     positions = [f[0] for f in found]
     dropped = frame.iloc[positions]
     quarantined = to_quarantine(
@@ -114,7 +139,7 @@ def published_duplicates(
 
 def dedup_rows(
     frame: pd.DataFrame,
-    threshold: float,
+    threshold: float | None,
     embed=None,
     references: pd.DataFrame | None = None,
     minhash_threshold: float | None = None,

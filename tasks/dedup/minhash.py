@@ -1,13 +1,14 @@
-"""Lexical near duplicates with MinHash LSH (datasketch): texts sharing most of their word shingles, found in
-sub-quadratic time, with the same numbers rule as the embedding near duplicates."""
+"""Lexical near-duplicate candidates with MinHash LSH (datasketch): texts sharing most of their word shingles,
+found in sub-quadratic time; whether such a pair is a duplicate is for the caller's `same` to decide (dedup
+asks the pair scorer, so "7 apples" and "9 apples" in one template stay two problems)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from datasketch import MinHash, MinHashLSH
 
-from tasks.text_features import numbers_agree, numbers_in, word_tokens
+from tasks.text_features import word_tokens
 
 NUM_PERM = 128
 SHINGLE = 3
@@ -23,10 +24,14 @@ def minhash(text: str) -> MinHash:
 
 
 def find_lexical_duplicates(
-    texts: list[str], threshold: float, skip: Collection[int] = frozenset(), references: int = 0
+    texts: list[str],
+    threshold: float,
+    same: Callable[[int, int], bool],
+    skip: Collection[int] = frozenset(),
+    references: int = 0,
 ) -> list[tuple[int, int, float]]:
     """(position, duplicate_of, estimated Jaccard) for each text, after the first `references`, whose shingles
-    overlap an earlier kept text's by at least `threshold` and that states the same numbers."""
+    overlap an earlier kept text's by at least `threshold` and that `same(position, earlier)` accepts."""
     index = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
     signatures: dict[int, MinHash] = {}
     found: list[tuple[int, int, float]] = []
@@ -34,11 +39,10 @@ def find_lexical_duplicates(
         if position in skip:
             continue
         signature = minhash(text)
-        numbers = numbers_in(text)
         matches = [
             (signature.jaccard(signatures[other]), other)
             for other in index.query(signature)
-            if numbers_agree(numbers, numbers_in(texts[other])) and signature.jaccard(signatures[other]) >= threshold
+            if signature.jaccard(signatures[other]) >= threshold and same(position, other)
         ]
         if matches and position >= references:
             score, kept = max(matches)

@@ -3,8 +3,9 @@
 Each build first brings the index up to date with the versions it has not seen (only their rows are read and
 embedded, mostly from the embedding cache), then deduplicates its candidates against it. A candidate with the
 id of a published row is that row rebuilt (ids are stable for the same config and sample), not a duplicate,
-so a deterministic rebuild publishes the same data; a new row that repeats a published one is quarantined
-with duplicate_of naming it. Rows of versions removed by retention stay in the index.
+so a deterministic rebuild publishes the same data; a new row that repeats a published one (the same normal
+form, or a pair the pair scorer accepts among its nearest published rows) is quarantined with duplicate_of
+naming it. Rows of versions removed by retention stay in the index.
 Files: rows.parquet (id, version, text; row i is vector i), vectors.faiss, versions.json.
 """
 
@@ -20,8 +21,13 @@ import numpy as np
 import pandas as pd
 
 from schemas import records as col
-from tasks.text_features import exact_key, numbers_agree, numbers_in
-from tasks.vectors.index import EXACT_LIMIT, build_index, load_index, neighbours_above, save_index
+from tasks.similarity.collection import neighbour_pairs, pair_embedding_features
+from tasks.similarity.pair_features import idf_weights, pair_matrix, profile
+from tasks.similarity.pair_scorer import PairScorer, load_scorer
+from tasks.text_features import exact_key, word_tokens
+from tasks.vectors.index import EXACT_LIMIT, build_index, load_index, save_index
+
+NEIGHBOURS = 10  # nearest published rows each candidate is scored against
 
 ROWS, VECTORS, VERSIONS = "rows.parquet", "vectors.faiss", "versions.json"
 
@@ -83,10 +89,10 @@ class PublishedIndex:
         os.replace(self.folder / (VERSIONS + tag), self.folder / VERSIONS)
 
     def duplicates(
-        self, ids: list[str], texts: list[str], vectors: np.ndarray, threshold: float
+        self, ids: list[str], texts: list[str], vectors: np.ndarray, threshold: float, scorer: PairScorer | None = None
     ) -> list[tuple[int, str, str, float]]:
         """(position, published id, reason, score) for each candidate that repeats a published row: the same
-        normal form, or embeddings at least `threshold` similar with the same numbers."""
+        normal form, or a nearest published row the pair scorer scores at least `threshold`."""
         if not self.size:
             return []
         own = set(self.rows["id"])
@@ -100,17 +106,25 @@ class PublishedIndex:
             else:
                 pending.append(position)
         if pending and self.index is not None:
-            hits = neighbours_above(self.index, vectors[pending], threshold)
-            for position, (places, scores) in zip(pending, hits):
-                numbers = numbers_in(texts[position])
-                agreeing = [
-                    (float(s), int(p))
-                    for p, s in zip(places, scores)
-                    if numbers_agree(numbers, numbers_in(self.rows["text"].iat[int(p)]))
-                ]
-                if agreeing:
-                    score, place = max(agreeing)
-                    found.append((position, self.rows["id"].iat[place], "near_duplicate", score))
+            queries = np.ascontiguousarray(vectors[pending], dtype=np.float32)
+            pairs = neighbour_pairs(self.index, queries, NEIGHBOURS, np.full(len(pending), -1))
+            references = (
+                np.stack([self.index.reconstruct(int(p)) for p in pairs[:, 1]])
+                if len(pairs)
+                else np.zeros((0, queries.shape[1]), np.float32)
+            )
+            embedding = pair_embedding_features(self.index, queries, references, pairs, np.full(len(pending), -1))
+            published = {int(p): profile(self.rows["text"].iat[int(p)]) for p in np.unique(pairs[:, 1])}
+            candidates = [profile(texts[p]) for p in pending]
+            idf = idf_weights([word_tokens(texts[p]) for p in pending] + [list(p.tokens) for p in published.values()])
+            scores = (scorer or load_scorer())(pair_matrix(candidates, published, pairs, embedding, idf))
+            best: dict[int, tuple[float, int]] = {}
+            for (query, place), score in zip(pairs.tolist(), scores):
+                if score >= threshold and score > best.get(query, (-1.0, -1))[0]:
+                    best[query] = (float(score), place)
+            found += [
+                (pending[q], self.rows["id"].iat[place], "near_duplicate", score) for q, (score, place) in best.items()
+            ]
         return sorted(found)
 
 

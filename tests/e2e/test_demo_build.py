@@ -29,14 +29,14 @@ def test_demo_build_publishes_with_exact_counts(demo_version):
 
     assert manifest["counts"]["quarantined"]["by_reason"] == {
         "arithmetic_wrong": 45,
-        "blend_share_cap": 53,
+        "blend_share_cap": 39,
         "code_failed": 15,
-        "eval_contamination": 16,
+        "eval_contamination": 23,
         "exact_duplicate": 95,
         "gx_input_length": 3,
         "lexical_near_duplicate": 16,
         "memorised_seed_span": 13,
-        "near_duplicate": 74,
+        "near_duplicate": 81,
         "pii_email": 8,
     }
     assert manifest["counts"]["published"] == {"total": 437, "real": 175, "synthetic": 262}

@@ -2,12 +2,8 @@ import numpy as np
 
 from schemas.spec import Decontamination
 from tasks.decontaminate.contamination import score_contamination
-from tasks.decontaminate.eval_index import (
-    MIN_CALIBRATION_ITEMS,
-    SMALL_SET_THRESHOLD,
-    build_eval_index,
-    cached_eval_index,
-)
+from tasks.decontaminate.eval_index import MIN_CALIBRATION_ITEMS, build_eval_index, cached_eval_index
+from tasks.similarity.pair_scorer import load_scorer
 from tests.helpers.fake_embed import bag_of_words
 
 EVAL_IDS = ["e1", "e2", "e3"]
@@ -38,12 +34,32 @@ def test_a_copy_inside_a_longer_text_is_caught_by_ngrams():
 
 
 def test_same_template_with_other_numbers_is_not_contamination():
-    verdict = score(["James shares 15 apples equally among 5 friends. How many apples does each friend get?"])
-    assert not verdict.loc[0, "contaminated"]
+    verdict = score(
+        [
+            "James shares 15 apples equally among 5 friends. How many apples does each friend get?",
+            "James shares fifteen apples equally among five friends. How many apples does each friend get?",
+        ]
+    )
+    assert not verdict["contaminated"].any()
+
+
+def test_numbers_written_another_way_are_the_same_item_and_score_higher_than_other_numbers():
+    verdict = score(
+        [
+            "James shares twelve apples equally among three friends. How many apples does each friend get?",
+            "James shares 15 apples equally among 5 friends. How many apples does each friend get?",
+        ]
+    )
+    assert verdict["contaminated"].tolist() == [True, False]
+    assert verdict.loc[0, "nearest_eval_id"] == "e1"
+    assert verdict.loc[0, "score"] > verdict.loc[1, "score"]
 
 
 def test_a_rephrasing_is_caught_by_embedding_similarity():
-    verdict = score(["Which capital city belongs to the country that hosted the first modern Olympic games?"])
+    # the bag-of-words stand-in encoder scores rephrasings lower than the real one, hence the fixed threshold
+    verdict = score(
+        ["Which capital city belongs to the country that hosted the first modern Olympic games?"], score_threshold=0.6
+    )
     assert verdict.loc[0, "contaminated"]
     assert verdict.loc[0, "ngram_overlap"] < 0.5
     assert verdict.loc[0, "nearest_eval_id"] == "e2"
@@ -67,7 +83,7 @@ def test_unrelated_text_passes_and_rows_keep_input_order():
 
 def test_a_fixed_score_threshold_overrides_calibration():
     text = ["Which capital city belongs to the country that hosted the first modern Olympic games?"]
-    assert not score(text, score_threshold=1.99).loc[0, "contaminated"]
+    assert not score(text, score_threshold=0.9999).loc[0, "contaminated"]
 
 
 def test_the_threshold_is_calibrated_on_the_eval_set_itself():
@@ -75,12 +91,13 @@ def test_the_threshold_is_calibrated_on_the_eval_set_itself():
     words = [f"w{i}" for i in range(400)]
     texts = [" ".join(rng.choice(words, 12)) for _ in range(MIN_CALIBRATION_ITEMS + 50)]
     evals = build_eval_index([str(i) for i in range(len(texts))], texts, embed=bag_of_words)
-    assert len(evals.calibration) == len(texts)
     strict, loose = evals.threshold(0.01), evals.threshold(0.2)
+    calibration = evals.calibration[load_scorer().digest]
+    assert len(calibration) == len(texts)
     assert strict > loose
-    assert np.mean(evals.calibration >= loose) >= 0.19
+    assert np.mean(calibration >= loose) >= 0.19
     tiny = build_eval_index(EVAL_IDS, EVAL_TEXTS, embed=bag_of_words)
-    assert tiny.threshold(0.01) == SMALL_SET_THRESHOLD
+    assert tiny.threshold(0.01) == load_scorer().operating_points["small_eval_set"]
 
 
 def test_an_eval_index_is_built_once_and_read_back(tmp_path):
@@ -96,6 +113,5 @@ def test_an_eval_index_is_built_once_and_read_back(tmp_path):
     assert second.ids == first.ids
     np.testing.assert_array_equal(second.density, first.density)
     np.testing.assert_array_equal(second.owner, first.owner)
-    assert second.chunk_numbers == first.chunk_numbers
     cached_eval_index(EVAL_IDS[:2], EVAL_TEXTS[:2], counting_embed, tmp_path, "model")
     assert len(calls) == 2  # another eval set is another index

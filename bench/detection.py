@@ -1,0 +1,365 @@
+"""Detection benchmark: contamination and near duplicates, each benchmark scored by a pair model trained without it.
+
+- mmlu_contamination: contamination-dev (485 GPT-4 rephrasings of MMLU test items, 1,536 val/dev items as hard
+  negatives, 14,080 test items as the eval set), through tasks/decontaminate/contamination.py with a model
+  trained on MRPC only; beside plain top-1 cosine (the same int8 vectors, whole items) and 13-gram overlap.
+- mrpc_pairs: paraphrase-dev (MRPC train pairs) scored as dedup scores two rows, with a model trained on MMLU only.
+- mmlu_dedup: the 485 (item, rephrasing) pairs hidden among 3,536 distinct items, through
+  tasks/dedup/duplicates.py: share of pairs with one member dropped, share of distinct items dropped.
+- word_problems: a tiny hand-written check of the issue's kind (bench/data/word_problems_check.jsonl: 22
+  rephrasings of deployments/data/eval_word_problems.jsonl with numbers written otherwise, 20 same-template
+  items with other numbers), with the shipped model and both held-out models. In no training data.
+Speed and peak memory are measured per method in its own process; candidates are embedded fresh (a new night),
+the eval index is read back. Writes bench/results/detection.json.  Usage: python bench/detection.py [--data DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.detection_data import PairSet, mmlu_pairs, mrpc_frame, mrpc_pairs, read_jsonl  # noqa: E402
+from bench.train_pair_scorer import model_for  # noqa: E402
+from tasks.text_features import word_ngrams, word_tokens  # noqa: E402
+
+FPRS = {"0.1pct": 0.001, "1pct": 0.01, "5pct": 0.05}
+DISTINCT_EVAL_ITEMS = 2000  # test items (not rephrased) hidden with the pairs in mmlu_dedup
+WORD_PROBLEMS = ROOT / "bench" / "data" / "word_problems_check.jsonl"
+
+
+def at_fpr(positives: np.ndarray, negatives: np.ndarray, right: np.ndarray | None = None) -> dict:
+    """Recall at each FPRS when at most that share of negatives scores above the threshold."""
+    out = {}
+    for label, fpr in FPRS.items():
+        threshold = float(np.quantile(negatives, 1 - fpr, method="higher"))
+        caught = positives > threshold
+        entry = {"recall": round(float(caught.mean()), 4), "fpr": round(float((negatives > threshold).mean()), 5)}
+        if right is not None:
+            entry["right_nearest_among_caught"] = round(float(right[caught].mean()), 4) if caught.any() else None
+        out[label] = entry
+    return out
+
+
+def peak_rss_mib() -> int:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def child_contamination(data: Path, model_path: Path) -> dict:
+    """Ours with the given model: a next night's check (eval index read back, candidates embedded fresh)."""
+    from schemas.spec import Decontamination
+    from tasks.decontaminate.contamination import decision_threshold, score_contamination
+    from tasks.decontaminate.eval_index import cached_eval_index
+    from tasks.embeddings.cache import EmbeddingCache
+    from tasks.local_cache import cache_root
+    from tasks.similarity.pair_scorer import load_scorer
+
+    scorer, config = load_scorer(model_path), Decontamination()
+    evals_frame = read_jsonl(data / "contamination-dev" / "eval_mmlu_test.jsonl")
+    positives = read_jsonl(data / "contamination-dev" / "positives_mmlu_rephrased.jsonl")
+    negatives = read_jsonl(data / "contamination-dev" / "negatives_mmlu_val_dev.jsonl")
+    kept = EmbeddingCache(cache_root() / "embeddings.sqlite")
+    fresh = EmbeddingCache(Path(tempfile.mkdtemp()) / "embeddings.sqlite")
+    fresh(["warm-up"])  # the model load is not part of a check
+    ids, texts = evals_frame["id"].tolist(), evals_frame["text"].tolist()
+    started = time.perf_counter()
+    evals = cached_eval_index(ids, texts, kept, cache_root() / "eval_indexes", kept.model_id, calibrate=False)
+    loaded = time.perf_counter()
+    threshold = decision_threshold(evals, config, scorer)  # calibrated once per eval set and model, then kept
+    calibrated = time.perf_counter()
+    candidates = positives["text"].tolist() + negatives["text"].tolist()
+    verdicts = score_contamination(candidates, evals, config, fresh, scorer)
+    checked = time.perf_counter()
+    return {
+        "score": verdicts["score"].fillna(-1.0).tolist(),
+        "ngram_overlap": verdicts["ngram_overlap"].tolist(),
+        "contaminated": verdicts["contaminated"].tolist(),
+        "nearest": verdicts["nearest_eval_id"].tolist(),
+        "threshold": threshold,
+        "seconds": {"index_read": loaded - started, "calibration": calibrated - loaded, "check": checked - calibrated},
+        "items_per_second": len(candidates) / (checked - calibrated),
+        "peak_rss_mib": peak_rss_mib(),
+    }
+
+
+def child_baseline(data: Path) -> dict:
+    """Plain top-1 cosine (whole items, exact search, the same int8 encoder) and 13-gram overlap."""
+    import faiss
+
+    from tasks.embeddings.cache import EmbeddingCache
+    from tasks.local_cache import cache_root
+
+    evals = read_jsonl(data / "contamination-dev" / "eval_mmlu_test.jsonl")
+    positives = read_jsonl(data / "contamination-dev" / "positives_mmlu_rephrased.jsonl")
+    negatives = read_jsonl(data / "contamination-dev" / "negatives_mmlu_val_dev.jsonl")
+    candidates = positives["text"].tolist() + negatives["text"].tolist()
+    item_vectors = EmbeddingCache(cache_root() / "embeddings.sqlite")(evals["text"].tolist())
+    fresh = EmbeddingCache(Path(tempfile.mkdtemp()) / "embeddings.sqlite")
+    fresh(["warm-up"])
+    started = time.perf_counter()
+    index = faiss.IndexFlatIP(item_vectors.shape[1])
+    index.add(item_vectors)
+    scores, positions = index.search(fresh(candidates), 1)
+    cosine_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    grams = set().union(*(word_ngrams(word_tokens(t), 13) for t in evals["text"]))
+    thirteen = [float(bool(word_ngrams(word_tokens(t), 13) & grams)) for t in candidates]
+    return {
+        "cosine": scores[:, 0].tolist(),
+        "nearest": evals["id"].iloc[positions[:, 0]].tolist(),
+        "13gram": thirteen,
+        "cosine_items_per_second": len(candidates) / cosine_seconds,
+        "13gram_items_per_second": len(candidates) / (time.perf_counter() - started),
+        "peak_rss_mib": peak_rss_mib(),
+    }
+
+
+def mmlu_dedup_texts(data: Path) -> tuple[list[str], list[tuple[int, int]], np.ndarray]:
+    """(texts in a shuffled order, positions of each (item, rephrasing) pair, positions of the distinct items)."""
+    evals = read_jsonl(data / "contamination-dev" / "eval_mmlu_test.jsonl").set_index("id")
+    positives = read_jsonl(data / "contamination-dev" / "positives_mmlu_rephrased.jsonl")
+    negatives = read_jsonl(data / "contamination-dev" / "negatives_mmlu_val_dev.jsonl")
+    others = evals.drop(index=positives["source_id"]).sample(DISTINCT_EVAL_ITEMS, random_state=0)
+    rows = [(evals.loc[s, "text"], i) for i, s in enumerate(positives["source_id"])] + list(
+        zip(positives["text"], range(len(positives)))
+    )
+    rows += [(t, -1) for t in list(negatives["text"]) + list(others["text"])]
+    order = np.random.default_rng(0).permutation(len(rows))
+    texts = [rows[i][0] for i in order]
+    pair_of = np.array([rows[i][1] for i in order])
+    pairs = [tuple(np.flatnonzero(pair_of == p)) for p in range(len(positives))]
+    return texts, pairs, np.flatnonzero(pair_of < 0)
+
+
+def dedup_summary(dropped: set[int], pairs: list[tuple[int, int]], distinct: np.ndarray) -> dict:
+    return {
+        "pairs_removed": round(float(np.mean([bool(set(p) & dropped) for p in pairs])), 4),
+        "distinct_dropped": round(float(np.mean([d in dropped for d in distinct])), 5),
+    }
+
+
+def cosine_dedup(vectors: np.ndarray, threshold: float) -> set[int]:
+    """Plain greedy dedup: a row goes when an earlier kept row is at least `threshold` cosine-similar."""
+    similar = vectors @ vectors.T
+    dropped: set[int] = set()
+    for row in range(len(vectors)):
+        earlier = np.flatnonzero(similar[row, :row] >= threshold)
+        if any(e not in dropped for e in earlier):
+            dropped.add(row)
+    return dropped
+
+
+def child_dedup(data: Path, model_path: Path) -> dict:
+    """tasks/dedup/duplicates.py with the given model at its dedup operating point, embeddings fresh."""
+    from tasks.dedup.duplicates import find_duplicates
+    from tasks.embeddings.cache import EmbeddingCache
+    from tasks.similarity.pair_scorer import load_scorer
+
+    texts, pairs, distinct = mmlu_dedup_texts(data)
+    fresh = EmbeddingCache(Path(tempfile.mkdtemp()) / "embeddings.sqlite")
+    fresh(["warm-up"])
+    started = time.perf_counter()
+    found = find_duplicates(texts, None, fresh, minhash_threshold=0.8, scorer=load_scorer(model_path))
+    seconds = time.perf_counter() - started
+    vectors = fresh(texts)
+    baseline = {
+        f"plain_cosine_{t}": dedup_summary(cosine_dedup(vectors, t), pairs, distinct) for t in (0.95, 0.9, 0.85)
+    }
+    return {
+        "ours": dedup_summary({d.position for d in found}, pairs, distinct),
+        **baseline,
+        "rows": len(texts),
+        "pairs": len(pairs),
+        "distinct": len(distinct),
+        "rows_per_second": len(texts) / seconds,
+        "peak_rss_mib": peak_rss_mib(),
+    }
+
+
+def run_child(kind: str, *args: str) -> dict:
+    out = Path(tempfile.mkdtemp()) / "result.json"
+    subprocess.run([sys.executable, __file__, "--child", kind, *args, str(out)], check=True)
+    return json.loads(out.read_text())
+
+
+def mmlu_contamination(data: Path, model_path: Path) -> dict:
+    positives = read_jsonl(data / "contamination-dev" / "positives_mmlu_rephrased.jsonl")
+    n, source = len(positives), positives["source_id"].to_numpy(dtype=object)
+    ours, base = run_child("contamination", str(data), str(model_path)), run_child("baseline", str(data))
+    rank = np.where(np.array(ours["ngram_overlap"]) >= 0.5, np.inf, np.array(ours["score"]))
+    right = np.array(ours["nearest"][:n], dtype=object) == source
+    flagged = np.array(ours["contaminated"])
+    base_right = np.array(base["nearest"][:n], dtype=object) == source
+    return {
+        "pair_model": "trained without MMLU (MRPC only)",
+        "ours": at_fpr(rank[:n], rank[n:], right)
+        | {
+            "defaults": {
+                "threshold": round(ours["threshold"], 4),
+                "recall": round(float(flagged[:n].mean()), 4),
+                "fpr": round(float(flagged[n:].mean()), 5),
+            },
+            "right_nearest_all_positives": round(float(right.mean()), 4),
+            "items_per_second": round(ours["items_per_second"], 1),
+            "seconds": {k: round(v, 2) for k, v in ours["seconds"].items()},
+            "peak_rss_mib": ours["peak_rss_mib"],
+        },
+        "top1_cosine": at_fpr(np.array(base["cosine"][:n]), np.array(base["cosine"][n:]), base_right)
+        | {
+            "right_nearest_all_positives": round(float(base_right.mean()), 4),
+            "items_per_second": round(base["cosine_items_per_second"], 1),
+            "peak_rss_mib": base["peak_rss_mib"],
+        },
+        "13gram_overlap": at_fpr(np.array(base["13gram"][:n]), np.array(base["13gram"][n:]))
+        | {"items_per_second": round(base["13gram_items_per_second"], 1)},
+    }
+
+
+def mrpc_as_dedup(data: Path, model: dict, pairs: PairSet) -> dict:
+    """Every MRPC pair scored by a model trained without MRPC, beside its cosine and 13-gram overlap."""
+    from tasks.similarity.pair_scorer import scorer_from_dict
+
+    scorer = scorer_from_dict(model)
+    original = ~pairs.query_generated
+    scores, labels = pairs.features[original], pairs.labels[original]
+    started = time.perf_counter()
+    ours = scorer(scores)
+    frame = mrpc_frame(data)
+    thirteen = np.array(
+        [
+            float(bool(word_ngrams(word_tokens(a), 13) & word_ngrams(word_tokens(b), 13)))
+            for a, b in zip(frame["text_a"], frame["text_b"])
+        ]
+    )
+    at_default = ours >= model["operating_points"]["dedup"]
+    return {
+        "pair_model": "trained without MRPC (MMLU only)",
+        "ours": at_fpr(ours[labels == 1], ours[labels == 0])
+        | {
+            "defaults": {
+                "threshold": model["operating_points"]["dedup"],
+                "recall": round(float(at_default[labels == 1].mean()), 4),
+                "fpr": round(float(at_default[labels == 0].mean()), 5),
+            },
+            "scoring_pairs_per_second": round(len(ours) / (time.perf_counter() - started), 1),
+        },
+        "cosine": at_fpr(scores[labels == 1, 0], scores[labels == 0, 0]),
+        "13gram_overlap": at_fpr(thirteen[labels == 1], thirteen[labels == 0]),
+        "pairs": int(len(labels)),
+        "paraphrases": int(labels.sum()),
+    }
+
+
+def word_problems(models: dict[str, dict]) -> dict:
+    """The hand-written check: contamination against the 20-item eval set and dedup of each item with its check rows."""
+    from schemas.spec import Decontamination
+    from tasks.decontaminate.contamination import score_contamination
+    from tasks.decontaminate.eval_index import build_eval_index
+    from tasks.dedup.duplicates import find_duplicates
+    from tasks.embeddings.cache import EmbeddingCache
+    from tasks.local_cache import cache_root
+    from tasks.similarity.pair_scorer import scorer_from_dict
+
+    embed = EmbeddingCache(cache_root() / "embeddings.sqlite")
+    items = read_jsonl(ROOT / "deployments" / "data" / "eval_word_problems.jsonl")
+    check = read_jsonl(WORD_PROBLEMS)
+    evals = build_eval_index(items["id"].tolist(), items["text"].tolist(), embed)
+    label = check["label"].to_numpy() == 1
+    cosine = (embed(check["text"].tolist()) @ embed(items["text"].tolist()).T).max(axis=1)
+    out = {
+        "rows": {"rephrasings": int(label.sum()), "other_numbers": int((~label).sum()), "eval_items": len(items)},
+        "top1_cosine": {
+            "positives_above_every_negative": round(float((cosine[label] > cosine[~label].max()).mean()), 4)
+        },
+    }
+    texts = items["text"].tolist() + check["text"].tolist()
+    rephrased = [
+        (int(np.flatnonzero(items["id"] == s)[0]), len(items) + i) for i, s in enumerate(check["source_id"]) if label[i]
+    ]
+    for name, model in models.items():
+        scorer = scorer_from_dict(model)
+        verdicts = score_contamination(check["text"].tolist(), evals, Decontamination(), embed, scorer)
+        score, flagged = verdicts["score"].to_numpy(), verdicts["contaminated"].to_numpy()
+        right = (verdicts["nearest_eval_id"] == check["source_id"]).to_numpy()
+        dropped = {d.position for d in find_duplicates(texts, None, embed, minhash_threshold=0.8, scorer=scorer)}
+        out[name] = {
+            "contamination_defaults": {
+                "threshold": round(model["operating_points"]["small_eval_set"], 4),
+                "recall": round(float(flagged[label].mean()), 4),
+                "fpr": round(float(flagged[~label].mean()), 4),
+            },
+            "positives_above_every_negative": round(float((score[label] > score[~label].max()).mean()), 4),
+            "right_nearest_all_positives": round(float(right[label].mean()), 4),
+            "missed": check["text"][label & ~flagged].tolist(),
+            "false_positives": check["text"][~label & flagged].tolist(),
+            "dedup": {
+                "pairs_removed": round(float(np.mean([a in dropped or b in dropped for a, b in rephrased])), 4),
+                "other_numbers_dropped": round(
+                    float(np.mean([len(items) + i in dropped for i in np.flatnonzero(~label)])), 4
+                ),
+            },
+        }
+    return out
+
+
+def main(data: Path) -> None:
+    from tasks.embeddings.cache import EmbeddingCache
+    from tasks.local_cache import cache_root
+    from tasks.similarity.pair_scorer import MODEL_FILE
+
+    embed = EmbeddingCache(cache_root() / "embeddings.sqlite")
+    mmlu, mrpc = mmlu_pairs(data, embed, augment=True), mrpc_pairs(data, embed, augment=True)
+    without_mmlu, without_mrpc = model_for([mrpc], data), model_for([mmlu], data)
+    model_path = Path(tempfile.mkdtemp()) / "without_mmlu.json"
+    model_path.write_text(json.dumps(without_mmlu))
+    print("models trained", flush=True)
+    shipped = json.loads(MODEL_FILE.read_text())
+    result = {
+        "data": str(data.name),
+        "shipped_model": {k: shipped[k] for k in ("features", "coef", "intercept", "operating_points", "training")},
+        "held_out_models": {
+            "without_mmlu": {k: without_mmlu[k] for k in ("coef", "operating_points")},
+            "without_mrpc": {k: without_mrpc[k] for k in ("coef", "operating_points")},
+        },
+        "mmlu_contamination": mmlu_contamination(data, model_path),
+        "mrpc_pairs": mrpc_as_dedup(data, without_mrpc, mrpc),
+        "mmlu_dedup": {
+            "pair_model": "trained without MMLU (MRPC only)",
+            **run_child("dedup", str(data), str(model_path)),
+        },
+        "word_problems": word_problems(
+            {"shipped": shipped, "without_mmlu": without_mmlu, "without_mrpc": without_mrpc}
+        ),
+    }
+    out = ROOT / "bench" / "results" / "detection.json"
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(json.dumps(result, indent=1))
+
+
+def child(kind: str, args: list[str]) -> None:
+    *inputs, out = args
+    runners = {
+        "contamination": lambda: child_contamination(Path(inputs[0]), Path(inputs[1])),
+        "baseline": lambda: child_baseline(Path(inputs[0])),
+        "dedup": lambda: child_dedup(Path(inputs[0]), Path(inputs[1])),
+    }
+    Path(out).write_text(json.dumps(runners[kind]()))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        child(sys.argv[2], sys.argv[3:])
+    else:
+        parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+        parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+        main(parser.parse_args().data)

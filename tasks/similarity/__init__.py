@@ -1,0 +1,1 @@
+"""Pair similarity shared by decontamination and dedup: numbers as values, pair features, the pair scorer."""

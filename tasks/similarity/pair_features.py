@@ -1,0 +1,154 @@
+"""Features of a (candidate, reference) pair for the pair scorer: does the candidate restate the reference?
+
+Two kinds, concatenated in FEATURES order:
+- embedding features, computed by the caller from its neighbour search (tasks/decontaminate/eval_index.py
+  against the eval index, tasks/similarity/collection.py within a set of rows): the cosine, the
+  density-corrected score (2*cosine minus how close each side usually is to its other neighbours), and the gap
+  to the candidate's next-best reference;
+- text features of the two texts: number agreement both ways (tasks/similarity/numbers.py), IDF-weighted token
+  containment both ways, capitalised-name overlap, word n-gram containment (n = 1..3, and the copy length 8)
+  both ways, length ratio and character-level similarity.
+Number and name agreement are evidence centred on zero: +0.5 when every one is stated, -0.5 when none is, 0 when
+neither text has any; numbers_all is +0.5 when both sides state all of each other's numbers and -0.5 when any
+differs (one changed number makes another problem; the model's weight, not a veto, says how much). The pair
+model reads the subset that held across benchmarks (docs/detection.md); the others stay measurable.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz.distance import Indel
+from rapidfuzz.fuzz import token_set_ratio
+
+from tasks.similarity.numbers import Mention, number_agreement, number_mentions
+from tasks.text_features import normalize_text, word_ngrams
+
+EMBEDDING_FEATURES = ["cosine", "density_score", "gap"]
+TEXT_FEATURES = [
+    "numbers_forward",
+    "numbers_backward",
+    "numbers_all",
+    "rare_forward",
+    "rare_backward",
+    "names_forward",
+    "names_backward",
+    "gram1_forward",
+    "gram1_backward",
+    "gram2_forward",
+    "gram2_backward",
+    "gram3_forward",
+    "gram3_backward",
+    "copy_backward",
+    "length_ratio",
+    "char_ratio",
+    "token_set",
+]
+FEATURES = EMBEDDING_FEATURES + TEXT_FEATURES
+GRAM_SIZES = (1, 2, 3)
+COPY_SIZE = 8  # the n-gram length of a copied passage (as tasks/decontaminate/contamination.py's copy rule)
+MAX_CHARS = 2000  # character similarity on longer texts costs more than it tells
+_WORD = re.compile(r"[^\W_][\w'-]*|[.?!:]")
+
+
+def names_in(text: str) -> frozenset[str]:
+    """Capitalised words not opening a sentence (names, places, acronyms), folded."""
+    names, opening = set(), True
+    for word in _WORD.findall(text or ""):
+        if word in ".?!:":
+            opening = True
+            continue
+        if word[0].isupper() and (not opening or word.isupper() and len(word) > 1):
+            names.add(word.casefold())
+        opening = False
+    return frozenset(names)
+
+
+@dataclass(frozen=True)
+class Profile:
+    tokens: tuple[str, ...]
+    grams: tuple[frozenset, ...]  # one set per GRAM_SIZES, then the COPY_SIZE-grams
+    mentions: tuple[Mention, ...]
+    names: frozenset[str]
+    text: str  # normal form, cut at MAX_CHARS
+
+
+def profile(text: str) -> Profile:
+    """What the text features of one text need, computed once per text."""
+    normal = normalize_text(text)
+    tokens = tuple(normal.split())
+    grams = tuple(frozenset(word_ngrams(list(tokens), n)) for n in (*GRAM_SIZES, COPY_SIZE))
+    names = names_in(text)
+    return Profile(tokens, grams, tuple(number_mentions(text)), names, normal[:MAX_CHARS])
+
+
+def idf_weights(documents: Iterable[Iterable[str]]) -> dict[str, float]:
+    """Inverse document frequency of each token over a reference collection's token lists (rare tokens weigh
+    more); a token the collection never saw weighs as its rarest."""
+    frequency: Counter[str] = Counter()
+    total = 1
+    for tokens in documents:
+        frequency.update(set(tokens))
+        total += 1
+    return {token: math.log(total / (count + 0.5)) for token, count in frequency.items()}
+
+
+def _containment(left: frozenset, right: frozenset) -> float:
+    """Share of left's elements found in right; 1 when left is empty (nothing to find)."""
+    return len(left & right) / len(left) if left else 1.0
+
+
+def _weighted(left: frozenset, right: frozenset, idf: dict[str, float], unseen: float) -> float:
+    weights = {t[0]: idf.get(t[0], unseen) for t in left}
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if (t,) in right) / total if total else 1.0
+
+
+def _evidence(share: float, present: bool) -> float:
+    """A share as evidence: +0.5 all found, -0.5 none found, 0 when there was nothing to find."""
+    return share - 0.5 if present else 0.0
+
+
+def text_features(candidate: Profile, reference: Profile, idf: dict[str, float], unseen: float) -> list[float]:
+    """TEXT_FEATURES of one pair; "forward" is the candidate's share found in the reference."""
+    forward, backward = number_agreement(list(candidate.mentions), list(reference.mentions))
+    numbers = bool(candidate.mentions or reference.mentions)
+    names = bool(candidate.names or reference.names)
+    grams = []
+    for a, b in zip(candidate.grams[: len(GRAM_SIZES)], reference.grams[: len(GRAM_SIZES)]):
+        grams += [_containment(a, b), _containment(b, a)]
+    lengths = sorted((len(candidate.tokens), len(reference.tokens)))
+    return [
+        _evidence(forward, numbers),
+        _evidence(backward, numbers),
+        _evidence(float(forward == backward == 1.0), numbers),
+        _weighted(candidate.grams[0], reference.grams[0], idf, unseen),
+        _weighted(reference.grams[0], candidate.grams[0], idf, unseen),
+        _evidence(_containment(candidate.names, reference.names), names),
+        _evidence(_containment(reference.names, candidate.names), names),
+        *grams,
+        len(reference.grams[-1] & candidate.grams[-1]) / len(reference.grams[-1]) if reference.grams[-1] else 0.0,
+        lengths[0] / lengths[1] if lengths[1] else 1.0,
+        Indel.normalized_similarity(candidate.text, reference.text),
+        token_set_ratio(candidate.text, reference.text) / 100.0,
+    ]
+
+
+def pair_matrix(
+    candidates: Sequence[Profile] | Mapping[int, Profile],
+    references: Sequence[Profile] | Mapping[int, Profile],
+    pairs: np.ndarray,
+    embedding: np.ndarray,
+    idf: dict[str, float],
+) -> np.ndarray:
+    """FEATURES for each (candidate position, reference position) row of `pairs`, with `embedding` holding the
+    EMBEDDING_FEATURES of each pair in the same order."""
+    unseen = max(idf.values(), default=1.0)
+    text = [text_features(candidates[i], references[j], idf, unseen) for i, j in pairs]
+    text_array = np.asarray(text, dtype=np.float64).reshape(len(pairs), len(TEXT_FEATURES))
+    return np.hstack([np.asarray(embedding, dtype=np.float64).reshape(len(pairs), len(EMBEDDING_FEATURES)), text_array])

@@ -1,0 +1,52 @@
+import pytest
+
+from tasks.similarity.numbers import canonical_numbers, number_agreement, number_mentions
+
+
+def agreement(a: str, b: str) -> tuple[float, float]:
+    return number_agreement(number_mentions(a), number_mentions(b))
+
+
+@pytest.mark.parametrize(
+    "left, right",
+    [
+        ("She runs 3 times a week", "She runs thrice a week"),
+        ("What will it be 10 years from now?", "What will it be in a decade?"),
+        ("Tom has twice as many marbles", "Tom has double the marbles"),
+        ("Ann baked 5 pies", "Ann baked five pies"),
+        ("50% of the class passed", "half of the class passed"),
+        ("25% of 80 students", "a quarter of 80 students"),
+        ("3/4 of the cake", "three quarters of the cake"),
+        ("one hundred and five pages", "105 pages"),
+        ("twenty-five cents", "25 cents"),
+        ("It costs $5", "It costs 5 dollars"),
+        ("two dozen eggs", "24 eggs"),
+        ("half a dozen eggs", "6 eggs"),
+        ("two thousand three hundred and twelve", "2,312"),
+        ("the sequence 2, 4, 8, 16", "the sequence two, four, eight and sixteen"),
+        ("the 3rd floor", "the third floor"),
+        ("1,200 people and $2.5 billion", "1200 people and 2,500,000,000 dollars"),
+        ("on April 14, 2025", "on 14 April 2025"),
+    ],
+)
+def test_the_same_numbers_written_differently_agree_fully(left, right):
+    assert agreement(left, right) == (1.0, 1.0)
+
+
+def test_other_numbers_agree_partly_both_ways_and_never_veto():
+    assert agreement("12 apples among 3 friends", "9 apples among 3 friends") == (0.5, 0.5)
+    assert agreement("12 apples among 3 friends", "12 apples") == (0.5, 1.0)
+    assert agreement("Write a poem", "Write a haiku") == (1.0, 1.0)
+
+
+def test_canonical_values_are_a_multiset_with_percentages_as_fractions():
+    assert canonical_numbers("He paid $5 for 3/4 of 2 dozen eggs, 25% off, 5 times") == [0.25, 0.75, 5.0, 5.0, 24.0]
+    assert canonical_numbers("each one gets a share") == []  # a lone "one" is a pronoun
+
+
+def test_a_month_counts_only_in_a_date():
+    assert agreement("What day of the week is January 14, 2025?", "What day of the week is April 14, 2025?") == (
+        2 / 3,
+        2 / 3,
+    )
+    assert canonical_numbers("You may go") == []
