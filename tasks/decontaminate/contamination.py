@@ -29,6 +29,7 @@ MIN_COSINE = 0.7  # below this the model calls texts related, not the same item
 MIN_COPIED_NGRAMS = 3  # fewer shared distinctive n-grams are too little to call a copy; embeddings judge it
 REASON = "eval_contamination"
 COLUMNS = ["score", "nearest_eval_id", "contaminated", "ngram_overlap", "cosine"]
+DTYPES = {"score": float, "nearest_eval_id": object, "contaminated": bool, "ngram_overlap": float, "cosine": float}
 
 
 def ngram_containment(
@@ -71,8 +72,8 @@ def score_contamination(
 ) -> pd.DataFrame:
     """One row per text, in order: score (the density-corrected similarity of the best match), nearest_eval_id,
     contaminated (an n-gram copy, or a score at the threshold), and the signals behind them."""
-    if not texts:
-        return pd.DataFrame(columns=COLUMNS)
+    if not texts:  # typed, so a mask made of it selects rows (an all-synthetic build has no real rows)
+        return pd.DataFrame({name: pd.Series(dtype=DTYPES[name]) for name in COLUMNS})
     threshold = decision_threshold(evals, config)
     scores, cosines, chunks = evals.match_scores((embed or encoder())(list(texts)))
     rows = []
