@@ -13,6 +13,7 @@ from prefect_dask import DaskTaskRunner
 from flows.approval import request_approval
 from flows.artifacts import publish_artifacts
 from flows.progress import run_stage
+from flows.stopping import STOPS
 from schemas.spec import Spec, SpecError, load_spec
 from tasks.spec_inputs import check_spec_inputs
 from tasks.stage_result import Stages, llm_totals
@@ -39,7 +40,7 @@ def build_dataset(spec_path: str, data_root: str | None = None, overrides: dict[
             if swept := sweep_leftovers(store, run_id):
                 get_run_logger().warning("removed what crashed builds left: %s", ", ".join(swept))
             claim_work_dir(store, run_id)
-            with removed_when_stopped(store, run_id):
+            with removed_when_stopped(store, run_id, STOPS):
                 return run_build(spec, root, run_id)
     except BuildLocked as error:
         if spec.publish.on_overlap == "wait":

@@ -7,6 +7,8 @@ import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from prefect.exceptions import TerminationSignal
+
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
@@ -35,3 +37,8 @@ def stopped_by_signals() -> Iterator[None]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+# What a stopped build raises inside the flow: Prefect's SIGTERM bridge, or the handler above for SIGINT (and for
+# SIGTERM outside a flow run). Prefect's Pause and Abort are not among them: a paused run resumes from its work.
+STOPS: tuple[type[BaseException], ...] = (BuildStopped, TerminationSignal, KeyboardInterrupt, SystemExit)

@@ -99,14 +99,16 @@ def _stop(process: psutil.Process, grace: float = 5) -> None:
 
 
 @contextmanager
-def removed_when_stopped(store: VersionStore, run_id: str) -> Iterator[None]:
-    """Run the block; if a signal stops it (KeyboardInterrupt, Prefect's TerminationSignal: anything but an
-    Exception), remove the run's work folder and this process's staging folders before the stop goes on.
-    A failure (an Exception) keeps the work folder: a retried flow run resumes from it."""
+def removed_when_stopped(
+    store: VersionStore, run_id: str, stops: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit)
+) -> Iterator[None]:
+    """Run the block; if one of `stops` ends it (the exceptions a signal becomes), remove the run's work folder and
+    this process's staging folders before it goes on. Anything else (a failure, a pause) keeps the work folder: a
+    retried or resumed flow run reads it."""
     try:
         yield
-    except BaseException as stop:
-        if isinstance(stop, Exception) or not store.local:
+    except stops:
+        if not store.local:
             raise
         STOPPING.set()
         shutil.rmtree(store.work_dir(run_id), ignore_errors=True)

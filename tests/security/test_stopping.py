@@ -11,11 +11,13 @@ from pathlib import Path
 
 import psutil
 import pytest
+from prefect.exceptions import Pause, TerminationSignal
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tasks.versions.leftovers import OWNER_FILE, SERVER_MARK, claim_work_dir, sweep_leftovers
-from tasks.versions.store import VersionStore
+from flows.stopping import STOPS, BuildStopped
+from tasks.versions.leftovers import OWNER_FILE, SERVER_MARK, claim_work_dir, removed_when_stopped, sweep_leftovers
+from tasks.versions.store import STOPPING, VersionStore
 from tests.helpers.spec_factory import write_spec
 from tests.helpers.waiting import wait_until
 
@@ -117,3 +119,24 @@ def test_the_sweep_keeps_the_work_of_a_live_build(tmp_path):
     (dead / OWNER_FILE).write_text(json.dumps({"pid": int(finished.stdout), "started": 0.0, "servers": []}))
     assert sweep_leftovers(store, "current") == [str(dead)]
     assert Path(store.work_dir("live"), OWNER_FILE).exists()
+
+
+@pytest.mark.parametrize(
+    "raised, kept",
+    [
+        (ValueError("a gate failed"), True),  # a retried flow run resumes from the work folder
+        (Pause(), True),  # so does a paused one
+        (TerminationSignal(signal.SIGTERM), False),
+        (BuildStopped(signal.SIGINT), False),
+    ],
+)
+def test_only_a_stop_removes_the_work_folder(tmp_path, raised, kept):
+    store = VersionStore(str(tmp_path), "tiny")
+    Path(store.work_dir("run")).mkdir(parents=True)
+    try:
+        with pytest.raises(type(raised)), removed_when_stopped(store, "run", STOPS):
+            raise raised
+    finally:
+        assert STOPPING.is_set() != kept
+        STOPPING.clear()  # the process goes on: later tests publish
+    assert Path(store.work_dir("run")).exists() == kept
