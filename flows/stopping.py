@@ -3,13 +3,18 @@ the flow's lock and cleanup blocks run (tasks/versions/leftovers.py) before the 
 
 from __future__ import annotations
 
+import os
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from prefect.exceptions import TerminationSignal
 
+from tasks.versions.leftovers import stop_children
+
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
+CLEANUP_SECONDS = 30  # the most a stopped build may spend on its cleanup before the process just ends
 
 
 class BuildStopped(BaseException):
@@ -24,7 +29,17 @@ class BuildStopped(BaseException):
 def _stop(signal_number: int, frame: object) -> None:
     for number in SIGNALS:  # the first signal stops the build; more would only interrupt its cleanup
         signal.signal(number, signal.SIG_IGN)
+    # The exception lands wherever the main thread is; should some `except BaseException` there swallow it, the
+    # process still ends: the next build sweeps what the cleanup did not reach.
+    watchdog = threading.Timer(CLEANUP_SECONDS, _exit_now, args=(signal_number,))
+    watchdog.daemon = True
+    watchdog.start()
     raise BuildStopped(signal_number)
+
+
+def _exit_now(signal_number: int) -> None:
+    stop_children(grace=2)
+    os._exit(128 + signal_number)
 
 
 @contextmanager
