@@ -56,7 +56,7 @@ def build(
 ) -> None:
     """Run the whole build once on an embedded Prefect and publish a new version."""
     from flows.progress import listening
-    from flows.stopping import BuildStopped, stopped_by_signals
+    from flows.stopping import BuildStopped, stopped_by_signals, stopped_line
     from schemas.spec import load_spec
     from tasks.llm.costs import BudgetExceeded
     from tasks.llm.limits import CircuitOpen
@@ -87,7 +87,7 @@ def build(
             result = build_dataset(str(spec), str(data_root) if data_root else None)
     except BuildStopped as stop:
         stop_children()
-        console.print(f"stopped by {stop.signal_name}: nothing was published, the build lock is released", markup=False)
+        console.print(stopped_line(stop.signal_number), markup=False, highlight=False)
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(128 + stop.signal_number)  # a stage may still run in a worker thread; the process ends now

@@ -98,23 +98,39 @@ def _stop(process: psutil.Process, grace: float = 5) -> None:
         pass
 
 
+# The work folders (with their dataset folder) of the builds running in this process, for a stop to remove.
+_RUNNING: set[tuple[str, str]] = set()
+
+
+def remove_own_leftovers() -> None:
+    """Remove the work folders and staging folders of this process's running builds, which are being stopped;
+    from then on no publish of this process commits (store.STOPPING). Safe from any thread, and more than once."""
+    STOPPING.set()
+    for base, work in list(_RUNNING):
+        shutil.rmtree(work, ignore_errors=True)
+        for staging in Path(base).glob(f"{STAGING_PREFIX}{os.getpid()}-*"):
+            shutil.rmtree(staging, ignore_errors=True)
+
+
 @contextmanager
 def removed_when_stopped(
     store: VersionStore, run_id: str, stops: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit)
 ) -> Iterator[None]:
     """Run the block; if one of `stops` ends it (the exceptions a signal becomes), remove the run's work folder and
     this process's staging folders before it goes on. Anything else (a failure, a pause) keeps the work folder: a
-    retried or resumed flow run reads it."""
+    retried or resumed flow run reads it. While the block runs, remove_own_leftovers() also removes them."""
+    if not store.local:
+        yield
+        return
+    running = (store.base, store.work_dir(run_id))
+    _RUNNING.add(running)
     try:
         yield
     except stops:
-        if not store.local:
-            raise
-        STOPPING.set()
-        shutil.rmtree(store.work_dir(run_id), ignore_errors=True)
-        for staging in Path(store.base).glob(f"{STAGING_PREFIX}{os.getpid()}-*"):
-            shutil.rmtree(staging, ignore_errors=True)
+        remove_own_leftovers()
         raise
+    finally:
+        _RUNNING.discard(running)
 
 
 def stop_children(grace: float = 5) -> None:

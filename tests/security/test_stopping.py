@@ -15,7 +15,7 @@ from prefect.exceptions import Pause, TerminationSignal
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.stopping import STOPS, BuildStopped
+from flows.stopping import STOPS, BuildStopped, stopped_line
 from tasks.versions.leftovers import OWNER_FILE, SERVER_MARK, claim_work_dir, removed_when_stopped, sweep_leftovers
 from tasks.versions.store import STOPPING, VersionStore
 from tests.helpers.spec_factory import write_spec
@@ -148,27 +148,37 @@ def test_only_a_stop_removes_the_work_folder(tmp_path, raised, kept):
 
 
 SWALLOWER = """
-import sys, time
+import signal, sys, time
+from pathlib import Path
 import flows.stopping as stopping
+from tasks.versions.leftovers import removed_when_stopped
+from tasks.versions.store import VersionStore
 stopping.CLEANUP_SECONDS = 1
-with stopping.stopped_by_signals():
+store = VersionStore(sys.argv[1], "tiny")
+Path(store.work_dir("run")).mkdir(parents=True)
+with stopping.stopped_by_signals(), removed_when_stopped(store, "run", stops=()):
+    signal.signal(signal.SIGTERM, lambda number, frame: None)  # a handler that never stops: the watchdog must
     print("ready", flush=True)
     while True:
-        try:
-            time.sleep(0.05)
-        except BaseException:  # code that swallows the stop: the watchdog must end the process anyway
-            pass
+        time.sleep(0.05)
 """
 
 
-def test_a_swallowed_stop_still_ends_the_process(tmp_path):
+def test_a_swallowed_stop_still_ends_the_process_and_removes_its_work(tmp_path):
     process = subprocess.Popen(
-        [sys.executable, "-c", SWALLOWER], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE
+        [sys.executable, "-c", SWALLOWER, str(tmp_path)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         assert process.stdout and process.stdout.readline() == b"ready\n"
+        assert (tmp_path / "tiny" / ".work" / "run").is_dir()
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 128 + signal.SIGTERM
     finally:
         process.kill()
-        process.wait()
+        _, stderr = process.communicate()
+    assert stderr.decode().splitlines()[-1] == stopped_line(signal.SIGTERM)
+    assert not (tmp_path / "tiny" / ".work" / "run").exists()
