@@ -85,6 +85,7 @@ bench: install
 	$(BIN)/python bench/contamination_dev.py
 	$(BIN)/python bench/vector_index.py
 	$(BIN)/python bench/sandbox.py
+	$(BIN)/python bench/long_eval_item.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .prefect build

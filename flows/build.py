@@ -14,12 +14,14 @@ from flows.approval import request_approval
 from flows.artifacts import publish_artifacts
 from flows.events import REJECTED, announce_version, emit_build_event, emit_failure
 from flows.progress import run_stage
+from flows.stopping import STOPS
 from schemas.spec import Spec, SpecError, load_spec
 from tasks.spec_inputs import check_spec_inputs
 from tasks.stage_result import Stages, llm_totals
 from tasks.stages import blend_stage, decontaminate_stage, dedup_stage, generate_stage, publish_stage, verify_stage
+from tasks.versions.leftovers import claim_work_dir, removed_when_stopped, sweep_leftovers
 from tasks.versions.lock import BuildLocked, build_lock
-from tasks.versions.store import VersionStore
+from tasks.versions.store import VersionStore, data_root_problem
 
 
 @flow(name="build-dataset", on_failure=[emit_failure])
@@ -29,11 +31,18 @@ def build_dataset(spec_path: str, data_root: str | None = None, overrides: dict[
     spec = load_spec(spec_path, overrides)
     check_spec_inputs(spec)
     root = data_root or default_data_root(spec)
+    if problem := data_root_problem(root, spec.dataset):
+        raise SpecError(f"data root {root}: {problem}")
     run_id = str(flow_run.get_id() or "local")
     wait = spec.publish.overlap_wait_minutes * 60 if spec.publish.on_overlap == "wait" else 0
+    store = VersionStore(root, spec.dataset)
     try:
-        with build_lock(VersionStore(root, spec.dataset), run_id, wait):
-            return run_build(spec, root, run_id)
+        with build_lock(store, run_id, wait):
+            if swept := sweep_leftovers(store, run_id):
+                get_run_logger().warning("removed what crashed builds left: %s", ", ".join(swept))
+            claim_work_dir(store, run_id)
+            with removed_when_stopped(store, run_id, STOPS):
+                return run_build(spec, root, run_id)
     except BuildLocked as error:
         if spec.publish.on_overlap == "wait":
             raise

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.text import Text
 
 from flows.environment import apply_quiet_defaults
 from flows.report import RichStageListener, print_build_report, print_diff, print_quarantine, print_version
@@ -34,7 +35,8 @@ DEFAULT_BACKEND = Embeddings().backend
 
 
 def fail(message: str, code: int) -> None:
-    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """One line on stderr, the message printed as it is (a path may hold "[/red]"), then exit with code."""
+    console.print(Text.assemble(("error: ", "bold red"), " ".join(message.split())), highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -57,6 +59,7 @@ def build(
     ] = None,
 ) -> None:
     """Run the whole build once on an embedded Prefect and publish a new version."""
+    from flows.stopping import BuildStopped, stopped_by_signals, stopped_line
     from schemas.spec import load_spec
     from tasks.llm.costs import BudgetExceeded
     from tasks.llm.limits import CircuitOpen
@@ -65,12 +68,17 @@ def build(
     from tasks.spec_inputs import check_spec_inputs
     from tasks.stage_progress import listening
     from tasks.verify.expectations import GateError
+    from tasks.versions.leftovers import stop_children
+    from tasks.versions.store import data_root_problem
 
     try:
         loaded = load_spec(spec)
         check_spec_inputs(loaded)
     except SpecError as error:
         fail(str(error), BAD_INPUT)
+    root = str(data_root) if data_root else loaded.publish.data_root
+    if problem := data_root_problem(root, loaded.dataset):
+        fail(f"{'--data-root' if data_root else 'publish.data_root'} {root}: {problem}", BAD_INPUT)
     if loaded.publish.approval == "required" and not os.environ.get("PREFECT_API_URL"):
         fail(
             "publish.approval: required pauses for a person in the Prefect UI; run the build as a deployment on a "
@@ -85,8 +93,14 @@ def build(
     except RuntimeError as error:
         fail(f"the embedded Prefect API did not start: {error}", 1)
     try:
-        with RichStageListener(console) as progress, listening(progress):
+        with RichStageListener(console) as progress, listening(progress), stopped_by_signals():
             result = build_dataset(str(spec), str(data_root) if data_root else None)
+    except BuildStopped as stop:
+        stop_children()
+        console.print(stopped_line(stop.signal_number), markup=False, highlight=False)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(128 + stop.signal_number)  # a stage may still run in a worker thread; the process ends now
     except (GateError, DiversityDrop, PrivacyError) as error:
         fail(f"the build failed a gate, nothing was published: {error}", 1)
     except (BudgetExceeded, CircuitOpen) as error:
@@ -94,7 +108,7 @@ def build(
     except SpecError as error:
         fail(str(error), BAD_INPUT)
     if result.get("skipped"):
-        console.print(f"[yellow]skipped:[/] {result['skipped']}", highlight=False)
+        console.print(Text.assemble(("skipped: ", "yellow"), result["skipped"]), highlight=False)
         return
     print_build_report(Console(), result)
     evaluation = result.get("evaluation")

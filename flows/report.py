@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.progress import (
     MofNCompleteColumn,
     Progress,
@@ -98,7 +99,7 @@ def print_build_report(console: Console, result: dict) -> None:
     reasons.add_column("reason")
     reasons.add_column("rows", justify="right")
     for reason, count in result["counts"]["quarantined"]["by_reason"].items():
-        reasons.add_row(reason, str(count))
+        reasons.add_row(escape(reason), str(count))
     published = result["counts"]["published"]
     console.print(stages, reasons)
     console.print(
@@ -109,9 +110,9 @@ def print_build_report(console: Console, result: dict) -> None:
         console.print(
             f"unchanged: {result['version']} already holds these rows, quarantine and spec; nothing published"
         )
-    console.print(f"version: {result['path']}")
+    console.print(f"version: {result['path']}", markup=False)
     if result.get("data_docs"):
-        console.print(f"data docs: {result['path']}/{result['data_docs']}")
+        console.print(f"data docs: {result['path']}/{result['data_docs']}", markup=False)
     if result.get("evaluation"):
         evaluation = result["evaluation"]
         for judge in evaluation["judges"].values():
@@ -127,7 +128,7 @@ def _pairs_table(title: str, header: tuple[str, str, str], pairs: dict) -> Table
     for name in header:
         table.add_column(name)
     for key, (before, after) in pairs.items():
-        table.add_row(str(key), str(before), str(after))
+        table.add_row(escape(str(key)), escape(str(before)), escape(str(after)))
     return table
 
 
@@ -150,7 +151,7 @@ def print_diff(console: Console, changes: dict) -> None:
     """What changed between two versions, as tables."""
     old, new = changes["versions"]
     rows = changes["rows"]
-    console.print(f"[bold]{old}[/] -> [bold]{new}[/]")
+    console.print(f"[bold]{escape(str(old))}[/] -> [bold]{escape(str(new))}[/]")
     console.print(
         f"rows: {rows['old']} -> {rows['new']}  (+{rows['added']} added, -{rows['removed']} removed, "
         f"{rows['unchanged']} unchanged)"
@@ -173,14 +174,14 @@ def print_quarantine(console: Console, rows, examples: int) -> None:
     for name in ("stage", "reason", "rows"):
         table.add_column(name, justify="right" if name == "rows" else "left")
     for stage, reason, n in counts.itertuples(index=False):
-        table.add_row(stage, reason, str(n))
+        table.add_row(escape(stage), escape(reason), str(n))
     console.print(table)
     for reason, group in rows.groupby("reason", sort=False):
-        console.print(f"\n[bold]{reason}[/]")
+        console.print(f"\n[bold]{escape(reason)}[/]")
         for row in group.head(examples).to_dict("records"):
             why = ", ".join(
                 f"{k}={row[k]}"
                 for k in ("score", "duplicate_of", "nearest_eval_id", "detail")
                 if row.get(k) is not None and row.get(k) == row.get(k)
             )
-            console.print(f"  {row['id']}: {str(row['instruction'])[:90]!r}  {why}", highlight=False)
+            console.print(f"  {row['id']}: {str(row['instruction'])[:90]!r}  {why}", highlight=False, markup=False)

@@ -18,6 +18,9 @@ OUTPUT = "output"
 CATEGORY = "category"
 RECORD_COLUMNS = (ID, INSTRUCTION, INPUT, OUTPUT, CATEGORY)
 TEXT_COLUMNS = (INSTRUCTION, INPUT, OUTPUT)
+# The longest text a row may hold per column: the base GX suite enforces it on generated rows, seed-row loading on
+# real ones, so one oversized row cannot make every later stage (n-grams, embeddings, memorisation) slow.
+MAX_CHARS = {INSTRUCTION: 2000, INPUT: 8000, OUTPUT: 8000}
 
 # Provenance: where each row came from.
 SOURCE = "source"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, StrictInt, ValidationError, field_validator, model_validator
 
 from schemas.spec_base import SpecError, Strict
 from schemas.spec_evaluation import Evaluation, register_test_set
@@ -35,6 +36,7 @@ from schemas.spec_generators import (  # noqa: F401
     SeedRowsSampler,
     TemplateGenerator,
 )
+from schemas.spec_yaml import parse_spec_yaml, read_spec_text
 
 
 class SeedData(Strict):
@@ -70,10 +72,10 @@ class Dedup(Strict):
         le=1,
         description="lexical near duplicates: estimated Jaccard of word 3-gram shingles (null: off)",
     )
-    max_rows_per_cluster: int | None = Field(
+    max_rows_per_cluster: StrictInt | None = Field(
         default=None, ge=1, description="diversity cap: most rows kept per embedding cluster"
     )
-    clusters: int = Field(default=50, ge=2, description="embedding clusters for the diversity cap")
+    clusters: StrictInt = Field(default=50, ge=2, le=10_000, description="embedding clusters for the diversity cap")
 
 
 class Embeddings(Strict):
@@ -83,7 +85,7 @@ class Embeddings(Strict):
 
 
 class Decontamination(Strict):
-    ngram_size: int = Field(default=8, ge=3)
+    ngram_size: StrictInt = Field(default=8, ge=3, le=64)
     """word n-gram length for copy detection"""
     ngram_threshold: float = Field(
         default=0.5, gt=0, le=1, description="share of an eval item's n-grams a candidate repeats"
@@ -106,7 +108,7 @@ class Decontamination(Strict):
 class Blend(Strict):
     max_synthetic_share: float = Field(gt=0, le=1)
     """the largest share of synthetic rows in the output"""
-    seed: int = 0
+    seed: StrictInt = 0
     """the shuffle's seed"""
     stratify_by: str | None = Field(
         default=None, description="a column whose mix the synthetic sample keeps under the cap"
@@ -131,7 +133,7 @@ class Blend(Strict):
 
 
 class Diversity(Strict):
-    clusters: int = Field(default=12, ge=2)
+    clusters: StrictInt = Field(default=12, ge=2, le=10_000)
     """k-means clusters fitted on the real rows for the effective-clusters metric"""
     tolerance: float = Field(default=0.2, ge=0, le=1, description="largest relative drop from the previous version")
     on_drop: Literal["warn", "fail"] = "warn"
@@ -150,9 +152,9 @@ class Publish(Strict):
     )
     overlap_wait_minutes: float = Field(default=60, ge=0)
     """how long on_overlap: wait waits for the other build"""
-    keep_versions: int = Field(default=20, ge=1)
+    keep_versions: StrictInt = Field(default=20, ge=1)
     """versions kept; older ones are deleted after a publish"""
-    review_after_days: int = Field(default=90, ge=1)
+    review_after_days: StrictInt = Field(default=90, ge=1)
     """the review date printed on the card"""
     quarantine_raw_text: bool = False
     """also keep the quarantine's raw text, unpublished, in <data_root>/.private/<dataset>/<version>/"""
@@ -235,9 +237,18 @@ class Spec(Strict):
 
 
 def format_validation_error(error: ValidationError) -> str:
-    first = error.errors()[0]
+    """One line naming the field. An unknown key is named before anything else: a misspelled required key
+    is reported as the unknown key it is, with the missing one it probably meant."""
+    errors = error.errors()
+    unknown = [e for e in errors if e["type"] == "extra_forbidden"]
+    first = unknown[0] if unknown else errors[0]
     field = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    return f"{field}: {first['msg']}"
+    if not unknown:
+        return f"{field}: {first['msg']}"
+    *parent, key = first["loc"]
+    missing = [str(e["loc"][-1]) for e in errors if e["type"] == "missing" and list(e["loc"][:-1]) == parent]
+    guess = difflib.get_close_matches(str(key), missing, n=1)
+    return f"{field}: unknown key" + (f" (did you mean {guess[0]}?)" if guess else "")
 
 
 def parse_spec(raw: dict, base_dir: Path, source: str = "spec") -> Spec:
@@ -290,11 +301,10 @@ def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> Spec
     tasks.spec_inputs for the files it names)."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise SpecError(f"{path}: spec file not found") from None
-    except yaml.YAMLError as error:
-        raise SpecError(f"{path}: not valid YAML: {error}") from None
+        raw = parse_spec_yaml(read_spec_text(path))
+    except SpecError as error:
+        message = str(error)
+        raise SpecError(message if message.startswith(f"{path}:") else f"{path}: {message}") from None
     if overrides and isinstance(raw, dict):
         raw = apply_overrides(raw, overrides)
     return parse_spec(raw, path.resolve().parent, source=str(path))

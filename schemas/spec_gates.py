@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, StrictInt, field_validator
 
 from schemas.spec_base import Strict
 
@@ -13,7 +13,7 @@ from schemas.spec_base import Strict
 class CodeCheck(Strict):
     categories: list[str] = Field(min_length=1, description="rows of these categories must hold Python that runs")
     timeout_seconds: float = Field(default=5, gt=0, le=60)
-    memory_mb: int = Field(default=256, ge=32)
+    memory_mb: StrictInt = Field(default=256, ge=32)
 
 
 class Validators(Strict):
@@ -44,7 +44,7 @@ class Privacy(Strict):
     phone_regions: list[str] = Field(
         default=["US", "GB"], min_length=1, description="how phone numbers without a +country code are read"
     )
-    memorisation_ngram_size: int = Field(default=10, ge=4)
+    memorisation_ngram_size: StrictInt = Field(default=10, ge=4, le=64)
     memorisation_threshold: float = Field(
         default=0.5, gt=0, le=1, description="share of a row's n-grams copied from one seed row"
     )
@@ -68,11 +68,11 @@ class Judge(Strict):
 class JudgeCalls(Strict):
     """How judge calls go through the engine (tasks/llm/engine.py)."""
 
-    concurrency: int = Field(default=4, ge=1, le=64)
-    max_tokens: int = Field(default=512, ge=16)
+    concurrency: StrictInt = Field(default=4, ge=1, le=64)
+    max_tokens: StrictInt = Field(default=512, ge=16)
     timeout_seconds: float = Field(default=60, gt=0)
     requests_per_minute: float | None = Field(default=50, gt=0)
-    max_attempts: int = Field(default=6, ge=1, le=20)
+    max_attempts: StrictInt = Field(default=6, ge=1, le=20)
     retry_base_seconds: float = Field(default=0.5, gt=0)
     prices: dict[str, dict[Literal["input", "output"], float]] = Field(
         default={}, description="per judge model, overriding schemas/model_prices.yaml"
@@ -97,11 +97,15 @@ class ContaminationJudge(JudgeCalls):
     band: float = Field(
         default=0.3, gt=0, description="rows scoring within this of the threshold, either side, are asked"
     )
-    max_tokens: int = Field(default=256, ge=16)
+    max_tokens: StrictInt = Field(default=256, ge=16)
 
 
 class Gates(Strict):
-    suite: str = "instruction_record"
+    suite: str = Field(
+        default="instruction_record",
+        pattern=r"^[a-z0-9_]+$",
+        description="a stored GX suite: the name of a file in schemas/suites/, without .json",
+    )
     expectations: list[dict[str, Any]] = Field(default=[], description="extra GX expectations: type, kwargs, meta")
     validators: Validators = Validators()
     privacy: Privacy = Privacy()

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from schemas.spec_base import Strict
+
+MAX_ROWS = 10_000_000  # candidates one build may ask for; a bigger dataset is several builds
 
 
 class CategorySampler(Strict):
@@ -17,9 +19,9 @@ class CategorySampler(Strict):
 
 class IntegerSampler(Strict):
     type: Literal["integer"]
-    min: int
+    min: StrictInt
     """smallest value"""
-    max: int
+    max: StrictInt
     """largest value"""
 
 
@@ -29,13 +31,13 @@ class FloatSampler(Strict):
     """smallest value"""
     max: float
     """largest value"""
-    decimals: int = Field(default=2, ge=0, le=10)
+    decimals: StrictInt = Field(default=2, ge=0, le=10)
     """rounding"""
 
 
 class PersonNameSampler(Strict):
     type: Literal["person_name"]
-    pool_size: int | None = Field(default=None, ge=1, description="draw from the first N shipped names")
+    pool_size: StrictInt | None = Field(default=None, ge=1, description="draw from the first N shipped names")
 
 
 class DateSampler(Strict):
@@ -48,7 +50,7 @@ class DateSampler(Strict):
 
 class SeedRowsSampler(Strict):
     type: Literal["seed_rows"]
-    size: int = Field(default=1, ge=1)
+    size: StrictInt = Field(default=1, ge=1, le=100)
     """seed rows drawn per candidate"""
     order: Literal["random", "sequential"] = Field(
         default="random", description="sequential: row i gets seed rows i*size.., cycling"
@@ -78,9 +80,9 @@ class RecordTemplate(Strict):
 
 class TemplateGenerator(Strict):
     backend: Literal["template"]
-    rows: int = Field(ge=1)
+    rows: StrictInt = Field(ge=1, le=MAX_ROWS)
     """candidate rows to generate"""
-    seed: int = 0
+    seed: StrictInt = 0
     """sampling seed; the same seed gives the same rows"""
     samplers: dict[str, Sampler] = {}
     """named sampler columns the templates read"""
@@ -99,7 +101,7 @@ class RateLimits(Strict):
 
 class Budget(Strict):
     max_usd: float = Field(gt=0, description="hard cap: the run stops, resumable, when the spend reaches it")
-    preview_rows: int = Field(
+    preview_rows: StrictInt = Field(
         default=20, ge=1, description="rows generated first to estimate the cost per accepted row"
     )
 
@@ -107,9 +109,9 @@ class Budget(Strict):
 class LLMGenerator(Strict):
     """What every LLM backend shares: rows, sampler columns, and the prompt they fill."""
 
-    rows: int = Field(ge=1)
+    rows: StrictInt = Field(ge=1, le=MAX_ROWS)
     """candidate rows to generate (one request each)"""
-    seed: int = 0
+    seed: StrictInt = 0
     """sampling seed; the same seed gives the same requests"""
     model: str
     """the model that writes rows (judges must use another)"""
@@ -126,20 +128,22 @@ class LLMGenerator(Strict):
 
 class AnthropicGenerator(LLMGenerator):
     backend: Literal["anthropic"]
-    exemplars: int = Field(
+    exemplars: StrictInt = Field(
         default=0, ge=0, description="seed rows shown as few-shot examples in the cached system prefix"
     )
-    rotate_every: int = Field(default=50, ge=1, description="rows that share one set of exemplars")
-    max_tokens: int = Field(default=1024, ge=1)
+    rotate_every: StrictInt = Field(default=50, ge=1, description="rows that share one set of exemplars")
+    max_tokens: StrictInt = Field(default=1024, ge=1)
     """reply limit; a reply cut off is quarantined as llm_truncated"""
     mode: Literal["online", "batch"] = "online"
     """online (Messages API) or batch (Message Batches, half price)"""
     limits: RateLimits = RateLimits()
     """starting rate limits, lowered by the API's rate-limit headers"""
-    concurrency: int = Field(default=4, ge=1, le=256, description="requests in flight at the start (AIMD adapts it)")
-    max_concurrency: int = Field(default=32, ge=1, le=256)
+    concurrency: StrictInt = Field(
+        default=4, ge=1, le=256, description="requests in flight at the start (AIMD adapts it)"
+    )
+    max_concurrency: StrictInt = Field(default=32, ge=1, le=256)
     """upper bound for AIMD concurrency"""
-    max_attempts: int = Field(default=6, ge=1, le=20)
+    max_attempts: StrictInt = Field(default=6, ge=1, le=20)
     """attempts per request before it is quarantined"""
     retry_base_seconds: float = Field(
         default=0.5, gt=0, description="first backoff; doubled per attempt, with full jitter"
@@ -161,11 +165,11 @@ class OpenAICompatibleGenerator(LLMGenerator):
     """A server that speaks the OpenAI chat API (vLLM, Ollama, llama.cpp's server) at OPENAI_BASE_URL."""
 
     backend: Literal["openai"]
-    max_tokens: int = Field(default=1024, ge=1)
+    max_tokens: StrictInt = Field(default=1024, ge=1)
     temperature: float = Field(default=0.8, ge=0, le=2)
-    concurrency: int = Field(default=8, ge=1, le=256)
+    concurrency: StrictInt = Field(default=8, ge=1, le=256)
     timeout_seconds: float = Field(default=120, gt=0)
-    max_attempts: int = Field(default=4, ge=1, le=20)
+    max_attempts: StrictInt = Field(default=4, ge=1, le=20)
 
 
 Generator = Annotated[

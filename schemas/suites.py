@@ -29,7 +29,7 @@ def instruction_record_suite() -> dict:
                 "gx_instruction_length",
                 column=col.INSTRUCTION,
                 min_value=10,
-                max_value=2000,
+                max_value=col.MAX_CHARS[col.INSTRUCTION],
             ),
             expectation("expect_column_values_to_not_be_null", "gx_output_missing", column=col.OUTPUT),
             expectation(
@@ -37,7 +37,13 @@ def instruction_record_suite() -> dict:
                 "gx_output_length",
                 column=col.OUTPUT,
                 min_value=1,
-                max_value=8000,
+                max_value=col.MAX_CHARS[col.OUTPUT],
+            ),
+            expectation(
+                "expect_column_value_lengths_to_be_between",
+                "gx_input_length",
+                column=col.INPUT,
+                max_value=col.MAX_CHARS[col.INPUT],
             ),
             expectation("expect_column_values_to_not_be_null", "gx_category_missing", column=col.CATEGORY),
             expectation("expect_table_row_count_to_be_between", "gx_batch_row_count", min_value=1),
@@ -53,9 +59,9 @@ def suite_path(name: str) -> Path:
 
 
 def load_suite(name: str) -> dict:
-    """A stored suite by name; KeyError names the known ones."""
-    path = suite_path(name)
-    if not path.exists():
+    """A stored suite by name, read from SUITES_DIR only; KeyError names the known ones."""
+    path = suite_path(name).resolve()
+    if path.parent != SUITES_DIR or not path.is_file():
         raise KeyError(f"no suite {name!r} in {SUITES_DIR} (known: {', '.join(sorted(SUITE_BUILDERS))})")
     return json.loads(path.read_text())
 

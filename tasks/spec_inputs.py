@@ -48,10 +48,9 @@ def load_real_rows(spec: Spec) -> pd.DataFrame:
             require_column(frame, column, spec.seed_data.path)
         except TableError as error:
             raise SpecError(f"seed_data.path: {error}") from None
-    rows = pd.DataFrame(
-        {c: frame[c].astype(str) if c in frame else "" for c in (col.INSTRUCTION, col.INPUT, col.OUTPUT)}
-    )
-    rows[col.CATEGORY] = frame[col.CATEGORY].astype(str) if col.CATEGORY in frame else "real"
+    rows = pd.DataFrame({c: _text_column(frame, c, "") for c in col.TEXT_COLUMNS})
+    _check_seed_texts(frame, rows, spec.seed_data.path)
+    rows[col.CATEGORY] = _text_column(frame, col.CATEGORY, "real")
     rows[col.ID] = (
         frame[col.ID].astype(str) if col.ID in frame else [f"real-{content_hash(r)}" for r in rows.to_dict("records")]
     )
@@ -63,6 +62,29 @@ def load_real_rows(spec: Spec) -> pd.DataFrame:
     for name in (*col.PROVENANCE_COLUMNS[1:], col.JUDGE_SCORE, *col.LLM_COLUMNS):
         rows[name] = None
     return rows[col.ROW_SCHEMA.names]
+
+
+def _text_column(frame: pd.DataFrame, column: str, missing: str) -> pd.Series:
+    """A column as str, `missing` where the column or a row's value is absent (JSON Lines rows may omit a key)."""
+    if column not in frame:
+        return pd.Series(missing, index=frame.index, dtype=object)
+    return frame[column].map(lambda value: missing if value is None or value != value else str(value)).astype(object)
+
+
+def _check_seed_texts(frame: pd.DataFrame, rows: pd.DataFrame, path) -> None:
+    """Every seed row has an instruction and an output, and no text longer than the record allows."""
+    for column in REQUIRED_SEED_COLUMNS:
+        empty = frame[column].isna() | (rows[column].str.strip() == "")
+        if empty.any():
+            raise SpecError(f"seed_data.path: {path} row {int(empty.to_numpy().argmax()) + 1} has no {column}")
+    for column, limit in col.MAX_CHARS.items():
+        lengths = rows[column].str.len()
+        if (lengths > limit).any():
+            row = int((lengths > limit).to_numpy().argmax())
+            raise SpecError(
+                f"seed_data.path: {path} row {row + 1}: {column} has {lengths.iloc[row]:,} characters, more than the "
+                f"{limit:,} a record allows"
+            )
 
 
 def _eval_set_items(index: int, eval_set: EvalSet) -> tuple[list[str], list[str]]:

@@ -167,7 +167,7 @@ def decontaminate_stage(
         verdicts, judge_counts = check_contamination(comparable_text(frame), evals, spec.decontamination, embed, cache)
         judged.append(judge_counts)
         cleared += frame[col.ID][((verdicts["score"] >= threshold) & ~verdicts["contaminated"]).to_numpy()].tolist()
-        hit = verdicts["contaminated"].to_numpy()
+        hit = verdicts["contaminated"].to_numpy(dtype=bool)
         flagged = verdicts[hit].set_axis(frame.index[hit])
         outputs[name] = frame[~hit].reset_index(drop=True)
         quarantined.append(

@@ -29,6 +29,7 @@ from tasks.text_features import word_ngrams, word_tokens
 MIN_COPIED_NGRAMS = 3  # fewer shared distinctive n-grams are too little to call a copy; the pair scorer judges it
 REASON = "eval_contamination"
 COLUMNS = ["score", "nearest_eval_id", "contaminated", "ngram_overlap", "cosine"]
+DTYPES = {"score": float, "nearest_eval_id": object, "contaminated": bool, "ngram_overlap": float, "cosine": float}
 
 
 def ngram_containment(text: str, evals: EvalIndex, ngram_size: int) -> tuple[float, int]:
@@ -64,8 +65,8 @@ def score_contamination(
 ) -> pd.DataFrame:
     """One row per text, in order: score (the pair scorer's probability for the best-scoring eval item),
     nearest_eval_id, contaminated (a quoted copy, or a score at the threshold), and the signals behind them."""
-    if not texts:
-        return pd.DataFrame(columns=COLUMNS)
+    if not texts:  # typed, so a mask made of it selects rows (an all-synthetic build has no real rows)
+        return pd.DataFrame({name: pd.Series(dtype=DTYPES[name]) for name in COLUMNS})
     scorer = scorer or load_scorer()
     threshold = decision_threshold(evals, config, scorer)
     vectors = (embed or encoder())(list(texts))

@@ -27,7 +27,7 @@ import faiss
 import numpy as np
 
 from tasks.decontaminate import chunking
-from tasks.decontaminate.chunking import chunks
+from tasks.decontaminate.chunking import bounded_item, chunks
 from tasks.embeddings.bundled_model import no_vectors
 from tasks.similarity.pair_features import Profile, idf_weights, pair_matrix, profile
 from tasks.similarity.pair_scorer import PairScorer, load_scorer
@@ -188,6 +188,8 @@ def _calibrate(evals: EvalIndex, scorer: PairScorer) -> np.ndarray:
 
 
 def build_eval_index(ids: list[str], texts: list[str], embed: Callable[[list[str]], np.ndarray]) -> EvalIndex:
+    """The index of these items, each bounded first (chunking.bounded_item): its texts are the bounded ones."""
+    texts = [bounded_item(str(text)) for text in texts]
     owner, pieces = [], []
     for position, text in enumerate(texts):
         for piece in chunks(str(text)):

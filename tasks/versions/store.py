@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 
@@ -24,6 +25,10 @@ SPLIT_FILES = {"train": "data/train-00000-of-00001.parquet", "validation": "data
 QUARANTINE_FILE = "quarantine/quarantine-00000-of-00001.parquet"
 REVIEW_FILE = "review/queue-00000-of-00001.parquet"
 DATA_DOCS = "data_docs"
+STAGING_PREFIX = ".staging-"
+# Set when a build in this process is stopped by a signal: a publish still running in a worker thread must not
+# commit a version whose staging folder is being removed under it.
+STOPPING = threading.Event()
 
 
 class VersionStore:
@@ -67,13 +72,15 @@ class VersionStore:
         """A local folder to assemble a version in: beside the versions on a local disk, so one rename publishes it."""
         if self.local:
             self.fs.makedirs(self.base, exist_ok=True)
-            return Path(self.base) / f".staging-{uuid.uuid4().hex}"
+            return Path(self.base) / f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex}"
         return Path(tempfile.mkdtemp(prefix="synthfactory-staging-"))
 
     def commit(self, staging: Path, version: str, move_latest: bool = True) -> str:
         """Move an assembled version into place, then (unless its evaluation refused it) point LATEST at it;
         returns where it now lives."""
         final = self.path(version)
+        if STOPPING.is_set():
+            raise InterruptedError("the build is being stopped; nothing is published")
         if self.fs.exists(final):
             raise FileExistsError(f"version {version} already exists at {self.url(version)}")
         if self.local:
@@ -129,3 +136,22 @@ class VersionStore:
         if self.local:
             return self.path(".work", run_id)
         return str(Path(tempfile.gettempdir()) / "synthfactory-work" / self.dataset / run_id)
+
+
+def data_root_problem(data_root: str, dataset: str) -> str | None:
+    """Why versions of `dataset` cannot be written under a local data root (it or the dataset's folder is a file,
+    or the nearest existing folder is not writable); None when they can, or when the root is a URL (object
+    stores are checked by the write itself). Reads only: nothing is created."""
+    store = VersionStore(data_root, dataset)
+    if not store.local:
+        return None
+    base = Path(store.base)
+    for folder in (base.parent, base):
+        if folder.exists() and not folder.is_dir():
+            return f"{folder} is a file, not a folder"
+    existing = next(p for p in (base, *base.parents) if p.exists())
+    if not existing.is_dir():
+        return f"{existing} is a file, not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not writable" + ("" if existing == base else f" (to create {base})")
+    return None

@@ -18,7 +18,7 @@ def test_the_small_spec_is_valid(tmp_path):
 @pytest.mark.parametrize(
     "overrides, message",
     [
-        ({"colour": "blue"}, "colour: Extra inputs are not permitted"),
+        ({"colour": "blue"}, "colour: unknown key"),
         ({"generator.rows": "many"}, "generator.template.rows: Input should be a valid integer"),
         ({"blend.max_synthetic_share": 1.5}, "blend.max_synthetic_share: Input should be less than or equal to 1"),
         ({"seed_data.path": "nowhere.jsonl"}, "seed_data.path: .*nowhere.jsonl: file not found"),
