@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install lock demo demo-evaluation test test-unit test-integration test-e2e test-security lint format typecheck check serve suites \
+.PHONY: alerts install lock demo demo-evaluation test test-unit test-integration test-e2e test-security lint format typecheck check serve suites \
 	bench train-detector clean
 
 $(BIN)/synthfactory: pyproject.toml requirements.lock
@@ -69,6 +69,10 @@ typecheck: install
 	$(BIN)/mypy
 
 check: lint typecheck
+
+# The automation that posts failed builds to $SYNTHFACTORY_ALERT_WEBHOOK_URL, on the server at $PREFECT_API_URL.
+alerts: install
+	$(BIN)/python -m flows.alerts
 
 serve: install
 	$(BIN)/python -m flows.serve

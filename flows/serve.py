@@ -147,6 +147,8 @@ def main() -> int:
     try:
         running.append(start_server(port, env))
         deploy(env)
+        if os.environ.get("SYNTHFACTORY_ALERT_WEBHOOK_URL"):  # failed builds are posted to it (flows/alerts.py)
+            subprocess.run([sys.executable, "-m", "flows.alerts"], env=env, check=True)
         running.append(start_worker(env))
         print(
             f"Prefect UI: http://127.0.0.1:{port}  (deployments: build-dataset/demo-nightly, build-dataset/spec-file; "

@@ -1,0 +1,64 @@
+"""Nobody learns of a failed nightly a week later: an automation on the Prefect server that posts to a webhook
+(Slack, Teams, or any HTTP endpoint) whenever a build emits synthfactory.build.failed (flows/events.py).
+
+`make alerts` (or `python -m flows.alerts`) creates or updates it on the server at PREFECT_API_URL, for the URL in
+SYNTHFACTORY_ALERT_WEBHOOK_URL; the URL is stored in a Prefect block, never in the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from uuid import UUID
+
+from prefect.automations import Automation
+from prefect.blocks.notifications import CustomWebhookNotificationBlock
+from prefect.events.actions import SendNotification
+from prefect.events.schemas.automations import EventTrigger, Posture
+
+from flows.events import FAILED
+
+NAME = "synthfactory-build-failed"
+BODY = (
+    "synthfactory: the build of {{ event.resource['prefect.resource.name'] }} failed "
+    "(flow run {{ event.payload.flow_run_id }}): {{ event.payload.error }}"
+)
+
+
+def failure_automation(block_id: UUID) -> Automation:
+    """Every synthfactory.build.failed event, at once and for each dataset, sends one notification."""
+    return Automation(
+        name=NAME,
+        description="Tell someone when a synthfactory build fails (flows/alerts.py).",
+        trigger=EventTrigger(expect={FAILED}, posture=Posture.Reactive, threshold=1, for_each={"prefect.resource.id"}),
+        actions=[SendNotification(block_document_id=block_id, subject="A synthfactory build failed", body=BODY)],
+    )
+
+
+def ensure_failure_alert(webhook_url: str, allow_private_urls: bool = False) -> UUID:
+    """Create or update the webhook block and the automation on the current Prefect server; the automation's id."""
+    block = CustomWebhookNotificationBlock(
+        name=NAME, url=webhook_url, json_data={"text": "{{body}}"}, allow_private_urls=allow_private_urls
+    )
+    block_id = block.save(NAME, overwrite=True)
+    wanted = failure_automation(block_id)
+    try:
+        existing = Automation.read(name=NAME)
+    except ValueError:
+        return wanted.create().id  # type: ignore[return-value]
+    existing.trigger, existing.actions = wanted.trigger, wanted.actions
+    existing.update()
+    return existing.id  # type: ignore[return-value]
+
+
+def main() -> int:
+    url = os.environ.get("SYNTHFACTORY_ALERT_WEBHOOK_URL")
+    if not url:
+        print("set SYNTHFACTORY_ALERT_WEBHOOK_URL to the webhook that hears of failed builds", file=sys.stderr)
+        return 2
+    print(f"automation {NAME}: {ensure_failure_alert(url)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
