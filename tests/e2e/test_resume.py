@@ -1,6 +1,6 @@
-"""Retries that resume, for real: a Prefect server and a worker in subprocesses, a deployment from
-deployments/prefect.yaml, a run triggered through the API as the UI does, a stage that fails on its first
-attempt, a retry of the flow run, and a published version equal to an uninterrupted build's."""
+"""Retries that resume and cancellations that end a run, for real: a Prefect server and a worker in subprocesses,
+a deployment from deployments/prefect.yaml, a run triggered through the API as the UI does, a stage that fails on
+its first attempt, a retry of the flow run, and a published version equal to an uninterrupted build's."""
 
 import socket
 from pathlib import Path
@@ -15,10 +15,11 @@ from prefect.client.schemas.filters import (
     TaskRunFilter,
 )
 from prefect.settings import PREFECT_API_URL, temporary_settings
-from prefect.states import AwaitingRetry
+from prefect.states import AwaitingRetry, Cancelling
 
 from flows import serve
 from schemas import records as col
+from tasks.versions.store import VersionStore
 from tests.helpers.spec_factory import write_spec
 from tests.helpers.waiting import wait_until
 
@@ -98,3 +99,28 @@ def test_a_retried_flow_run_resumes_from_the_failed_stage(server, tmp_path):
         )
         assert wait_for_state(client, steady.id, {"COMPLETED", "FAILED", "CRASHED"}).state.type.value == "COMPLETED"
     pd.testing.assert_frame_equal(published_rows(tmp_path / "flaky"), published_rows(tmp_path / "steady"))
+
+
+def test_a_cancelled_run_publishes_nothing_and_frees_the_dataset(server, tmp_path):
+    """Cancel from the UI (Cancelling, as its button sends) while a run waits for approval: the worker ends it,
+    nothing is published, and the next run of the dataset is not held up by its lock."""
+    out = str(tmp_path / "out")
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("build-dataset/spec-file")
+        waiting = client.create_flow_run_from_deployment(
+            deployment.id,
+            parameters={"spec_path": str(write_spec(tmp_path, publish={"approval": "required"})), "data_root": out},
+        )
+        assert wait_for_state(client, waiting.id, {"PAUSED", "FAILED", "CRASHED"}).state.type.value == "PAUSED"
+        client.set_flow_run_state(waiting.id, Cancelling(), force=True)
+        ended = wait_for_state(client, waiting.id, {"CANCELLED", "COMPLETED", "FAILED", "CRASHED"})
+        assert ended.state.type.value == "CANCELLED"
+        assert VersionStore(out, "tiny").versions() == []
+
+        (tmp_path / "again").mkdir()
+        spec = write_spec(tmp_path / "again")
+        after = client.create_flow_run_from_deployment(
+            deployment.id, parameters={"spec_path": str(spec), "data_root": out}
+        )
+        assert wait_for_state(client, after.id, {"COMPLETED", "FAILED", "CRASHED"}).state.type.value == "COMPLETED"
+    assert len(VersionStore(out, "tiny").versions()) == 1
