@@ -2,17 +2,15 @@
 and the automation from flows/alerts.py posts it to a webhook (here a listener on 127.0.0.1)."""
 
 import json
-import socket
 from http.server import BaseHTTPRequestHandler
 
 import pytest
 from prefect import flow
-from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from flows import serve
 from flows.alerts import ensure_failure_alert
 from flows.events import emit_failure
 from tests.helpers.fake_http import LocalServer, send_json
+from tests.helpers.prefect_server import prefect_server
 from tests.helpers.waiting import wait_until
 
 
@@ -34,22 +32,10 @@ class Webhook(LocalServer):
         self._serve(Handler)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = free_port()
-    env = serve.server_env(port, tmp_path_factory.mktemp("prefect-home"))
-    process = serve.start_server(port, env)
-    try:
-        with temporary_settings({PREFECT_API_URL: env["PREFECT_API_URL"]}):
-            yield env
-    finally:
-        serve.stop(process)
+    with prefect_server(tmp_path_factory.mktemp("prefect-home")) as env:
+        yield env
 
 
 @flow(name="build-dataset", on_failure=[emit_failure])

@@ -2,7 +2,6 @@
 a deployment from deployments/prefect.yaml, a run triggered through the API as the UI does, a stage that fails on
 its first attempt, a retry of the flow run, and a published version equal to an uninterrupted build's."""
 
-import socket
 from pathlib import Path
 
 import pandas as pd
@@ -14,38 +13,20 @@ from prefect.client.schemas.filters import (
     FlowRunFilterParentFlowRunId,
     TaskRunFilter,
 )
-from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.states import AwaitingRetry, Cancelling
 
-from flows import serve
 from schemas import records as col
 from tasks.versions.store import VersionStore
+from tests.helpers.prefect_server import prefect_server
 from tests.helpers.spec_factory import write_spec
 from tests.helpers.waiting import wait_until
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = free_port()
-    env = serve.server_env(port, tmp_path_factory.mktemp("prefect-home"))
-    env["PREFECT_WORKER_QUERY_SECONDS"] = "1"
-    process = serve.start_server(port, env)
-    worker = None
-    try:
-        serve.deploy(env)
-        worker = serve.start_worker(env)
-        with temporary_settings({PREFECT_API_URL: env["PREFECT_API_URL"]}):
-            yield env
-    finally:
-        if worker:
-            serve.stop(worker)
-        serve.stop(process)
+    fast_worker = {"PREFECT_WORKER_QUERY_SECONDS": "1"}
+    with prefect_server(tmp_path_factory.mktemp("prefect-home"), deploy=True, worker=True, settings=fast_worker) as env:
+        yield env
 
 
 def wait_for_state(client, run_id, names: set[str], timeout: float = 300):

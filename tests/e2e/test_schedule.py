@@ -3,7 +3,6 @@
 does not know."""
 
 import json
-import socket
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,9 +11,9 @@ from prefect import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterDeploymentId
 from prefect.client.schemas.schedules import IntervalSchedule
 from prefect.exceptions import PrefectHTTPStatusError
-from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows import serve
+from tests.helpers.prefect_server import prefect_server
 from tests.helpers.waiting import wait_until
 
 NIGHTLY = "build-dataset/demo-nightly"
@@ -26,23 +25,10 @@ FAST_SCHEDULER = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = free_port()
-    env = {**serve.server_env(port, tmp_path_factory.mktemp("prefect-home")), **FAST_SCHEDULER}
-    process = serve.start_server(port, env)
-    try:
-        serve.deploy(env)
-        with temporary_settings({PREFECT_API_URL: env["PREFECT_API_URL"]}):
-            yield env
-    finally:
-        serve.stop(process)
+    with prefect_server(tmp_path_factory.mktemp("prefect-home"), deploy=True, settings=FAST_SCHEDULER) as env:
+        yield env
 
 
 def scheduled_runs(client, deployment_id) -> list:

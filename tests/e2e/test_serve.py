@@ -3,7 +3,6 @@ stops the server, the worker and a flow run waiting in the worker, leaving no pr
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,16 +13,11 @@ from prefect import get_client
 from prefect.exceptions import ObjectNotFound
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
+from tests.helpers.prefect_server import free_port
 from tests.helpers.spec_factory import write_spec
 from tests.helpers.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def alive(processes: list[psutil.Process]) -> list[str]:
