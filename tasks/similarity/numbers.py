@@ -4,7 +4,8 @@ A rephrasing writes numbers differently: "3 times" becomes "thrice", "10 years" 
 becomes "five pies", "50%" becomes "half". Each mention is read as the set of values it may stand for
 (digits with separators, number words and compounds, multiplicatives, ordinals, fractions, percentages,
 currency, scale words), so two mentions agree when their readings meet. Agreement is a share, never a veto:
-the pair scorer (tasks/similarity/pair_scorer.py) weighs it with every other signal.
+the pair scorer (tasks/similarity/pair_scorer.py) weighs it with every other signal. number_conflict tells a
+changed number (one on each side of the same kind, with other values) from an added one (on one side only).
 """
 
 from __future__ import annotations
