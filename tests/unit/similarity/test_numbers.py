@@ -1,6 +1,6 @@
 import pytest
 
-from tasks.similarity.numbers import canonical_numbers, number_agreement, number_mentions
+from tasks.similarity.numbers import canonical_numbers, number_agreement, number_conflict, number_mentions
 
 
 def agreement(a: str, b: str) -> tuple[float, float]:
@@ -50,3 +50,29 @@ def test_a_month_counts_only_in_a_date():
         2 / 3,
     )
     assert canonical_numbers("You may go") == []
+
+
+def conflict(a: str, b: str) -> tuple[float, float]:
+    return number_conflict(number_mentions(a), number_mentions(b))
+
+
+def test_a_changed_number_conflicts_but_an_added_one_does_not():
+    assert conflict("12 apples among 3 friends", "9 apples among 3 friends") == (0.5, 1 / 3)
+    assert conflict("How many is 12 times 3?", "How many is 12 times 3? The answer is 36.") == (0.0, 2 / 3)
+    assert conflict("Write a poem", "Write a haiku") == (0.0, 0.0)  # no numbers: no evidence either way
+    assert conflict("the 2 best friends", "a 2001 agreement") == (0.0, 0.0)  # a year against a count: another role
+    assert conflict("lost 14.7 pounds", "lost about 15 pounds") == (0.0, 0.0)  # rounded, not changed
+    assert conflict("What day is January 29, 2025?", "What day is January 30, 2025?") == (1 / 3, 2 / 3)
+
+
+@pytest.mark.parametrize(
+    "left, right",
+    [
+        ("valued at 38-million euros", "valued at 38 million euros"),
+        ("a 1.5 billion-pound writedown", "a 1.5 billion pound writedown"),
+        ("1.2 million women", "1,2 million women"),
+        ("On Jan. 12, 1996", "On January 12, 1996"),
+    ],
+)
+def test_hyphened_scales_decimal_commas_and_month_abbreviations_read_alike(left, right):
+    assert agreement(left, right) == (1.0, 1.0)
