@@ -3,7 +3,8 @@ size in a fresh process on an embedded Prefect, with seconds per stage, rows per
 own cost measured apart (an empty flow, and no-op task runs as many as the build had); then one size on a Dask
 LocalCluster with 1 and 2 workers. Writes bench/results/scale.json.
 
-Usage: python bench/scale.py [--sizes 10000,100000] [--dask-size 100000] [--shard-rows 5000]
+Usage: python bench/scale.py [--sizes 10000,100000] [--dask-size 100000] [--shard-rows 5000] [--add]
+(--add keeps the builds already in the results file and adds these.)
 """
 
 from __future__ import annotations
@@ -176,12 +177,16 @@ def main() -> None:
     parser.add_argument("--shard-rows", type=int, default=5000)
     parser.add_argument("--one", type=int)
     parser.add_argument("--dask-workers", type=int, default=0)
+    parser.add_argument("--add", action="store_true")
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one_build(args.one, args.shard_rows, args.dask_workers)), flush=True)
         return
-    builds = [run_isolated(int(size), args.shard_rows, 0) for size in args.sizes.split(",")]
+    earlier = json.loads(RESULTS.read_text()) if args.add and RESULTS.exists() else {"builds": [], "dask": []}
+    builds = [run_isolated(int(size), args.shard_rows, 0) for size in args.sizes.split(",") if size]
     dask = [run_isolated(args.dask_size, args.shard_rows, workers) for workers in (1, 2)] if args.dask_size else []
+    builds = sorted(earlier["builds"] + builds, key=lambda b: b["rows"])
+    dask = earlier["dask"] + dask
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         json.dumps(
