@@ -13,12 +13,29 @@ from prefect_dask import DaskTaskRunner
 from flows.approval import request_approval
 from flows.artifacts import publish_artifacts
 from flows.events import REJECTED, announce_version, emit_build_event, emit_failure
-from flows.progress import run_stage
+from flows.progress import run_sharded, run_stage
 from flows.stopping import STOPS
 from schemas.spec import Spec, SpecError, load_spec
+from tasks.shards import shard_files
 from tasks.spec_inputs import check_spec_inputs
 from tasks.stage_result import Stages, llm_totals
-from tasks.stages import blend_stage, decontaminate_stage, dedup_stage, generate_stage, publish_stage, verify_stage
+from tasks.stage_shards import (
+    decontaminate_shard,
+    decontaminate_shards,
+    generate_shard,
+    generate_shards,
+    verify_shard,
+)
+from tasks.stages import (
+    blend_stage,
+    decontaminate_stage,
+    dedup_stage,
+    generate_stage,
+    index_eval_sets,
+    publish_stage,
+    verify_gates,
+    verify_stage,
+)
 from tasks.versions.leftovers import claim_work_dir, removed_when_stopped, sweep_leftovers
 from tasks.versions.lock import BuildLocked, build_lock
 from tasks.versions.store import VersionStore, data_root_problem
@@ -59,19 +76,29 @@ def default_data_root(spec: Spec) -> str:
 
 @flow(name="build-stages")
 def build_stages(spec: Spec, root: str, run_id: str) -> Stages:
-    """generate, verify, dedup, decontaminate and blend, on this subflow's task runner (Dask when the spec says)."""
+    """generate, verify, dedup, decontaminate and blend, shard by shard where a stage allows it, on this
+    subflow's task runner (Dask when the spec says)."""
     store = VersionStore(root, spec.dataset)
     work, cache, vectors = store.work_dir(run_id), store.request_cache_path(), store.embedding_cache_path()
     stages: Stages = {}
-    stages["generate"] = run_stage("generate", generate_stage, spec, work, run_id, cache)
+    ranges = generate_shards(spec)
+    stages["generate"] = run_sharded(
+        "generate", generate_shard, ranges, (spec, work, run_id, cache), generate_stage, spec, work
+    )
     real = stages["generate"].table("real")
-    stages["verify"] = run_stage("verify", verify_stage, spec, stages["generate"].table("synthetic"), work, cache)
+    gated = run_stage("gates", verify_gates, spec, stages["generate"].table("synthetic"), work)
+    gated_shards = shard_files(gated.table("synthetic"))
+    stages["verify"] = run_sharded(
+        "verify", verify_shard, gated_shards, (spec, work), verify_stage, spec, gated, work, cache
+    )
     synthetic = stages["verify"].table("synthetic")
     stages["dedup"] = run_stage("dedup", dedup_stage, spec, synthetic, real, work, vectors, root, store.versions())
-    synthetic = stages["dedup"].table("synthetic")
-    stages["decontaminate"] = run_stage(
-        "decontaminate", decontaminate_stage, spec, synthetic, real, work, vectors, cache
-    )
+    unique = decontaminate_shards(stages["dedup"].table("synthetic"), real)
+    evals = index_eval_sets.submit(spec, work, vectors).result()
+    stages["decontaminate"] = run_sharded(
+        "decontaminate", decontaminate_shard, unique, (spec, work, evals, vectors, cache),
+        decontaminate_stage, spec, work, evals,
+    )  # fmt: skip
     clean = stages["decontaminate"]
     stages["blend"] = run_stage("blend", blend_stage, spec, clean.table("synthetic"), clean.table("real"), work)
     return stages

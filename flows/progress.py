@@ -1,8 +1,11 @@
-"""Running a stage task and telling the progress listener (tasks/stage_progress.py) when it starts and ends."""
+"""Running a stage task, or a stage's shard tasks and then its merge, and telling the progress listener
+(tasks/stage_progress.py) when the stage starts and ends."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from prefect import unmapped
 
 from tasks.stage_progress import listener
 from tasks.stage_result import StageResult
@@ -14,4 +17,15 @@ def run_stage(stage: str, task: Any, *args: Any) -> Any:
     hears.started(stage)
     summary = task.submit(*args).result()
     hears.finished(stage, summary.as_dict() if isinstance(summary, StageResult) else summary)
+    return summary
+
+
+def run_sharded(stage: str, shard_task: Any, shards: list, shard_args: tuple, merge_task: Any, *merge_args: Any) -> Any:
+    """Map shard_task(*shard_args, shard) over shards on the flow's task runner, then run
+    merge_task(*merge_args, shard results); the listener hears of the stage as one."""
+    hears = listener()
+    hears.started(stage)
+    parts = shard_task.map(*(unmapped(arg) for arg in shard_args), shards).result()
+    summary = merge_task.submit(*merge_args, parts).result()
+    hears.finished(stage, summary.as_dict())
     return summary

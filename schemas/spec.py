@@ -165,6 +165,13 @@ class Orchestration(Strict):
     task_runner: Literal["threads", "dask"] = Field(
         default="threads", description="dask: stages run on the cluster at SYNTHFACTORY_DASK_ADDRESS"
     )
+    shard_rows: int = Field(
+        default=5000,
+        ge=1,
+        description="rows per shard: generate (template backend), verify's row checks, the embedding of rows and "
+        "decontaminate run one task per shard, each cached under its content, so workers share a stage and a "
+        "retry redoes only the shards that failed; the results do not depend on it",
+    )
 
 
 class Spec(Strict):

@@ -14,6 +14,9 @@ class CodeCheck(Strict):
     categories: list[str] = Field(min_length=1, description="rows of these categories must hold Python that runs")
     timeout_seconds: float = Field(default=5, gt=0, le=60)
     memory_mb: StrictInt = Field(default=256, ge=32)
+    parallel_runs: StrictInt = Field(
+        default=8, ge=1, le=64, description="sandboxes run at once, each snippet still in its own sandbox"
+    )
 
 
 class Validators(Strict):

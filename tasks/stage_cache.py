@@ -7,16 +7,19 @@ import hashlib
 import inspect
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from tasks.fingerprints import file_sha256
+from tasks.shards import shard_files
 from tasks.stage_result import StageResult
 
 
 def fingerprint(value: Any) -> Any:
-    """A JSON-able stand-in for a parameter: stage shards by their content, models by their fields.
+    """A JSON-able stand-in for a parameter: stage shards (files, or folders of them) by their content, models by
+    their fields.
     (Other paths, such as the request cache, count by name: their content is not an input.)"""
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
@@ -24,6 +27,8 @@ def fingerprint(value: Any) -> Any:
         return fingerprint(value.as_dict())
     if isinstance(value, str) and value.endswith(".parquet") and os.path.isfile(value):
         return {"file": value, "sha256": file_sha256(value)}
+    if isinstance(value, str) and os.path.isdir(value) and any(Path(value).glob("*.parquet")):
+        return {"folder": value, "sha256": [file_sha256(f) for f in shard_files(value)]}
     if isinstance(value, dict):
         return {str(k): fingerprint(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -16,6 +16,7 @@ from schemas import records as col
 from tasks.llm.request_cache import RequestCache
 from tasks.privacy.guard import redact_rows
 from tasks.quarantine import count_reasons
+from tasks.shards import shard_name, table_rows, write_shards
 from tasks.tables import read_parquet, write_parquet
 
 
@@ -59,6 +60,12 @@ def llm_totals(stages: Stages) -> dict[str, int]:
     return {k: sum(c.get(k, 0) for c in counts) for k in ("sent", "from_cache")}
 
 
+def sum_counts(counts: list[dict[str, int]], keys: tuple[str, ...] | None = None) -> dict[str, int]:
+    """Counts added up key by key over shards (over `keys`, else every key any of them has)."""
+    names = keys or tuple(dict.fromkeys(k for c in counts for k in c))
+    return {k: sum(c.get(k, 0) for c in counts) for k in names}
+
+
 def llm_counts(cache: RequestCache | None) -> dict[str, int]:
     return {"sent": cache.misses if cache is not None else 0, "from_cache": cache.hits if cache is not None else 0}
 
@@ -70,25 +77,58 @@ def stage_folder(work_dir: str, stage: str) -> Path:
 def write_stage(
     work_dir: str,
     stage: str,
-    outputs: dict[str, pd.DataFrame],
+    outputs: dict[str, pd.DataFrame | str],
     quarantine: pd.DataFrame,
     rows_in: int,
     keep_raw_quarantine: bool = False,
+    part: int | None = None,
+    shard_rows: int | None = None,
+    redact: bool | None = None,
     **extra: Any,
 ) -> StageResult:
     """Write a stage's output tables and quarantine under the run's work folder; its StageResult. The quarantine is
-    written redacted; its raw text goes beside it (files["quarantine_raw"]) only with keep_raw_quarantine."""
+    written redacted; its raw text goes beside it (files["quarantine_raw"]) only with keep_raw_quarantine.
+    An output given as a path (a folder of shards) is handed on as it is. With `part`, everything is written as
+    shard `part` under parts/ for the stage's merge to collect, the quarantine as it is (the merge redacts it once,
+    redact=False does the same for other intermediate results); with `shard_rows`, frames are written as shards."""
     folder = stage_folder(work_dir, stage)
-    tables = {name: write_parquet(frame, folder / f"{name}.parquet", col.ROW_SCHEMA) for name, frame in outputs.items()}
+    redact = part is None if redact is None else redact
+
+    def place(name: str) -> Path:
+        return folder / "parts" / name / shard_name(part) if part is not None else folder / f"{name}.parquet"
+
+    tables = {}
+    for name, frame in outputs.items():
+        if isinstance(frame, str):
+            tables[name] = frame
+        elif shard_rows and part is None:
+            tables[name] = write_shards(frame, folder / name, shard_rows, col.ROW_SCHEMA)
+        else:
+            tables[name] = write_parquet(frame, place(name), col.ROW_SCHEMA)
     if keep_raw_quarantine:
-        raw = write_parquet(quarantine, folder / "quarantine-raw.parquet", col.QUARANTINE_SCHEMA)
+        raw = write_parquet(quarantine, place("quarantine-raw"), col.QUARANTINE_SCHEMA)
         extra["files"] = {**extra.get("files", {}), "quarantine_raw": raw}
     return StageResult(
         stage=stage,
         rows_in=rows_in,
         tables=tables,
-        rows_out={name: len(frame) for name, frame in outputs.items()},
-        quarantine=write_parquet(redact_rows(quarantine), folder / "quarantine.parquet", col.QUARANTINE_SCHEMA),
+        rows_out={name: table_rows(path) for name, path in tables.items()},
+        quarantine=write_parquet(
+            redact_rows(quarantine) if redact else quarantine, place("quarantine"), col.QUARANTINE_SCHEMA
+        ),
         quarantined=count_reasons(quarantine),
         **extra,
     )
+
+
+def read_parts(parts: list[StageResult]) -> pd.DataFrame:
+    """The shards' quarantines (unredacted), in shard order."""
+    return read_quarantines({str(n): p for n, p in enumerate(parts)})
+
+
+def parts_table(parts: list[StageResult], name: str) -> str:
+    """The folder that holds every shard's output `name` (all shards write their parts there)."""
+    folders = {str(Path(p.table(name)).parent) for p in parts}
+    if len(folders) != 1:
+        raise ValueError(f"shards of {name!r} are spread over {sorted(folders)}")
+    return folders.pop()

@@ -1,5 +1,6 @@
-"""The Prefect tasks of a build: each reads Parquet shards, calls its stage's pure core, writes its
-output and quarantine shards under the run's work folder, and returns a small summary."""
+"""The Prefect tasks of a build, one per stage: each reads Parquet shards, calls its stage's pure core (or merges
+the parts its shard tasks in tasks/stage_shards.py wrote), writes its output and quarantine under the run's work
+folder, and returns a small summary."""
 
 from __future__ import annotations
 
@@ -12,99 +13,111 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from schemas import records as col
-from schemas.spec import AnthropicGenerator, OpenAICompatibleGenerator, Spec, SpecError
+from schemas.spec import Spec, SpecError
 from tasks.blend.mix import blend_rows
-from tasks.decontaminate.contamination import REASON as CONTAMINATION
-from tasks.decontaminate.contamination import check_contamination, decision_threshold, score_contamination
+from tasks.decontaminate.contamination import decision_threshold, score_contamination
 from tasks.decontaminate.eval_index import eval_index_beside, load_eval_index, save_eval_index
 from tasks.dedup.cluster_cap import best_first, cap_per_cluster
 from tasks.dedup.duplicates import dedup_rows
 from tasks.dedup.published_index import PublishedIndex, sync_published
 from tasks.embeddings.cache import EmbeddingCache
 from tasks.evaluate.gate import evaluate_version
-from tasks.generate.anthropic import generate_with_anthropic
-from tasks.generate.openai_compatible import generate_with_openai
-from tasks.generate.progress import GenerationProgress
-from tasks.generate.templates import generate_from_templates
 from tasks.llm.request_cache import RequestCache
 from tasks.privacy.guard import real_rows_report, refuse_real_rows
 from tasks.publish.assemble import publish_dataset
 from tasks.publish.manifest import AccountingError, build_manifest
-from tasks.quarantine import to_quarantine
 from tasks.spec_inputs import final_expectations, gate_expectations, load_eval_items, load_real_rows
 from tasks.stage_policy import RESUMABLE, RETRIES
-from tasks.stage_result import StageResult, Stages, llm_counts, read_quarantines, stage_folder, write_stage
+from tasks.stage_result import (
+    StageResult,
+    Stages,
+    llm_counts,
+    parts_table,
+    read_parts,
+    read_quarantines,
+    stage_folder,
+    sum_counts,
+    write_stage,
+)
 from tasks.tables import read_parquet
 from tasks.text_features import comparable_text
-from tasks.verify.check_runner import run_row_checks
 from tasks.verify.expectations import apply_gates, check_reject_rate
 from tasks.verify.review import review_rows
-from tasks.verify.row_checks import build_row_checks
 from tasks.versions.read import read_version
 from tasks.versions.store import VersionStore
 
 
-@task(name="generate", **RETRIES, **RESUMABLE)
-def generate_stage(spec: Spec, work_dir: str, run_id: str, cache_path: str) -> StageResult:
-    """Candidates from the spec's generator, plus the real seed rows.
-    Output columns: row schema (synthetic.parquet, real.parquet)."""
+@task(name="generate", **RESUMABLE)
+def generate_stage(spec: Spec, work_dir: str, parts: list[StageResult]) -> StageResult:
+    """The generate shards' candidates, plus the real seed rows.
+    Output columns: row schema (synthetic: a folder of shards, real.parquet)."""
     real = load_real_rows(spec)
     real_privacy = real_rows_report(real, spec.gates.privacy.detectors, spec.gates.privacy.phone_regions)
     if spec.gates.pii_in_real == "refuse":
         refuse_real_rows(real_privacy)
-    seed_rows = real.to_dict("records")
     if not spec.blend.include_real:
         real = real.iloc[0:0]
-    llm: dict[str, Any] = {}
-    generator = spec.generator
-    if isinstance(generator, AnthropicGenerator):
-        progress = GenerationProgress(generator.rows)
-        rows, rejects, llm = generate_with_anthropic(generator, seed_rows, RequestCache(cache_path), progress.advance)
-    elif isinstance(generator, OpenAICompatibleGenerator):
-        progress = GenerationProgress(generator.rows)
-        rows, rejects, llm = generate_with_openai(generator, seed_rows, RequestCache(cache_path), progress.advance)
-    else:
-        rows, rejects = generate_from_templates(generator, seed_rows)
-    synthetic = pd.DataFrame(rows, columns=col.ROW_SCHEMA.names).assign(**{col.BUILD_RUN_ID: run_id})
-    rejected = pd.DataFrame(rejects, columns=col.QUARANTINE_SCHEMA.names).assign(**{col.BUILD_RUN_ID: run_id})
+    llm: dict[str, Any] = next(
+        (p.facts["llm"] for p in parts if p.facts["llm"]), {}
+    )  # an LLM backend runs as one shard
     return write_stage(
         work_dir,
         "generate",
-        {"synthetic": synthetic, "real": real},
-        rejected,
+        {"synthetic": parts_table(parts, "synthetic"), "real": real},
+        read_parts(parts),
         spec.generator.rows,
         spec.publish.quarantine_raw_text,
         facts={"llm": llm, "real_privacy": real_privacy},
-        llm_requests={"sent": llm.get("sent", 0) + llm.get("batches", 0), "from_cache": llm.get("from_cache", 0)},
+        llm_requests=sum_counts([p.llm_requests or {} for p in parts]),
+    )
+
+
+@task(name="gates", **RESUMABLE)
+def verify_gates(spec: Spec, synthetic_path: str, work_dir: str) -> StageResult:
+    """The GX suite on every candidate at once (batch-level expectations judge the whole batch), with Data Docs.
+    Input/output columns: row schema, the output in shards for verify's row checks."""
+    frame = read_parquet(synthetic_path)
+    docs_dir = stage_folder(work_dir, "verify") / "data_docs"
+    gated = apply_gates(frame, gate_expectations(spec), docs_dir=docs_dir)
+    return write_stage(
+        work_dir,
+        "gates",
+        {"synthetic": gated.accepted},
+        gated.quarantined,
+        len(frame),
+        shard_rows=spec.orchestration.shard_rows,
+        redact=False,  # verify's merge redacts it with the rest of its quarantine
+        files={"data_docs": str(docs_dir)} if docs_dir.exists() else {},
+        facts={"batch_gates": gated.batch_results},
     )
 
 
 @task(name="verify", **RETRIES, **RESUMABLE)
-def verify_stage(spec: Spec, synthetic_path: str, work_dir: str, cache_path: str) -> StageResult:
-    """GX gates, then validators and the privacy gate, then human verdicts and LLM judges.
+def verify_stage(
+    spec: Spec, gated: StageResult, work_dir: str, cache_path: str, parts: list[StageResult]
+) -> StageResult:
+    """The gates' and the row-check shards' verdicts, then human verdicts and LLM judges on the rows they kept.
     Input columns: row schema. Output columns: row schema with judge_score; review.parquet holds the review queue."""
-    frame = read_parquet(synthetic_path)
-    docs_dir = stage_folder(work_dir, "verify") / "data_docs"
-    gated = apply_gates(frame, gate_expectations(spec), docs_dir=docs_dir)
-    checked, failed_checks, check_counts = run_row_checks(gated.accepted, build_row_checks(spec, load_real_rows(spec)))
+    checked = read_parquet(parts_table(parts, "synthetic"))
     cache = RequestCache(cache_path) if spec.gates.judging else None
     reviewed = review_rows(checked, spec, cache=cache)
-    quarantine = pd.concat([gated.quarantined, failed_checks, reviewed.quarantined], ignore_index=True)
-    check_reject_rate(len(quarantine), len(frame), spec.gates.max_reject_rate)
+    quarantine = pd.concat([read_parquet(gated.quarantine), read_parts(parts), reviewed.quarantined], ignore_index=True)
+    check_reject_rate(len(quarantine), gated.rows_in, spec.gates.max_reject_rate)
     final = apply_gates(reviewed.accepted, final_expectations(spec)) if spec.gates.final_expectations else None
     review_path = stage_folder(work_dir, "verify") / "review.parquet"
     review_path.parent.mkdir(parents=True, exist_ok=True)
     reviewed.queue.to_parquet(review_path, index=False)
-    files = {"review": str(review_path)} | ({"data_docs": str(docs_dir)} if docs_dir.exists() else {})
-    batch_gates = gated.batch_results + (final.batch_results if final else [])
+    batch_gates = gated.facts["batch_gates"] + (final.batch_results if final else [])
+    check_counts = {name: sum_counts([p.facts["checks"][name] for p in parts]) for name in parts[0].facts["checks"]}
     return write_stage(
         work_dir,
         "verify",
         {"synthetic": reviewed.accepted},
         quarantine,
-        len(frame),
+        gated.rows_in,
         spec.publish.quarantine_raw_text,
-        files=files,
+        shard_rows=spec.orchestration.shard_rows,
+        files={"review": str(review_path)} | gated.files,
         facts={"batch_gates": batch_gates, "row_checks": check_counts, "review": reviewed.stats},
         llm_requests=llm_counts(cache),
     )
@@ -142,7 +155,13 @@ def dedup_stage(
         )
         quarantined = pd.concat([quarantined, capped], ignore_index=True)
     return write_stage(
-        work_dir, "dedup", {"synthetic": kept}, quarantined, len(frame), spec.publish.quarantine_raw_text
+        work_dir,
+        "dedup",
+        {"synthetic": kept},
+        quarantined,
+        len(frame),
+        spec.publish.quarantine_raw_text,
+        shard_rows=spec.orchestration.shard_rows,
     )
 
 
@@ -150,65 +169,44 @@ def _version_data(store: VersionStore, version: str) -> pd.DataFrame:
     return read_version(store.url(version)).data
 
 
-@task(name="decontaminate", **RESUMABLE)
-def decontaminate_stage(
-    spec: Spec, synthetic_path: str, real_path: str, work_dir: str, embedding_cache: str, request_cache: str
-) -> StageResult:
-    """Synthetic and real rows against every registered eval set (and, with decontamination.llm_judge, an LLM
-    deciding the borderline rows). Input/output columns: row schema; quarantine sets nearest_eval_id and score."""
-    synthetic, real = read_parquet(synthetic_path), read_parquet(real_path)
+@task(name="eval-index", **RESUMABLE)
+def index_eval_sets(spec: Spec, work_dir: str, embedding_cache: str) -> str:
+    """Every registered eval item indexed once, for decontaminate's shards and publish's re-check (shards building
+    it side by side would embed it in different batches, and the int8 encoder's vectors depend on the batch).
+    Output: the index's folder."""
     items = load_eval_items(spec)
-    embed = EmbeddingCache(embedding_cache, backend=spec.embeddings.backend)
-    evals = eval_index_beside(items.ids, items.texts, embed)
-    cache = RequestCache(request_cache) if spec.decontamination.llm_judge else None
-    threshold = decision_threshold(evals, spec.decontamination)
-    outputs, quarantined, judged, cleared = {}, [], [], []
-    for name, frame in (("synthetic", synthetic), ("real", real)):
-        verdicts, judge_counts = check_contamination(comparable_text(frame), evals, spec.decontamination, embed, cache)
-        judged.append(judge_counts)
-        cleared += frame[col.ID][((verdicts["score"] >= threshold) & ~verdicts["contaminated"]).to_numpy()].tolist()
-        hit = verdicts["contaminated"].to_numpy(dtype=bool)
-        flagged = verdicts[hit].set_axis(frame.index[hit])
-        outputs[name] = frame[~hit].reset_index(drop=True)
-        quarantined.append(
-            to_quarantine(
-                frame[hit],
-                "decontaminate",
-                CONTAMINATION,
-                score=flagged["score"],
-                nearest_eval_id=flagged["nearest_eval_id"],
-                detail="ngram_overlap="
-                + flagged["ngram_overlap"].round(3).astype(str)
-                + " cosine="
-                + flagged["cosine"].round(3).astype(str)
-                + f" threshold={threshold:.3f}"
-                + (" judge=" + flagged["judge"].fillna("not asked").astype(str) if "judge" in flagged else ""),
-            )
-        )
-    eval_index = stage_folder(work_dir, "decontaminate") / "eval_index"
-    save_eval_index(evals, eval_index)
-    judge = (
-        {k: sum(c.get(k, 0) for c in judged) for k in ("asked", "same", "different", "unavailable")}
-        if cache is not None
-        else None
-    )
+    evals = eval_index_beside(items.ids, items.texts, EmbeddingCache(embedding_cache, backend=spec.embeddings.backend))
+    folder = stage_folder(work_dir, "decontaminate") / "eval_index"
+    save_eval_index(evals, folder)
+    return str(folder)
+
+
+@task(name="decontaminate", **RESUMABLE)
+def decontaminate_stage(spec: Spec, work_dir: str, eval_index: str, parts: list[StageResult]) -> StageResult:
+    """The decontaminate shards' verdicts on synthetic and real rows against every registered eval set (and, with
+    decontamination.llm_judge, an LLM deciding the borderline rows).
+    Input/output columns: row schema; quarantine sets nearest_eval_id and score."""
+    items = load_eval_items(spec)
+    judged = [p.facts["judge"] for p in parts]
     facts = {
         "eval_sets": items.hashes,
         "eval_items": len(items.ids),
-        "threshold": threshold,
-        "llm_judge": judge,
-        "judge_cleared": cleared,
+        "threshold": decision_threshold(load_eval_index(Path(eval_index)), spec.decontamination),
+        "llm_judge": sum_counts(judged, ("asked", "same", "different", "unavailable"))
+        if spec.decontamination.llm_judge
+        else None,
+        "judge_cleared": [row_id for p in parts for row_id in p.facts["judge_cleared"]],
     }
     return write_stage(
         work_dir,
         "decontaminate",
-        outputs,
-        pd.concat(quarantined, ignore_index=True),
-        len(synthetic) + len(real),
+        {name: parts_table([p for p in parts if name in p.tables], name) for name in ("synthetic", "real")},
+        read_parts(parts),
+        sum(p.rows_in for p in parts),
         spec.publish.quarantine_raw_text,
-        files={"eval_index": str(eval_index)},
+        files={"eval_index": eval_index},
         facts=facts,
-        llm_requests=llm_counts(cache) if cache is not None else None,
+        llm_requests=sum_counts([p.llm_requests or {} for p in parts]) if spec.decontamination.llm_judge else None,
     )
 
 

@@ -74,4 +74,9 @@ def write_parquet(frame: pd.DataFrame, path: str | Path, schema: pa.Schema) -> s
 
 
 def read_parquet(path: str | Path) -> pd.DataFrame:
+    """A Parquet file, or a folder of Parquet shards read in the order of their names."""
+    path = Path(path)
+    if path.is_dir():
+        parts = [pq.read_table(p) for p in sorted(path.glob("*.parquet"))]
+        return pa.concat_tables(parts).to_pandas() if parts else pd.DataFrame()
     return pq.read_table(path).to_pandas()

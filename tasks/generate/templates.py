@@ -28,13 +28,16 @@ def render_record(template: RecordTemplate, values: dict) -> dict[str, str]:
     }
 
 
-def generate_from_templates(config: TemplateGenerator, seed_rows: list[dict]) -> tuple[list[dict], list[dict]]:
-    """Rows for config.rows samples, and the samples whose template failed to render."""
+def generate_from_templates(
+    config: TemplateGenerator, seed_rows: list[dict], start: int = 0, stop: int | None = None
+) -> tuple[list[dict], list[dict]]:
+    """Rows for samples start..stop (default all config.rows), and the samples whose template failed to render;
+    each sample depends only on its index, so any range gives the same rows as that slice of the whole."""
     weights = np.array([t.weight for t in config.templates])
     weights = weights / weights.sum()
     hashes = [template_hash(t) for t in config.templates]
     rows, rejects = [], []
-    for index in range(config.rows):
+    for index in range(start, config.rows if stop is None else stop):
         seed = row_seed(config.seed, index)
         rng = np.random.default_rng(seed)
         choice = int(rng.choice(len(config.templates), p=weights))

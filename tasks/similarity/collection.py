@@ -49,7 +49,11 @@ def pair_embedding_features(
     others_cos, _ = _without(near_cos[q], near_pos[q], r[:, None])
     best_other = np.max(others_cos, axis=1)
     best_other = np.where(np.isfinite(best_other), best_other, 0.0)
-    ref_cos, ref_pos = top_k(index, references, min(index.ntotal, ITEM_DENSITY + 2))
+    # One search per distinct reference (a row is the reference of many pairs), spread back over the pairs.
+    # (a reference outside the index, position -1, is searched on its own)
+    _, first, back = np.unique(np.where(r >= 0, r, -1 - np.arange(len(r))), return_index=True, return_inverse=True)
+    ref_cos, ref_pos = top_k(index, references[first], min(index.ntotal, ITEM_DENSITY + 2))
+    ref_cos, ref_pos = ref_cos[back.reshape(-1)], ref_pos[back.reshape(-1)]
     ref_cos, _ = _without(ref_cos, ref_pos, np.stack([r, self_positions[q]], axis=1))
     cosine = np.einsum("ij,ij->i", queries[q], references)
     return np.stack(

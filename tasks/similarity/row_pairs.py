@@ -51,12 +51,14 @@ class RowPairs:
         pairs = np.asarray(list(pairs) if not isinstance(pairs, np.ndarray) else pairs, dtype=np.int64).reshape(-1, 2)
         if not len(pairs):
             return np.zeros(0)
+        # One query per distinct row, not per pair: a row has ten pairs, and each query searches the whole index.
+        rows, back = np.unique(pairs[:, 0], return_inverse=True)
         embedding = pair_embedding_features(
             self.index,
-            self.vectors[pairs[:, 0]],
+            self.vectors[rows],
             self.vectors[pairs[:, 1]],
-            np.stack([np.arange(len(pairs)), self.local[pairs[:, 1]]], axis=1),
-            self.local[pairs[:, 0]],
+            np.stack([back.reshape(-1), self.local[pairs[:, 1]]], axis=1),
+            self.local[rows],
         )
         profiles = {int(r): self.profile(int(r)) for r in np.unique(pairs)}
         return self.scorer(pair_matrix(profiles, profiles, pairs, embedding, self.idf))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -25,6 +25,13 @@ class Rejection:
 RowCheck = Callable[[dict[str, Any]], Any]
 
 
+class BatchCheck(Protocol):
+    """A row check that can also judge many rows at once (the code check runs its sandboxes side by side)."""
+
+    def __call__(self, row: dict[str, Any]) -> Any: ...
+    def many(self, rows: list[dict[str, Any]]) -> list[Any]: ...
+
+
 def run_row_checks(
     frame: pd.DataFrame, checks: dict[str, RowCheck], stage: str = "verify"
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
@@ -32,13 +39,19 @@ def run_row_checks(
     passed earlier ones."""
     counts = {name: {"passed": 0, "failed": 0} for name in checks}
     rejected: dict[int, Rejection] = {}
-    for index, row in zip(frame.index, frame.to_dict("records")):
-        for name, check in checks.items():
-            verdict = check(row)
+    alive = list(zip(frame.index, frame.to_dict("records")))
+    for name, check in checks.items():  # check by check, so a batched check sees every row it has to judge
+        many = getattr(check, "many", None)
+        verdicts = many([row for _, row in alive]) if many else [check(row) for _, row in alive]
+        survivors = []
+        for (index, row), verdict in zip(alive, verdicts):
             counts[name]["failed" if verdict else "passed"] += 1
             if verdict:
                 rejected[index] = verdict
-                break
+            else:
+                survivors.append((index, row))
+        alive = survivors
+    rejected = {index: rejected[index] for index in frame.index if index in rejected}  # in row order
     if not rejected:
         return frame.reset_index(drop=True), empty_quarantine(), counts
     dropped = frame.loc[list(rejected)]

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 
 from schemas import records as col
 from schemas.spec import Spec
+from schemas.spec_gates import CodeCheck
 from tasks.privacy.redact import detector_of, find_all, find_markers, marker
 from tasks.verify.check_runner import Rejection, RowCheck, row_text
 from tasks.verify.memorisation import SeedSpans
-from tasks.verify.sandbox import UNAVAILABLE, extract_code, run_python
+from tasks.verify.sandbox import UNAVAILABLE, extract_code, run_python, sandbox_problem
 from tasks.verify.validators import check_arithmetic, check_json_output, find_forbidden, find_refusal
 
 
@@ -66,23 +68,46 @@ def build_row_checks(spec: Spec, real: pd.DataFrame) -> dict[str, RowCheck]:
             return None
 
         checks["memorisation"] = memorised
+    wrapped = {name: _falsy_to_none(check) for name, check in checks.items()}
     if validators.code:
-        code = validators.code
-        is_code = _in(code.categories)
+        wrapped["code_execution"] = CodeRuns(validators.code)
+    return wrapped
 
-        def runs(row: dict) -> Rejection | None:
-            if not is_code(row):
-                return None
+
+class CodeRuns:
+    """Code rows must hold a fenced Python block that runs in the sandbox. Each snippet gets its own sandbox; up
+    to `parallel_runs` sandboxes run at once, since a run waits on namespace set-up far more than it computes."""
+
+    def __init__(self, config: CodeCheck):
+        self.config = config
+
+    def __call__(self, row: dict) -> Rejection | None:
+        return self.many([row])[0]
+
+    def many(self, rows: list[dict]) -> list[Rejection | None]:
+        verdicts: list[Rejection | None] = [None] * len(rows)
+        to_run: dict[int, str] = {}
+        for position, row in enumerate(rows):
+            if row.get(col.CATEGORY) not in self.config.categories:
+                continue
             source = extract_code(row.get(col.OUTPUT) or "")
             if source is None:
-                return Rejection("code_missing", "no fenced Python block in the output")
-            result = run_python(source, code.timeout_seconds, code.memory_mb)
-            if result.unavailable:
-                return Rejection(UNAVAILABLE, result.detail)  # fail closed: the code never ran
-            return None if result.passed else Rejection("code_failed", result.detail)
+                verdicts[position] = Rejection("code_missing", "no fenced Python block in the output")
+            else:
+                to_run[position] = source
+        if to_run:
+            sandbox_problem()  # probed once, before the threads ask
+            with ThreadPoolExecutor(self.config.parallel_runs) as pool:
+                verdicts_run = list(pool.map(self._run, to_run.values()))
+            for position, verdict in zip(to_run, verdicts_run):
+                verdicts[position] = verdict
+        return verdicts
 
-        checks["code_execution"] = runs
-    return {name: _falsy_to_none(check) for name, check in checks.items()}
+    def _run(self, source: str) -> Rejection | None:
+        result = run_python(source, self.config.timeout_seconds, self.config.memory_mb)
+        if result.unavailable:
+            return Rejection(UNAVAILABLE, result.detail)  # fail closed: the code never ran
+        return None if result.passed else Rejection("code_failed", result.detail)
 
 
 def find_personal_data(text: str, detectors: Sequence[str], phone_regions: Sequence[str]) -> Rejection | None:

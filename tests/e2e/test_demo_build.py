@@ -100,3 +100,17 @@ def test_every_reader_loads_the_published_version(demo_version):
     assert len(pd.read_parquet(demo_version / "data")) == total
     assert pl.read_parquet(str(demo_version / "data" / "*.parquet")).height == total
     assert duckdb.sql(f"select count(*) from read_parquet('{demo_version}/data/*.parquet')").fetchall() == [(total,)]
+
+
+def test_shards_of_37_rows_publish_the_same_rows_as_one_shard(demo_version, tmp_path):
+    sharded = Path(build_dataset(str(DEMO), str(tmp_path), {"orchestration.shard_rows": 37})["path"])
+    manifest, sharded_manifest = (json.loads((v / "manifest.json").read_text()) for v in (demo_version, sharded))
+
+    def rows(version: Path, name: str) -> pd.DataFrame:
+        frame = pd.read_parquet(version / name).drop(columns=[col.BUILD_RUN_ID])
+        return frame.sort_values(list(frame.columns[:1])).reset_index(drop=True)
+
+    assert sharded_manifest["counts"] == manifest["counts"]
+    assert sharded_manifest["row_checks"] == manifest["row_checks"]
+    pd.testing.assert_frame_equal(rows(sharded, "data"), rows(demo_version, "data"))
+    pd.testing.assert_frame_equal(rows(sharded, QUARANTINE_FILE), rows(demo_version, QUARANTINE_FILE))

@@ -1,0 +1,208 @@
+"""How a build scales with its rows: the demo spec widened so rows stay distinct (template backend), built at each
+size in a fresh process on an embedded Prefect, with seconds per stage, rows per second, peak RSS, and Prefect's
+own cost measured apart (an empty flow, and no-op task runs as many as the build had); then one size on a Dask
+LocalCluster with 1 and 2 workers. Writes bench/results/scale.json.
+
+Usage: python bench/scale.py [--sizes 10000,100000] [--dask-size 100000] [--shard-rows 5000] [--add]
+(--add keeps the builds already in the results file and adds these.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DEMO = ROOT / "deployments" / "specs" / "demo.yaml"
+RESULTS = ROOT / "bench" / "results" / "scale.json"
+
+
+def wide_spec(rows: int, folder: Path) -> Path:
+    """The demo spec with wide samplers (every name, numbers up to 5,000, two centuries of dates), so duplicates
+    are the templates' own (counting seed rows) rather than a narrow sampler's; real rows stay the 175 seeds."""
+    spec = yaml.safe_load(DEMO.read_text())
+    spec["seed_data"]["path"] = str((DEMO.parent / spec["seed_data"]["path"]).resolve())
+    for eval_set in spec["eval_sets"]:
+        eval_set["path"] = str((DEMO.parent / eval_set["path"]).resolve())
+    samplers = spec["generator"]["samplers"]
+    samplers["name"] = {"type": "person_name"}
+    samplers["a"] = {"type": "integer", "min": 2, "max": 5000}
+    samplers["b"] = {"type": "integer", "min": 2, "max": 5000}
+    samplers["day"] = {"type": "date", "start": "1900-01-01", "end": "2099-12-31"}
+    spec["generator"]["rows"] = rows
+    spec["blend"]["max_synthetic_share"] = 0.99  # publish handles nearly every row, not a capped few hundred
+    path = folder / f"wide-{rows}.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+class StageClock:
+    """A progress listener that notes when each stage starts and ends."""
+
+    def __init__(self) -> None:
+        self.started_at: dict[str, float] = {}
+        self.seconds: dict[str, float] = {}
+        self.rows_in: dict[str, int] = {}
+
+    def started(self, stage: str) -> None:
+        self.started_at[stage] = time.perf_counter()
+
+    def advanced(self, stage: str, done: int, total: int, llm: dict[str, Any]) -> None:
+        pass
+
+    def finished(self, stage: str, summary: dict[str, Any]) -> None:
+        self.seconds[stage] = round(time.perf_counter() - self.started_at[stage], 2)
+        self.rows_in[stage] = summary.get("rows_in", 0)
+
+
+def prefect_overhead(task_runs: int) -> dict[str, float]:
+    """Prefect's cost alone: an empty flow run, and a flow mapping a no-op task `task_runs` times."""
+    from prefect import flow, task
+
+    @task
+    def noop(value: int) -> int:
+        return value
+
+    @flow
+    def empty() -> None:
+        return None
+
+    @flow
+    def mapped(count: int) -> int:
+        return len(noop.map(list(range(count))).result())
+
+    start = time.perf_counter()
+    empty()
+    empty_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    mapped(task_runs)
+    mapped_seconds = time.perf_counter() - start - empty_seconds
+    return {
+        "empty_flow_s": round(empty_seconds, 2),
+        "task_runs": task_runs,
+        "ms_per_task_run": round(1000 * mapped_seconds / max(task_runs, 1), 1),
+        "estimated_s": round(empty_seconds * 2 + mapped_seconds, 2),  # the build is a flow and its subflow
+    }
+
+
+def one_build(rows: int, shard_rows: int, dask_workers: int) -> dict[str, Any]:
+    """One build in this process; its figures."""
+    from flows.build import build_dataset
+    from flows.embedded_api import start_embedded_api
+    from tasks.shards import shard_ranges
+    from tasks.stage_progress import listening
+
+    folder = Path(tempfile.mkdtemp(prefix="scale-"))
+    spec = wide_spec(rows, folder)
+    overrides: dict[str, Any] = {"orchestration.shard_rows": shard_rows}
+    cluster = None
+    if dask_workers:
+        from distributed import LocalCluster
+
+        cluster = LocalCluster(n_workers=dask_workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        os.environ["SYNTHFACTORY_DASK_ADDRESS"] = cluster.scheduler_address
+        overrides["orchestration.task_runner"] = "dask"
+    start_embedded_api()
+    clock = StageClock()
+    start = time.perf_counter()
+    with listening(clock):
+        result = build_dataset(str(spec), str(folder / "data"), overrides)
+    total = time.perf_counter() - start
+    if cluster is not None:
+        cluster.close()
+    shards = len(shard_ranges(rows, shard_rows))
+    # generate, verify and decontaminate shards (synthetic and real), plus one task per stage and step.
+    task_runs = 3 * shards + 1 + 9
+    return {
+        "rows": rows,
+        "shard_rows": shard_rows,
+        "dask_workers": dask_workers,
+        "seconds": round(total, 1),
+        "rows_per_second": round(rows / total, 1),
+        "stage_seconds": clock.seconds,
+        "stage_rows_in": clock.rows_in,
+        "unannounced_seconds": round(total - sum(clock.seconds.values()), 1),  # spec, lock, eval index, report
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "peak_rss_children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024,
+        "published": result["counts"]["published"],
+        "quarantined": result["counts"]["quarantined"]["by_reason"],
+        "prefect_overhead": prefect_overhead(task_runs),
+    }
+
+
+def run_isolated(rows: int, shard_rows: int, dask_workers: int) -> dict[str, Any]:
+    """one_build in a fresh interpreter (its own peak RSS, its own Prefect home)."""
+    env = {**os.environ, "PREFECT_HOME": tempfile.mkdtemp(prefix="scale-prefect-"), "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, __file__, "--one", str(rows), "--shard-rows", str(shard_rows)]
+    done = subprocess.run(
+        [*command, "--dask-workers", str(dask_workers)], env=env, capture_output=True, text=True, check=False
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode or not lines:
+        raise RuntimeError(f"build of {rows} rows failed:\n{done.stderr[-3000:]}")
+    figures = json.loads(lines[-1])
+    print(json.dumps(figures), flush=True)
+    return figures
+
+
+def ratios(builds: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per stage, time ratio over row ratio between consecutive sizes (1.0 is linear)."""
+    out = []
+    for small, large in zip(builds, builds[1:]):
+        factor = large["rows"] / small["rows"]
+        per_stage = {
+            stage: round(large["stage_seconds"][stage] / max(seconds, 0.01) / factor, 2)
+            for stage, seconds in small["stage_seconds"].items()
+        }
+        out.append({"rows": [small["rows"], large["rows"]], "time_ratio_per_row_ratio": per_stage})
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--dask-size", type=int, default=100000)
+    parser.add_argument("--shard-rows", type=int, default=5000)
+    parser.add_argument("--one", type=int)
+    parser.add_argument("--dask-workers", type=int, default=0)
+    parser.add_argument("--add", action="store_true")
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one_build(args.one, args.shard_rows, args.dask_workers)), flush=True)
+        return
+    earlier = json.loads(RESULTS.read_text()) if args.add and RESULTS.exists() else {"builds": [], "dask": []}
+    builds = [run_isolated(int(size), args.shard_rows, 0) for size in args.sizes.split(",") if size]
+    dask = [run_isolated(args.dask_size, args.shard_rows, workers) for workers in (1, 2)] if args.dask_size else []
+    builds = sorted(earlier["builds"] + builds, key=lambda b: b["rows"])
+    dask = earlier["dask"] + dask
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                "spec": "deployments/specs/demo.yaml widened (bench/scale.py wide_spec), template backend",
+                "builds": builds,
+                "scaling": ratios(builds),
+                "dask": dask,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

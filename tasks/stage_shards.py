@@ -1,0 +1,143 @@
+"""The Prefect tasks a stage maps over its shards: each reads one shard, calls the stage's pure core, and writes
+its part under the stage's parts/ folder; the stage's task in tasks/stages.py merges the parts. Each shard's
+result is cached under its content (tasks/stage_cache.py), so a retried run redoes only the shards that failed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from prefect import task
+
+from schemas import records as col
+from schemas.spec import AnthropicGenerator, OpenAICompatibleGenerator, Spec
+from tasks.decontaminate.contamination import REASON as CONTAMINATION
+from tasks.decontaminate.contamination import check_contamination, decision_threshold
+from tasks.decontaminate.eval_index import load_eval_index
+from tasks.embeddings.cache import EmbeddingCache
+from tasks.generate.anthropic import generate_with_anthropic
+from tasks.generate.openai_compatible import generate_with_openai
+from tasks.generate.progress import GenerationProgress
+from tasks.generate.templates import generate_from_templates
+from tasks.llm.request_cache import RequestCache
+from tasks.privacy.guard import real_rows_report, refuse_real_rows
+from tasks.quarantine import to_quarantine
+from tasks.shards import shard_files, shard_ranges
+from tasks.spec_inputs import load_real_rows
+from tasks.stage_policy import RESUMABLE, RETRIES
+from tasks.stage_result import StageResult, llm_counts, write_stage
+from tasks.tables import read_parquet
+from tasks.text_features import comparable_text
+from tasks.verify.check_runner import run_row_checks
+from tasks.verify.row_checks import build_row_checks
+
+
+def generate_shards(spec: Spec) -> list[tuple[int, int, int]]:
+    """(part, first row, end row) per generate shard. An LLM backend is one shard: its budget preview, batches
+    and exemplar windows span the whole run, and its request cache already makes a rerun free."""
+    if isinstance(spec.generator, (AnthropicGenerator, OpenAICompatibleGenerator)):
+        return [(0, 0, spec.generator.rows)]
+    ranges = shard_ranges(spec.generator.rows, spec.orchestration.shard_rows)
+    return [(part, start, stop) for part, (start, stop) in enumerate(ranges)]
+
+
+def part_of(shard_path: str) -> int:
+    return int(Path(shard_path).stem)
+
+
+@task(name="generate-shard", **RETRIES, **RESUMABLE)
+def generate_shard(spec: Spec, work_dir: str, run_id: str, cache_path: str, shard: tuple[int, int, int]) -> StageResult:
+    """Candidates for one range of sample indexes. Output columns: row schema (parts/synthetic/<part>.parquet)."""
+    part, start, stop = shard
+    real = load_real_rows(spec)
+    if spec.gates.pii_in_real == "refuse":  # before any request is paid for
+        refuse_real_rows(real_rows_report(real, spec.gates.privacy.detectors, spec.gates.privacy.phone_regions))
+    seed_rows = real.to_dict("records")
+    llm: dict[str, Any] = {}
+    generator = spec.generator
+    if isinstance(generator, AnthropicGenerator):
+        progress = GenerationProgress(generator.rows)
+        rows, rejects, llm = generate_with_anthropic(generator, seed_rows, RequestCache(cache_path), progress.advance)
+    elif isinstance(generator, OpenAICompatibleGenerator):
+        progress = GenerationProgress(generator.rows)
+        rows, rejects, llm = generate_with_openai(generator, seed_rows, RequestCache(cache_path), progress.advance)
+    else:
+        rows, rejects = generate_from_templates(generator, seed_rows, start, stop)
+    synthetic = pd.DataFrame(rows, columns=col.ROW_SCHEMA.names).assign(**{col.BUILD_RUN_ID: run_id})
+    rejected = pd.DataFrame(rejects, columns=col.QUARANTINE_SCHEMA.names).assign(**{col.BUILD_RUN_ID: run_id})
+    return write_stage(
+        work_dir,
+        "generate",
+        {"synthetic": synthetic},
+        rejected,
+        stop - start,
+        part=part,
+        facts={"llm": llm},
+        llm_requests={"sent": llm.get("sent", 0) + llm.get("batches", 0), "from_cache": llm.get("from_cache", 0)},
+    )
+
+
+@task(name="verify-shard", **RETRIES, **RESUMABLE)
+def verify_shard(spec: Spec, work_dir: str, shard_path: str) -> StageResult:
+    """Validators, the privacy gate, memorisation and code in the sandbox, on one shard of gated rows.
+    Input/output columns: row schema."""
+    frame = read_parquet(shard_path)
+    checked, failed, counts = run_row_checks(frame, build_row_checks(spec, load_real_rows(spec)))
+    return write_stage(
+        work_dir,
+        "verify",
+        {"synthetic": checked},
+        failed,
+        len(frame),
+        part=part_of(shard_path),
+        facts={"checks": counts},
+    )
+
+
+def decontaminate_shards(synthetic: str, real: str) -> list[tuple[str, int, str]]:
+    """(output name, part, path) for every shard of the synthetic table, then of the real one; parts are numbered
+    across both, since the shards' quarantines share one folder."""
+    paths = [("synthetic", path) for path in shard_files(synthetic)] + [("real", path) for path in shard_files(real)]
+    return [(name, part, path) for part, (name, path) in enumerate(paths)]
+
+
+@task(name="decontaminate-shard", **RESUMABLE)
+def decontaminate_shard(
+    spec: Spec, work_dir: str, eval_index: str, embedding_cache: str, request_cache: str, shard: tuple[str, int, str]
+) -> StageResult:
+    """One shard against every registered eval set. Input/output columns: row schema; quarantine sets
+    nearest_eval_id and score; facts hold the judge's counts and the rows it cleared."""
+    name, part, path = shard
+    frame = read_parquet(path)
+    embed = EmbeddingCache(embedding_cache, backend=spec.embeddings.backend)
+    evals = load_eval_index(Path(eval_index))
+    cache = RequestCache(request_cache) if spec.decontamination.llm_judge else None
+    threshold = decision_threshold(evals, spec.decontamination)
+    verdicts, judged = check_contamination(comparable_text(frame), evals, spec.decontamination, embed, cache)
+    cleared = frame[col.ID][((verdicts["score"] >= threshold) & ~verdicts["contaminated"]).to_numpy()].tolist()
+    hit = verdicts["contaminated"].to_numpy(dtype=bool)
+    flagged = verdicts[hit].set_axis(frame.index[hit])
+    quarantined = to_quarantine(
+        frame[hit],
+        "decontaminate",
+        CONTAMINATION,
+        score=flagged["score"],
+        nearest_eval_id=flagged["nearest_eval_id"],
+        detail="ngram_overlap="
+        + flagged["ngram_overlap"].round(3).astype(str)
+        + " cosine="
+        + flagged["cosine"].round(3).astype(str)
+        + f" threshold={threshold:.3f}"
+        + (" judge=" + flagged["judge"].fillna("not asked").astype(str) if "judge" in flagged else ""),
+    )
+    return write_stage(
+        work_dir,
+        "decontaminate",
+        {name: frame[~hit].reset_index(drop=True)},
+        quarantined,
+        len(frame),
+        part=part,
+        facts={"judge": judged, "judge_cleared": cleared},
+        llm_requests=llm_counts(cache) if cache is not None else None,
+    )

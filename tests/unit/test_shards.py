@@ -1,0 +1,68 @@
+"""Shards: ranges that cover every row once, folders read back in order, a template range equal to that slice of the
+whole, and cache keys per shard, so a retried run redoes only the shards whose input changed or failed."""
+
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from schemas import records as col
+from schemas.spec import load_spec
+from tasks.generate.templates import generate_from_templates
+from tasks.shards import shard_files, shard_ranges, table_rows, write_shards
+from tasks.stage_cache import stage_cache_key
+from tasks.stage_shards import decontaminate_shards, generate_shards, verify_shard
+from tasks.tables import read_parquet
+from tests.helpers.spec_factory import write_spec
+
+
+def rows(count: int) -> pd.DataFrame:
+    blank = dict.fromkeys(col.ROW_SCHEMA.names)
+    return pd.DataFrame([blank | {col.ID: f"r{i}", col.INSTRUCTION: f"task {i}", col.SOURCE: "synthetic"}
+                         for i in range(count)])  # fmt: skip
+
+
+@pytest.mark.parametrize(("total", "size", "expected"), [(7, 3, [(0, 3), (3, 6), (6, 7)]), (6, 3, [(0, 3), (3, 6)]),
+                                                          (0, 3, [(0, 0)]), (2, 5, [(0, 2)])])  # fmt: skip
+def test_shard_ranges_cover_every_row_once(total, size, expected):
+    assert shard_ranges(total, size) == expected
+
+
+def test_a_folder_of_shards_reads_back_in_row_order(tmp_path):
+    frame = rows(23)
+    folder = write_shards(frame, tmp_path / "synthetic", 5, col.ROW_SCHEMA)
+    assert [p.rsplit("/", 1)[1] for p in shard_files(folder)] == [f"0000{i}.parquet" for i in range(5)]
+    assert read_parquet(folder)[col.ID].tolist() == frame[col.ID].tolist() and table_rows(folder) == 23
+    write_shards(frame.head(4), folder, 5, col.ROW_SCHEMA)  # a rewrite leaves no stale shard behind
+    assert table_rows(folder) == 4 and len(shard_files(folder)) == 1
+
+
+def test_template_ranges_give_the_rows_of_the_whole(tmp_path):
+    spec = load_spec(str(write_spec(tmp_path, **{"generator.rows": 10})), {"orchestration.shard_rows": 4})
+    whole, _ = generate_from_templates(spec.generator, [])
+    pieces = [generate_from_templates(spec.generator, [], start, stop)[0] for _, start, stop in generate_shards(spec)]
+    assert [(p, a, b) for p, a, b in generate_shards(spec)] == [(0, 0, 4), (1, 4, 8), (2, 8, 10)]
+    assert [row for piece in pieces for row in piece] == whole
+
+
+def test_decontaminate_shards_number_parts_across_synthetic_and_real(tmp_path):
+    synthetic = write_shards(rows(7), tmp_path / "synthetic", 3, col.ROW_SCHEMA)
+    real = write_shards(rows(2), tmp_path / "real", 3, col.ROW_SCHEMA)
+    assert [(name, part) for name, part, _ in decontaminate_shards(synthetic, real)] == [
+        ("synthetic", 0), ("synthetic", 1), ("synthetic", 2), ("real", 3)
+    ]  # fmt: skip
+
+
+def test_each_shard_has_its_own_cache_key_by_content(tmp_path):
+    spec = load_spec(str(write_spec(tmp_path)))
+    first, second = (write_shards(rows(4), tmp_path / name, 2, col.ROW_SCHEMA) for name in ("a", "b"))
+    context = SimpleNamespace(task=verify_shard)
+
+    def key(path: str) -> str:
+        return stage_cache_key(context, {"spec": spec, "work_dir": "w", "shard_path": path})
+
+    keys = [key(p) for p in shard_files(first)]
+    assert len(set(keys)) == 2 and keys == [key(p) for p in shard_files(first)]
+    write_shards(rows(3), first, 2, col.ROW_SCHEMA)  # shard 1 now holds other rows, shard 0 the same
+    assert [key(p) for p in shard_files(first)] == [keys[0], key(shard_files(first)[1])] != keys
+    assert key(shard_files(second)[0]) != keys[0]  # same rows, another shard's file: its own result
