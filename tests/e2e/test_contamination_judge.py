@@ -14,7 +14,7 @@ from tasks.decontaminate.contamination import check_contamination
 from tasks.decontaminate.eval_index import build_eval_index
 from tests.helpers.fake_anthropic import FakeAnthropic
 from tests.helpers.fake_embed import bag_of_words
-from tests.helpers.spec_factory import write_spec
+from tests.helpers.spec_factory import llm_generator, write_spec
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
@@ -63,15 +63,7 @@ def test_only_borderline_rows_are_asked_and_the_answer_decides_them(monkeypatch)
 
 
 def test_the_judge_must_not_be_the_generators_model(tmp_path):
-    generator = {
-        "backend": "anthropic",
-        "rows": 2,
-        "model": "claude-x",
-        "prompt_id": "p",
-        "category": "c",
-        "system_prompt": "s",
-        "prompt": "Say hi.",
-    }
+    generator = llm_generator(model="claude-x", prompt="Say hi.")
     spec = write_spec(tmp_path, generator=generator, decontamination={"llm_judge": {"model": "claude-x"}})
     with pytest.raises(SpecError, match="decontamination.llm_judge uses the generator's model claude-x"):
         load_spec(spec)

@@ -49,3 +49,17 @@ def write_spec(folder: Path, **overrides) -> Path:
     path = folder / "spec.yaml"
     path.write_text(yaml.safe_dump(spec))
     return path
+
+
+def llm_generator(backend: str = "anthropic", model: str = "claude-x", **fields) -> dict:
+    """A minimal LLM generator section for a spec (2 rows, a one-line prompt), with `fields` on top."""
+    return {
+        "backend": backend,
+        "rows": 2,
+        "model": model,
+        "prompt_id": "p",
+        "category": "c",
+        "system_prompt": "s",
+        "prompt": "hi",
+        **fields,
+    }

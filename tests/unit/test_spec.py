@@ -4,7 +4,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from schemas.spec import SpecError, load_spec
 from tasks.spec_inputs import check_spec_inputs
-from tests.helpers.spec_factory import write_spec
+from tests.helpers.spec_factory import llm_generator, write_spec
 
 
 def check(path):
@@ -64,15 +64,7 @@ def test_unreadable_eval_file_is_refused(tmp_path):
 
 def test_a_judge_must_not_be_the_generator(tmp_path, monkeypatch):
     monkeypatch.setenv("ANTHROPIC_API_KEY", "k")
-    generator = {
-        "backend": "anthropic",
-        "rows": 2,
-        "model": "claude-x",
-        "prompt_id": "p",
-        "category": "c",
-        "system_prompt": "s",
-        "prompt": "hi",
-    }
+    generator = llm_generator(model="claude-x")
     gates = {"judging": {"judges": [{"name": "self", "model": "claude-x"}]}}
     with pytest.raises(SpecError, match="judge self uses the generator's model claude-x"):
         check(write_spec(tmp_path, generator=generator, gates=gates))
@@ -89,45 +81,21 @@ def test_bad_gate_files_are_refused(tmp_path):
 
 def test_openai_backend_needs_its_server_at_start(tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    generator = {
-        "backend": "openai",
-        "rows": 2,
-        "model": "llama",
-        "prompt_id": "p",
-        "category": "c",
-        "system_prompt": "s",
-        "prompt": "hi",
-    }
+    generator = llm_generator("openai", model="llama")
     with pytest.raises(SpecError, match="OPENAI_BASE_URL"):
         check(write_spec(tmp_path, generator=generator))
 
 
 def test_an_unpriced_model_is_refused_at_start(tmp_path, monkeypatch):
     monkeypatch.setenv("ANTHROPIC_API_KEY", "k")
-    generator = {
-        "backend": "anthropic",
-        "rows": 2,
-        "model": "claude-unknown",
-        "prompt_id": "p",
-        "category": "c",
-        "system_prompt": "s",
-        "prompt": "hi",
-    }
+    generator = llm_generator(model="claude-unknown")
     with pytest.raises(SpecError, match="generator.model: no price for model 'claude-unknown'"):
         check(write_spec(tmp_path, generator=generator))
 
 
 def test_anthropic_backend_needs_its_key_at_start(tmp_path, monkeypatch):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    generator = {
-        "backend": "anthropic",
-        "rows": 2,
-        "model": "claude-haiku-4-5",
-        "prompt_id": "p",
-        "category": "c",
-        "system_prompt": "s",
-        "prompt": "hi",
-    }
+    generator = llm_generator(model="claude-haiku-4-5")
     with pytest.raises(SpecError, match="ANTHROPIC_API_KEY is not set"):
         check(write_spec(tmp_path, generator=generator))
 
