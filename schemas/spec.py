@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import Field, StrictInt, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from schemas.spec_base import SpecError, Strict
 from schemas.spec_evaluation import Evaluation, register_test_set
@@ -36,142 +36,18 @@ from schemas.spec_generators import (  # noqa: F401
     SeedRowsSampler,
     TemplateGenerator,
 )
+from schemas.spec_sections import (  # noqa: F401
+    Blend,
+    Decontamination,
+    Dedup,
+    Diversity,
+    Embeddings,
+    EvalSet,
+    Orchestration,
+    Publish,
+    SeedData,
+)
 from schemas.spec_yaml import parse_spec_yaml, read_spec_text
-
-
-class SeedData(Strict):
-    path: Path
-    """real rows (JSON Lines, CSV or Parquet) with instruction, output and optional input, category, id"""
-
-
-class EvalSet(Strict):
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
-    """a unique name, recorded in the manifest with the file's hash"""
-    path: Path
-    """the eval items (JSON Lines, CSV or Parquet)"""
-    text_field: str = "text"
-    """the column holding each item's text"""
-    id_field: str = "id"
-    """the column holding each item's id (the row number when absent)"""
-
-
-class Dedup(Strict):
-    near_duplicate_threshold: float | None = Field(
-        default=None,
-        gt=0,
-        lt=1,
-        description="pair-scorer probability that two rows restate the same task "
-        "(null: the shipped pair model's dedup operating point)",
-    )
-    against_published: bool = Field(
-        default=True, description="also drop new rows that repeat a row of any earlier version"
-    )
-    minhash_threshold: float | None = Field(
-        default=0.8,
-        gt=0,
-        le=1,
-        description="lexical near duplicates: estimated Jaccard of word 3-gram shingles (null: off)",
-    )
-    max_rows_per_cluster: StrictInt | None = Field(
-        default=None, ge=1, description="diversity cap: most rows kept per embedding cluster"
-    )
-    clusters: StrictInt = Field(default=50, ge=2, le=10_000, description="embedding clusters for the diversity cap")
-
-
-class Embeddings(Strict):
-    backend: Literal["onnx-int8", "torch"] = Field(
-        default="onnx-int8", description="onnx-int8: int8 ONNX export of the bundled model; torch: plain fp32"
-    )
-
-
-class Decontamination(Strict):
-    ngram_size: StrictInt = Field(default=8, ge=3, le=64)
-    """word n-gram length for copy detection"""
-    ngram_threshold: float = Field(
-        default=0.5, gt=0, le=1, description="share of an eval item's n-grams a candidate repeats"
-    )
-    false_positive_rate: float = Field(
-        default=0.05,
-        gt=0,
-        lt=1,
-        description="share of an eval set's own items matched by their nearest other items; "
-        "sets the pair-score threshold per eval set",
-    )
-    score_threshold: float | None = Field(
-        default=None, description="a fixed threshold on the pair scorer's probability instead"
-    )
-    llm_judge: ContaminationJudge | None = Field(
-        default=None, description="an LLM that decides the rows near the threshold"
-    )
-
-
-class Blend(Strict):
-    max_synthetic_share: float = Field(gt=0, le=1)
-    """the largest share of synthetic rows in the output"""
-    seed: StrictInt = 0
-    """the shuffle's seed"""
-    stratify_by: str | None = Field(
-        default=None, description="a column whose mix the synthetic sample keeps under the cap"
-    )
-    stratum_weights: dict[str, float] = Field(
-        default={}, description="relative weight per stratify_by value (default 1)"
-    )
-    include_real: bool = True
-    """publish the real seed rows too (false needs allow_all_synthetic)"""
-    allow_all_synthetic: bool = False
-    """allow a dataset with no real rows"""
-    validation_share: float = Field(default=0.1, ge=0, lt=1)
-    """share of rows in the validation split, chosen by a hash of the row id"""
-
-    @model_validator(mode="after")
-    def _real_anchor(self) -> Blend:
-        if not self.include_real and not self.allow_all_synthetic:
-            raise ValueError("an all-synthetic dataset (include_real: false) needs allow_all_synthetic: true")
-        if self.stratum_weights and not self.stratify_by:
-            raise ValueError("stratum_weights needs stratify_by")
-        return self
-
-
-class Diversity(Strict):
-    clusters: StrictInt = Field(default=12, ge=2, le=10_000)
-    """k-means clusters fitted on the real rows for the effective-clusters metric"""
-    tolerance: float = Field(default=0.2, ge=0, le=1, description="largest relative drop from the previous version")
-    on_drop: Literal["warn", "fail"] = "warn"
-    """warn, or fail the build, when diversity drops past the tolerance"""
-
-
-class Publish(Strict):
-    data_root: str = "data"
-    """a path or fsspec URL; --data-root overrides it"""
-    approval: Literal["none", "required"] = "none"
-    """required: pause for a person in the Prefect UI before publishing"""
-    approval_timeout_hours: float = Field(default=24, gt=0)
-    """how long a paused build waits for a decision"""
-    on_overlap: Literal["wait", "skip"] = Field(
-        default="wait", description="when another build of the dataset is running"
-    )
-    overlap_wait_minutes: float = Field(default=60, ge=0)
-    """how long on_overlap: wait waits for the other build"""
-    keep_versions: StrictInt = Field(default=20, ge=1)
-    """versions kept; older ones are deleted after a publish"""
-    review_after_days: StrictInt = Field(default=90, ge=1)
-    """the review date printed on the card"""
-    quarantine_raw_text: bool = False
-    """also keep the quarantine's raw text, unpublished, in <data_root>/.private/<dataset>/<version>/"""
-    diversity: Diversity = Diversity()
-
-
-class Orchestration(Strict):
-    task_runner: Literal["threads", "dask"] = Field(
-        default="threads", description="dask: stages run on the cluster at SYNTHFACTORY_DASK_ADDRESS"
-    )
-    shard_rows: int = Field(
-        default=5000,
-        ge=1,
-        description="rows per shard: generate (template backend), verify's row checks, the embedding of rows and "
-        "decontaminate run one task per shard, each cached under its content, so workers share a stage and a "
-        "retry redoes only the shards that failed; the results do not depend on it",
-    )
 
 
 class Spec(Strict):
