@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -30,11 +29,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.detection_data import PairSet, mmlu_pairs, mrpc_frame, mrpc_pairs, read_jsonl  # noqa: E402
+from bench.detection_dedup import child_dedup, peak_rss_mib  # noqa: E402
 from bench.train_pair_scorer import model_for  # noqa: E402
 from tasks.text_features import word_ngrams, word_tokens  # noqa: E402
 
 FPRS = {"0.1pct": 0.001, "1pct": 0.01, "5pct": 0.05}
-DISTINCT_EVAL_ITEMS = 2000  # test items (not rephrased) hidden with the pairs in mmlu_dedup
 WORD_PROBLEMS = ROOT / "bench" / "data" / "word_problems_check.jsonl"
 
 
@@ -49,10 +48,6 @@ def at_fpr(positives: np.ndarray, negatives: np.ndarray, right: np.ndarray | Non
             entry["right_nearest_among_caught"] = round(float(right[caught].mean()), 4) if caught.any() else None
         out[label] = entry
     return out
-
-
-def peak_rss_mib() -> int:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def child_contamination(data: Path, model_path: Path) -> dict:
@@ -120,68 +115,6 @@ def child_baseline(data: Path) -> dict:
         "13gram": thirteen,
         "cosine_items_per_second": len(candidates) / cosine_seconds,
         "13gram_items_per_second": len(candidates) / (time.perf_counter() - started),
-        "peak_rss_mib": peak_rss_mib(),
-    }
-
-
-def mmlu_dedup_texts(data: Path) -> tuple[list[str], list[tuple[int, int]], np.ndarray]:
-    """(texts in a shuffled order, positions of each (item, rephrasing) pair, positions of the distinct items)."""
-    evals = read_jsonl(data / "contamination-dev" / "eval_mmlu_test.jsonl").set_index("id")
-    positives = read_jsonl(data / "contamination-dev" / "positives_mmlu_rephrased.jsonl")
-    negatives = read_jsonl(data / "contamination-dev" / "negatives_mmlu_val_dev.jsonl")
-    others = evals.drop(index=positives["source_id"]).sample(DISTINCT_EVAL_ITEMS, random_state=0)
-    rows = [(evals.loc[s, "text"], i) for i, s in enumerate(positives["source_id"])] + list(
-        zip(positives["text"], range(len(positives)))
-    )
-    rows += [(t, -1) for t in list(negatives["text"]) + list(others["text"])]
-    order = np.random.default_rng(0).permutation(len(rows))
-    texts = [rows[i][0] for i in order]
-    pair_of = np.array([rows[i][1] for i in order])
-    pairs = [tuple(np.flatnonzero(pair_of == p)) for p in range(len(positives))]
-    return texts, pairs, np.flatnonzero(pair_of < 0)
-
-
-def dedup_summary(dropped: set[int], pairs: list[tuple[int, int]], distinct: np.ndarray) -> dict:
-    return {
-        "pairs_removed": round(float(np.mean([bool(set(p) & dropped) for p in pairs])), 4),
-        "distinct_dropped": round(float(np.mean([d in dropped for d in distinct])), 5),
-    }
-
-
-def cosine_dedup(vectors: np.ndarray, threshold: float) -> set[int]:
-    """Plain greedy dedup: a row goes when an earlier kept row is at least `threshold` cosine-similar."""
-    similar = vectors @ vectors.T
-    dropped: set[int] = set()
-    for row in range(len(vectors)):
-        earlier = np.flatnonzero(similar[row, :row] >= threshold)
-        if any(e not in dropped for e in earlier):
-            dropped.add(row)
-    return dropped
-
-
-def child_dedup(data: Path, model_path: Path) -> dict:
-    """tasks/dedup/duplicates.py with the given model at its dedup operating point, embeddings fresh."""
-    from tasks.dedup.duplicates import find_duplicates
-    from tasks.embeddings.cache import EmbeddingCache
-    from tasks.similarity.pair_scorer import load_scorer
-
-    texts, pairs, distinct = mmlu_dedup_texts(data)
-    fresh = EmbeddingCache(Path(tempfile.mkdtemp()) / "embeddings.sqlite")
-    fresh(["warm-up"])
-    started = time.perf_counter()
-    found = find_duplicates(texts, None, fresh, minhash_threshold=0.8, scorer=load_scorer(model_path))
-    seconds = time.perf_counter() - started
-    vectors = fresh(texts)
-    baseline = {
-        f"plain_cosine_{t}": dedup_summary(cosine_dedup(vectors, t), pairs, distinct) for t in (0.95, 0.9, 0.85)
-    }
-    return {
-        "ours": dedup_summary({d.position for d in found}, pairs, distinct),
-        **baseline,
-        "rows": len(texts),
-        "pairs": len(pairs),
-        "distinct": len(distinct),
-        "rows_per_second": len(texts) / seconds,
         "peak_rss_mib": peak_rss_mib(),
     }
 
