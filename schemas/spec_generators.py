@@ -97,6 +97,10 @@ class RateLimits(Strict):
     """input tokens per minute (none: unlimited)"""
     output_tokens_per_minute: float | None = Field(default=None, gt=0)
     """output tokens per minute (none: unlimited)"""
+    account: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    """a name for the API account these limits belong to: every worker and every build naming it shares them
+    through Prefect global rate limits `llm-<account>-requests`, `-input-tokens` and `-output-tokens` (none: each
+    process keeps its own)"""
 
 
 class Budget(Strict):

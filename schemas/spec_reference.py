@@ -49,6 +49,11 @@ def nested_models(annotation: object) -> list[type[BaseModel]]:
     return [m for arg in typing.get_args(annotation) for m in nested_models(arg)]
 
 
+def one_line(text: str | None) -> str:
+    """A description in a table cell: a docstring's line breaks would end the row."""
+    return " ".join((text or "").split())
+
+
 def default_text(field: typing.Any) -> str:
     if field.is_required():
         return "required"
@@ -63,7 +68,7 @@ def default_text(field: typing.Any) -> str:
 def model_section(path: str, model: type[BaseModel]) -> str:
     doc = (model.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
     rows = [
-        f"| `{name}` | {type_name(field.annotation)} | {default_text(field)} | {field.description or ''} |"
+        f"| `{name}` | {type_name(field.annotation)} | {default_text(field)} | {one_line(field.description)} |"
         for name, field in model.model_fields.items()
     ]
     table = "| field | type | default | meaning |\n|---|---|---|---|\n" + "\n".join(rows)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anthropic
 import numpy as np
@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from schemas import records as col
 from schemas.records import InstructionRecord, instruction_tool_schema
-from schemas.spec import AnthropicGenerator
+from schemas.spec import AnthropicGenerator, RateLimits
 from tasks.fingerprints import content_hash
 from tasks.generate.prompts import render
 from tasks.generate.rows import provenance, rejected_row, synthetic_row
@@ -31,6 +31,9 @@ from tasks.llm.limits import AdaptiveConcurrency, RateLimiter
 from tasks.llm.request_cache import RequestCache, request_key
 from tasks.llm.tool_calls import tool_input
 from tasks.quarantine import Reason
+
+if TYPE_CHECKING:
+    from tasks.llm.shared_limits import SharedBudget
 
 TOOL_NAME = "emit_record"
 
@@ -131,6 +134,15 @@ def row_from_result(config: AnthropicGenerator, plan: RowPlan, result: CallResul
     return synthetic_row({**record, col.CATEGORY: config.category}, {**plan.provenance, **spent})
 
 
+def shared_budget(limits: RateLimits) -> SharedBudget | None:
+    """The account's budget on the Prefect server, when the spec names an account (imports Prefect only then)."""
+    if not limits.account:
+        return None
+    from tasks.llm.shared_limits import SharedBudget
+
+    return SharedBudget(limits)
+
+
 async def _online(
     config: AnthropicGenerator, plans: list[RowPlan], cache: RequestCache | None, ledger: Ledger, on_row, client
 ) -> tuple[list[CallResult], dict]:
@@ -139,7 +151,12 @@ async def _online(
         engine = AnthropicEngine(
             api,
             cache,
-            RateLimiter(limits.requests_per_minute, limits.input_tokens_per_minute, limits.output_tokens_per_minute),
+            RateLimiter(
+                limits.requests_per_minute,
+                limits.input_tokens_per_minute,
+                limits.output_tokens_per_minute,
+                shared=shared_budget(limits),
+            ),
             AdaptiveConcurrency(config.concurrency, config.max_concurrency),
             ledger,
             RetryPolicy(max_attempts=config.max_attempts, base_delay=config.retry_base_seconds),
@@ -194,6 +211,10 @@ def generate_with_anthropic(
         results, summary = asyncio.run(_batched(config, plans, cache or RequestCache(":memory:"), ledger, client))
     else:
         tell = (lambda: on_row(ledger.summary())) if on_row else None  # each row, with the spend so far
+        if config.limits.account:
+            from tasks.llm.shared_limits import declare_shared_limits
+
+            declare_shared_limits(config.limits)
         results, summary = asyncio.run(_online(config, plans, cache, ledger, tell, client))
     rows = [row_from_result(config, plan, result, config.mode == "batch") for plan, result in zip(plans, results)]
     return [r for r in rows if col.REASON not in r], [r for r in rows if col.REASON in r], summary

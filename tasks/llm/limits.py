@@ -8,6 +8,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tasks.llm.shared_limits import SharedBudget
 
 
 class TokenBucket:
@@ -54,12 +58,14 @@ class RateLimiter:
         requests_per_minute: float | None,
         input_tokens_per_minute: float | None,
         output_tokens_per_minute: float | None,
+        shared: SharedBudget | None = None,
     ):
         self.buckets = {
             "requests": TokenBucket(requests_per_minute, burst_seconds=0),
             "input_tokens": TokenBucket(input_tokens_per_minute),
             "output_tokens": TokenBucket(output_tokens_per_minute),
         }
+        self.shared = shared
         self._lock = asyncio.Lock()
 
     async def acquire(self, input_tokens: float, output_tokens: float) -> None:
@@ -73,6 +79,8 @@ class RateLimiter:
                 await asyncio.sleep(wait)
             for name, bucket in self.buckets.items():
                 bucket.take(need[name])
+            if self.shared:  # under the lock: this process's requests queue for the account's budget in order
+                await self.shared.acquire(input_tokens, output_tokens)
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Lower a limit to what the API says it is."""
