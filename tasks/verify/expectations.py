@@ -24,6 +24,7 @@ from great_expectations.expectations.expectation_configuration import Expectatio
 from schemas import records as col
 from tasks.quarantine import empty_quarantine, to_quarantine
 
+JSON_SCHEMA_TYPE = "expect_column_values_to_match_json_schema"
 ROW_LEVEL_TYPES = (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
 
 
@@ -116,7 +117,15 @@ def run_expectations(frame: pd.DataFrame, expectations: list[Expectation], docs_
 def apply_gates(
     frame: pd.DataFrame, expectations: list[Expectation], stage: str = "verify", docs_dir: Path | None = None
 ) -> GateOutcome:
-    """Split rows into accepted and quarantined; raise GateError when a batch-level gate fails or any gate breaks."""
+    """Split rows into accepted and quarantined; raise GateError when a batch-level gate fails or any gate breaks.
+    JSON Schema expectations run second, on the rows the others kept: GX's matcher raises on text that is not JSON,
+    which the first pass quarantines as json_not_valid."""
+    later = [e for e in expectations if e.expectation_type == JSON_SCHEMA_TYPE]
+    if later and len(later) < len(expectations):
+        first = apply_gates(frame, [e for e in expectations if e.expectation_type != JSON_SCHEMA_TYPE], stage, docs_dir)
+        second = apply_gates(first.accepted, later, stage)
+        quarantined = pd.concat([first.quarantined, second.quarantined], ignore_index=True)
+        return GateOutcome(second.accepted, quarantined, first.batch_results + second.batch_results)
     if frame.empty:
         return GateOutcome(frame, empty_quarantine())
     failed_reasons: dict[str, list[str]] = {}
