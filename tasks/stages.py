@@ -225,7 +225,7 @@ def blend_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str) 
     """Real and synthetic rows at the spec's maximum synthetic share.
     Input columns: row schema. Output columns: row schema (blended.parquet)."""
     synthetic, real = read_parquet(synthetic_path), read_parquet(real_path)
-    blended, over = blend_rows(real, synthetic, spec.blend)
+    blended, over = blend_rows(real, synthetic, spec.blend, spec.record_schema.label)
     return write_stage(
         work_dir,
         "blend",

@@ -25,7 +25,9 @@ def template_hash(template: RecordTemplate) -> str:
 
 def template_sources(template: RecordTemplate) -> dict[str, str | list[TurnTemplate]]:
     """Column name -> the template of its value: the instruction fields when given, then `columns`."""
-    legacy = {"instruction": template.instruction, "input": template.input, "output": template.output}
+    legacy = {"instruction": template.instruction, "output": template.output}
+    if template.instruction is not None or template.input:
+        legacy["input"] = template.input
     return {name: source for name, source in legacy.items() if source is not None} | template.columns
 
 

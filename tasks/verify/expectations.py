@@ -122,10 +122,11 @@ def apply_gates(
     which the first pass quarantines as json_not_valid."""
     later = [e for e in expectations if e.expectation_type == JSON_SCHEMA_TYPE]
     if later and len(later) < len(expectations):
-        first = apply_gates(frame, [e for e in expectations if e.expectation_type != JSON_SCHEMA_TYPE], stage, docs_dir)
-        second = apply_gates(first.accepted, later, stage)
-        quarantined = pd.concat([first.quarantined, second.quarantined], ignore_index=True)
-        return GateOutcome(second.accepted, quarantined, first.batch_results + second.batch_results)
+        earlier = [e for e in expectations if e.expectation_type != JSON_SCHEMA_TYPE]
+        parsed = apply_gates(frame, earlier, stage, docs_dir)
+        matched = apply_gates(parsed.accepted, later, stage)
+        quarantined = pd.concat([parsed.quarantined, matched.quarantined], ignore_index=True)
+        return GateOutcome(matched.accepted, quarantined, parsed.batch_results + matched.batch_results)
     if frame.empty:
         return GateOutcome(frame, empty_quarantine())
     failed_reasons: dict[str, list[str]] = {}
