@@ -6,6 +6,7 @@ import pandas as pd
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from schemas import records as col
+from tasks.quarantine import row_headline
 from tasks.tables import read_parquet
 
 
@@ -54,7 +55,7 @@ def report_markdown(result: dict, contamination_examples: pd.DataFrame) -> str:
     if len(contamination_examples):
         lines += ["", "## Contamination hits", "", "| candidate | nearest eval item | score |", "|---|---|---|"]
         for row in contamination_examples.to_dict("records"):
-            lines.append(f"| {str(row[col.INSTRUCTION])[:90]} | {row[col.NEAREST_EVAL_ID]} | {row[col.SCORE]:.3f} |")
+            lines.append(f"| {row_headline(row)[:90]} | {row[col.NEAREST_EVAL_ID]} | {row[col.SCORE]:.3f} |")
     return "\n".join(lines)
 
 

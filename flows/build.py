@@ -112,7 +112,7 @@ def run_build(spec: Spec, root: str, run_id: str) -> dict:
 
     approval = None
     if spec.publish.approval == "required":
-        approval = request_approval(stages, spec.publish.approval_timeout_hours, spec.blend.seed)
+        approval = request_approval(stages, spec.publish.approval_timeout_hours, spec.blend.seed, spec.record_schema)
         if not approval["approved"]:
             get_run_logger().warning("not published: %s rejected it (%s)", approval["approver"], approval["comment"])
             emit_build_event(REJECTED, spec.dataset, approver=approval["approver"], comment=approval["comment"])

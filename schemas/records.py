@@ -63,6 +63,9 @@ ROW_SCHEMA = pa.schema(
         pa.field(STOP_REASON, pa.string()),
     ]
 )
+# Columns every row has whatever its record (schemas/record_schema.py), and the ones a quarantined row adds.
+BASE_COLUMNS = tuple(field.name for field in ROW_SCHEMA if field.name not in RECORD_COLUMNS or field.name == ID)
+QUARANTINE_COLUMNS = (STAGE, REASON, SCORE, DUPLICATE_OF, NEAREST_EVAL_ID, DETAIL)
 QUARANTINE_SCHEMA = pa.schema(
     list(ROW_SCHEMA)
     + [

@@ -9,6 +9,8 @@ from typing import Any
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from schemas.record_builtins import BUILT_IN, built_in
+from schemas.record_schema import RecordSchema
 from schemas.spec_base import SpecError, Strict
 from schemas.spec_evaluation import Evaluation, register_test_set
 from schemas.spec_gates import (  # noqa: F401  (re-exported: the spec's parts are imported from here)
@@ -35,6 +37,7 @@ from schemas.spec_generators import (  # noqa: F401
     Sampler,
     SeedRowsSampler,
     TemplateGenerator,
+    TurnTemplate,
 )
 from schemas.spec_sections import (  # noqa: F401
     Blend,
@@ -55,6 +58,9 @@ class Spec(Strict):
     """the dataset's name: lower-case letters, digits, - and _; versions go under <data_root>/<dataset>/"""
     purpose: str
     """what the data is for, printed on the card"""
+    record: str | RecordSchema = "instruction"
+    """the row's columns: a built-in (instruction, conversation, preference, labelled, extraction) or a mapping
+    (name, columns, label, text_fields; `extends: <built-in>` starts from one and overrides its columns)"""
     use_limits: list[str] = Field(min_length=1, description="what the data must not be used for")
     seed_data: SeedData
     """the real rows that anchor the blend and feed samplers and few-shot exemplars"""
@@ -84,6 +90,18 @@ class Spec(Strict):
     def _test_set_is_an_eval_set(cls, raw: Any) -> Any:
         return register_test_set(raw)
 
+    @field_validator("record", mode="before")
+    @classmethod
+    def _known_record(cls, record: Any) -> Any:
+        if isinstance(record, str) and record not in BUILT_IN:
+            raise ValueError(f"no built-in record {record!r} (known: {', '.join(BUILT_IN)})")
+        return extend_record(record) if isinstance(record, dict) and "extends" in record else record
+
+    @property
+    def record_schema(self) -> RecordSchema:
+        """The declared record, resolved."""
+        return built_in(self.record) if isinstance(self.record, str) else self.record
+
     @field_validator("eval_sets")
     @classmethod
     def _unique_eval_names(cls, sets: list[EvalSet]) -> list[EvalSet]:
@@ -109,6 +127,25 @@ class Spec(Strict):
         return self
 
     @model_validator(mode="after")
+    def _record_fits_the_spec(self) -> Spec:
+        record = self.record_schema
+        missing = {c: s for c, s in record.sampled().items() if s not in self.generator.samplers}
+        if missing:
+            column, sampler = next(iter(missing.items()))
+            raise ValueError(f"record.columns.{column}: copies sampler {sampler!r}, which generator.samplers lacks")
+        for field in ("stratify_by",):
+            if (value := getattr(self.blend, field)) is not None and value not in record.columns:
+                raise ValueError(f"blend.{field}: no column {value!r} in the record")
+        validators = self.gates.validators
+        if (validators.output_json_schema or validators.arithmetic_categories or validators.code) and (
+            "output" not in record.columns
+        ):
+            raise ValueError("gates.validators: output_json_schema, arithmetic and code read an output column")
+        if self.blend.balance_labels and record.label is None:
+            raise ValueError("blend.balance_labels: the record declares no label")
+        return self
+
+    @model_validator(mode="after")
     def _ranges_are_ordered(self) -> Spec:
         for name, sampler in self.generator.samplers.items():
             low, high = getattr(sampler, "min", None), getattr(sampler, "max", None)
@@ -117,6 +154,29 @@ class Spec(Strict):
             if low is not None and low > high:
                 raise ValueError(f"generator.samplers.{name}: lower bound {low} is above upper bound {high}")
         return self
+
+
+def extend_record(raw: dict) -> dict:
+    """A record mapping with `extends: <built-in>`: the built-in's declaration, its columns updated by the mapping's."""
+    base_name = raw["extends"]
+    if base_name not in BUILT_IN:
+        raise ValueError(f"extends: no built-in record {base_name!r} (known: {', '.join(BUILT_IN)})")
+    base = built_in(base_name).model_dump(exclude_defaults=True)
+    columns = {n: {**c, **raw.get("columns", {}).get(n, {})} for n, c in base["columns"].items()}
+    columns |= {n: c for n, c in raw.get("columns", {}).items() if n not in columns}
+    rest = {k: v for k, v in raw.items() if k not in ("extends", "columns")}
+    return {**base, **rest, "columns": columns}
+
+
+def resolve_record(record: str | RecordSchema, resolve) -> str | RecordSchema:
+    """JSON Schema files of json columns resolved against the spec's folder."""
+    if isinstance(record, str):
+        return record
+    columns = {
+        name: c.model_copy(update={"json_schema": resolve(c.json_schema)}) if isinstance(c.json_schema, Path) else c
+        for name, c in record.columns.items()
+    }
+    return record.model_copy(update={"columns": columns})
 
 
 def format_validation_error(error: ValidationError) -> str:
@@ -152,6 +212,7 @@ def parse_spec(raw: dict, base_dir: Path, source: str = "spec") -> Spec:
     )
     return spec.model_copy(
         update={
+            "record": resolve_record(spec.record, resolve),
             "seed_data": spec.seed_data.model_copy(update={"path": resolve(spec.seed_data.path)}),
             "eval_sets": [e.model_copy(update={"path": resolve(e.path)}) for e in spec.eval_sets],
             "evaluation": spec.evaluation

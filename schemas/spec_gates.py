@@ -104,10 +104,11 @@ class ContaminationJudge(JudgeCalls):
 
 
 class Gates(Strict):
-    suite: str = Field(
-        default="instruction_record",
+    suite: str | None = Field(
+        default=None,
         pattern=r"^[a-z0-9_]+$",
-        description="a stored GX suite: the name of a file in schemas/suites/, without .json",
+        description="a stored GX suite (a file in schemas/suites/, without .json); none: the suite derived from the "
+        "spec's record",
     )
     expectations: list[dict[str, Any]] = Field(default=[], description="extra GX expectations: type, kwargs, meta")
     validators: Validators = Validators()

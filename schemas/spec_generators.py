@@ -63,19 +63,28 @@ Sampler = Annotated[
 ]
 
 
+class TurnTemplate(Strict):
+    role: Literal["system", "user", "assistant"]
+    template: str
+    """Jinja2 template of the turn's content"""
+
+
 class RecordTemplate(Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     """recorded as each row's template_id"""
     weight: float = Field(default=1.0, gt=0)
     """relative chance this template is chosen"""
-    category: str
-    """the rows' category"""
-    instruction: str
-    """Jinja2 template of the instruction"""
+    category: str | None = None
+    """the rows' value of the record's label column"""
+    instruction: str | None = None
+    """Jinja2 template of the instruction (instruction records)"""
     input: str = ""
-    """Jinja2 template of the input"""
-    output: str
-    """Jinja2 template of the output"""
+    """Jinja2 template of the input (instruction records)"""
+    output: str | None = None
+    """Jinja2 template of the output (instruction records)"""
+    columns: dict[str, str | list[TurnTemplate]] = {}
+    """any record's generated columns: a Jinja2 template per column, rendered then read as the column's type; a
+    messages column takes a list of {role, template}"""
 
 
 class TemplateGenerator(Strict):

@@ -84,7 +84,12 @@ class Blend(Strict):
     seed: StrictInt = 0
     """the shuffle's seed"""
     stratify_by: str | None = Field(
-        default=None, description="a column whose mix the synthetic sample keeps under the cap"
+        default=None, description="a column of the record whose mix the synthetic sample keeps under the cap"
+    )
+    balance_labels: bool = Field(
+        default=False,
+        description="spread the synthetic rows kept under the cap evenly over the record's label values (as far as "
+        "each has rows), instead of following their mix",
     )
     stratum_weights: dict[str, float] = Field(
         default={}, description="relative weight per stratify_by value (default 1)"
@@ -102,6 +107,8 @@ class Blend(Strict):
             raise ValueError("an all-synthetic dataset (include_real: false) needs allow_all_synthetic: true")
         if self.stratum_weights and not self.stratify_by:
             raise ValueError("stratum_weights needs stratify_by")
+        if self.balance_labels and (self.stratify_by or self.stratum_weights):
+            raise ValueError("balance_labels stratifies by the record's label: drop stratify_by and stratum_weights")
         return self
 
 
@@ -129,6 +136,8 @@ class Publish(Strict):
     """versions kept; older ones are deleted after a publish"""
     review_after_days: StrictInt = Field(default=90, ge=1)
     """the review date printed on the card"""
+    license: str | None = Field(default=None, description="the card's license, as a Hugging Face id (e.g. cc-by-4.0)")
+    language: list[str] = Field(default=[], description="the card's languages, ISO 639-1 codes (e.g. [en])")
     quarantine_raw_text: bool = False
     """also keep the quarantine's raw text, unpublished, in <data_root>/.private/<dataset>/<version>/"""
     diversity: Diversity = Diversity()

@@ -1,11 +1,13 @@
-"""GX expectation suites, built in code from the record columns and stored as JSON under schemas/suites/."""
+"""GX expectation suites, derived in code from the built-in records and stored as JSON under schemas/suites/."""
 
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
-from schemas import records as col
+from schemas.record_builtins import BUILT_IN
+from schemas.record_derived import record_suite
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 
@@ -15,43 +17,8 @@ def expectation(type_: str, reason: str, **kwargs) -> dict:
     return {"type": type_, "kwargs": kwargs, "meta": {"reason": reason}}
 
 
-def instruction_record_suite() -> dict:
-    """The base gates every instruction dataset passes: row-level shape, then batch-level sanity."""
-    return {
-        "name": "instruction_record",
-        "version": 1,
-        "expectations": [
-            expectation("expect_column_values_to_not_be_null", "gx_id_missing", column=col.ID),
-            expectation("expect_column_values_to_be_unique", "gx_id_not_unique", column=col.ID),
-            expectation("expect_column_values_to_not_be_null", "gx_instruction_missing", column=col.INSTRUCTION),
-            expectation(
-                "expect_column_value_lengths_to_be_between",
-                "gx_instruction_length",
-                column=col.INSTRUCTION,
-                min_value=10,
-                max_value=col.MAX_CHARS[col.INSTRUCTION],
-            ),
-            expectation("expect_column_values_to_not_be_null", "gx_output_missing", column=col.OUTPUT),
-            expectation(
-                "expect_column_value_lengths_to_be_between",
-                "gx_output_length",
-                column=col.OUTPUT,
-                min_value=1,
-                max_value=col.MAX_CHARS[col.OUTPUT],
-            ),
-            expectation(
-                "expect_column_value_lengths_to_be_between",
-                "gx_input_length",
-                column=col.INPUT,
-                max_value=col.MAX_CHARS[col.INPUT],
-            ),
-            expectation("expect_column_values_to_not_be_null", "gx_category_missing", column=col.CATEGORY),
-            expectation("expect_table_row_count_to_be_between", "gx_batch_row_count", min_value=1),
-        ],
-    }
-
-
-SUITE_BUILDERS = {"instruction_record": instruction_record_suite}
+# Each built-in record's suite, derived from its declaration (schemas/record_derived.py) and stored as JSON.
+SUITE_BUILDERS = {f"{name}_record": partial(record_suite, record) for name, record in BUILT_IN.items()}
 
 
 def suite_path(name: str) -> Path:

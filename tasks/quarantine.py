@@ -5,6 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from schemas import records as col
+from schemas.record_schema import field_text
+
+BASE_COLUMNS, QUARANTINE_COLUMNS = col.BASE_COLUMNS, col.QUARANTINE_COLUMNS
 
 
 class Reason:
@@ -17,6 +20,10 @@ class Reason:
     LLM_TRUNCATED = "llm_truncated"
     LLM_NO_TOOL_CALL = "llm_no_tool_call"
     LLM_INVALID_RECORD = "llm_invalid_record"
+    # verify: the record's own gates (schemas/record_derived.py)
+    CATEGORY_NOT_ALLOWED = "category_not_allowed"
+    JSON_NOT_VALID = "json_not_valid"
+    JSON_SCHEMA_VIOLATION = "json_schema_violation"
     # verify
     REFUSAL = "refusal_boilerplate"
     FORBIDDEN_STRING = "forbidden_string"
@@ -54,9 +61,10 @@ def to_quarantine(
     nearest_eval_id: pd.Series | None = None,
     detail: pd.Series | str | None = None,
 ) -> pd.DataFrame:
-    """Rows annotated with why they were rejected, in the quarantine schema's columns."""
+    """Rows annotated with why they were rejected: their record columns (whatever the record), every provenance
+    column, and the quarantine's; writing with the record's quarantine schema drops any other column."""
     out = rows.copy()
-    for name in col.ROW_SCHEMA.names:
+    for name in BASE_COLUMNS:
         if name not in out.columns:
             out[name] = None
     out[col.STAGE] = stage
@@ -65,12 +73,21 @@ def to_quarantine(
     out[col.DUPLICATE_OF] = duplicate_of
     out[col.NEAREST_EVAL_ID] = nearest_eval_id
     out[col.DETAIL] = detail
-    return out[col.QUARANTINE_SCHEMA.names].reset_index(drop=True)
+    record_columns = [c for c in out.columns if c not in BASE_COLUMNS and c not in QUARANTINE_COLUMNS]
+    return out[[col.ID, *record_columns, *BASE_COLUMNS[1:], *QUARANTINE_COLUMNS]].reset_index(drop=True)
 
 
 def empty_quarantine() -> pd.DataFrame:
-    return col.QUARANTINE_SCHEMA.empty_table().to_pandas()
+    """No rejected rows; writing it with a record's quarantine schema adds the record's columns."""
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in (*BASE_COLUMNS, *QUARANTINE_COLUMNS)})
 
 
 def count_reasons(quarantine: pd.DataFrame) -> dict[str, int]:
     return {str(k): int(v) for k, v in quarantine[col.REASON].value_counts().sort_index().items()}
+
+
+def row_headline(row: dict) -> str:
+    """A row's first record column as text (a chat's user turns), for reports that do not know the record."""
+    first = next((c for c in row if c not in BASE_COLUMNS and c not in QUARANTINE_COLUMNS), None)
+    value = row.get(first) if first else None
+    return field_text(value, "messages" if isinstance(value, (list, tuple)) or hasattr(value, "tolist") else "text")

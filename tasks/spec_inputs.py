@@ -14,14 +14,16 @@ import pandas as pd
 from pydantic import ValidationError
 
 from schemas import records as col
+from schemas.record_derived import record_suite, row_schema
+from schemas.record_schema import Column, RecordSchema
+from schemas.record_values import seed_value
 from schemas.spec import AnthropicGenerator, EvalSet, OpenAICompatibleGenerator, Spec, SpecError
 from schemas.suites import load_suite
 from tasks.fingerprints import content_hash, file_sha256
 from tasks.generate.prompts import template_variables
+from tasks.generate.templates import template_sources
 from tasks.tables import TableError, read_table, require_column
 from tasks.verify.expectations import build_expectation, is_row_level
-
-REQUIRED_SEED_COLUMNS = (col.INSTRUCTION, col.OUTPUT)
 
 
 @dataclass(frozen=True)
@@ -39,29 +41,36 @@ def _read(path, field: str) -> pd.DataFrame:
 
 
 def load_real_rows(spec: Spec) -> pd.DataFrame:
-    """The seed data as rows of the row schema, marked source=real."""
-    frame = _read(spec.seed_data.path, "seed_data.path")
+    """The seed data as rows of the record's row schema, marked source=real. The record's required columns must be
+    there (an open label column without values defaults to "real"); values are read as their declared types."""
+    record, path = spec.record_schema, spec.seed_data.path
+    frame = _read(path, "seed_data.path")
     if frame.empty:
-        raise SpecError(f"seed_data.path: {spec.seed_data.path} has no rows; a real-data anchor is required")
-    for column in REQUIRED_SEED_COLUMNS:
-        try:
-            require_column(frame, column, spec.seed_data.path)
-        except TableError as error:
-            raise SpecError(f"seed_data.path: {error}") from None
-    rows = pd.DataFrame({c: _text_column(frame, c, "") for c in col.TEXT_COLUMNS})
-    _check_seed_texts(frame, rows, spec.seed_data.path)
-    rows[col.CATEGORY] = _text_column(frame, col.CATEGORY, "real")
+        raise SpecError(f"seed_data.path: {path} has no rows; a real-data anchor is required")
+    rows = pd.DataFrame(index=frame.index)
+    for name, column in record.columns.items():
+        defaulted = name == record.label and not column.values
+        if column.required and not defaulted:
+            try:
+                require_column(frame, name, path)
+            except TableError as error:
+                raise SpecError(f"seed_data.path: {error}") from None
+        if column.type == "text":
+            rows[name] = _text_column(frame, name, "")
+        elif defaulted:
+            rows[name] = _text_column(frame, name, "real")
+        else:
+            rows[name] = _typed_column(frame, name, column, path)
+    _check_seed_texts(frame, rows, record, path)
     rows[col.ID] = (
         frame[col.ID].astype(str) if col.ID in frame else [f"real-{content_hash(r)}" for r in rows.to_dict("records")]
     )
     if rows[col.ID].duplicated().any():
-        raise SpecError(
-            f"seed_data.path: {spec.seed_data.path} repeats id {rows[col.ID][rows[col.ID].duplicated()].iloc[0]!r}"
-        )
+        raise SpecError(f"seed_data.path: {path} repeats id {rows[col.ID][rows[col.ID].duplicated()].iloc[0]!r}")
     rows[col.SOURCE] = col.SOURCE_REAL
     for name in (*col.PROVENANCE_COLUMNS[1:], col.JUDGE_SCORE, *col.LLM_COLUMNS):
         rows[name] = None
-    return rows[col.ROW_SCHEMA.names]
+    return rows[row_schema(record).names].reset_index(drop=True)
 
 
 def _text_column(frame: pd.DataFrame, column: str, missing: str) -> pd.Series:
@@ -71,19 +80,35 @@ def _text_column(frame: pd.DataFrame, column: str, missing: str) -> pd.Series:
     return frame[column].map(lambda value: missing if value is None or value != value else str(value)).astype(object)
 
 
-def _check_seed_texts(frame: pd.DataFrame, rows: pd.DataFrame, path) -> None:
-    """Every seed row has an instruction and an output, and no text longer than the record allows."""
-    for column in REQUIRED_SEED_COLUMNS:
-        empty = frame[column].isna() | (rows[column].str.strip() == "")
-        if empty.any():
-            raise SpecError(f"seed_data.path: {path} row {int(empty.to_numpy().argmax()) + 1} has no {column}")
-    for column, limit in col.MAX_CHARS.items():
-        lengths = rows[column].str.len()
-        if (lengths > limit).any():
-            row = int((lengths > limit).to_numpy().argmax())
+def _typed_column(frame: pd.DataFrame, name: str, column: Column, path) -> pd.Series:
+    """A seed column read as its declared type; SpecError names the first row that is not."""
+    if name not in frame:
+        return pd.Series(None, index=frame.index, dtype=object)
+    values = []
+    for position, value in enumerate(frame[name].tolist()):
+        try:
+            values.append(seed_value(value, column))
+        except (TypeError, ValueError) as error:
+            raise SpecError(f"seed_data.path: {path} row {position + 1}: {name}: {error}") from None
+    return pd.Series(values, index=frame.index, dtype=object)
+
+
+def _check_seed_texts(frame: pd.DataFrame, rows: pd.DataFrame, record: RecordSchema, path) -> None:
+    """Every seed row has its required texts, and no text longer than the record allows."""
+    for name in record.of_type("text"):
+        if record.columns[name].required:
+            empty = frame[name].isna() | (rows[name].str.strip() == "")
+            if empty.any():
+                raise SpecError(f"seed_data.path: {path} row {int(empty.to_numpy().argmax()) + 1} has no {name}")
+    for name, column in record.columns.items():
+        if column.max_length is None or column.type not in ("text", "json"):
+            continue
+        lengths = rows[name].fillna("").str.len()
+        if (lengths > column.max_length).any():
+            row = int((lengths > column.max_length).to_numpy().argmax())
             raise SpecError(
-                f"seed_data.path: {path} row {row + 1}: {column} has {lengths.iloc[row]:,} characters, more than the "
-                f"{limit:,} a record allows"
+                f"seed_data.path: {path} row {row + 1}: {name} has {lengths.iloc[row]:,} characters, more than the "
+                f"{column.max_length:,} a record allows"
             )
 
 
@@ -113,20 +138,24 @@ def load_eval_items(spec: Spec) -> EvalItems:
 
 
 def gate_expectations(spec: Spec) -> list:
-    """The suite the spec picks plus its own expectations, as GX objects."""
-    try:
-        suite = load_suite(spec.gates.suite)
-    except KeyError as error:
-        raise SpecError(f"gates.suite: {error.args[0]}") from None
-    configs = [(f"gates.suite {spec.gates.suite}", e) for e in suite["expectations"]]
+    """The record's suite (or the stored one the spec names) plus the spec's own expectations, as GX objects."""
+    if spec.gates.suite is None:
+        suite = record_suite(spec.record_schema)
+    else:
+        try:
+            suite = load_suite(spec.gates.suite)
+        except KeyError as error:
+            raise SpecError(f"gates.suite: {error.args[0]}") from None
+    configs = [(f"gates.suite {suite['name']}", e) for e in suite["expectations"]]
     configs += [(f"gates.expectations.{i}", e) for i, e in enumerate(spec.gates.expectations)]
-    return _build_expectations(configs)
+    return _build_expectations(configs, row_schema(spec.record_schema).names)
 
 
 def final_expectations(spec: Spec) -> list:
     """Batch-level expectations on the rows that passed every verify gate (judge scores included)."""
     built = _build_expectations(
-        [(f"gates.final_expectations.{i}", e) for i, e in enumerate(spec.gates.final_expectations)]
+        [(f"gates.final_expectations.{i}", e) for i, e in enumerate(spec.gates.final_expectations)],
+        row_schema(spec.record_schema).names,
     )
     for index, expectation in enumerate(built):
         if is_row_level(expectation):
@@ -137,12 +166,12 @@ def final_expectations(spec: Spec) -> list:
     return built
 
 
-def _build_expectations(configs: list[tuple[str, dict]]) -> list:
+def _build_expectations(configs: list[tuple[str, dict]], columns: list[str]) -> list:
     built = []
     for where, config in configs:
         column = config.get("kwargs", {}).get("column")
-        if column is not None and column not in col.ROW_SCHEMA.names:
-            raise SpecError(f"{where}: no column {column!r} in the record (columns: {', '.join(col.ROW_SCHEMA.names)})")
+        if column is not None and column not in columns:
+            raise SpecError(f"{where}: no column {column!r} in the record (columns: {', '.join(columns)})")
         try:
             built.append(build_expectation(config, where))
         except ValueError as error:
@@ -156,11 +185,16 @@ def _check_templates(spec: Spec) -> None:
     if isinstance(generator, (AnthropicGenerator, OpenAICompatibleGenerator)):
         sources = {"generator.prompt": generator.prompt}
     else:
-        sources = {
-            f"generator.templates.{i}.{part}": getattr(t, part)
-            for i, t in enumerate(generator.templates)
-            for part in ("instruction", "input", "output")
-        }
+        sources = {}
+        for i, template in enumerate(generator.templates):
+            _check_template_columns(spec.record_schema, template, f"generator.templates.{i}")
+            for name, source in template_sources(template).items():
+                part = name if name in ("instruction", "input", "output") else f"columns.{name}"
+                field = f"generator.templates.{i}.{part}"
+                if isinstance(source, list):
+                    sources |= {f"{field}.{t}.template": turn.template for t, turn in enumerate(source)}
+                else:
+                    sources[field] = source
     for field, source in sources.items():
         try:
             unknown = template_variables(source) - known
@@ -171,6 +205,22 @@ def _check_templates(spec: Spec) -> None:
                 f"{field}: uses {', '.join(sorted(unknown))}, which no sampler defines (samplers: "
                 f"{', '.join(sorted(known)) or 'none'})"
             )
+
+
+def _check_template_columns(record: RecordSchema, template, where: str) -> None:
+    """A template fills every required generated column of the record and no other."""
+    sources = template_sources(template)
+    for name in sources:
+        if name not in record.columns or record.columns[name].source != "generated":
+            raise SpecError(
+                f"{where}: {name} is not a generated column of the record ({', '.join(record.generated())})"
+            )
+        if isinstance(sources[name], list) != (record.columns[name].type == "messages"):
+            raise SpecError(f"{where}: {name}: a messages column takes a list of {{role, template}}, any other a text")
+    for name in record.generated():
+        given = name in sources or (name == record.label and template.category is not None)
+        if record.columns[name].required and not given:
+            raise SpecError(f"{where}: no template for the record's required column {name}")
 
 
 def _check_gate_files(spec: Spec) -> None:

@@ -12,7 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from schemas import records as col
+from schemas.record_derived import quarantine_schema, row_schema
+from schemas.record_schema import RecordSchema
 from tasks.llm.request_cache import RequestCache
 from tasks.privacy.guard import redact_rows
 from tasks.quarantine import count_reasons
@@ -84,14 +85,19 @@ def write_stage(
     part: int | None = None,
     shard_rows: int | None = None,
     redact: bool | None = None,
+    *,
+    record: RecordSchema,
     **extra: Any,
 ) -> StageResult:
     """Write a stage's output tables and quarantine under the run's work folder; its StageResult. The quarantine is
     written redacted; its raw text goes beside it (files["quarantine_raw"]) only with keep_raw_quarantine.
     An output given as a path (a folder of shards) is handed on as it is. With `part`, everything is written as
     shard `part` under parts/ for the stage's merge to collect, the quarantine as it is (the merge redacts it once,
-    redact=False does the same for other intermediate results); with `shard_rows`, frames are written as shards."""
+    redact=False does the same for other intermediate results); with `shard_rows`, frames are written as shards.
+    Tables are written with the record's row schema, the quarantine with its quarantine schema."""
     folder = stage_folder(work_dir, stage)
+    rows_schema, quarantine_schema_ = row_schema(record), quarantine_schema(record)
+    quarantine = quarantine.reindex(columns=quarantine_schema_.names)  # an empty one may lack the record's columns
     redact = part is None if redact is None else redact
 
     def place(name: str) -> Path:
@@ -102,11 +108,13 @@ def write_stage(
         if isinstance(frame, str):
             tables[name] = frame
         elif shard_rows and part is None:
-            tables[name] = write_shards(frame, folder / name, shard_rows, col.ROW_SCHEMA)
+            tables[name] = write_shards(
+                frame.reindex(columns=rows_schema.names), folder / name, shard_rows, rows_schema
+            )
         else:
-            tables[name] = write_parquet(frame, place(name), col.ROW_SCHEMA)
+            tables[name] = write_parquet(frame.reindex(columns=rows_schema.names), place(name), rows_schema)
     if keep_raw_quarantine:
-        raw = write_parquet(quarantine, place("quarantine-raw"), col.QUARANTINE_SCHEMA)
+        raw = write_parquet(quarantine, place("quarantine-raw"), quarantine_schema_)
         extra["files"] = {**extra.get("files", {}), "quarantine_raw": raw}
     return StageResult(
         stage=stage,
@@ -114,7 +122,7 @@ def write_stage(
         tables=tables,
         rows_out={name: table_rows(path) for name, path in tables.items()},
         quarantine=write_parquet(
-            redact_rows(quarantine) if redact else quarantine, place("quarantine"), col.QUARANTINE_SCHEMA
+            redact_rows(quarantine) if redact else quarantine, place("quarantine"), quarantine_schema_
         ),
         quarantined=count_reasons(quarantine),
         **extra,

@@ -11,6 +11,7 @@ import pandas as pd
 from prefect import task
 
 from schemas import records as col
+from schemas.record_derived import quarantine_schema, row_schema
 from schemas.spec import AnthropicGenerator, OpenAICompatibleGenerator, Spec
 from tasks.decontaminate.contamination import REASON as CONTAMINATION
 from tasks.decontaminate.contamination import check_contamination, decision_threshold
@@ -52,7 +53,9 @@ def generate_shard(spec: Spec, work_dir: str, run_id: str, cache_path: str, shar
     part, start, stop = shard
     real = load_real_rows(spec)
     if spec.gates.pii_in_real == "refuse":  # before any request is paid for
-        refuse_real_rows(real_rows_report(real, spec.gates.privacy.detectors, spec.gates.privacy.phone_regions))
+        refuse_real_rows(
+            real_rows_report(real, spec.gates.privacy.detectors, spec.gates.privacy.phone_regions, spec.record_schema)
+        )
     seed_rows = real.to_dict("records")
     llm: dict[str, Any] = {}
     generator = spec.generator
@@ -63,9 +66,12 @@ def generate_shard(spec: Spec, work_dir: str, run_id: str, cache_path: str, shar
         progress = GenerationProgress(generator.rows)
         rows, rejects, llm = generate_with_openai(generator, seed_rows, RequestCache(cache_path), progress.advance)
     else:
-        rows, rejects = generate_from_templates(generator, seed_rows, start, stop)
-    synthetic = pd.DataFrame(rows, columns=col.ROW_SCHEMA.names).assign(**{col.BUILD_RUN_ID: run_id})
-    rejected = pd.DataFrame(rejects, columns=col.QUARANTINE_SCHEMA.names).assign(**{col.BUILD_RUN_ID: run_id})
+        rows, rejects = generate_from_templates(generator, seed_rows, start, stop, spec.record_schema)
+    names = row_schema(spec.record_schema).names
+    synthetic = pd.DataFrame(rows, columns=names).assign(**{col.BUILD_RUN_ID: run_id})
+    rejected = pd.DataFrame(rejects, columns=quarantine_schema(spec.record_schema).names).assign(
+        **{col.BUILD_RUN_ID: run_id}
+    )
     return write_stage(
         work_dir,
         "generate",
@@ -75,6 +81,7 @@ def generate_shard(spec: Spec, work_dir: str, run_id: str, cache_path: str, shar
         part=part,
         facts={"llm": llm},
         llm_requests={"sent": llm.get("sent", 0) + llm.get("batches", 0), "from_cache": llm.get("from_cache", 0)},
+        record=spec.record_schema,
     )
 
 
@@ -92,6 +99,7 @@ def verify_shard(spec: Spec, work_dir: str, shard_path: str) -> StageResult:
         len(frame),
         part=part_of(shard_path),
         facts={"checks": counts},
+        record=spec.record_schema,
     )
 
 
@@ -114,7 +122,9 @@ def decontaminate_shard(
     evals = load_eval_index(Path(eval_index))
     cache = RequestCache(request_cache) if spec.decontamination.llm_judge else None
     threshold = decision_threshold(evals, spec.decontamination)
-    verdicts, judged = check_contamination(comparable_text(frame), evals, spec.decontamination, embed, cache)
+    verdicts, judged = check_contamination(
+        comparable_text(frame, spec.record_schema), evals, spec.decontamination, embed, cache
+    )
     cleared = frame[col.ID][((verdicts["score"] >= threshold) & ~verdicts["contaminated"]).to_numpy()].tolist()
     hit = verdicts["contaminated"].to_numpy(dtype=bool)
     flagged = verdicts[hit].set_axis(frame.index[hit])
@@ -140,4 +150,5 @@ def decontaminate_shard(
         part=part,
         facts={"judge": judged, "judge_cleared": cleared},
         llm_requests=llm_counts(cache) if cache is not None else None,
+        record=spec.record_schema,
     )

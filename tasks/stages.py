@@ -52,7 +52,9 @@ def generate_stage(spec: Spec, work_dir: str, parts: list[StageResult]) -> Stage
     """The generate shards' candidates, plus the real seed rows.
     Output columns: row schema (synthetic: a folder of shards, real.parquet)."""
     real = load_real_rows(spec)
-    real_privacy = real_rows_report(real, spec.gates.privacy.detectors, spec.gates.privacy.phone_regions)
+    real_privacy = real_rows_report(
+        real, spec.gates.privacy.detectors, spec.gates.privacy.phone_regions, spec.record_schema
+    )
     if spec.gates.pii_in_real == "refuse":
         refuse_real_rows(real_privacy)
     if not spec.blend.include_real:
@@ -69,6 +71,7 @@ def generate_stage(spec: Spec, work_dir: str, parts: list[StageResult]) -> Stage
         spec.publish.quarantine_raw_text,
         facts={"llm": llm, "real_privacy": real_privacy},
         llm_requests=sum_counts([p.llm_requests or {} for p in parts]),
+        record=spec.record_schema,
     )
 
 
@@ -89,6 +92,7 @@ def verify_gates(spec: Spec, synthetic_path: str, work_dir: str) -> StageResult:
         redact=False,  # verify's merge redacts it with the rest of its quarantine
         files={"data_docs": str(docs_dir)} if docs_dir.exists() else {},
         facts={"batch_gates": gated.batch_results},
+        record=spec.record_schema,
     )
 
 
@@ -120,6 +124,7 @@ def verify_stage(
         files={"review": str(review_path)} | gated.files,
         facts={"batch_gates": batch_gates, "row_checks": check_counts, "review": reviewed.stats},
         llm_requests=llm_counts(cache),
+        record=spec.record_schema,
     )
 
 
@@ -137,22 +142,25 @@ def dedup_stage(
     `published_versions` (part of the cache key: a new version means a new check).
     Input/output columns: row schema; quarantine sets duplicate_of."""
     frame = best_first(read_parquet(synthetic_path))  # the first of duplicates is kept: make it the best
+    text_of = partial(comparable_text, record=spec.record_schema)
     embed = EmbeddingCache(embedding_cache, backend=spec.embeddings.backend)
     settings = spec.dedup
     published = None
     if settings.against_published and published_versions:
         store = VersionStore(data_root, spec.dataset)
         readers = {v: partial(_version_data, store, v) for v in published_versions}
-        published = sync_published(
-            PublishedIndex(store.published_index_path(embed.model_id)), readers, comparable_text, embed
-        )
+        published = sync_published(PublishedIndex(store.published_index_path(embed.model_id)), readers, text_of, embed)
     kept, quarantined = dedup_rows(
-        frame, settings.near_duplicate_threshold, embed, read_parquet(real_path), settings.minhash_threshold, published
+        frame,
+        settings.near_duplicate_threshold,
+        embed,
+        read_parquet(real_path),
+        settings.minhash_threshold,
+        published,
+        text_of,
     )
     if settings.max_rows_per_cluster:
-        kept, capped = cap_per_cluster(
-            kept, embed(comparable_text(kept)), settings.max_rows_per_cluster, settings.clusters
-        )
+        kept, capped = cap_per_cluster(kept, embed(text_of(kept)), settings.max_rows_per_cluster, settings.clusters)
         quarantined = pd.concat([quarantined, capped], ignore_index=True)
     return write_stage(
         work_dir,
@@ -162,6 +170,7 @@ def dedup_stage(
         len(frame),
         spec.publish.quarantine_raw_text,
         shard_rows=spec.orchestration.shard_rows,
+        record=spec.record_schema,
     )
 
 
@@ -207,6 +216,7 @@ def decontaminate_stage(spec: Spec, work_dir: str, eval_index: str, parts: list[
         files={"eval_index": eval_index},
         facts=facts,
         llm_requests=sum_counts([p.llm_requests or {} for p in parts]) if spec.decontamination.llm_judge else None,
+        record=spec.record_schema,
     )
 
 
@@ -215,9 +225,15 @@ def blend_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str) 
     """Real and synthetic rows at the spec's maximum synthetic share.
     Input columns: row schema. Output columns: row schema (blended.parquet)."""
     synthetic, real = read_parquet(synthetic_path), read_parquet(real_path)
-    blended, over = blend_rows(real, synthetic, spec.blend)
+    blended, over = blend_rows(real, synthetic, spec.blend, spec.record_schema.label)
     return write_stage(
-        work_dir, "blend", {"blended": blended}, over, len(synthetic) + len(real), spec.publish.quarantine_raw_text
+        work_dir,
+        "blend",
+        {"blended": blended},
+        over,
+        len(synthetic) + len(real),
+        spec.publish.quarantine_raw_text,
+        record=spec.record_schema,
     )
 
 
@@ -235,7 +251,7 @@ def publish_stage(
     data = read_parquet(stages["blend"].table("blended"))
     quarantine = read_quarantines(stages)
     raw = read_quarantines(stages, "quarantine_raw") if spec.publish.quarantine_raw_text else None
-    texts = comparable_text(data)
+    texts = comparable_text(data, spec.record_schema)
     vectors = EmbeddingCache(embedding_cache, backend=spec.embeddings.backend)(texts)
     decontaminated = stages["decontaminate"]
     evals = load_eval_index(Path(decontaminated.files["eval_index"]))

@@ -68,7 +68,13 @@ def write_parquet(frame: pd.DataFrame, path: str | Path, schema: pa.Schema) -> s
     """Write a shard with a fixed Arrow schema; returns its path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
+    frame = frame[schema.names]
+    nested = [f.name for f in schema if pa.types.is_nested(f.type) and frame[f.name].dtype.kind == "f"]
+    if nested:  # a column of nothing but missing values reads as float, which Arrow cannot make a list of
+        frame = frame.astype({name: object for name in nested})
+        for name in nested:
+            frame[name] = frame[name].where(frame[name].notna(), None)
+    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
     pq.write_table(table, path)
     return str(path)
 

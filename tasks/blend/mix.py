@@ -46,15 +46,21 @@ def allocate(available: dict[str, int], weights: dict[str, float], total: int) -
     return quota
 
 
-def pick_synthetic(synthetic: pd.DataFrame, cap: int | None, config: Blend, rng: np.random.Generator) -> np.ndarray:
-    """Positions of the synthetic rows kept, chosen by a seeded shuffle within each stratum."""
+def pick_synthetic(
+    synthetic: pd.DataFrame, cap: int | None, config: Blend, rng: np.random.Generator, label: str | None = None
+) -> np.ndarray:
+    """Positions of the synthetic rows kept, chosen by a seeded shuffle within each stratum. With balance_labels,
+    the strata are the label's values, each weighted by 1 / its rows, so each gets the same share of the cap."""
     order = rng.permutation(len(synthetic))
     if cap is None or cap >= len(synthetic):
         return np.sort(order)
-    if not config.stratify_by:
+    by = label if config.balance_labels else config.stratify_by
+    if not by:
         return np.sort(order[:cap])
-    strata = synthetic[config.stratify_by].astype(str).to_numpy()
-    quota = allocate(pd.Series(strata).value_counts().to_dict(), config.stratum_weights, cap)
+    strata = synthetic[by].astype(str).to_numpy()
+    available = pd.Series(strata).value_counts().to_dict()
+    weights = {k: 1 / n for k, n in available.items()} if config.balance_labels else config.stratum_weights
+    quota = allocate(available, weights, cap)
     taken = {k: 0 for k in quota}
     kept = []
     for position in order:
@@ -64,11 +70,14 @@ def pick_synthetic(synthetic: pd.DataFrame, cap: int | None, config: Blend, rng:
     return np.sort(np.array(kept, dtype=int))
 
 
-def blend_rows(real: pd.DataFrame, synthetic: pd.DataFrame, config: Blend) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(blended rows, synthetic rows over the cap), both decided by the spec's seed."""
+def blend_rows(
+    real: pd.DataFrame, synthetic: pd.DataFrame, config: Blend, label: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(blended rows, synthetic rows over the cap), both decided by the spec's seed; `label` is the record's label
+    column, which balance_labels balances."""
     rng = np.random.default_rng(config.seed)
     cap = synthetic_cap(len(real), config.max_synthetic_share) if config.include_real else None
-    keep = pick_synthetic(synthetic, cap, config, rng)
+    keep = pick_synthetic(synthetic, cap, config, rng, label)
     over = synthetic.drop(index=synthetic.index[keep])
     blended = pd.concat([real, synthetic.iloc[keep]], ignore_index=True)
     blended = blended.iloc[rng.permutation(len(blended))].reset_index(drop=True)

@@ -119,10 +119,10 @@ def find_duplicates(
 
 
 def published_duplicates(
-    frame: pd.DataFrame, published: PublishedIndex, threshold: float | None, embed
+    frame: pd.DataFrame, published: PublishedIndex, threshold: float | None, embed, text_of=comparable_text
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(rows new to the dataset, quarantined rows that repeat an earlier version's row, duplicate_of naming it)."""
-    texts = comparable_text(frame)
+    texts = text_of(frame)
     found = published.duplicates(frame[col.ID].astype(str).tolist(), texts, embed(texts), dedup_threshold(threshold))
     positions = [f[0] for f in found]
     dropped = frame.iloc[positions]
@@ -144,18 +144,20 @@ def dedup_rows(
     references: pd.DataFrame | None = None,
     minhash_threshold: float | None = None,
     published: PublishedIndex | None = None,
+    text_of=comparable_text,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(kept rows, quarantined duplicates with duplicate_of set to the kept, reference or published row's id).
-    Against published rows first, then among the rest and against the references."""
+    Against published rows first, then among the rest and against the references; rows are compared on
+    text_of(frame) (the record's text fields)."""
     frame = frame.reset_index(drop=True)
     embed = embed or encoder()
     quarantined = []
     if published is not None:
-        frame, repeats = published_duplicates(frame, published, threshold, embed)
+        frame, repeats = published_duplicates(frame, published, threshold, embed, text_of)
         frame = frame.reset_index(drop=True)
         quarantined.append(repeats)
     references = references if references is not None else frame.iloc[0:0]
-    texts = comparable_text(references) + comparable_text(frame)
+    texts = text_of(references) + text_of(frame)
     found = find_duplicates(texts, threshold, embed, references=len(references), minhash_threshold=minhash_threshold)
     ids = pd.concat([references[col.ID], frame[col.ID]], ignore_index=True)
     duplicates = [Duplicate(d.position - len(references), d.duplicate_of, d.reason, d.score) for d in found]

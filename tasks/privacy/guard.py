@@ -12,11 +12,14 @@ from pathlib import Path
 import pandas as pd
 
 from schemas import records as col
-from tasks.privacy.redact import ALL_DETECTORS, detector_of, find_all, redact_secrets, scrub_frame
+from schemas.record_builtins import INSTRUCTION
+from schemas.record_schema import RecordSchema, plain
+from tasks.privacy.redact import ALL_DETECTORS, detector_of, find_all, redact_secrets, scrub_frame, scrub_strings
 from tasks.privacy.secrets import find_secrets
 
 # Columns whose text came from a generator, a seed file or an LLM endpoint: redacted wherever they are kept.
 FREE_TEXT_COLUMNS = (*col.TEXT_COLUMNS, col.CATEGORY, col.MODEL, col.STOP_REASON, col.DETAIL)
+BASE_COLUMNS, QUARANTINE_COLUMNS = col.BASE_COLUMNS, col.QUARANTINE_COLUMNS
 DOCS_SUFFIXES = {".html", ".json", ".md", ".txt"}
 
 
@@ -25,8 +28,18 @@ class PrivacyError(RuntimeError):
 
 
 def redact_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Quarantine and review rows as they may be kept: findings in their free-text columns replaced by markers."""
-    return scrub_frame(frame, FREE_TEXT_COLUMNS, ALL_DETECTORS)[0]
+    """Quarantine and review rows as they may be kept: findings in their free-text columns replaced by markers; the
+    columns of any record are free text (a chat's turns and JSON text included)."""
+    record_columns = [c for c in frame.columns if c not in BASE_COLUMNS and c not in QUARANTINE_COLUMNS]
+    text_columns = list(dict.fromkeys([*FREE_TEXT_COLUMNS, *record_columns]))
+    scrubbed = scrub_frame(frame, text_columns, ALL_DETECTORS)[0]
+    for column in record_columns:  # values that are not strings: lists of turns
+        nested = scrubbed[column].map(lambda v: not isinstance(v, str) and hasattr(v, "__len__"))
+        if nested.any():
+            scrubbed.loc[nested, column] = scrubbed.loc[nested, column].map(
+                lambda v: scrub_strings(plain(v), ALL_DETECTORS)
+            )
+    return scrubbed
 
 
 def check_rows_hold_no_secret(frame: pd.DataFrame, what: str = "published row") -> None:
@@ -61,12 +74,14 @@ def scrub_docs(folder: Path) -> int:
     return redacted
 
 
-def real_rows_report(real: pd.DataFrame, detectors: Sequence[str], phone_regions: Sequence[str]) -> dict:
+def real_rows_report(
+    real: pd.DataFrame, detectors: Sequence[str], phone_regions: Sequence[str], record: RecordSchema = INSTRUCTION
+) -> dict:
     """Personal data and secrets in the real seed rows: rows affected, findings by kind, and the first row's id."""
     by_kind: Counter = Counter()
     rows, first = 0, None
     for row in real.to_dict("records"):
-        text = "\n".join(str(row.get(c) or "") for c in col.TEXT_COLUMNS)
+        text = record.all_text(row)
         kinds = [f.kind for f in find_all(text, [*detectors, "secret"], phone_regions)]
         if kinds:
             rows += 1

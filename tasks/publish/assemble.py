@@ -19,6 +19,9 @@ import numpy as np
 import pandas as pd
 
 from schemas import records as col
+from schemas.record_builtins import INSTRUCTION
+from schemas.record_derived import quarantine_schema, row_schema
+from schemas.record_schema import RecordSchema
 from schemas.spec import Spec, dump_spec
 from tasks.fingerprints import file_sha256
 from tasks.privacy.guard import check_rows_hold_no_secret, check_text_holds_no_secret, redact_rows, scrub_docs
@@ -79,16 +82,22 @@ def _fsync_tree(root: Path) -> None:
 
 
 def write_version_files(
-    folder: Path, data: pd.DataFrame, quarantine: pd.DataFrame, spec_yaml: str, validation_share: float
+    folder: Path,
+    data: pd.DataFrame,
+    quarantine: pd.DataFrame,
+    spec_yaml: str,
+    validation_share: float,
+    record: RecordSchema = INSTRUCTION,
 ) -> dict[str, str]:
-    """Data by split, quarantine and spec into folder; returns each split's file."""
+    """Data by split, quarantine and spec into folder, typed by the record; returns each split's file."""
     splits = assign_splits(data[col.ID], validation_share)
     files = {}
     for split, name in SPLIT_FILES.items():
         if (splits == split).any() or split == "train":
-            write_parquet(data[splits == split], folder / name, col.ROW_SCHEMA)
+            write_parquet(data[splits == split], folder / name, row_schema(record))
             files[split] = name
-    write_parquet(quarantine, folder / QUARANTINE_FILE, col.QUARANTINE_SCHEMA)
+    rejected = quarantine_schema(record)
+    write_parquet(quarantine.reindex(columns=rejected.names), folder / QUARANTINE_FILE, rejected)
     (folder / "spec.yaml").write_text(spec_yaml)
     return files
 
@@ -105,12 +114,14 @@ def content_key(data: pd.DataFrame, quarantine: pd.DataFrame, spec_yaml: str) ->
     return digest.hexdigest()
 
 
-def write_private_quarantine(store: VersionStore, version: str, raw: pd.DataFrame) -> str:
+def write_private_quarantine(
+    store: VersionStore, version: str, raw: pd.DataFrame, record: RecordSchema = INSTRUCTION
+) -> str:
     """The quarantine with its raw text, outside the published tree (publish.quarantine_raw_text opts in)."""
     path = store.private_path(version, RAW_QUARANTINE_FILE)
     store.fs.makedirs(store.private_path(version), exist_ok=True)
     with store.fs.open(path, "wb") as handle:
-        raw[col.QUARANTINE_SCHEMA.names].to_parquet(handle, index=False)
+        raw[quarantine_schema(record).names].to_parquet(handle, index=False)
     return path
 
 
@@ -147,7 +158,11 @@ def publish_dataset(
     ordered = data.iloc[canonical]
     is_synthetic = (ordered[col.SOURCE] == col.SOURCE_SYNTHETIC).to_numpy()
     diversity = diversity_report(
-        comparable_text(ordered), is_synthetic, vectors[canonical], settings.diversity.clusters, seed=CLUSTER_SEED
+        comparable_text(ordered, spec.record_schema),
+        is_synthetic,
+        vectors[canonical],
+        settings.diversity.clusters,
+        seed=CLUSTER_SEED,
     )
     baseline = store.promoted()  # drift is measured against the version LATEST points at, not a refused one
     drift = {
@@ -161,7 +176,9 @@ def publish_dataset(
     now = datetime.now(UTC)
     staging = store.staging_dir()
     try:
-        split_files = write_version_files(staging, data, quarantine, spec_yaml, spec.blend.validation_share)
+        split_files = write_version_files(
+            staging, data, quarantine, spec_yaml, spec.blend.validation_share, spec.record_schema
+        )
         written = [*split_files.values(), QUARANTINE_FILE, "spec.yaml"]
         if review_queue is not None and len(review_queue):
             (staging / REVIEW_FILE).parent.mkdir(parents=True, exist_ok=True)
@@ -182,10 +199,16 @@ def publish_dataset(
             "diversity": diversity,
             "drift": drift,
             "outputs": outputs,
-            "review_sample": review_queue.head(10)[[col.ID, col.INSTRUCTION, col.JUDGE_SCORE, "disagreement"]].to_dict(
-                "records"
-            )
-            if review_queue is not None and len(review_queue)
+            "review_sample": [
+                {
+                    col.ID: r[col.ID],
+                    "headline": spec.record_schema.headline(r),
+                    col.JUDGE_SCORE: r[col.JUDGE_SCORE],
+                    "disagreement": r["disagreement"],
+                }
+                for r in review_queue.head(10).to_dict("records")
+            ]
+            if review_queue is not None
             else [],
         }
         if data_docs is not None:
@@ -197,15 +220,14 @@ def publish_dataset(
         if evaluate is not None:
             manifest["evaluation"] = evaluate(staging)  # sees the data files as they will be published
         manifest = scrub_strings(manifest)
-        draw_plots(data, diversity["cluster_shares"], staging)
-        (staging / "README.md").write_text(
-            render_card(manifest, {s: f.replace("00000-of-00001", "*") for s, f in split_files.items()})
-        )
+        draw_plots(data, diversity["cluster_shares"], staging, spec.record_schema)
+        card_files = {s: f.replace("00000-of-00001", "*") for s, f in split_files.items()}
+        (staging / "README.md").write_text(render_card(manifest, card_files, spec.record_schema, spec.publish))
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n")
         _fsync_tree(staging)
         url = store.commit(staging, version, move_latest=manifest.get("evaluation", {}).get("promoted", True))
         if raw_quarantine is not None:
-            write_private_quarantine(store, version, raw_quarantine)
+            write_private_quarantine(store, version, raw_quarantine, spec.record_schema)
     finally:
         if staging.exists():
             shutil.rmtree(staging)

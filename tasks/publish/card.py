@@ -11,8 +11,12 @@ import yaml
 from matplotlib.figure import Figure
 
 from schemas import records as col
+from schemas.record_builtins import INSTRUCTION
+from schemas.record_derived import hf_features
+from schemas.record_schema import RecordSchema
+from schemas.spec_sections import Publish
 from tasks.evaluate.report import evaluation_section
-from tasks.text_features import word_tokens
+from tasks.text_features import comparable_text, word_tokens
 
 PLOTS = {
     "lengths": "plots/lengths.png",
@@ -29,9 +33,11 @@ def _save(figure, path: Path) -> None:
     figure.savefig(path, dpi=90)
 
 
-def draw_plots(data: pd.DataFrame, cluster_shares: dict, folder: Path) -> None:
+def draw_plots(data: pd.DataFrame, cluster_shares: dict, folder: Path, record: RecordSchema = INSTRUCTION) -> None:
     """Lengths, source mix, label balance and cluster coverage, as PNG files under folder/plots/."""
-    lengths = (data[col.INSTRUCTION].fillna("") + " " + data[col.INPUT].fillna("")).map(lambda t: len(word_tokens(t)))
+    lengths = pd.Series(comparable_text(data, record), index=data.index, dtype=object).map(
+        lambda t: len(word_tokens(t))
+    )
     lengths = lengths.clip(upper=max(1, int(lengths.quantile(0.99))))  # a few very long rows would squash the rest
     figure = Figure(figsize=(6, 3.2))
     axis = figure.subplots()
@@ -39,7 +45,7 @@ def draw_plots(data: pd.DataFrame, cluster_shares: dict, folder: Path) -> None:
     for source, colour in COLOURS.items():
         axis.hist(lengths[data[col.SOURCE] == source], bins=bins, alpha=0.6, label=source, color=colour)
     axis.set(
-        title="Prompt length (words: instruction + input; the last bin holds the longest 1%)",
+        title=f"Prompt length (words: {' + '.join(record.text_fields)}; the last bin holds the longest 1%)",
         xlabel="words",
         ylabel="rows",
     )
@@ -53,14 +59,15 @@ def draw_plots(data: pd.DataFrame, cluster_shares: dict, folder: Path) -> None:
     axis.set(title="Rows by source", ylabel="rows")
     _save(figure, folder / PLOTS["source_mix"])
 
-    table = data.groupby([col.CATEGORY, col.SOURCE]).size().unstack(fill_value=0)
+    label = data[record.label].astype(str) if record.label else pd.Series("(no label)", index=data.index)
+    table = data.assign(label=label).groupby(["label", col.SOURCE]).size().unstack(fill_value=0)
     figure = Figure(figsize=(6, 0.4 * len(table) + 1.4))
     axis = figure.subplots()
     left = np.zeros(len(table))
     for source in table.columns:
         axis.barh(table.index, table[source], left=left, label=source, color=COLOURS.get(source, "grey"))
         left += table[source].to_numpy()
-    axis.set(title="Rows by category", xlabel="rows")
+    axis.set(title=f"Rows by {record.label or 'label'}", xlabel="rows")
     axis.legend()
     _save(figure, folder / PLOTS["label_balance"])
 
@@ -88,34 +95,46 @@ def _review_sample(sample: list[dict]) -> str:
     rows = [
         [
             r[col.ID],
-            r[col.INSTRUCTION][:80].replace("|", "/").replace("\n", " "),
+            r["headline"][:80].replace("|", "/").replace("\n", " "),
             f"{r[col.JUDGE_SCORE]:.2f}",
             f"{r['disagreement']:.2f}",
         ]
         for r in sample
     ]
     return "\n\nRows waiting for a human (`review/` holds them all with each judge's score):\n\n" + _table(
-        ["id", "instruction", "mean score", "disagreement"], rows
+        ["id", "row", "mean score", "disagreement"], rows
     )
 
 
-def hf_header(manifest: dict, split_files: dict[str, str]) -> str:
-    header = {
-        "pretty_name": manifest["dataset"],
+def hf_header(
+    manifest: dict, split_files: dict[str, str], record: RecordSchema = INSTRUCTION, publish: Publish | None = None
+) -> str:
+    """The YAML header `datasets` reads: license and languages from the spec, the files by split, and every column's
+    feature (a messages column a list of {role, content}) so each loads with its declared type."""
+    header: dict = {"pretty_name": manifest["dataset"]}
+    if publish is not None and publish.license:
+        header["license"] = publish.license
+    if publish is not None and publish.language:
+        header["language"] = list(publish.language)
+    header |= {
         "tags": ["synthetic", "synthfactory"],
         "configs": [
             {"config_name": "default", "data_files": [{"split": s, "path": p} for s, p in split_files.items()]}
         ],
+        "dataset_info": {"features": hf_features(record)},
     }
     return "---\n" + yaml.safe_dump(header, sort_keys=False) + "---\n"
 
 
-def render_card(manifest: dict, split_files: dict[str, str]) -> str:
+def render_card(
+    manifest: dict, split_files: dict[str, str], record: RecordSchema = INSTRUCTION, publish: Publish | None = None
+) -> str:
     """The card's markdown, every figure taken from the manifest."""
     counts, inputs, diversity = manifest["counts"], manifest["inputs"], manifest["diversity"]
     accounting = counts["accounting"]
     sections = [
-        hf_header(manifest, split_files),
+        hf_header(manifest, split_files, record, publish),
+        _record_section(record),
         f"# {manifest['dataset']} ({manifest['version']})\n",
         f"{manifest['purpose']}\n",
         f"Built {manifest['created_at'][:19]}Z by build run `{manifest['build_run_id']}`. **Review by "
@@ -189,6 +208,21 @@ def render_card(manifest: dict, split_files: dict[str, str]) -> str:
         evaluation_section(manifest.get("evaluation"), _table),
     ]
     return "\n".join(sections)
+
+
+def _record_section(record: RecordSchema) -> str:
+    """The declared columns, for a person; the YAML header says the same to `datasets`."""
+    rows = [
+        [f"`{name}`", c.type, c.source, ", ".join(c.values or []) or "-", c.description or "-"]
+        for name, c in record.columns.items()
+    ]
+    return (
+        f"## Record: {record.name}\n\n"
+        + _table(["column", "type", "source", "allowed values", "description"], rows)
+        + f"\n\nLabel: `{record.label or '-'}`. Dedup and decontamination compare "
+        + ", ".join(f"`{f}`" for f in record.text_fields)
+        + ". JSON columns hold JSON text.\n"
+    )
 
 
 def _judge_line(judge: dict | None) -> str:

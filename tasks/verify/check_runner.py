@@ -10,7 +10,8 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from schemas import records as col
+from schemas.record_builtins import INSTRUCTION
+from schemas.record_schema import RecordSchema
 from tasks.quarantine import empty_quarantine, to_quarantine
 
 
@@ -65,5 +66,6 @@ def run_row_checks(
     return frame.drop(index=list(rejected)).reset_index(drop=True), quarantined, counts
 
 
-def row_text(row: dict) -> str:
-    return "\n".join(str(row.get(c) or "") for c in col.TEXT_COLUMNS)
+def row_text(row: dict, record: RecordSchema = INSTRUCTION) -> str:
+    """Every text the row holds (the record's text, json and messages columns)."""
+    return record.all_text(row)

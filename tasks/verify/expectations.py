@@ -24,6 +24,7 @@ from great_expectations.expectations.expectation_configuration import Expectatio
 from schemas import records as col
 from tasks.quarantine import empty_quarantine, to_quarantine
 
+JSON_SCHEMA_TYPE = "expect_column_values_to_match_json_schema"
 ROW_LEVEL_TYPES = (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
 
 
@@ -116,7 +117,16 @@ def run_expectations(frame: pd.DataFrame, expectations: list[Expectation], docs_
 def apply_gates(
     frame: pd.DataFrame, expectations: list[Expectation], stage: str = "verify", docs_dir: Path | None = None
 ) -> GateOutcome:
-    """Split rows into accepted and quarantined; raise GateError when a batch-level gate fails or any gate breaks."""
+    """Split rows into accepted and quarantined; raise GateError when a batch-level gate fails or any gate breaks.
+    JSON Schema expectations run second, on the rows the others kept: GX's matcher raises on text that is not JSON,
+    which the first pass quarantines as json_not_valid."""
+    later = [e for e in expectations if e.expectation_type == JSON_SCHEMA_TYPE]
+    if later and len(later) < len(expectations):
+        earlier = [e for e in expectations if e.expectation_type != JSON_SCHEMA_TYPE]
+        parsed = apply_gates(frame, earlier, stage, docs_dir)
+        matched = apply_gates(parsed.accepted, later, stage)
+        quarantined = pd.concat([parsed.quarantined, matched.quarantined], ignore_index=True)
+        return GateOutcome(matched.accepted, quarantined, parsed.batch_results + matched.batch_results)
     if frame.empty:
         return GateOutcome(frame, empty_quarantine())
     failed_reasons: dict[str, list[str]] = {}

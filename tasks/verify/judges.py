@@ -12,7 +12,8 @@ import json
 import numpy as np
 import pandas as pd
 
-from schemas import records as col
+from schemas.record_builtins import INSTRUCTION
+from schemas.record_schema import RecordSchema
 from schemas.spec import Judge, Judging
 from tasks.llm.costs import Ledger
 from tasks.llm.engine import run_judge_calls
@@ -32,16 +33,17 @@ def judge_tool_schema(rubric: list[str]) -> dict:
     }
 
 
-def build_judge_request(judge: Judge, judging: Judging, row: dict) -> dict:
-    """One judge's request for one row: the rubric in the system prompt, the record as JSON."""
-    record = {k: row.get(k) or "" for k in (col.INSTRUCTION, col.INPUT, col.OUTPUT)}
+def build_judge_request(judge: Judge, judging: Judging, row: dict, record: RecordSchema = INSTRUCTION) -> dict:
+    """One judge's request for one row: the rubric in the system prompt, the record's judged columns as JSON."""
+    shown = record.judged_record(row)
+    kind = "an instruction-tuning" if record.name == "instruction" else f"a {record.name}"
     return {
         "model": judge.model,
         "max_tokens": judging.max_tokens,
-        "system": "You grade training records for an instruction-tuning dataset. "
+        "system": f"You grade training records for {kind} dataset. "
         "Score each criterion from 1 (unusable) "
         f"to 5 (excellent): {', '.join(judging.rubric)}. Policy means safe, lawful and free of personal data.",
-        "messages": [{"role": "user", "content": json.dumps(record, ensure_ascii=False)}],
+        "messages": [{"role": "user", "content": json.dumps(shown, ensure_ascii=False)}],
         "tools": [
             {"name": TOOL_NAME, "description": "Record the scores.", "input_schema": judge_tool_schema(judging.rubric)}
         ],
@@ -61,12 +63,16 @@ def parse_judgement(message: dict, rubric: list[str]) -> float | None:
 
 
 def score_rows(
-    frame: pd.DataFrame, judging: Judging, cache: RequestCache | None = None, client=None
+    frame: pd.DataFrame,
+    judging: Judging,
+    cache: RequestCache | None = None,
+    client=None,
+    record: RecordSchema = INSTRUCTION,
 ) -> tuple[pd.DataFrame, dict]:
     """One column per judge of mean rubric scores (NaN where a call failed or its reply was unusable), and
     what the calls cost. Calls go through the engine: request cache, rate limit, retries, cost ledger."""
     rows = frame.to_dict("records")
-    jobs = [(build_judge_request(judge, judging, row), None) for judge in judging.judges for row in rows]
+    jobs = [(build_judge_request(judge, judging, row, record), None) for judge in judging.judges for row in rows]
     ledger = Ledger(dict(judging.prices))
     results, summary = asyncio.run(run_judge_calls(jobs, judging, cache, ledger, client))
     values = [parse_judgement(r.message, judging.rubric) if r.message is not None else None for r in results]

@@ -66,7 +66,7 @@ def review_rows(frame: pd.DataFrame, spec: Spec, client=None, cache=None) -> Rev
         return ReviewOutcome(
             kept.reset_index(drop=True), pd.concat(quarantined, ignore_index=True), empty_quarantine(), stats
         )
-    scores, stats["llm"] = score_rows(to_judge, judging, cache, client)
+    scores, stats["llm"] = score_rows(to_judge, judging, cache, client, spec.record_schema)
     verdict = decide(scores, judging)
     judged = to_judge.assign(**{col.JUDGE_SCORE: verdict["mean"]})
     for decision, reason in ((REJECT, Reason.JUDGE_LOW_SCORE), (REVIEW, Reason.NEEDS_HUMAN_REVIEW)):

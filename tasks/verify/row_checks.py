@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import pandas as pd
 
@@ -13,19 +14,22 @@ from schemas import records as col
 from schemas.spec import Spec
 from schemas.spec_gates import CodeCheck
 from tasks.privacy.redact import detector_of, find_all, find_markers, marker
-from tasks.verify.check_runner import Rejection, RowCheck, row_text
+from tasks.verify.check_runner import Rejection, RowCheck
+from tasks.verify.check_runner import row_text as text_of_row
 from tasks.verify.memorisation import SeedSpans
 from tasks.verify.sandbox import UNAVAILABLE, extract_code, run_python, sandbox_problem
 from tasks.verify.validators import check_arithmetic, check_json_output, find_forbidden, find_refusal
 
 
-def _in(categories: list[str]):
-    return lambda row: row.get(col.CATEGORY) in categories
+def _in(categories: list[str], label: str | None):
+    return lambda row: label is not None and row.get(label) in categories
 
 
 def build_row_checks(spec: Spec, real: pd.DataFrame) -> dict[str, RowCheck]:
-    """Named checks, in the order they run; a row meets a check only after passing the ones before it."""
-    validators, privacy = spec.gates.validators, spec.gates.privacy
+    """Named checks, in the order they run; a row meets a check only after passing the ones before it. Text checks
+    read every text of the record; categories are the record's label."""
+    validators, privacy, record = spec.gates.validators, spec.gates.privacy, spec.record_schema
+    row_text = partial(text_of_row, record=record)
     checks: dict[str, RowCheck] = {}
     if validators.refusals:
         checks["refusal"] = lambda row: (
@@ -42,7 +46,7 @@ def build_row_checks(spec: Spec, real: pd.DataFrame) -> dict[str, RowCheck]:
             (m := check_json_output(row.get(col.OUTPUT) or "", schema)) and Rejection("output_not_valid_json", m)
         )
     if validators.arithmetic_categories:
-        is_arithmetic = _in(validators.arithmetic_categories)
+        is_arithmetic = _in(validators.arithmetic_categories, record.label)
         checks["arithmetic"] = lambda row: (
             is_arithmetic(row)
             and (m := check_arithmetic(row.get(col.OUTPUT) or ""))
@@ -53,7 +57,7 @@ def build_row_checks(spec: Spec, real: pd.DataFrame) -> dict[str, RowCheck]:
     if len(real):
         spans = SeedSpans(
             real[col.ID].tolist(),
-            (real[col.INSTRUCTION] + "\n" + real[col.INPUT] + "\n" + real[col.OUTPUT]).tolist(),
+            [row_text(row) for row in real.to_dict("records")],
             privacy.memorisation_ngram_size,
         )
 
@@ -70,7 +74,7 @@ def build_row_checks(spec: Spec, real: pd.DataFrame) -> dict[str, RowCheck]:
         checks["memorisation"] = memorised
     wrapped = {name: _falsy_to_none(check) for name, check in checks.items()}
     if validators.code:
-        wrapped["code_execution"] = CodeRuns(validators.code)
+        wrapped["code_execution"] = CodeRuns(validators.code, record.label)
     return wrapped
 
 
@@ -78,8 +82,8 @@ class CodeRuns:
     """Code rows must hold a fenced Python block that runs in the sandbox. Each snippet gets its own sandbox; up
     to `parallel_runs` sandboxes run at once, since a run waits on namespace set-up far more than it computes."""
 
-    def __init__(self, config: CodeCheck):
-        self.config = config
+    def __init__(self, config: CodeCheck, label: str | None = col.CATEGORY):
+        self.config, self.label = config, label
 
     def __call__(self, row: dict) -> Rejection | None:
         return self.many([row])[0]
@@ -88,7 +92,7 @@ class CodeRuns:
         verdicts: list[Rejection | None] = [None] * len(rows)
         to_run: dict[int, str] = {}
         for position, row in enumerate(rows):
-            if row.get(col.CATEGORY) not in self.config.categories:
+            if self.label is None or row.get(self.label) not in self.config.categories:
                 continue
             source = extract_code(row.get(col.OUTPUT) or "")
             if source is None:

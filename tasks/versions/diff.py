@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from schemas import records as col
+from schemas.record_schema import plain
 from tasks.text_features import exact_key
 from tasks.versions.read import Version
 
@@ -19,9 +22,11 @@ COMPARED_METRICS = (
 
 
 def row_keys(data: pd.DataFrame) -> pd.Series:
-    """Rows compared by content, so a row that came back under a new id is not 'added'."""
-    text = data[col.INSTRUCTION].fillna("") + "\n" + data[col.INPUT].fillna("") + "\n" + data[col.OUTPUT].fillna("")
-    return text.map(exact_key)
+    """Rows compared by content (every record column, whatever the record), so a row that came back under a new id
+    is not 'added'."""
+    columns = [c for c in data.columns if c not in col.BASE_COLUMNS]
+    text = data[columns].apply(lambda row: "\n".join(json.dumps(plain(v), default=str) for v in row), axis=1)
+    return text.map(exact_key) if len(data) else pd.Series(dtype=object)
 
 
 def _flatten(value, prefix: str = "") -> dict:

@@ -194,3 +194,13 @@ def test_an_unchanged_rebuild_publishes_nothing_new(tmp_path, spec):
     again_url, again = publish(tmp_path / "root", spec)
     assert again_url == url and again["unchanged"] and again["version"] == first["version"]
     assert VersionStore(str(tmp_path / "root"), "ds").versions() == [first["version"]]
+
+
+def test_balance_labels_gives_each_label_the_same_share_of_the_cap():
+    synthetic = rows("s", 12, "synthetic")
+    synthetic[col.CATEGORY] = ["x"] * 9 + ["y"] * 3
+    blended, over = blend_rows(
+        rows("r", 4, "real"), synthetic, Blend(max_synthetic_share=0.6, seed=3, balance_labels=True), col.CATEGORY
+    )
+    kept = blended[blended[col.SOURCE] == "synthetic"][col.CATEGORY].value_counts().to_dict()
+    assert kept == {"x": 3, "y": 3} and len(over) == 6
