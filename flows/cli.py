@@ -1,9 +1,10 @@
-"""The synthfactory command line: build a dataset, or run one check on files."""
+"""The synthfactory command line: check, preview and build a dataset, push a version, or run one check on files."""
 
 from __future__ import annotations
 
 import os
 import sys
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,11 +16,12 @@ from rich.text import Text
 from flows.environment import apply_quiet_defaults
 from flows.report import RichStageListener, print_build_report, print_diff, print_quarantine, print_version
 from schemas.spec import Decontamination, Dedup, Embeddings, SpecError, format_validation_error
-from tasks.tables import TableError, read_table, require_column, write_table
 
 if TYPE_CHECKING:
     import pandas as pd
 
+# Nothing heavy is imported above: Prefect, GX, torch and pandas load inside the commands that use them, so
+# `synthfactory validate` answers a misspelled key in well under a second.
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console(stderr=True)
 BAD_INPUT = 2
@@ -32,6 +34,12 @@ CacheDir = Annotated[
 ]
 Backend = Annotated[str, typer.Option(help="embedding backend: onnx-int8 or torch")]
 DEFAULT_BACKEND = Embeddings().backend
+SpecFile = Annotated[Path, typer.Argument(help="the dataset spec (YAML)")]
+Overrides = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="set a spec field for this run: key=value, the value as YAML (generator.rows=50)"),
+]
+DEFAULTED: list[str] = []  # the environment variables main() set, rather than the user
 
 
 def fail(message: str, code: int) -> None:
@@ -48,72 +56,116 @@ def opened(reader, ref: str):
         fail(str(error), BAD_INPUT)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"synthfactory {package_version('synthfactory')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="print the version and exit")
+    ] = False,
+) -> None:
+    pass
+
+
+@app.command("validate")
+def validate_spec(spec: SpecFile, overrides: Overrides = None) -> None:
+    """Check a spec and every file and setting it names, without building: exit 0 with a summary, 2 naming the
+    field or file that is wrong."""
+    from synthfactory.api import parse_overrides, validate
+
+    try:
+        loaded = validate(spec, parse_overrides(overrides))
+    except SpecError as error:
+        fail(str(error), BAD_INPUT)
+    generator = loaded.generator
+    Console().print(
+        f"ok: {spec}: dataset {loaded.dataset}, {generator.rows} rows from the {generator.backend} generator, "
+        f"{len(loaded.eval_sets)} eval set(s), publishes to {loaded.publish.data_root}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command()
+def preview(
+    spec: SpecFile,
+    rows: Annotated[int, typer.Option(min=1, help="rows to generate and verify")] = 5,
+    overrides: Overrides = None,
+) -> None:
+    """Generate and verify a few rows with each row's verdict and reason, and the full build's cost; no Prefect,
+    nothing published or written under the data root."""
+    from synthfactory.api import parse_overrides
+    from synthfactory.preview import preview as preview_rows
+    from synthfactory.report import print_preview
+    from tasks.llm.costs import BudgetExceeded
+    from tasks.llm.limits import CircuitOpen
+    from tasks.verify.expectations import GateError
+
+    try:
+        result = preview_rows(spec, rows, parse_overrides(overrides))
+    except SpecError as error:
+        fail(str(error), BAD_INPUT)
+    except (GateError, BudgetExceeded, CircuitOpen) as error:
+        fail(f"the preview stopped: {error}", 1)
+    print_preview(Console(), result)
+
+
 @app.command()
 def build(
-    spec: Annotated[Path, typer.Argument(help="the dataset spec (YAML)")],
+    spec: SpecFile,
     data_root: Annotated[
         Path | None,
         typer.Option(
             help="where versions are published (default: the spec's publish.data_root, else $SYNTHFACTORY_DATA_ROOT)"
         ),
     ] = None,
+    overrides: Overrides = None,
 ) -> None:
     """Run the whole build once on an embedded Prefect and publish a new version."""
+    from synthfactory.api import parse_overrides, plan_build
+
+    try:
+        plan = plan_build(spec, data_root, parse_overrides(overrides))
+    except SpecError as error:
+        fail(str(error), BAD_INPUT)
     from flows.stopping import BuildStopped, stopped_by_signals, stopped_line
-    from schemas.spec import load_spec
+    from synthfactory.api import PrefectUnavailable, run_build
     from tasks.llm.costs import BudgetExceeded
     from tasks.llm.limits import CircuitOpen
     from tasks.privacy.guard import PrivacyError
     from tasks.publish.assemble import DiversityDrop
-    from tasks.spec_inputs import check_spec_inputs
     from tasks.stage_progress import listening
     from tasks.verify.expectations import GateError
     from tasks.versions.leftovers import stop_children
-    from tasks.versions.store import data_root_problem
 
-    try:
-        loaded = load_spec(spec)
-        check_spec_inputs(loaded)
-    except SpecError as error:
-        fail(str(error), BAD_INPUT)
-    root = str(data_root) if data_root else loaded.publish.data_root
-    if problem := data_root_problem(root, loaded.dataset):
-        fail(f"{'--data-root' if data_root else 'publish.data_root'} {root}: {problem}", BAD_INPUT)
-    if loaded.publish.approval == "required" and not os.environ.get("PREFECT_API_URL"):
-        fail(
-            "publish.approval: required pauses for a person in the Prefect UI; run the build as a deployment on a "
-            "server (make serve)",
-            BAD_INPUT,
-        )
-    from flows.build import build_dataset
-    from flows.embedded_api import start_embedded_api
-
-    try:
-        start_embedded_api()
-    except RuntimeError as error:
-        fail(f"the embedded Prefect API did not start: {error}", 1)
     try:
         with RichStageListener(console) as progress, listening(progress), stopped_by_signals():
-            result = build_dataset(str(spec), str(data_root) if data_root else None)
+            result = run_build(plan)
     except BuildStopped as stop:
         stop_children()
         console.print(stopped_line(stop.signal_number), markup=False, highlight=False)
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(128 + stop.signal_number)  # a stage may still run in a worker thread; the process ends now
+    except PrefectUnavailable as error:
+        fail(str(error), 1)
     except (GateError, DiversityDrop, PrivacyError) as error:
         fail(f"the build failed a gate, nothing was published: {error}", 1)
     except (BudgetExceeded, CircuitOpen) as error:
         fail(f"generation stopped, nothing was published: {error} (stored responses make a rerun resume)", 1)
     except SpecError as error:
         fail(str(error), BAD_INPUT)
-    if result.get("skipped"):
-        console.print(Text.assemble(("skipped: ", "yellow"), result["skipped"]), highlight=False)
+    if result.skipped:
+        console.print(Text.assemble(("skipped: ", "yellow"), result.skipped), highlight=False)
         return
-    print_build_report(Console(), result)
-    evaluation = result.get("evaluation")
-    if evaluation and not evaluation["promoted"]:
-        fail(evaluation["message"], EVALUATION_REFUSED)
+    print_build_report(Console(), result.report)
+    if not result.promoted:
+        fail(result.evaluation["message"] if result.evaluation else "evaluation refused", EVALUATION_REFUSED)
 
 
 @app.command("check-contamination")
@@ -150,6 +202,7 @@ def check_contamination(
     from tasks.embeddings.cache import EmbeddingCache
     from tasks.llm.request_cache import RequestCache
     from tasks.local_cache import cache_root
+    from tasks.tables import TableError, read_table, require_column, write_table
 
     try:
         judge = ContaminationJudge(model=judge_model, band=judge_band) if judge_model else None
@@ -215,6 +268,7 @@ def dedup(
     from tasks.dedup.duplicates import find_duplicates
     from tasks.embeddings.cache import EmbeddingCache
     from tasks.local_cache import cache_root
+    from tasks.tables import TableError, read_table, require_column, write_table
 
     try:
         earlier = [read_table(path) for path in against or []]
@@ -276,8 +330,44 @@ def quarantine(
     print_quarantine(Console(), opened(read_quarantine, version), examples)
 
 
+@app.command()
+def schema(
+    out: Annotated[Path | None, typer.Option(help="write it here (schemas/spec.schema.json is the stored copy)")] = None,
+) -> None:
+    """The spec's JSON Schema, for editors and other tools: printed, or written to --out."""
+    from schemas.spec_schema import render_schema
+
+    if out is None:
+        sys.stdout.write(render_schema())
+        return
+    out.write_text(render_schema())
+    console.print(f"wrote {out}", markup=False, highlight=False)
+
+
+@app.command()
+def push(
+    version: Annotated[str, typer.Argument(help="a published version's folder (path or URL)")],
+    to: Annotated[str, typer.Option(help="hf://datasets/ORG/NAME, or any fsspec URL (file://, s3://, memory://)")],
+    private: Annotated[bool, typer.Option(help="create the Hub repo as private (an existing repo keeps its own)")] = False,
+) -> None:
+    """Upload a published version's files, byte for byte and its card as README.md at the root, to a Hugging Face
+    dataset repo (token: HF_TOKEN, `hf auth login`, or the Prefect Secret block hf-token) or an fsspec folder."""
+    if {"HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"} <= set(DEFAULTED):
+        os.environ["HF_HUB_OFFLINE"] = "0"  # main() set it against model downloads; a push is meant to go out
+    from synthfactory.push import PushFailed, PushInputError, push_version
+
+    try:
+        result = push_version(version, to, private)
+    except PushInputError as error:
+        fail(str(error), BAD_INPUT)
+    except PushFailed as error:
+        fail(f"the push failed: {error}", 1)
+    commit = f" ({result.commit_url})" if result.commit_url else ""
+    Console().print(f"pushed {len(result.files)} files of {version} to {to}{commit}", markup=False, highlight=False)
+
+
 def main() -> None:
-    apply_quiet_defaults()  # before any command imports Prefect
+    DEFAULTED[:] = apply_quiet_defaults()  # before any command imports Prefect
     app(prog_name="synthfactory")
 
 

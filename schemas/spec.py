@@ -168,14 +168,19 @@ def apply_overrides(raw: dict, overrides: dict[str, Any]) -> dict:
     for dotted, value in overrides.items():
         node = raw
         *parents, last = dotted.split(".")
-        for key in parents:
-            node = node.setdefault(key, {}) if isinstance(node, dict) else node[int(key)]
-            if not isinstance(node, (dict, list)):
-                raise SpecError(f"override {dotted}: {key} is not a mapping")
-        if isinstance(node, list):
-            node[int(last)] = value
-        else:
-            node[last] = value
+        try:
+            for key in parents:
+                node = node.setdefault(key, {}) if isinstance(node, dict) else node[int(key)]
+                if not isinstance(node, (dict, list)):
+                    raise SpecError(f"override {dotted}: {key} is not a mapping")
+            if isinstance(node, list):
+                node[int(last)] = value
+            else:
+                node[last] = value
+        except (ValueError, IndexError) as error:  # a list indexed by a name, or past its end
+            if isinstance(error, SpecError):
+                raise
+            raise SpecError(f"override {dotted}: no such field ({error})") from None
     return raw
 
 

@@ -19,7 +19,6 @@ from schemas.suites import load_suite
 from tasks.fingerprints import content_hash, file_sha256
 from tasks.generate.prompts import template_variables
 from tasks.tables import TableError, read_table, require_column
-from tasks.verify.expectations import build_expectation, is_row_level
 
 REQUIRED_SEED_COLUMNS = (col.INSTRUCTION, col.OUTPUT)
 
@@ -114,20 +113,14 @@ def load_eval_items(spec: Spec) -> EvalItems:
 
 def gate_expectations(spec: Spec) -> list:
     """The suite the spec picks plus its own expectations, as GX objects."""
-    try:
-        suite = load_suite(spec.gates.suite)
-    except KeyError as error:
-        raise SpecError(f"gates.suite: {error.args[0]}") from None
-    configs = [(f"gates.suite {spec.gates.suite}", e) for e in suite["expectations"]]
-    configs += [(f"gates.expectations.{i}", e) for i, e in enumerate(spec.gates.expectations)]
-    return _build_expectations(configs)
+    return _build_expectations(_gate_configs(spec))
 
 
 def final_expectations(spec: Spec) -> list:
     """Batch-level expectations on the rows that passed every verify gate (judge scores included)."""
-    built = _build_expectations(
-        [(f"gates.final_expectations.{i}", e) for i, e in enumerate(spec.gates.final_expectations)]
-    )
+    from tasks.verify.expectations import is_row_level
+
+    built = _build_expectations(_final_configs(spec))
     for index, expectation in enumerate(built):
         if is_row_level(expectation):
             raise SpecError(
@@ -137,12 +130,32 @@ def final_expectations(spec: Spec) -> list:
     return built
 
 
-def _build_expectations(configs: list[tuple[str, dict]]) -> list:
-    built = []
+def _gate_configs(spec: Spec) -> list[tuple[str, dict]]:
+    try:
+        suite = load_suite(spec.gates.suite)
+    except KeyError as error:
+        raise SpecError(f"gates.suite: {error.args[0]}") from None
+    configs = [(f"gates.suite {spec.gates.suite}", e) for e in suite["expectations"]]
+    return configs + [(f"gates.expectations.{i}", e) for i, e in enumerate(spec.gates.expectations)]
+
+
+def _final_configs(spec: Spec) -> list[tuple[str, dict]]:
+    return [(f"gates.final_expectations.{i}", e) for i, e in enumerate(spec.gates.final_expectations)]
+
+
+def _check_columns(configs: list[tuple[str, dict]]) -> None:
     for where, config in configs:
         column = config.get("kwargs", {}).get("column")
         if column is not None and column not in col.ROW_SCHEMA.names:
             raise SpecError(f"{where}: no column {column!r} in the record (columns: {', '.join(col.ROW_SCHEMA.names)})")
+
+
+def _build_expectations(configs: list[tuple[str, dict]]) -> list:
+    _check_columns(configs)
+    from tasks.verify.expectations import build_expectation  # GX costs seconds to import: only once columns are right
+
+    built = []
+    for where, config in configs:
         try:
             built.append(build_expectation(config, where))
         except ValueError as error:
@@ -235,5 +248,6 @@ def check_spec_inputs(spec: Spec) -> None:
     _check_prices(spec)
     load_real_rows(spec)
     load_eval_items(spec)
+    _check_columns(_gate_configs(spec) + _final_configs(spec))  # a misspelled column fails before GX is imported
     gate_expectations(spec)
     final_expectations(spec)
