@@ -1,10 +1,10 @@
-"""The synthfactory command line: check, preview and build a dataset, push a version, or run one check on files."""
+"""The synthfactory command line: build a dataset, read its versions, or run one check on files (the commands around
+a build are in flows/cli_dataset.py, the app they share in flows/cli_app.py)."""
 
 from __future__ import annotations
 
 import os
 import sys
-from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,6 +13,8 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 
+import flows.cli_dataset  # noqa: F401  (registers validate, preview, schema and push)
+from flows.cli_app import BAD_INPUT, DEFAULTED, EVALUATION_REFUSED, Overrides, SpecFile, app, console, fail, opened
 from flows.environment import apply_quiet_defaults
 from flows.report import RichStageListener, print_build_report, print_diff, print_quarantine, print_version
 from schemas.spec import Decontamination, Dedup, Embeddings, SpecError, format_validation_error
@@ -20,12 +22,6 @@ from schemas.spec import Decontamination, Dedup, Embeddings, SpecError, format_v
 if TYPE_CHECKING:
     import pandas as pd
 
-# Nothing heavy is imported above: Prefect, GX, torch and pandas load inside the commands that use them, so
-# `synthfactory validate` answers a misspelled key in well under a second.
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-console = Console(stderr=True)
-BAD_INPUT = 2
-EVALUATION_REFUSED = 3  # the version was published, but its downstream evaluation kept LATEST where it was
 CacheDir = Annotated[
     Path | None,
     typer.Option(
@@ -34,85 +30,6 @@ CacheDir = Annotated[
 ]
 Backend = Annotated[str, typer.Option(help="embedding backend: onnx-int8 or torch")]
 DEFAULT_BACKEND = Embeddings().backend
-SpecFile = Annotated[Path, typer.Argument(help="the dataset spec (YAML)")]
-Overrides = Annotated[
-    list[str] | None,
-    typer.Option("--set", help="set a spec field for this run: key=value, the value as YAML (generator.rows=50)"),
-]
-DEFAULTED: list[str] = []  # the environment variables main() set, rather than the user
-
-
-def fail(message: str, code: int) -> None:
-    """One line on stderr, the message printed as it is (a path may hold "[/red]"), then exit with code."""
-    console.print(Text.assemble(("error: ", "bold red"), " ".join(message.split())), highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def opened(reader, ref: str):
-    """A published version read by `reader`, or exit 2 naming what is not a version."""
-    try:
-        return reader(ref)
-    except FileNotFoundError as error:
-        fail(str(error), BAD_INPUT)
-
-
-def _print_version(value: bool) -> None:
-    if value:
-        typer.echo(f"synthfactory {package_version('synthfactory')}")
-        raise typer.Exit()
-
-
-@app.callback()
-def options(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="print the version and exit")
-    ] = False,
-) -> None:
-    pass
-
-
-@app.command("validate")
-def validate_spec(spec: SpecFile, overrides: Overrides = None) -> None:
-    """Check a spec and every file and setting it names, without building: exit 0 with a summary, 2 naming the
-    field or file that is wrong."""
-    from synthfactory.api import parse_overrides, validate
-
-    try:
-        loaded = validate(spec, parse_overrides(overrides))
-    except SpecError as error:
-        fail(str(error), BAD_INPUT)
-    generator = loaded.generator
-    Console().print(
-        f"ok: {spec}: dataset {loaded.dataset}, {generator.rows} rows from the {generator.backend} generator, "
-        f"{len(loaded.eval_sets)} eval set(s), publishes to {loaded.publish.data_root}",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
-    )
-
-
-@app.command()
-def preview(
-    spec: SpecFile,
-    rows: Annotated[int, typer.Option(min=1, help="rows to generate and verify")] = 5,
-    overrides: Overrides = None,
-) -> None:
-    """Generate and verify a few rows with each row's verdict and reason, and the full build's cost; no Prefect,
-    nothing published or written under the data root."""
-    from synthfactory.api import parse_overrides
-    from synthfactory.preview import preview as preview_rows
-    from synthfactory.report import print_preview
-    from tasks.llm.costs import BudgetExceeded
-    from tasks.llm.limits import CircuitOpen
-    from tasks.verify.expectations import GateError
-
-    try:
-        result = preview_rows(spec, rows, parse_overrides(overrides))
-    except SpecError as error:
-        fail(str(error), BAD_INPUT)
-    except (GateError, BudgetExceeded, CircuitOpen) as error:
-        fail(f"the preview stopped: {error}", 1)
-    print_preview(Console(), result)
 
 
 @app.command()
@@ -328,42 +245,6 @@ def quarantine(
     from tasks.versions.read import read_quarantine
 
     print_quarantine(Console(), opened(read_quarantine, version), examples)
-
-
-@app.command()
-def schema(
-    out: Annotated[Path | None, typer.Option(help="write it here (schemas/spec.schema.json is the stored copy)")] = None,
-) -> None:
-    """The spec's JSON Schema, for editors and other tools: printed, or written to --out."""
-    from schemas.spec_schema import render_schema
-
-    if out is None:
-        sys.stdout.write(render_schema())
-        return
-    out.write_text(render_schema())
-    console.print(f"wrote {out}", markup=False, highlight=False)
-
-
-@app.command()
-def push(
-    version: Annotated[str, typer.Argument(help="a published version's folder (path or URL)")],
-    to: Annotated[str, typer.Option(help="hf://datasets/ORG/NAME, or any fsspec URL (file://, s3://, memory://)")],
-    private: Annotated[bool, typer.Option(help="create the Hub repo as private (an existing repo keeps its own)")] = False,
-) -> None:
-    """Upload a published version's files, byte for byte and its card as README.md at the root, to a Hugging Face
-    dataset repo (token: HF_TOKEN, `hf auth login`, or the Prefect Secret block hf-token) or an fsspec folder."""
-    if {"HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"} <= set(DEFAULTED):
-        os.environ["HF_HUB_OFFLINE"] = "0"  # main() set it against model downloads; a push is meant to go out
-    from synthfactory.push import PushFailed, PushInputError, push_version
-
-    try:
-        result = push_version(version, to, private)
-    except PushInputError as error:
-        fail(str(error), BAD_INPUT)
-    except PushFailed as error:
-        fail(f"the push failed: {error}", 1)
-    commit = f" ({result.commit_url})" if result.commit_url else ""
-    Console().print(f"pushed {len(result.files)} files of {version} to {to}{commit}", markup=False, highlight=False)
 
 
 def main() -> None:

@@ -55,7 +55,7 @@ class BuildResult:
 
 
 def parse_overrides(assignments: list[str] | None) -> dict[str, Any]:
-    """`key=value` strings as {dotted key: value}; values are YAML scalars (50 is an int, true a bool, [a, b] a list)."""
+    """`key=value` strings as {dotted key: value}; values are YAML (50 is an int, true a bool, [a, b] a list)."""
     overrides: dict[str, Any] = {}
     for assignment in assignments or []:
         key, sep, text = assignment.partition("=")
@@ -69,7 +69,7 @@ def parse_overrides(assignments: list[str] | None) -> dict[str, Any]:
 
 
 def load_spec(spec: SpecSource, overrides: Mapping[str, Any] | None = None) -> Spec:
-    """The spec validated for structure (not the files it names), with dotted overrides such as {"generator.rows": 5}."""
+    """The spec validated for structure (not the files it names), with dotted overrides ({"generator.rows": 5})."""
     if not isinstance(spec, Spec):
         return spec_model.load_spec(spec, dict(overrides or {}))
     if not overrides:

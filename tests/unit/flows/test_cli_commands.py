@@ -17,14 +17,14 @@ HEAVY = ("prefect", "torch", "great_expectations", "sentence_transformers")
 runner = CliRunner()
 
 # Runs `synthfactory validate` in a fresh interpreter and reports its exit code and the heavy modules it loaded.
-PROBE = """
+PROBE = f"""
 import json, sys
 from typer.testing import CliRunner
 from flows.cli import app
 result = CliRunner().invoke(app, ["validate", sys.argv[1]])
-heavy = sorted(m for m in {heavy!r} if m in sys.modules)
+heavy = sorted(m for m in {HEAVY!r} if m in sys.modules)
 print(json.dumps({{"code": result.exit_code, "heavy": heavy, "stderr": result.stderr}}))
-""".format(heavy=HEAVY)
+"""
 
 
 def probe_validate(spec: Path) -> dict:
@@ -40,7 +40,11 @@ def probe_validate(spec: Path) -> dict:
         ({"blend.max_synthetic_shar": 0.5}, "blend.max_synthetic_shar: unknown key"),
         ({"eval_sets.0.text_field": "txet"}, "eval_sets.0.text_field: no column 'txet'"),
         (
-            {"gates": {"expectations": [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "outptu"}}]}},
+            {
+                "gates": {
+                    "expectations": [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "outptu"}}]
+                }
+            },
             "gates.expectations.0: no column 'outptu'",
         ),
     ],
