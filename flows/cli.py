@@ -44,10 +44,12 @@ def build(
     overrides: Overrides = None,
 ) -> None:
     """Run the whole build once on an embedded Prefect and publish a new version."""
-    from synthfactory.api import parse_overrides, plan_build
+    from synthfactory.api import DataRootError, parse_overrides, plan_build
 
     try:
         plan = plan_build(spec, data_root, parse_overrides(overrides))
+    except DataRootError as error:
+        fail(f"--data-root {error.root}: {error.problem}" if error.given else str(error), BAD_INPUT)
     except SpecError as error:
         fail(str(error), BAD_INPUT)
     from flows.stopping import BuildStopped, stopped_by_signals, stopped_line

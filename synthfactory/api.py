@@ -87,6 +87,14 @@ def validate(spec: SpecSource, overrides: Mapping[str, Any] | None = None) -> Sp
     return loaded
 
 
+class DataRootError(SpecError):
+    """Versions cannot be written under the data root; `given` says whether the caller passed it."""
+
+    def __init__(self, root: str, problem: str, given: bool):
+        super().__init__(f"{'data_root' if given else 'publish.data_root'} {root}: {problem}")
+        self.root, self.problem, self.given = root, problem, given
+
+
 class PrefectUnavailable(RuntimeError):
     """The embedded Prefect API did not start."""
 
@@ -110,7 +118,7 @@ def plan_build(
     loaded = validate(spec, overrides)
     root = str(data_root) if data_root else loaded.publish.data_root
     if problem := data_root_problem(root, loaded.dataset):
-        raise SpecError(f"{'data root' if data_root else 'publish.data_root'} {root}: {problem}")
+        raise DataRootError(root, problem, given=bool(data_root))
     if loaded.publish.approval == "required" and not os.environ.get("PREFECT_API_URL"):
         raise SpecError(
             "publish.approval: required pauses for a person in the Prefect UI; run the build as a deployment on a "

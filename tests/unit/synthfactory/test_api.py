@@ -50,7 +50,7 @@ def test_validate_checks_the_files_a_spec_names(tmp_path):
 
 def test_plan_build_refuses_a_data_root_that_is_a_file(tmp_path):
     (tmp_path / "taken").write_text("x")
-    with pytest.raises(SpecError, match="data root"):
+    with pytest.raises(SpecError, match=f"data_root {tmp_path / 'taken'}: .* is a file"):
         plan_build(write_spec(tmp_path), data_root=tmp_path / "taken")
 
 
