@@ -80,13 +80,14 @@ def _push_fsspec(fs: fsspec.AbstractFileSystem, root: str, files: list[str], des
 
 
 def hub_token() -> str:
-    """HF_TOKEN or the token `hf auth login` stored, else the Prefect Secret block hf-token on PREFECT_API_URL's
-    server."""
+    """HF_TOKEN or the token `hf auth login` stored, else the Prefect Secret block hf-token on the Prefect server."""
     from huggingface_hub import get_token
 
     if token := get_token():
         return token
-    if os.environ.get("PREFECT_API_URL"):
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():  # a server (from the environment or the Prefect profile), never an embedded one
         from prefect.blocks.system import Secret
 
         try:
