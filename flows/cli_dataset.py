@@ -43,8 +43,8 @@ def preview(
     """Generate and verify a few rows with each row's verdict and reason, and the full build's cost; no Prefect,
     nothing published or written under the data root."""
     from synthfactory.api import parse_overrides
-    from synthfactory.preview import preview as preview_rows
-    from synthfactory.report import print_preview
+    from synthfactory.preview_report import print_preview
+    from synthfactory.row_preview import preview as preview_rows
     from tasks.llm.costs import BudgetExceeded
     from tasks.llm.limits import CircuitOpen
     from tasks.verify.expectations import GateError
@@ -86,7 +86,7 @@ def push(
     dataset repo (token: HF_TOKEN, `hf auth login`, or the Prefect Secret block hf-token) or an fsspec folder."""
     if {"HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"} <= set(DEFAULTED):
         os.environ["HF_HUB_OFFLINE"] = "0"  # main() set it against model downloads; a push is meant to go out
-    from synthfactory.push import PushFailed, PushInputError, push_version
+    from synthfactory.version_push import PushFailed, PushInputError, push_version
 
     try:
         result = push_version(version, to, private)

@@ -11,9 +11,9 @@ Every function raises instead of exiting; see synthfactory/api.py for the except
 """
 
 from synthfactory.api import BuildResult, build, load_spec, plan_build, run_build, validate
-from synthfactory.preview import PreviewResult, preview
-from synthfactory.push import PushResult
-from synthfactory.push import push_version as push
+from synthfactory.row_preview import PreviewResult, preview
+from synthfactory.version_push import PushResult
+from synthfactory.version_push import push_version as push
 
 __all__ = [
     "BuildResult",

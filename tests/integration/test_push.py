@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from synthfactory import push
-from synthfactory.push import PushInputError
+from synthfactory.version_push import PushInputError
 from tests.helpers.fake_hub import FakeHub
 
 ROOT = Path(__file__).resolve().parents[2]

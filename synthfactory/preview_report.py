@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from schemas import records as col
-from synthfactory.preview import KEPT, PreviewResult
+from synthfactory.row_preview import KEPT, PreviewResult
 
 SHOWN_CHARS = 160  # of each text column; the whole row is in PreviewResult.rows
 
