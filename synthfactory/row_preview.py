@@ -37,11 +37,11 @@ def preview(spec: SpecSource, rows: int = 5, overrides: Mapping[str, Any] | None
     full = load_spec(spec, overrides)
     sample = validate(full, {"generator.rows": rows, **_online(full)})
     generated, rejects, llm = _generate(sample)
-    verified, quarantine, batch = verify_rows(sample, generated)
+    verified = verify_rows(sample, generated)
     return PreviewResult(
-        verdict_table(generated, verified, [rejects, *quarantine]),
-        batch,
-        estimate_cost(full, rows, {"generator": llm, "judges": verified.attrs.get("llm", {})}),
+        verdict_table(generated, verified.kept, [rejects, *verified.quarantines]),
+        verified.batch_gates,
+        estimate_cost(full, rows, {"generator": llm, "judges": verified.judges_llm}),
     )
 
 
@@ -77,36 +77,50 @@ def _generate(spec: Spec) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     )
 
 
-def verify_rows(spec: Spec, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame], list[dict]]:
-    """verify's gates, row checks and judges on a few rows: (kept rows, quarantines, batch-level results). Batch-level
-    expectations are reported, not enforced: a handful of rows says little about a batch."""
+@dataclass(frozen=True)
+class Verified:
+    kept: pd.DataFrame
+    quarantines: list[pd.DataFrame]
+    batch_gates: list[dict]
+    judges_llm: dict  # the judges' requests and spend
+
+
+def verify_rows(spec: Spec, frame: pd.DataFrame) -> Verified:
+    """verify's gates, row checks and judges on a few rows. Batch-level expectations are reported, not enforced:
+    a handful of rows says little about a batch."""
     from tasks.spec_inputs import final_expectations, gate_expectations, load_real_rows
     from tasks.verify.check_runner import run_row_checks
-    from tasks.verify.expectations import apply_gates, is_row_level, run_expectations
+    from tasks.verify.expectations import apply_gates, is_row_level
     from tasks.verify.review import review_rows
     from tasks.verify.row_checks import build_row_checks
 
     expectations = gate_expectations(spec)
     row_level = [e for e in expectations if is_row_level(e)]
     gated = apply_gates(frame, row_level) if row_level else None
-    accepted = gated.accepted if gated else frame
-    checked, failed, _ = run_row_checks(accepted, build_row_checks(spec, load_real_rows(spec)))
-    reviewed = review_rows(checked, spec)
-    batch_level = [e for e in expectations if not is_row_level(e)] + (
-        final_expectations(spec) if spec.gates.final_expectations else []
+    checked, failed, _ = run_row_checks(
+        gated.accepted if gated else frame, build_row_checks(spec, load_real_rows(spec))
     )
-    batch = [
+    reviewed = review_rows(checked, spec)
+    batch = _batch_results(frame, [e for e in expectations if not is_row_level(e)])
+    if spec.gates.final_expectations:  # they judge the rows every verify gate kept
+        batch += _batch_results(reviewed.accepted, final_expectations(spec))
+    quarantines = ([gated.quarantined] if gated else []) + [failed, reviewed.quarantined]
+    return Verified(reviewed.accepted, quarantines, batch, reviewed.stats.get("llm", {}))
+
+
+def _batch_results(frame: pd.DataFrame, expectations: list) -> list[dict]:
+    from tasks.verify.expectations import run_expectations
+
+    if not expectations or frame.empty:
+        return []
+    return [
         {
             "reason": result.expectation_config.meta["reason"],
             "success": bool(result.success),
             "observed": result.result.get("observed_value"),
         }
-        for result in (run_expectations(frame, batch_level) if batch_level and len(frame) else [])
+        for result in run_expectations(frame, expectations)
     ]
-    kept = reviewed.accepted.copy()
-    kept.attrs["llm"] = reviewed.stats.get("llm", {})
-    quarantines = ([gated.quarantined] if gated else []) + [failed, reviewed.quarantined]
-    return kept, quarantines, batch
 
 
 def verdict_table(generated: pd.DataFrame, kept: pd.DataFrame, quarantines: list[pd.DataFrame]) -> pd.DataFrame:
@@ -122,7 +136,8 @@ def verdict_table(generated: pd.DataFrame, kept: pd.DataFrame, quarantines: list
     if rejected is not None:
         first = rejected.drop_duplicates(col.ID).set_index(col.ID)
         for name in (col.STAGE, col.REASON, col.DETAIL):
-            table[name] = table[col.ID].map(first[name])
+            found = table[col.ID].map(first[name])
+            table[name] = found.astype(object).where(found.notna(), None)
         never = rejected[~rejected[col.ID].isin(generated[col.ID])].assign(verdict=REJECTED)
         table = pd.concat([table, never], ignore_index=True)
     return table[PREVIEW_COLUMNS].reset_index(drop=True)

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from synthfactory import preview
 from tests.helpers.bad_input import tree
-from tests.helpers.fake_anthropic import FakeAnthropic
+from tests.helpers.fake_anthropic import JUDGE_SCORES, FakeAnthropic
 from tests.helpers.spec_factory import llm_generator, write_spec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,3 +68,43 @@ def test_preview_with_claude_projects_the_cost_of_every_row(tmp_path, monkeypatc
     assert all(re.search(r"Explain (tides|jazz)", text) for text in result.rows["instruction"])
     per_row = result.cost["preview_usd"] / 4
     assert per_row > 0 and result.cost["usd"] == pytest.approx(per_row * 40, abs=1e-4)
+
+
+def test_preview_runs_the_judges_and_prices_them(tmp_path, monkeypatch):
+    # From JUDGE_SCORES with threshold 3.5, band 0.5 and max disagreement 1 (as in tests/e2e/test_judges.py).
+    decided = {"tides": None, "volcanoes": None, "glaciers": None, "photosynthesis": "needs_human_review"}
+    decided |= {"compilers": "needs_human_review", "mortgages": "judge_low_score", "vaccines": "judge_low_score"}
+    decided |= {"jazz": "judge_low_score"}
+    judging = {
+        "judges": [{"name": "a", "model": "judge-a"}, {"name": "b", "model": "judge-b"}],
+        "threshold": 3.5,
+        "band": 0.5,
+        "max_disagreement": 1.0,
+        "retry_base_seconds": 0.02,
+        "prices": {m: {"input": 1.0, "output": 5.0} for m in ("judge-a", "judge-b")},
+    }
+    spec = write_spec(
+        tmp_path,
+        gates={"judging": judging},
+        **{
+            "generator.rows": 30,
+            "generator.samplers": {"topic": {"type": "category", "values": {t: 1 for t in JUDGE_SCORES["judge-a"]}}},
+            "generator.templates": [
+                {
+                    "id": "explain",
+                    "category": "explanation",
+                    "instruction": "Explain {{ topic }} to a new colleague in two sentences.",
+                    "output": "{{ topic }} matters.",
+                }
+            ],
+        },
+    )
+    with FakeAnthropic() as fake:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
+        result = preview(spec, rows=6)
+    assert len(fake.requests) == 2 * result.rows["instruction"].nunique()  # two judges; the same request once
+    for row in result.rows.to_dict("records"):
+        expected = decided[row["instruction"].split()[1]]
+        assert (row["verdict"], row["reason"]) == (("kept", None) if expected is None else ("rejected", expected))
+    assert result.cost["preview_usd"] > 0 and result.cost["usd"] == pytest.approx(result.cost["preview_usd"] * 5)
