@@ -1,7 +1,7 @@
 """The command line's app and what its commands share: one-line errors with exit codes, the spec argument, --set.
 
 Nothing heavy is imported here or in the command modules: Prefect, GX, torch and pandas load inside the commands
-that use them, so `synthfactory validate` answers a misspelled key in well under a second.
+that use them, so `synthfactory validate` answers a misspelled key in about a second.
 """
 
 from __future__ import annotations
