@@ -1,4 +1,5 @@
-"""The synthfactory command line: build a dataset, or run one check on files."""
+"""The synthfactory command line: build a dataset, read its versions, or run one check on files (the commands around
+a build are in flows/cli_dataset.py, the app they share in flows/cli_app.py)."""
 
 from __future__ import annotations
 
@@ -12,18 +13,15 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 
+import flows.cli_dataset  # noqa: F401  (registers validate, preview, schema and push)
+from flows.cli_app import BAD_INPUT, DEFAULTED, EVALUATION_REFUSED, Overrides, SpecFile, app, console, fail, opened
 from flows.environment import apply_quiet_defaults
 from flows.report import RichStageListener, print_build_report, print_diff, print_quarantine, print_version
 from schemas.spec import Decontamination, Dedup, Embeddings, SpecError, format_validation_error
-from tasks.tables import TableError, read_table, require_column, write_table
 
 if TYPE_CHECKING:
     import pandas as pd
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-console = Console(stderr=True)
-BAD_INPUT = 2
-EVALUATION_REFUSED = 3  # the version was published, but its downstream evaluation kept LATEST where it was
 CacheDir = Annotated[
     Path | None,
     typer.Option(
@@ -34,86 +32,59 @@ Backend = Annotated[str, typer.Option(help="embedding backend: onnx-int8 or torc
 DEFAULT_BACKEND = Embeddings().backend
 
 
-def fail(message: str, code: int) -> None:
-    """One line on stderr, the message printed as it is (a path may hold "[/red]"), then exit with code."""
-    console.print(Text.assemble(("error: ", "bold red"), " ".join(message.split())), highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def opened(reader, ref: str):
-    """A published version read by `reader`, or exit 2 naming what is not a version."""
-    try:
-        return reader(ref)
-    except FileNotFoundError as error:
-        fail(str(error), BAD_INPUT)
-
-
 @app.command()
 def build(
-    spec: Annotated[Path, typer.Argument(help="the dataset spec (YAML)")],
+    spec: SpecFile,
     data_root: Annotated[
         Path | None,
         typer.Option(
             help="where versions are published (default: the spec's publish.data_root, else $SYNTHFACTORY_DATA_ROOT)"
         ),
     ] = None,
+    overrides: Overrides = None,
 ) -> None:
     """Run the whole build once on an embedded Prefect and publish a new version."""
+    from synthfactory.api import DataRootError, parse_overrides, plan_build
+
+    try:
+        plan = plan_build(spec, data_root, parse_overrides(overrides))
+    except DataRootError as error:
+        fail(f"--data-root {error.root}: {error.problem}" if error.given else str(error), BAD_INPUT)
+    except SpecError as error:
+        fail(str(error), BAD_INPUT)
     from flows.stopping import BuildStopped, stopped_by_signals, stopped_line
-    from schemas.spec import load_spec
+    from synthfactory.api import PrefectUnavailable, run_build
     from tasks.llm.costs import BudgetExceeded
     from tasks.llm.limits import CircuitOpen
     from tasks.privacy.guard import PrivacyError
     from tasks.publish.assemble import DiversityDrop
-    from tasks.spec_inputs import check_spec_inputs
     from tasks.stage_progress import listening
     from tasks.verify.expectations import GateError
     from tasks.versions.leftovers import stop_children
-    from tasks.versions.store import data_root_problem
 
-    try:
-        loaded = load_spec(spec)
-        check_spec_inputs(loaded)
-    except SpecError as error:
-        fail(str(error), BAD_INPUT)
-    root = str(data_root) if data_root else loaded.publish.data_root
-    if problem := data_root_problem(root, loaded.dataset):
-        fail(f"{'--data-root' if data_root else 'publish.data_root'} {root}: {problem}", BAD_INPUT)
-    if loaded.publish.approval == "required" and not os.environ.get("PREFECT_API_URL"):
-        fail(
-            "publish.approval: required pauses for a person in the Prefect UI; run the build as a deployment on a "
-            "server (make serve)",
-            BAD_INPUT,
-        )
-    from flows.build import build_dataset
-    from flows.embedded_api import start_embedded_api
-
-    try:
-        start_embedded_api()
-    except RuntimeError as error:
-        fail(f"the embedded Prefect API did not start: {error}", 1)
     try:
         with RichStageListener(console) as progress, listening(progress), stopped_by_signals():
-            result = build_dataset(str(spec), str(data_root) if data_root else None)
+            result = run_build(plan)
     except BuildStopped as stop:
         stop_children()
         console.print(stopped_line(stop.signal_number), markup=False, highlight=False)
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(128 + stop.signal_number)  # a stage may still run in a worker thread; the process ends now
+    except PrefectUnavailable as error:
+        fail(str(error), 1)
     except (GateError, DiversityDrop, PrivacyError) as error:
         fail(f"the build failed a gate, nothing was published: {error}", 1)
     except (BudgetExceeded, CircuitOpen) as error:
         fail(f"generation stopped, nothing was published: {error} (stored responses make a rerun resume)", 1)
     except SpecError as error:
         fail(str(error), BAD_INPUT)
-    if result.get("skipped"):
-        console.print(Text.assemble(("skipped: ", "yellow"), result["skipped"]), highlight=False)
+    if result.skipped:
+        console.print(Text.assemble(("skipped: ", "yellow"), result.skipped), highlight=False)
         return
-    print_build_report(Console(), result)
-    evaluation = result.get("evaluation")
-    if evaluation and not evaluation["promoted"]:
-        fail(evaluation["message"], EVALUATION_REFUSED)
+    print_build_report(Console(), result.report)
+    if not result.promoted:
+        fail(result.evaluation["message"] if result.evaluation else "evaluation refused", EVALUATION_REFUSED)
 
 
 @app.command("check-contamination")
@@ -150,6 +121,7 @@ def check_contamination(
     from tasks.embeddings.cache import EmbeddingCache
     from tasks.llm.request_cache import RequestCache
     from tasks.local_cache import cache_root
+    from tasks.tables import TableError, read_table, require_column, write_table
 
     try:
         judge = ContaminationJudge(model=judge_model, band=judge_band) if judge_model else None
@@ -215,6 +187,7 @@ def dedup(
     from tasks.dedup.duplicates import find_duplicates
     from tasks.embeddings.cache import EmbeddingCache
     from tasks.local_cache import cache_root
+    from tasks.tables import TableError, read_table, require_column, write_table
 
     try:
         earlier = [read_table(path) for path in against or []]
@@ -277,7 +250,7 @@ def quarantine(
 
 
 def main() -> None:
-    apply_quiet_defaults()  # before any command imports Prefect
+    DEFAULTED[:] = apply_quiet_defaults()  # before any command imports Prefect
     app(prog_name="synthfactory")
 
 

@@ -17,6 +17,9 @@ QUIET_DEFAULTS = {
 }
 
 
-def apply_quiet_defaults() -> None:
-    for name, value in QUIET_DEFAULTS.items():
-        os.environ.setdefault(name, value)
+def apply_quiet_defaults() -> list[str]:
+    """Set each default the environment lacks; returns the names set."""
+    missing = [name for name in QUIET_DEFAULTS if name not in os.environ]
+    for name in missing:
+        os.environ[name] = QUIET_DEFAULTS[name]
+    return missing

@@ -58,7 +58,9 @@ class Spec(Strict):
     """the dataset's name: lower-case letters, digits, - and _; versions go under <data_root>/<dataset>/"""
     purpose: str
     """what the data is for, printed on the card"""
-    record: str | RecordSchema = "instruction"
+    record: str | RecordSchema = Field(
+        default="instruction", json_schema_extra=lambda schema: record_json_schema(schema)
+    )
     """the row's columns: a built-in (instruction, conversation, preference, labelled, extraction) or a mapping
     (name, columns, label, text_fields; `extends: <built-in>` starts from one and overrides its columns)"""
     use_limits: list[str] = Field(min_length=1, description="what the data must not be used for")
@@ -156,6 +158,26 @@ class Spec(Strict):
         return self
 
 
+def record_json_schema(schema: dict) -> None:
+    """Editors see the record's three forms: a built-in's name, a full mapping, or `extends` with overrides (which
+    the validator turns into a full mapping before pydantic reads it)."""
+    named, *mapping = schema["anyOf"]
+    named["enum"] = list(BUILT_IN)
+    extension = {
+        "type": "object",
+        "required": ["extends"],
+        "additionalProperties": False,
+        "properties": {
+            "extends": {"enum": list(BUILT_IN)},
+            "name": {"type": "string"},
+            "label": {"type": ["string", "null"]},
+            "text_fields": {"type": "array", "items": {"type": "string"}},
+            "columns": {"type": "object", "additionalProperties": {"type": "object"}},
+        },
+    }
+    schema["anyOf"] = [named, *mapping, extension]
+
+
 def extend_record(raw: dict) -> dict:
     """A record mapping with `extends: <built-in>`: the built-in's declaration, its columns updated by the mapping's."""
     base_name = raw["extends"]
@@ -229,14 +251,19 @@ def apply_overrides(raw: dict, overrides: dict[str, Any]) -> dict:
     for dotted, value in overrides.items():
         node = raw
         *parents, last = dotted.split(".")
-        for key in parents:
-            node = node.setdefault(key, {}) if isinstance(node, dict) else node[int(key)]
-            if not isinstance(node, (dict, list)):
-                raise SpecError(f"override {dotted}: {key} is not a mapping")
-        if isinstance(node, list):
-            node[int(last)] = value
-        else:
-            node[last] = value
+        try:
+            for key in parents:
+                node = node.setdefault(key, {}) if isinstance(node, dict) else node[int(key)]
+                if not isinstance(node, (dict, list)):
+                    raise SpecError(f"override {dotted}: {key} is not a mapping")
+            if isinstance(node, list):
+                node[int(last)] = value
+            else:
+                node[last] = value
+        except (ValueError, IndexError) as error:  # a list indexed by a name, or past its end
+            if isinstance(error, SpecError):
+                raise
+            raise SpecError(f"override {dotted}: no such field ({error})") from None
     return raw
 
 

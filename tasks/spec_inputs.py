@@ -23,7 +23,6 @@ from tasks.fingerprints import content_hash, file_sha256
 from tasks.generate.prompts import template_variables
 from tasks.generate.templates import template_sources
 from tasks.tables import TableError, read_table, require_column
-from tasks.verify.expectations import build_expectation, is_row_level
 
 
 @dataclass(frozen=True)
@@ -139,24 +138,14 @@ def load_eval_items(spec: Spec) -> EvalItems:
 
 def gate_expectations(spec: Spec) -> list:
     """The record's suite (or the stored one the spec names) plus the spec's own expectations, as GX objects."""
-    if spec.gates.suite is None:
-        suite = record_suite(spec.record_schema)
-    else:
-        try:
-            suite = load_suite(spec.gates.suite)
-        except KeyError as error:
-            raise SpecError(f"gates.suite: {error.args[0]}") from None
-    configs = [(f"gates.suite {suite['name']}", e) for e in suite["expectations"]]
-    configs += [(f"gates.expectations.{i}", e) for i, e in enumerate(spec.gates.expectations)]
-    return _build_expectations(configs, row_schema(spec.record_schema).names)
+    return _build_expectations(_gate_configs(spec), row_schema(spec.record_schema).names)
 
 
 def final_expectations(spec: Spec) -> list:
     """Batch-level expectations on the rows that passed every verify gate (judge scores included)."""
-    built = _build_expectations(
-        [(f"gates.final_expectations.{i}", e) for i, e in enumerate(spec.gates.final_expectations)],
-        row_schema(spec.record_schema).names,
-    )
+    from tasks.verify.expectations import is_row_level
+
+    built = _build_expectations(_final_configs(spec), row_schema(spec.record_schema).names)
     for index, expectation in enumerate(built):
         if is_row_level(expectation):
             raise SpecError(
@@ -166,12 +155,35 @@ def final_expectations(spec: Spec) -> list:
     return built
 
 
-def _build_expectations(configs: list[tuple[str, dict]], columns: list[str]) -> list:
-    built = []
+def _gate_configs(spec: Spec) -> list[tuple[str, dict]]:
+    if spec.gates.suite is None:
+        suite = record_suite(spec.record_schema)
+    else:
+        try:
+            suite = load_suite(spec.gates.suite)
+        except KeyError as error:
+            raise SpecError(f"gates.suite: {error.args[0]}") from None
+    configs = [(f"gates.suite {suite['name']}", e) for e in suite["expectations"]]
+    return configs + [(f"gates.expectations.{i}", e) for i, e in enumerate(spec.gates.expectations)]
+
+
+def _final_configs(spec: Spec) -> list[tuple[str, dict]]:
+    return [(f"gates.final_expectations.{i}", e) for i, e in enumerate(spec.gates.final_expectations)]
+
+
+def _check_columns(configs: list[tuple[str, dict]], columns: list[str]) -> None:
     for where, config in configs:
         column = config.get("kwargs", {}).get("column")
         if column is not None and column not in columns:
             raise SpecError(f"{where}: no column {column!r} in the record (columns: {', '.join(columns)})")
+
+
+def _build_expectations(configs: list[tuple[str, dict]], columns: list[str]) -> list:
+    _check_columns(configs, columns)
+    from tasks.verify.expectations import build_expectation  # GX costs seconds to import: only once columns are right
+
+    built = []
+    for where, config in configs:
         try:
             built.append(build_expectation(config, where))
         except ValueError as error:
@@ -285,5 +297,7 @@ def check_spec_inputs(spec: Spec) -> None:
     _check_prices(spec)
     load_real_rows(spec)
     load_eval_items(spec)
+    # A misspelled column fails before GX is imported.
+    _check_columns(_gate_configs(spec) + _final_configs(spec), row_schema(spec.record_schema).names)
     gate_expectations(spec)
     final_expectations(spec)

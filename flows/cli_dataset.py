@@ -1,0 +1,98 @@
+"""Commands around a build: validate and preview a spec, export its JSON Schema, push a published version."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from flows.cli_app import BAD_INPUT, DEFAULTED, Overrides, SpecFile, app, console, fail
+from schemas.spec import SpecError
+
+
+@app.command("validate")
+def validate_spec(spec: SpecFile, overrides: Overrides = None) -> None:
+    """Check a spec and every file and setting it names, without building: exit 0 with a summary, 2 naming the
+    field or file that is wrong."""
+    from synthfactory.api import parse_overrides, validate
+
+    try:
+        loaded = validate(spec, parse_overrides(overrides))
+    except SpecError as error:
+        fail(str(error), BAD_INPUT)
+    generator = loaded.generator
+    Console().print(
+        f"ok: {spec}: dataset {loaded.dataset}, {generator.rows} rows from the {generator.backend} generator, "
+        f"{len(loaded.eval_sets)} eval set(s), publishes to {loaded.publish.data_root}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command()
+def preview(
+    spec: SpecFile,
+    rows: Annotated[int, typer.Option(min=1, help="rows to generate and verify")] = 5,
+    overrides: Overrides = None,
+) -> None:
+    """Generate and verify a few rows with each row's verdict and reason, and the full build's cost; no Prefect,
+    nothing published or written under the data root."""
+    from synthfactory.api import parse_overrides
+    from synthfactory.preview_report import print_preview
+    from synthfactory.row_preview import preview as preview_rows
+    from tasks.llm.costs import BudgetExceeded
+    from tasks.llm.limits import CircuitOpen
+    from tasks.verify.expectations import GateError
+
+    try:
+        result = preview_rows(spec, rows, parse_overrides(overrides))
+    except SpecError as error:
+        fail(str(error), BAD_INPUT)
+    except (GateError, BudgetExceeded, CircuitOpen) as error:
+        fail(f"the preview stopped: {error}", 1)
+    print_preview(Console(), result)
+
+
+@app.command()
+def schema(
+    out: Annotated[
+        Path | None, typer.Option(help="write it here (schemas/spec.schema.json is the stored copy)")
+    ] = None,
+) -> None:
+    """The spec's JSON Schema, for editors and other tools: printed, or written to --out."""
+    from schemas.spec_schema import render_schema
+
+    if out is None:
+        sys.stdout.write(render_schema())
+        return
+    out.write_text(render_schema())
+    console.print(f"wrote {out}", markup=False, highlight=False)
+
+
+@app.command()
+def push(
+    version: Annotated[str, typer.Argument(help="a published version's folder (path or URL)")],
+    to: Annotated[str, typer.Option(help="hf://datasets/ORG/NAME, or any fsspec URL (file://, s3://, memory://)")],
+    private: Annotated[
+        bool, typer.Option(help="create the Hub repo as private (an existing repo keeps its own)")
+    ] = False,
+) -> None:
+    """Upload a published version's files, byte for byte and its card as README.md at the root, to a Hugging Face
+    dataset repo (token: HF_TOKEN, `hf auth login`, or the Prefect Secret block hf-token) or an fsspec folder."""
+    if {"HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"} <= set(DEFAULTED):
+        os.environ["HF_HUB_OFFLINE"] = "0"  # main() set it against model downloads; a push is meant to go out
+    from synthfactory.version_push import PushFailed, PushInputError, push_version
+
+    try:
+        result = push_version(version, to, private)
+    except PushInputError as error:
+        fail(str(error), BAD_INPUT)
+    except PushFailed as error:
+        fail(f"the push failed: {error}", 1)
+    commit = f" ({result.commit_url})" if result.commit_url else ""
+    Console().print(f"pushed {len(result.files)} files of {version} to {to}{commit}", markup=False, highlight=False)
