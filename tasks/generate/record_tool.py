@@ -91,8 +91,8 @@ def read_reply(arguments: Any, record: RecordSchema, fixed: dict[str, Any]) -> R
         return None, Reason.LLM_INVALID_RECORD, f"{_where(error, arguments)}: {error.message}"[:500]
     try:
         values = {name: typed_value(arguments.get(name), record.columns[name]) for name in asked}
-    except (TypeError, ValueError) as problem:
-        return None, Reason.LLM_INVALID_RECORD, str(problem)[:500]
+    except (TypeError, ValueError) as wrong:
+        return None, Reason.LLM_INVALID_RECORD, str(wrong)[:500]
     # An optional text left out is empty, as the tool's default says.
     values |= {n: "" for n in asked if values[n] is None and record.columns[n].type == "text"}
     row = {**values, **fixed}
