@@ -133,7 +133,7 @@ class LLMGenerator(Strict):
     prompt_id: str = Field(pattern=r"^[a-z0-9_]+$")
     """recorded as each row's template_id"""
     category: str
-    """the rows' category"""
+    """the rows' value of the record's label column (a sampled label, source: sampler, comes from its sampler)"""
     system_prompt: str
     """the system prompt (part of the cached prefix)"""
     prompt: str = Field(description="Jinja2 template of the user turn; sampler columns are its variables")

@@ -23,6 +23,7 @@ from tasks.fingerprints import content_hash, file_sha256
 from tasks.generate.prompts import template_variables
 from tasks.generate.templates import template_sources
 from tasks.tables import TableError, read_table, require_column
+from tasks.verify.validators import check_turns
 
 
 @dataclass(frozen=True)
@@ -93,12 +94,16 @@ def _typed_column(frame: pd.DataFrame, name: str, column: Column, path) -> pd.Se
 
 
 def _check_seed_texts(frame: pd.DataFrame, rows: pd.DataFrame, record: RecordSchema, path) -> None:
-    """Every seed row has its required texts, and no text longer than the record allows."""
+    """Every seed row has its required texts, each chat its turns, and no text longer than the record allows."""
     for name in record.of_type("text"):
         if record.columns[name].required:
             empty = frame[name].isna() | (rows[name].str.strip() == "")
             if empty.any():
                 raise SpecError(f"seed_data.path: {path} row {int(empty.to_numpy().argmax()) + 1} has no {name}")
+    for name in record.of_type("messages"):
+        for position, value in enumerate(rows[name].tolist()):
+            if problem := check_turns(name, value, record.columns[name]):
+                raise SpecError(f"seed_data.path: {path} row {position + 1}: {problem}")
     for name, column in record.columns.items():
         if column.max_length is None or column.type not in ("text", "json"):
             continue

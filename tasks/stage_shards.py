@@ -61,10 +61,14 @@ def generate_shard(spec: Spec, work_dir: str, run_id: str, cache_path: str, shar
     generator = spec.generator
     if isinstance(generator, AnthropicGenerator):
         progress = GenerationProgress(generator.rows)
-        rows, rejects, llm = generate_with_anthropic(generator, seed_rows, RequestCache(cache_path), progress.advance)
+        rows, rejects, llm = generate_with_anthropic(
+            generator, seed_rows, RequestCache(cache_path), progress.advance, record=spec.record_schema
+        )
     elif isinstance(generator, OpenAICompatibleGenerator):
         progress = GenerationProgress(generator.rows)
-        rows, rejects, llm = generate_with_openai(generator, seed_rows, RequestCache(cache_path), progress.advance)
+        rows, rejects, llm = generate_with_openai(
+            generator, seed_rows, RequestCache(cache_path), progress.advance, record=spec.record_schema
+        )
     else:
         rows, rejects = generate_from_templates(generator, seed_rows, start, stop, spec.record_schema)
     names = row_schema(spec.record_schema).names

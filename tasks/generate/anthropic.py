@@ -14,13 +14,21 @@ from typing import TYPE_CHECKING, Any
 
 import anthropic
 import numpy as np
-from pydantic import ValidationError
 
 from schemas import records as col
-from schemas.records import InstructionRecord, instruction_tool_schema
+from schemas.record_builtins import INSTRUCTION
+from schemas.record_schema import RecordSchema
 from schemas.spec import AnthropicGenerator, RateLimits
 from tasks.fingerprints import content_hash
 from tasks.generate.prompts import render
+from tasks.generate.record_tool import (
+    TOOL_DESCRIPTION,
+    ReadReply,
+    exemplar_text,
+    fixed_columns,
+    read_reply,
+    record_tool,
+)
 from tasks.generate.rows import provenance, rejected_row, synthetic_row
 from tasks.generate.sampler import draw_row, row_seed
 from tasks.llm.anthropic_client import client_options
@@ -38,24 +46,28 @@ if TYPE_CHECKING:
 TOOL_NAME = "emit_record"
 
 
-def exemplar_block(config: AnthropicGenerator, index: int, seed_rows: list[dict]) -> str:
-    """The few-shot examples for row `index`: the same for every row of its window, so the prefix caches."""
+def exemplar_block(
+    config: AnthropicGenerator, index: int, seed_rows: list[dict], record: RecordSchema = INSTRUCTION
+) -> str:
+    """The few-shot examples for row `index`, showing the columns the LLM writes: the same for every row of its
+    window, so the prefix caches."""
     if not config.exemplars or not seed_rows:
         return ""
     rng = np.random.default_rng([config.seed, index // config.rotate_every])
     picked = [
         seed_rows[i] for i in rng.choice(len(seed_rows), size=min(config.exemplars, len(seed_rows)), replace=False)
     ]
-    shown = [
-        f"Example {n}:\nInstruction: {r[col.INSTRUCTION]}\nInput: {r.get(col.INPUT) or ''}\nOutput: {r[col.OUTPUT]}"
-        for n, r in enumerate(picked, 1)
-    ]
+    columns = [name for name in record.generated() if name != record.label]  # what the LLM writes
+    shown = [f"Example {n}:\n{exemplar_text(r, record, columns)}" for n, r in enumerate(picked, 1)]
     return "Examples of good records:\n\n" + "\n\n".join(shown)
 
 
-def build_request(config: AnthropicGenerator, values: dict[str, Any], exemplars: str = "") -> dict[str, Any]:
+def build_request(
+    config: AnthropicGenerator, values: dict[str, Any], exemplars: str = "", record: RecordSchema = INSTRUCTION
+) -> dict[str, Any]:
     """The Messages API request for one row: a stable (cacheable) system prefix, the prompt rendered with the
-    row's sampler values, and the record tool forced."""
+    row's sampler values, and the record's tool forced (asking for the columns the row does not have yet)."""
+    tool = record_tool(record, fixed_columns(record, values, config.category))
     system: list[dict[str, Any]] = [{"type": "text", "text": config.system_prompt}] + (
         [{"type": "text", "text": exemplars}] if exemplars else []
     )
@@ -66,26 +78,20 @@ def build_request(config: AnthropicGenerator, values: dict[str, Any], exemplars:
         "max_tokens": config.max_tokens,
         "system": system,
         "messages": [{"role": "user", "content": render(config.prompt, values)}],
-        "tools": [
-            {"name": TOOL_NAME, "description": "Emit one training record.", "input_schema": instruction_tool_schema()}
-        ],
+        "tools": [{"name": TOOL_NAME, "description": TOOL_DESCRIPTION, "input_schema": tool}],
         "tool_choice": {"type": "tool", "name": TOOL_NAME},
     }
 
 
-def parse_reply(message: dict[str, Any]) -> tuple[dict | None, str | None, str | None]:
-    """(record, None, None) for a usable reply, else (None, reason, detail)."""
+def parse_reply(message: dict[str, Any], record: RecordSchema, fixed: dict[str, Any]) -> ReadReply:
+    """(the row's record columns, None, None) for a usable reply, else (what could be read, reason, detail)."""
     if message.get("stop_reason") == "max_tokens":
         return None, Reason.LLM_TRUNCATED, "reply cut off at max_tokens"
     arguments = tool_input(message, TOOL_NAME)
     if arguments is None:
         kinds = [b.get("type") for b in message.get("content", [])]
         return None, Reason.LLM_NO_TOOL_CALL, f"reply had no {TOOL_NAME} call (blocks: {kinds})"
-    try:
-        record = InstructionRecord.model_validate(arguments)
-    except ValidationError as error:
-        return None, Reason.LLM_INVALID_RECORD, str(error).replace("\n", " ")
-    return record.model_dump(), None, None
+    return read_reply(arguments, record, fixed)
 
 
 @dataclass(frozen=True)
@@ -93,16 +99,17 @@ class RowPlan:
     request: dict
     seed: int
     provenance: dict
+    fixed: dict  # the record's columns the row has before the reply: sampler columns and the label
 
 
-def plan_rows(config: AnthropicGenerator, seed_rows: list[dict]) -> list[RowPlan]:
+def plan_rows(config: AnthropicGenerator, seed_rows: list[dict], record: RecordSchema = INSTRUCTION) -> list[RowPlan]:
     """Every row's request and provenance, before anything is sent."""
     template_hash = content_hash([config.system_prompt, config.prompt, config.exemplars, config.rotate_every])
     plans = []
     for index in range(config.rows):
         seed = row_seed(config.seed, index)
         values = draw_row(config.samplers, np.random.default_rng(seed), seed_rows, index)
-        request = build_request(config, values, exemplar_block(config, index, seed_rows))
+        request = build_request(config, values, exemplar_block(config, index, seed_rows, record), record)
         plans.append(
             RowPlan(
                 request,
@@ -110,12 +117,15 @@ def plan_rows(config: AnthropicGenerator, seed_rows: list[dict]) -> list[RowPlan
                 provenance(
                     "anthropic", config.model, config.prompt_id, template_hash, seed, request_key(request, seed)
                 ),
+                fixed_columns(record, values, config.category),
             )
         )
     return plans
 
 
-def row_from_result(config: AnthropicGenerator, plan: RowPlan, result: CallResult, batch: bool) -> dict:
+def row_from_result(
+    config: AnthropicGenerator, plan: RowPlan, result: CallResult, batch: bool, record: RecordSchema = INSTRUCTION
+) -> dict:
     """A candidate row, or a rejected one with its reason, carrying tokens, cost and stop reason."""
     if result.message is None:
         return rejected_row(plan.provenance, Reason.LLM_REQUEST_FAILED, result.error or "no reply")
@@ -128,10 +138,10 @@ def row_from_result(config: AnthropicGenerator, plan: RowPlan, result: CallResul
         col.COST_USD: request_cost(usage, model_prices(config.model, config.prices), batch),
         col.STOP_REASON: message.get("stop_reason"),
     }
-    record, reason, detail = parse_reply(message)
-    if record is None:
-        return {**rejected_row(plan.provenance, str(reason), str(detail)), **spent}
-    return synthetic_row({**record, col.CATEGORY: config.category}, {**plan.provenance, **spent})
+    values, reason, detail = parse_reply(message, record, plan.fixed)
+    if reason is not None:
+        return {**rejected_row(plan.provenance, reason, str(detail), values), **spent}
+    return synthetic_row(values or {}, {**plan.provenance, **spent})
 
 
 def shared_budget(limits: RateLimits) -> SharedBudget | None:
@@ -144,7 +154,13 @@ def shared_budget(limits: RateLimits) -> SharedBudget | None:
 
 
 async def _online(
-    config: AnthropicGenerator, plans: list[RowPlan], cache: RequestCache | None, ledger: Ledger, on_row, client
+    config: AnthropicGenerator,
+    plans: list[RowPlan],
+    cache: RequestCache | None,
+    ledger: Ledger,
+    on_row,
+    client,
+    record: RecordSchema,
 ) -> tuple[list[CallResult], dict]:
     async with client or anthropic.AsyncAnthropic(**client_options(config.timeout_seconds, max_retries=0)) as api:
         limits = config.limits
@@ -165,14 +181,20 @@ async def _online(
         jobs = [(p.request, p.seed) for p in plans]
         preview = min(config.budget.preview_rows, len(jobs)) if config.budget else 0
         results = await engine.run(jobs[:preview], on_row) if preview else []
-        estimate = budget_estimate(config, results, ledger) if preview else None
+        estimate = budget_estimate(config, results, ledger, plans, record) if preview else None
         results += await engine.run(jobs[preview:], on_row)
         return results, {**engine.summary(), "budget": estimate}
 
 
-def budget_estimate(config: AnthropicGenerator, preview: list[CallResult], ledger: Ledger) -> dict:
-    """Cost per accepted row seen in the preview, projected over all rows."""
-    accepted = sum(1 for r in preview if r.message is not None and parse_reply(r.message)[0] is not None)
+def budget_estimate(
+    config: AnthropicGenerator, preview: list[CallResult], ledger: Ledger, plans: list[RowPlan], record: RecordSchema
+) -> dict:
+    """Cost per accepted row seen in the preview (the first plans), projected over all rows."""
+    accepted = sum(
+        1
+        for r, plan in zip(preview, plans)
+        if r.message is not None and parse_reply(r.message, record, plan.fixed)[1] is None
+    )
     per_row = ledger.spent_usd / accepted if accepted else None
     return {
         "preview_rows": len(preview),
@@ -200,10 +222,12 @@ def generate_with_anthropic(
     cache: RequestCache | None = None,
     on_row: Callable[[dict], None] | None = None,
     client: anthropic.AsyncAnthropic | None = None,
+    record: RecordSchema = INSTRUCTION,
 ) -> tuple[list[dict], list[dict], dict]:
-    """Candidate rows and rejected samples, in row order, and what the calls cost. Raises BudgetExceeded or
-    CircuitOpen after the calls in flight finish; every response received is in the cache for the rerun."""
-    plans = plan_rows(config, seed_rows)
+    """Candidate rows of the record and rejected samples, in row order, and what the calls cost. Raises
+    BudgetExceeded or CircuitOpen after the calls in flight finish; every response received is in the cache for
+    the rerun."""
+    plans = plan_rows(config, seed_rows, record)
     ledger = Ledger(
         {config.model: config.prices} if config.prices else {}, cap_usd=config.budget.max_usd if config.budget else None
     )
@@ -215,6 +239,7 @@ def generate_with_anthropic(
             from tasks.llm.shared_limits import declare_shared_limits
 
             declare_shared_limits(config.limits)
-        results, summary = asyncio.run(_online(config, plans, cache, ledger, tell, client))
-    rows = [row_from_result(config, plan, result, config.mode == "batch") for plan, result in zip(plans, results)]
+        results, summary = asyncio.run(_online(config, plans, cache, ledger, tell, client, record))
+    batch = config.mode == "batch"
+    rows = [row_from_result(config, plan, result, batch, record) for plan, result in zip(plans, results)]
     return [r for r in rows if col.REASON not in r], [r for r in rows if col.REASON in r], summary

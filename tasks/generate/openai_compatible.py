@@ -10,14 +10,16 @@ from typing import Any
 
 import numpy as np
 import openai
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas import records as col
-from schemas.records import InstructionRecord, instruction_tool_schema
+from schemas.record_builtins import INSTRUCTION
+from schemas.record_schema import RecordSchema
 from schemas.spec import OpenAICompatibleGenerator
 from tasks.fingerprints import content_hash
 from tasks.generate.prompts import render
+from tasks.generate.record_tool import TOOL_DESCRIPTION, ReadReply, fixed_columns, read_reply, record_tool
 from tasks.generate.rows import provenance, rejected_row, synthetic_row
 from tasks.generate.sampler import draw_row, row_seed
 from tasks.llm.request_cache import RequestCache, request_key
@@ -35,7 +37,11 @@ class OpenAISettings(BaseSettings):
     openai_api_key: SecretStr = SecretStr("unused-by-local-servers")
 
 
-def build_chat_request(config: OpenAICompatibleGenerator, values: dict[str, Any], seed: int) -> dict[str, Any]:
+def build_chat_request(
+    config: OpenAICompatibleGenerator, values: dict[str, Any], seed: int, record: RecordSchema = INSTRUCTION
+) -> dict[str, Any]:
+    """The chat request for one row: the prompt rendered with its sampler values, the record's tool forced (asking
+    for the columns the row does not have yet)."""
     return {
         "model": config.model,
         "max_tokens": config.max_tokens,
@@ -50,8 +56,8 @@ def build_chat_request(config: OpenAICompatibleGenerator, values: dict[str, Any]
                 "type": "function",
                 "function": {
                     "name": TOOL_NAME,
-                    "description": "Emit one training record.",
-                    "parameters": instruction_tool_schema(),
+                    "description": TOOL_DESCRIPTION,
+                    "parameters": record_tool(record, fixed_columns(record, values, config.category)),
                 },
             }
         ],
@@ -59,8 +65,8 @@ def build_chat_request(config: OpenAICompatibleGenerator, values: dict[str, Any]
     }
 
 
-def parse_chat_reply(reply: dict[str, Any]) -> tuple[dict | None, str | None, str | None]:
-    """(record, None, None) for a usable reply, else (None, reason, detail)."""
+def parse_chat_reply(reply: dict[str, Any], record: RecordSchema, fixed: dict[str, Any]) -> ReadReply:
+    """(the row's record columns, None, None) for a usable reply, else (what could be read, reason, detail)."""
     choice = (reply.get("choices") or [{}])[0]
     if choice.get("finish_reason") == "length":
         return None, Reason.LLM_TRUNCATED, "reply cut off at max_tokens"
@@ -72,10 +78,10 @@ def parse_chat_reply(reply: dict[str, Any]) -> tuple[dict | None, str | None, st
     if not calls:
         return None, Reason.LLM_NO_TOOL_CALL, f"reply had no {TOOL_NAME} call"
     try:
-        record = InstructionRecord.model_validate(json.loads(calls[0]["function"]["arguments"]))
-    except (json.JSONDecodeError, ValidationError) as error:
-        return None, Reason.LLM_INVALID_RECORD, str(error).replace("\n", " ")[:500]
-    return record.model_dump(), None, None
+        arguments = json.loads(calls[0]["function"]["arguments"])
+    except json.JSONDecodeError as error:
+        return None, Reason.LLM_INVALID_RECORD, f"(reply): arguments are not JSON: {error}"[:500]
+    return read_reply(arguments, record, fixed)
 
 
 def generate_with_openai(
@@ -83,8 +89,10 @@ def generate_with_openai(
     seed_rows: list[dict],
     cache: RequestCache | None = None,
     on_row: Callable[[dict], None] | None = None,
+    record: RecordSchema = INSTRUCTION,
 ) -> tuple[list[dict], list[dict], dict]:
-    """Candidate rows and rejected samples, in row order; the SDK retries 429s and 5xx with backoff."""
+    """Candidate rows of the record and rejected samples, in row order; the SDK retries 429s and 5xx with
+    backoff."""
     settings = OpenAISettings()
     client = openai.OpenAI(
         base_url=settings.openai_base_url,
@@ -99,9 +107,8 @@ def generate_with_openai(
 
     def one(index: int) -> dict:
         seed = row_seed(config.seed, index)
-        request = build_chat_request(
-            config, draw_row(config.samplers, np.random.default_rng(seed), seed_rows, index), seed
-        )
+        values = draw_row(config.samplers, np.random.default_rng(seed), seed_rows, index)
+        request = build_chat_request(config, values, seed, record)
         origin = provenance("openai", config.model, config.prompt_id, template_hash, seed, request_key(request, seed))
         try:
             reply = cache.fetch(request, send, salt=seed) if cache is not None else send(request)
@@ -114,11 +121,11 @@ def generate_with_openai(
                 col.OUTPUT_TOKENS: usage.get("completion_tokens"),
                 col.STOP_REASON: (reply.get("choices") or [{}])[0].get("finish_reason"),
             }
-            record, reason, detail = parse_chat_reply(reply)
+            read, reason, detail = parse_chat_reply(reply, record, fixed_columns(record, values, config.category))
             row = (
-                {**rejected_row(origin, str(reason), str(detail)), **spent}
-                if record is None
-                else synthetic_row({**record, col.CATEGORY: config.category}, {**origin, **spent})
+                {**rejected_row(origin, reason, str(detail), read), **spent}
+                if reason is not None
+                else synthetic_row(read or {}, {**origin, **spent})
             )
         if on_row:
             on_row({})

@@ -1,5 +1,5 @@
-"""The row checks a spec asks for, cheapest first: refusals, forbidden strings, JSON output, arithmetic,
-personal data, memorised seed spans, and code that must run."""
+"""The row checks a spec asks for, cheapest first: a chat's number of turns, refusals, forbidden strings, JSON
+output, arithmetic, personal data, memorised seed spans, and code that must run."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from tasks.verify.check_runner import Rejection, RowCheck
 from tasks.verify.check_runner import row_text as text_of_row
 from tasks.verify.memorisation import SeedSpans
 from tasks.verify.sandbox import UNAVAILABLE, extract_code, run_python, sandbox_problem
-from tasks.verify.validators import check_arithmetic, check_json_output, find_forbidden, find_refusal
+from tasks.verify.validators import check_arithmetic, check_json_output, check_turns, find_forbidden, find_refusal
 
 
 def _in(categories: list[str], label: str | None):
@@ -31,6 +31,10 @@ def build_row_checks(spec: Spec, real: pd.DataFrame) -> dict[str, RowCheck]:
     validators, privacy, record = spec.gates.validators, spec.gates.privacy, spec.record_schema
     row_text = partial(text_of_row, record=record)
     checks: dict[str, RowCheck] = {}
+    if chats := {name: record.columns[name] for name in record.of_type("messages")}:
+        checks["messages_turns"] = lambda row: next(
+            (Rejection("messages_turns", m) for n, c in chats.items() if (m := check_turns(n, row.get(n), c))), None
+        )
     if validators.refusals:
         checks["refusal"] = lambda row: (
             (m := find_refusal(row_text(row))) and Rejection("refusal_boilerplate", f"found {m!r}")

@@ -15,6 +15,8 @@ from typing import Any
 
 import jsonschema
 
+from schemas.record_schema import Column, turns
+
 REFUSALS = re.compile(
     r"\b(?:as an ai(?: language)? model|i(?:'m| am) (?:just )?an ai\b|i cannot (?:help|assist|provide) with"
     r"|i(?:'m| am) (?:sorry|afraid),? (?:but )?i (?:can(?:'|no)t|am unable)|i(?:'m| am) unable to "
@@ -98,4 +100,19 @@ def check_json_output(output: str, schema: dict) -> str | None:
         return f"not JSON: {error.msg} at line {error.lineno}"
     except jsonschema.ValidationError as error:
         return f"schema: {error.message}"[:300]
+    return None
+
+
+def check_turns(name: str, value: Any, column: Column) -> str | None:
+    """What is wrong with a messages column's number of turns (GX's length expectation does not fail an empty list):
+    fewer than min_length (at least one when required) or more than max_length, else None. An optional chat left out
+    passes."""
+    if value is None and not column.required:
+        return None
+    count = len(turns(value))
+    fewest = column.min_length if column.min_length is not None else int(column.required)
+    if count < fewest:
+        return f"{name} has {count} turns, fewer than the {fewest} the record allows"
+    if column.max_length is not None and count > column.max_length:
+        return f"{name} has {count} turns, more than the {column.max_length} the record allows"
     return None

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from flows.build import build_dataset
 from schemas import records as col
@@ -97,3 +98,57 @@ def test_anthropic_backend_builds_and_quarantines_bad_replies(tmp_path, monkeypa
         and (synthetic[col.STOP_REASON] == "tool_use").all()
         and (synthetic[col.OUTPUT_TOKENS] == 20).all()
     )
+
+
+SPECS = Path(__file__).resolve().parents[2] / "deployments" / "specs"
+
+
+def test_a_claude_conversation_spec_builds_chats_typed_as_turns(tmp_path, monkeypatch):
+    """The example conversation spec with Claude writing the chats: each published chat is a list of
+    {role, content} in pandas, and a reply without its messages is quarantined naming the column."""
+    spec = yaml.safe_load((SPECS / "conversation.yaml").read_text())
+    for section in [spec["seed_data"], *spec["eval_sets"]]:
+        section["path"] = str((SPECS / section["path"]).resolve())
+    spec["generator"] = {
+        "backend": "anthropic",
+        "rows": 16,
+        "seed": 8,
+        "model": "claude-test-model",
+        "prompt_id": "support_chat",
+        "category": "account",
+        "system_prompt": "You write customer-support conversations.",
+        "prompt": "topic={{ topic }} n={{ n }} mode={{ mode }}",
+        "samplers": {
+            "topic": {"type": "category", "values": {t: 1 for t in TOPICS}},
+            "n": {"type": "integer", "min": 1, "max": 10**6},
+            "mode": {"type": "category", "values": {"ok": 3, "invalid": 1}},
+        },
+        "prices": {"input": 3.0, "output": 15.0},
+    }
+    path = tmp_path / "conversation.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    with FakeAnthropic() as fake:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
+        result = build_dataset(str(path), str(tmp_path / "out"))
+
+    modes = Counter(re.search(r"mode=(\w+)", r["messages"][0]["content"]).group(1) for r in fake.requests)
+    assert sum(modes.values()) == 16 and modes["ok"] and modes["invalid"]
+    assert all(list(r["tools"][0]["input_schema"]["properties"]) == ["messages"] for r in fake.requests)
+    assert result["stages"]["generate"]["rows_out"]["synthetic"] == modes["ok"]
+    assert result["counts"]["quarantined"]["by_reason"]["llm_invalid_record"] == modes["invalid"]
+    accounting = result["counts"]["accounting"]
+    assert accounting["synthetic_published"] + accounting["synthetic_quarantined"] == 16
+
+    version = Path(result["path"])
+    quarantine = pd.read_parquet(version / QUARANTINE_FILE)
+    refused = quarantine[quarantine[col.REASON] == "llm_invalid_record"]
+    assert (refused[col.DETAIL] == "messages: 'messages' is a required property").all()
+    published = pd.read_parquet(version / "data")
+    synthetic = published[published[col.SOURCE] == col.SOURCE_SYNTHETIC]
+    assert len(synthetic) == accounting["synthetic_published"] > 0 and (synthetic["category"] == "account").all()
+    for chat in published["messages"]:
+        turns = list(chat)
+        assert len(turns) >= 2 and all(set(t) == {"role", "content"} and t["content"] for t in turns)
+    assert [t["role"] for t in synthetic["messages"].iloc[0]] == ["user", "assistant"]
+    assert "about" in synthetic["messages"].iloc[0][0]["content"]

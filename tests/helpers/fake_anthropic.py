@@ -1,7 +1,10 @@
 """A fake Anthropic API on 127.0.0.1 for tests and benchmarks: Messages and Message Batches.
 
-The reply to a generation request depends on a `mode=` marker in its prompt:
-  ok, no_tool (plain text), truncated (stop_reason max_tokens), invalid (a record missing its output),
+A generation request is answered with a valid input of whatever tool it forces (built from the tool's JSON
+Schema, mentioning the prompt's `topic=`: tests/helpers/tool_replies.py); the reply depends on a `mode=` marker
+in its prompt:
+  ok, no_tool (plain text), truncated (stop_reason max_tokens), invalid (a record missing its last required
+  column), off_schema (a json column's first field of the wrong type),
   error (HTTP 400), throttle_once (429 with retry-after-ms, then ok), overloaded_once (529, then ok),
   server_error_once (500, then ok), slow_once (no reply until the client times out, then ok),
   drop_once (connection closed without a reply, then ok), garbage_once (200 with a body that is not JSON,
@@ -27,6 +30,7 @@ from collections import Counter, deque
 from http.server import BaseHTTPRequestHandler
 
 from tests.helpers.fake_http import LocalServer, send_json
+from tests.helpers.tool_replies import ANTHROPIC_TEXTS, tool_arguments
 
 JUDGE_SCORES = {
     "judge-a": {
@@ -246,13 +250,8 @@ class FakeAnthropic(LocalServer):
         return usage
 
     def message(self, body: dict, mode: str) -> dict:
-        topic = re.search(r"topic=(\w+)", body["messages"][0]["content"]).group(1)
-        record = {
-            "instruction": f"Explain {topic} to a new colleague in two sentences.",
-            "output": f"{topic} is important.",
-        }
-        if mode == "invalid":
-            record.pop("output")
+        tool = next(t for t in body["tools"] if t["name"] == body["tool_choice"]["name"])
+        record = tool_arguments(tool["input_schema"], body["messages"][0]["content"], mode, ANTHROPIC_TEXTS)
         content = [{"type": "tool_use", "id": "toolu_1", "name": body["tool_choice"]["name"], "input": record}]
         if mode == "no_tool":
             content = [{"type": "text", "text": "I would rather chat."}]

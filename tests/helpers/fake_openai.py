@@ -1,14 +1,16 @@
-"""A fake OpenAI-compatible chat server (as vLLM or Ollama serve) on 127.0.0.1. The reply depends on a `mode=`
-marker in the prompt: ok, no_tool, truncated (finish_reason length), bad_json (arguments that are not JSON),
-error (HTTP 400). Requests are recorded."""
+"""A fake OpenAI-compatible chat server (as vLLM or Ollama serve) on 127.0.0.1. It answers with valid arguments
+of whatever function tool the request forces (built from its JSON Schema: tests/helpers/tool_replies.py); the
+reply depends on a `mode=` marker in the prompt: ok, no_tool, truncated (finish_reason length), bad_json
+(arguments that are not JSON), invalid (the last required column missing), off_schema (a json column's first
+field of the wrong type), error (HTTP 400). Requests are recorded."""
 
 from __future__ import annotations
 
 import json
-import re
 from http.server import BaseHTTPRequestHandler
 
 from tests.helpers.fake_http import LocalServer, send_json
+from tests.helpers.tool_replies import OPENAI_TEXTS, marker, tool_arguments
 
 
 class FakeOpenAI(LocalServer):
@@ -30,12 +32,12 @@ class FakeOpenAI(LocalServer):
     @staticmethod
     def reply(body: dict) -> tuple[int, dict]:
         prompt = body["messages"][-1]["content"]
-        mode, topic = re.search(r"mode=(\w+)", prompt).group(1), re.search(r"topic=(\w+)", prompt).group(1)
+        mode = marker(prompt, "mode")
         if mode == "error":
             return 400, {"error": {"message": "bad request", "type": "invalid_request_error"}}
-        arguments = json.dumps(
-            {"instruction": f"Summarise {topic} for a child.", "output": f"{topic} explained simply."}
-        )
+        forced = body["tool_choice"]["function"]["name"]
+        tool = next(t["function"] for t in body["tools"] if t["function"]["name"] == forced)
+        arguments = json.dumps(tool_arguments(tool["parameters"], prompt, mode or "ok", OPENAI_TEXTS))
         message = {
             "role": "assistant",
             "content": None,
@@ -43,7 +45,7 @@ class FakeOpenAI(LocalServer):
                 {
                     "id": "call_1",
                     "type": "function",
-                    "function": {"name": "emit_record", "arguments": "{not json" if mode == "bad_json" else arguments},
+                    "function": {"name": forced, "arguments": "{not json" if mode == "bad_json" else arguments},
                 }
             ],
         }

@@ -1,6 +1,7 @@
 import numpy as np
 
 from schemas import records as col
+from schemas.record_builtins import INSTRUCTION
 from schemas.spec import AnthropicGenerator, SeedRowsSampler, TemplateGenerator
 from tasks.generate.anthropic import build_request, exemplar_block, parse_reply
 from tasks.generate.sampler import draw_row
@@ -79,25 +80,27 @@ def reply(blocks, stop_reason="tool_use"):
     return {"content": blocks, "stop_reason": stop_reason}
 
 
+FIXED = {"category": "qa"}
+
+
 def test_parse_reply_accepts_a_valid_tool_call():
     record, reason, _ = parse_reply(
-        reply([{"type": "tool_use", "name": "emit_record", "input": {"instruction": "Why?", "output": "Because."}}])
+        reply([{"type": "tool_use", "name": "emit_record", "input": {"instruction": "Why?", "output": "Because."}}]),
+        INSTRUCTION,
+        FIXED,
     )
-    assert reason is None and record == {"instruction": "Why?", "input": "", "output": "Because."}
+    assert reason is None and record == {"instruction": "Why?", "input": "", "output": "Because.", "category": "qa"}
 
 
 def test_parse_reply_gives_a_reason_for_each_bad_reply():
-    assert parse_reply(reply([{"type": "text", "text": "hi"}]))[1] == "llm_no_tool_call"
-    assert (
-        parse_reply(reply([{"type": "tool_use", "name": "emit_record", "input": {"instruction": "Why?"}}]))[1]
-        == "llm_invalid_record"
-    )
-    assert (
-        parse_reply(reply([{"type": "tool_use", "name": "emit_record", "input": {"instruction": "W"}}], "max_tokens"))[
-            1
-        ]
-        == "llm_truncated"
-    )
+    def reason_of(message):
+        return parse_reply(message, INSTRUCTION, FIXED)[1:]
+
+    assert reason_of(reply([{"type": "text", "text": "hi"}]))[0] == "llm_no_tool_call"
+    missing = reason_of(reply([{"type": "tool_use", "name": "emit_record", "input": {"instruction": "Why?"}}]))
+    assert missing == ("llm_invalid_record", "output: 'output' is a required property")
+    truncated = reply([{"type": "tool_use", "name": "emit_record", "input": {"instruction": "W"}}], "max_tokens")
+    assert reason_of(truncated)[0] == "llm_truncated"
 
 
 def test_exemplars_rotate_by_window_and_the_prefix_is_marked_for_caching():

@@ -13,17 +13,17 @@ def test_the_instruction_tool_is_unchanged():
 
 def test_a_chat_comes_back_as_turns_and_a_bad_one_names_its_turn():
     turns = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]
-    row, problem = read_reply({"messages": turns}, CONVERSATION, {"category": "support"})
-    assert problem is None and row == {"messages": turns, "category": "support"}
-    _, problem = read_reply(
+    row, reason, _ = read_reply({"messages": turns}, CONVERSATION, {"category": "support"})
+    assert reason is None and row == {"messages": turns, "category": "support"}
+    _, reason, problem = read_reply(
         {"messages": [{"role": "robot", "content": "x"}, turns[1]]}, CONVERSATION, {"category": "s"}
     )
-    assert problem.startswith("messages.0.role")
+    assert reason == "llm_invalid_record" and problem.startswith("messages.0.role")
 
 
-def test_json_columns_are_stored_as_text_and_their_schema_is_left_to_the_gates():
-    row, problem = read_reply(
+def test_json_columns_are_stored_as_text():
+    row, reason, _ = read_reply(
         {"text": "Invoice 7 from Alder", "extracted": {"total": "7 EUR"}}, EXTRACTION, {"category": "i"}
     )
-    assert problem is None and json.loads(row["extracted"]) == {"total": "7 EUR"}
-    assert read_reply({"text": 3, "extracted": {}}, EXTRACTION, {"category": "i"})[1].startswith("text:")
+    assert reason is None and json.loads(row["extracted"]) == {"total": "7 EUR"}
+    assert read_reply({"text": 3, "extracted": {}}, EXTRACTION, {"category": "i"})[2].startswith("text:")

@@ -1,8 +1,13 @@
+import json
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from schemas import records as col
-from schemas.spec import load_spec
+from schemas.record_schema import Column
+from schemas.spec import SpecError, load_spec
+from tasks.spec_inputs import load_real_rows
 from tasks.verify.check_runner import run_row_checks
 from tasks.verify.memorisation import SeedSpans
 from tasks.verify.row_checks import build_row_checks
@@ -10,6 +15,7 @@ from tasks.verify.sandbox import extract_code, run_python
 from tasks.verify.validators import (
     check_arithmetic,
     check_json_output,
+    check_turns,
     evaluate_arithmetic,
     find_forbidden,
     find_refusal,
@@ -105,3 +111,42 @@ def test_row_checks_from_a_spec_apply_each_to_its_own_categories(tmp_path):
         ["e", "pii_email"],
     ]
     assert counts["arithmetic"] == {"passed": 4, "failed": 1} and counts["code_execution"] == {"passed": 2, "failed": 1}
+
+
+ROOT = Path(__file__).resolve().parents[3]
+CONVERSATION_SPEC = ROOT / "deployments" / "specs" / "conversation.yaml"
+
+
+def chat(turn_count: int) -> list[dict]:
+    return [{"role": ("user", "assistant")[i % 2], "content": f"turn {i}"} for i in range(turn_count)]
+
+
+def test_a_chat_outside_its_declared_turns_is_quarantined_as_messages_turns():
+    spec = load_spec(CONVERSATION_SPEC)  # messages: min_length 2, max_length 16 turns
+    rows = pd.DataFrame(
+        {col.ID: ["ok", "one", "none", "long"], "messages": [chat(2), chat(1), [], chat(17)], "category": ["s"] * 4}
+    )
+    checks = build_row_checks(spec, pd.DataFrame())
+    assert next(iter(checks)) == "messages_turns"
+    kept, quarantined, counts = run_row_checks(rows, checks)
+    assert kept[col.ID].tolist() == ["ok"] and counts["messages_turns"] == {"passed": 1, "failed": 3}
+    assert quarantined[[col.ID, col.REASON, col.DETAIL]].values.tolist() == [
+        ["one", "messages_turns", "messages has 1 turns, fewer than the 2 the record allows"],
+        ["none", "messages_turns", "messages has 0 turns, fewer than the 2 the record allows"],
+        ["long", "messages_turns", "messages has 17 turns, more than the 16 the record allows"],
+    ]
+
+
+def test_a_seed_chat_outside_its_declared_turns_fails_the_spec_naming_its_row(tmp_path):
+    seeds = tmp_path / "seeds.jsonl"
+    seeds.write_text("".join(json.dumps({"messages": chat(n), "category": "s"}) + "\n" for n in (2, 4, 1)))
+    spec = load_spec(CONVERSATION_SPEC)
+    spec = spec.model_copy(update={"seed_data": spec.seed_data.model_copy(update={"path": seeds})})
+    with pytest.raises(SpecError, match=r"row 3: messages has 1 turns, fewer than the 2 the record allows"):
+        load_real_rows(spec)
+
+
+def test_check_turns_lets_an_optional_chat_be_left_out():
+    optional = Column(type="messages", required=False, max_length=4)
+    assert check_turns("m", None, optional) is None and check_turns("m", chat(5), optional) is not None
+    assert check_turns("m", [], Column(type="messages")) == "m has 0 turns, fewer than the 1 the record allows"
