@@ -56,6 +56,17 @@ def recall_at_fpr(positives: np.ndarray, negatives: np.ndarray, right: np.ndarra
     return out
 
 
+def at_rate(index, scorer, score: np.ndarray, positives: int, rate: float = 0.005) -> dict:
+    """Recall and FPR at the eval set's own threshold for another `false_positive_rate` than the default."""
+    threshold = index.threshold(rate, scorer)
+    flagged = score >= threshold
+    return {
+        "threshold": round(threshold, 4),
+        "recall": round(float(flagged[:positives].mean()), 4),
+        "fpr": round(float(flagged[positives:].mean()), 5),
+    }
+
+
 def contamination(model_path: Path, split: str) -> dict:
     """Ours (defaults: the eval set's own threshold) beside plain top-1 cosine and 13-gram overlap."""
     from schemas.spec import Decontamination
@@ -95,6 +106,7 @@ def contamination(model_path: Path, split: str) -> dict:
                 "recall": round(float(flagged[:n].mean()), 4),
                 "fpr": round(float(flagged[n:].mean()), 5),
             },
+            "false_positive_rate_0.005": at_rate(index, scorer, score, n),
             "right_nearest_all_positives": round(float(right.mean()), 4),
             "items_per_second": round(len(candidates) / seconds, 1),
         },
