@@ -105,6 +105,8 @@ def _value_at(words: list[str], i: int) -> tuple[float, int, bool] | None:
         return float(_SCALES[nxt]), 2, False
     if word == "a" and nxt == "dollar":
         return 1.0, 1, False
+    if word in _SCALES:  # a scale word on its own: "hundred-gram packs"
+        return float(_SCALES[word]), 1, False
     if word == "half" and nxt in ("a", "an") and i + 2 < len(words) and words[i + 2] in {**_COUNTED, **_SCALES}:
         return 0.5 * {**_COUNTED, **_SCALES}[words[i + 2]], 3, False  # "half a dozen" is 6
     run = _word_number(words, i)
@@ -138,6 +140,8 @@ def _mention_at(words: list[str], i: int) -> tuple[set[float], int] | None:
     after = words[i + used] if i + used < len(words) else ""
     if after in _SCALES and _digits(words[i]) is not None:  # "2.5 billion"
         value, used = value * _SCALES[after], used + 1
+    elif after in ("pair", "pairs"):  # "2 pairs of jeans" are 2 things or 4
+        return {_round(value), _round(value * 2)}, used + 1
     elif after in _COUNTED:  # "three quarters", "two dozen"
         value, used = value * _COUNTED[after], used + 1
     elif after in ("percent", "%") or (after == "per" and words[i + used + 1 : i + used + 2] == ["cent"]):

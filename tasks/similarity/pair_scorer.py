@@ -59,8 +59,7 @@ def scorer_from_dict(model: dict) -> PairScorer:
         )
     # the code that computes the features is part of the model: a calibration kept for an older reading is stale
     digest = hashlib.sha256(
-        json.dumps({k: model[k] for k in ("features", "mean", "scale", "coef", "intercept")}).encode()
-        + _feature_code()
+        json.dumps({k: model[k] for k in ("features", "mean", "scale", "coef", "intercept")}).encode() + _feature_code()
     ).hexdigest()[:16]
     return PairScorer(
         model["features"],
