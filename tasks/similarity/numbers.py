@@ -118,7 +118,7 @@ def _value_at(words: list[str], i: int) -> tuple[float, int, bool] | None:
     return None
 
 
-def _mention_at(words: list[str], i: int) -> tuple[set[float], int] | None:
+def _mention_at(words: list[str], i: int) -> tuple[set, int] | None:
     """(readings, words used) of the number at words[i] with what qualifies it: "and a half", a counted noun
     ("three quarters"), a percentage, a ratio ("one in five"), a unit ("18 inches"); None if no number."""
     if (whole := one_unit_and_a_fraction(words, i)) is not None:
@@ -131,8 +131,8 @@ def _mention_at(words: list[str], i: int) -> tuple[set[float], int] | None:
         if lone is not None:
             return converted({lone[0]}, lone[1]), 1
         if words[i] in _LONE and _LONE[words[i]]:
-            readings, used = unit_after({_round(v) for v in _LONE[words[i]]}, words, i + 1)
-            return readings, 1 + used
+            lone_readings, lone_used = unit_after({_round(v) for v in _LONE[words[i]]}, words, i + 1)
+            return lone_readings, 1 + lone_used
         return None
     value, used, percent = found
     fraction, more = and_a_fraction(words, i + used)  # "two and a half"
@@ -149,9 +149,9 @@ def _mention_at(words: list[str], i: int) -> tuple[set[float], int] | None:
     elif after in ("in", "out"):  # "one in five", "3 out of every 4": a share
         j = i + used + 1 + (after == "out" and words[i + used + 1 : i + used + 2] == ["of"])
         j += j < len(words) and words[j] == "every"
-        whole = _value_at(words, j) if j < len(words) else None
-        if whole is not None and whole[0] > value and not whole[2]:
-            return {_round(value), _round(value / whole[0])}, j + whole[1] - i
+        share = _value_at(words, j) if j < len(words) else None
+        if share is not None and share[0] > value and not share[2]:
+            return {_round(value), _round(value / share[0])}, j + share[1] - i
     if words[i + used : i + used + 1] in (["dollar"], ["dollars"]):  # "a dollar fifty", "2 dollars and 40 cents"
         j = i + used + 1 + (words[i + used + 1 : i + used + 2] == ["and"])
         cents = _word_number(words, j) if j < len(words) else None
