@@ -166,6 +166,11 @@ def _mention_at(words: list[str], i: int) -> tuple[set, int] | None:
     return readings, used + unit_used
 
 
+# the words a number may start with: any other word is skipped at once (most words of a text)
+_STARTS = frozenset(_UNITS) | set(_TENS) | set(_SCALES) | set(_LONE) | set(LONE_UNITS) | set(_MONTHS) | {"a", "an"}
+_DIGIT_STARTS = frozenset("$£€0123456789")
+
+
 def number_mentions(text: str) -> list[Mention]:
     """Each number a text states, as the set of values it may stand for, in order of appearance."""
     text = _DECIMAL_COMMA.sub(r"\1.\2", _HYPHENED_SCALE.sub(" ", clock_times((text or "").casefold())))
@@ -173,7 +178,7 @@ def number_mentions(text: str) -> list[Mention]:
     mentions: list[Mention] = []
     i = 0
     while i < len(words):
-        found = _mention_at(words, i)
+        found = _mention_at(words, i) if words[i][0] in _DIGIT_STARTS or words[i] in _STARTS else None
         if found is None:
             i += 1
             continue
