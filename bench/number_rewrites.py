@@ -1,7 +1,8 @@
 """Offline rewrites of development texts that teach the pair scorer what numbers mean, without external data.
 
 - spell_numbers: the same text with numbers written another way ("3 times" -> "thrice", "10 years" ->
-  "a decade", "50%" -> "half", "5" -> "five", "3/4" -> "three quarters"): a restatement of the same item;
+  "a decade", "50%" -> "half", "5" -> "five", "3/4" -> "three quarters", "30 minutes" -> "half an hour",
+  "$0.90" -> "90 cents", "20%" -> "one in five", "2.5" -> "2 and a half"): a restatement of the same item;
 - shift_numbers: the same text with its numbers changed: the same template, another item;
 - wrap_in: the text quoted inside a longer one: a copy.
 """
@@ -21,6 +22,15 @@ _TEN_WORDS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety"
 _TENS = _TEN_WORDS.split()
 _DIGIT_RUN = re.compile(r"(?<![\w.,/^_])\d+(?![\w.,/^_]|,\d)")
 _PHRASES = [
+    (re.compile(r"\b30 minutes\b"), "half an hour"),
+    (re.compile(r"\b45 minutes\b"), "three quarters of an hour"),
+    (re.compile(r"\b15 minutes\b"), "a quarter of an hour"),
+    (re.compile(r"\b2 weeks\b"), "a fortnight"),
+    (re.compile(r"\b18 inches\b"), "a foot and a half"),
+    (re.compile(r"\$0\.(\d\d)\b"), r"\1 cents"),
+    (re.compile(r"\b20 ?%"), "one in five"),
+    (re.compile(r"\b10 ?%"), "one in ten"),
+    (re.compile(r"(?<![\d.])(\d+)\.5\b"), r"\1 and a half"),
     (re.compile(r"\b3 times\b"), "thrice"),
     (re.compile(r"\b2 times\b"), "twice"),
     (re.compile(r"\b10 years\b"), "a decade"),
@@ -34,7 +44,7 @@ _PHRASES = [
     (re.compile(r"\b1/4\b"), "a quarter"),
     (re.compile(r"\b2/3\b"), "two thirds"),
     (re.compile(r"\b(\d+) ?%"), r"\1 percent"),
-    (re.compile(r"\$(\d+)\b"), r"\1 dollars"),
+    (re.compile(r"\$(\d+)\b(?!\.\d)"), r"\1 dollars"),
     (re.compile(r"\b2 pairs\b"), "4"),
 ]
 _DIGITS = re.compile(r"\d+")

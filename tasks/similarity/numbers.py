@@ -12,6 +12,17 @@ from __future__ import annotations
 
 import re
 
+from tasks.similarity.number_words import COUNTED as _COUNTED
+from tasks.similarity.number_words import LONE as _LONE
+from tasks.similarity.units import (
+    LONE_UNITS,
+    and_a_fraction,
+    clock_times,
+    converted,
+    one_unit_and_a_fraction,
+    unit_after,
+)
+
 Mention = frozenset  # the values one mention may stand for
 
 _UNIT_WORDS = (
@@ -22,73 +33,13 @@ _UNITS = {w: i for i, w in enumerate(_UNIT_WORDS.split())}
 _TEN_WORDS = "twenty thirty forty fifty sixty seventy eighty ninety"
 _TENS = {w: 10 * (i + 2) for i, w in enumerate(_TEN_WORDS.split())}
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 10**12}
-# Words that stand for a number on their own; ambiguous readings carry every value ("third": 3rd or 1/3).
-_LONE = {
-    "thrice": {3.0},
-    "twice": {2.0},
-    "double": {2.0},
-    "doubled": {2.0},
-    "doubles": {2.0},
-    "triple": {3.0},
-    "tripled": {3.0},
-    "triples": {3.0},
-    "treble": {3.0},
-    "quadruple": {4.0},
-    "quadrupled": {4.0},
-    "half": {0.5},
-    "halved": {0.5},
-    "halves": {0.5},
-    "quarter": {0.25},
-    "quarters": {0.25},
-    "dozen": {12.0},
-    "dozens": {12.0},
-    "decade": {10.0},
-    "decades": {10.0},
-    "century": {100.0},
-    "centuries": {100.0},
-    "fortnight": {14.0},
-    "pair": {2.0},
-    "couple": {2.0},
-    "third": {3.0, 1 / 3},
-    "fourth": {4.0, 0.25},
-    "fifth": {5.0, 0.2},
-    "sixth": {6.0},
-    "seventh": {7.0},
-    "eighth": {8.0, 0.125},
-    "ninth": {9.0},
-    "tenth": {10.0, 0.1},
-    "twelfth": {12.0},
-    "hundredth": {100.0, 0.01},
-    "percent": set(),
-    "thirds": {1 / 3},
-    "fifths": {0.2},
-    "tenths": {0.1},
-}
-# Nouns a counted number scales ("three quarters" = 0.75, "two dozen" = 24, "two decades" = 20).
-_COUNTED = {
-    "quarter": 0.25,
-    "quarters": 0.25,
-    "thirds": 1 / 3,
-    "third": 1 / 3,
-    "fifths": 0.2,
-    "tenths": 0.1,
-    "half": 0.5,
-    "halves": 0.5,
-    "dozen": 12,
-    "dozens": 12,
-    "decade": 10,
-    "decades": 10,
-    "century": 100,
-    "centuries": 100,
-    "pair": 2,
-    "pairs": 2,
-}
 _MONTH_WORDS = "january february march april may june july august september october november december"
 _MONTHS = {m: float(i + 1) for i, m in enumerate(_MONTH_WORDS.split())}
 _MONTHS |= {m[:3]: v for m, v in _MONTHS.items()} | {"sept": 9.0}  # "Jan. 12", "Sept. 3"
 # "38-million euros", "a 1.5 billion-pound writedown": the scale word is its own word.
 _HYPHENED_SCALE = re.compile(r"(?<=\d)-(?=(?:hundred|thousand|million|billion|trillion)\b)|(?<=illion)-(?=[a-z])")
 _DECIMAL_COMMA = re.compile(r"(?<![\d,.])(\d{1,3}),(\d{1,2})(?![\d,])")  # "1,2 million" written the European way
+_WORD_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")  # "twenty-dollar", "forty-two-page": the number is its own word
 _ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _TOKEN = re.compile(r"[$£€]?\d+(?:,\d{3})*(?:\.\d+)?(?:/\d+)?%?|[a-z]+(?:-[a-z]+)*|%")
 _DIGITS = re.compile(r"^[$£€]?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:/(\d+))?(%?)$")
@@ -143,52 +94,102 @@ def _word_number(words: list[str], start: int) -> tuple[float, int] | None:
     return (total + current, i - start) if last else None
 
 
+def _value_at(words: list[str], i: int) -> tuple[float, int, bool] | None:
+    """(value, words used, is a percentage) of a number written at words[i], before any unit; None if none."""
+    word, nxt = words[i], words[i + 1] if i + 1 < len(words) else ""
+    if (parsed := _digits(word)) is not None:
+        return parsed[0], 1, parsed[1]
+    if (ordinal := _ORDINAL_DIGITS.match(word)) is not None:
+        return float(ordinal.group(1)), 1, False
+    if word in ("a", "an") and nxt in _SCALES:
+        return float(_SCALES[nxt]), 2, False
+    if word == "a" and nxt == "dollar":
+        return 1.0, 1, False
+    if word in _SCALES:  # a scale word on its own: "hundred-gram packs"
+        return float(_SCALES[word]), 1, False
+    if word == "half" and nxt in ("a", "an") and i + 2 < len(words) and words[i + 2] in {**_COUNTED, **_SCALES}:
+        return 0.5 * {**_COUNTED, **_SCALES}[words[i + 2]], 3, False  # "half a dozen" is 6
+    run = _word_number(words, i)
+    # a lone "one" is mostly a pronoun ("each one gets"), unless a fraction or a ratio follows
+    if run is not None and (word != "one" or run[1] > 1 or nxt in ("and", "in", "out")):
+        return run[0], run[1], False
+    if word in _MONTHS and (_digits(nxt) is not None or (i and _digits(words[i - 1]) is not None)):
+        return _MONTHS[word], 1, False  # a month in a date ("April 14", "14 April") is its number
+    return None
+
+
+def _mention_at(words: list[str], i: int) -> tuple[set, int] | None:
+    """(readings, words used) of the number at words[i] with what qualifies it: "and a half", a counted noun
+    ("three quarters"), a percentage, a ratio ("one in five"), a unit ("18 inches"); None if no number."""
+    if (whole := one_unit_and_a_fraction(words, i)) is not None:
+        return whole
+    if words[i] == "half" and words[i + 1 : i + 2] == ["past"] and (hour := _word_number(words, i + 2)):
+        return {hour[0] + 0.5}, 2 + hour[1]  # "half past one" is 1:30
+    found = _value_at(words, i)
+    if found is None:
+        lone = LONE_UNITS.get(words[i])
+        if lone is not None:
+            return converted({lone[0]}, lone[1]), 1
+        if words[i] in _LONE and _LONE[words[i]]:
+            lone_readings, lone_used = unit_after({_round(v) for v in _LONE[words[i]]}, words, i + 1)
+            return lone_readings, 1 + lone_used
+        return None
+    value, used, percent = found
+    fraction, more = and_a_fraction(words, i + used)  # "two and a half"
+    value, used = value + fraction, used + more
+    after = words[i + used] if i + used < len(words) else ""
+    if after in _SCALES and _digits(words[i]) is not None:  # "2.5 billion"
+        value, used = value * _SCALES[after], used + 1
+    elif after in ("pair", "pairs"):  # "2 pairs of jeans" are 2 things or 4
+        return {_round(value), _round(value * 2)}, used + 1
+    elif after in _COUNTED:  # "three quarters", "two dozen"
+        value, used = value * _COUNTED[after], used + 1
+    elif after in ("percent", "%") or (after == "per" and words[i + used + 1 : i + used + 2] == ["cent"]):
+        percent, used = True, used + (2 if after == "per" else 1)
+    elif after in ("in", "out"):  # "one in five", "3 out of every 4": a share
+        j = i + used + 1 + (after == "out" and words[i + used + 1 : i + used + 2] == ["of"])
+        j += j < len(words) and words[j] == "every"
+        share = _value_at(words, j) if j < len(words) else None
+        if share is not None and share[0] > value and not share[2]:
+            return {_round(value), _round(value / share[0])}, j + share[1] - i
+    if words[i + used : i + used + 1] in (["dollar"], ["dollars"]):  # "a dollar fifty", "2 dollars and 40 cents"
+        j = i + used + 1 + (words[i + used + 1 : i + used + 2] == ["and"])
+        cents = _word_number(words, j) if j < len(words) else None
+        if cents is not None and 10 <= cents[0] < 100:
+            value += cents[0] / 100
+            used = j + cents[1] - i + (words[j + cents[1] : j + cents[1] + 1] == ["cents"])
+            return converted({_round(value)}, "dollar"), used
+    readings: set = {_round(v) for v in ({value, value / 100} if percent else {value})}
+    if words[i][0] == "$":
+        return converted(readings, "dollar"), used
+    readings, unit_used = unit_after(readings, words, i + used)
+    return readings, used + unit_used
+
+
+# the words a number may start with: any other word is skipped at once (most words of a text)
+_STARTS = frozenset(_UNITS) | set(_TENS) | set(_SCALES) | set(_LONE) | set(LONE_UNITS) | set(_MONTHS) | {"a", "an"}
+_DIGIT_STARTS = frozenset("$£€0123456789")
+
+
 def number_mentions(text: str) -> list[Mention]:
     """Each number a text states, as the set of values it may stand for, in order of appearance."""
-    text = _DECIMAL_COMMA.sub(r"\1.\2", _HYPHENED_SCALE.sub(" ", (text or "").casefold()))
-    words = _TOKEN.findall(text)
+    text = _DECIMAL_COMMA.sub(r"\1.\2", _HYPHENED_SCALE.sub(" ", clock_times((text or "").casefold())))
+    words = _TOKEN.findall(_WORD_HYPHEN.sub(" ", text))
     mentions: list[Mention] = []
     i = 0
     while i < len(words):
-        word, nxt = words[i], words[i + 1] if i + 1 < len(words) else ""
-        value, used, percent = None, 1, False
-        if (parsed := _digits(word)) is not None:
-            value, percent = parsed
-        elif (ordinal := _ORDINAL_DIGITS.match(word)) is not None:
-            value = float(ordinal.group(1))
-        elif word in ("a", "an") and nxt in _SCALES:
-            value, used = float(_SCALES[nxt]), 2
-        elif word == "half" and nxt in ("a", "an") and i + 2 < len(words) and words[i + 2] in {**_COUNTED, **_SCALES}:
-            value, used = 0.5 * {**_COUNTED, **_SCALES}[words[i + 2]], 3  # "half a dozen" is 6
-        elif (run := _word_number(words, i)) is not None and not (word == "one" and run[1] == 1):
-            value, used = run  # a lone "one" is mostly a pronoun ("each one gets")
-        elif word in _MONTHS and (_digits(nxt) is not None or (i and _digits(words[i - 1]) is not None)):
-            value = _MONTHS[word]  # a month in a date ("April 14", "14 April") is its number
-        elif word in _LONE and _LONE[word]:
-            mentions.append(Mention(_round(v) for v in _LONE[word]))
+        found = _mention_at(words, i) if words[i][0] in _DIGIT_STARTS or words[i] in _STARTS else None
+        if found is None:
             i += 1
             continue
-        if value is None:
-            i += 1
-            continue
-        after = words[i + used] if i + used < len(words) else ""
-        if after in _SCALES and _digits(word) is not None:  # "2.5 billion"
-            value, used = value * _SCALES[after], used + 1
-        elif after in _COUNTED:  # "three quarters", "two dozen"
-            value, used = value * _COUNTED[after], used + 1
-        elif after in ("percent", "%") or (
-            after == "per" and i + used + 1 < len(words) and words[i + used + 1] == "cent"
-        ):
-            percent, used = True, used + (2 if after == "per" else 1)
-        readings = {value, value / 100} if percent else {value}
-        mentions.append(Mention(_round(v) for v in readings))
-        i += used
+        mentions.append(Mention(_round(v) if isinstance(v, float) else v for v in found[0]))
+        i += found[1]
     return mentions
 
 
 def canonical_numbers(text: str) -> list[float]:
     """The multiset of values a text states (a percentage as its fraction), sorted."""
-    return sorted(min(m, key=abs) if len(m) > 1 else next(iter(m)) for m in number_mentions(text))
+    return sorted(min(_values(m), key=abs) for m in number_mentions(text))
 
 
 def _matched(left: list[Mention], right: list[Mention]) -> int:
@@ -214,9 +215,14 @@ def number_agreement(left: list[Mention], right: list[Mention]) -> tuple[float, 
     return forward, backward
 
 
+def _values(mention: Mention) -> list[float]:
+    """The mention's bare values, without the (system, size) quantities of tasks/similarity/units.py."""
+    return [v for v in mention if isinstance(v, float)]
+
+
 def _year(mention: Mention) -> bool:
     """Whether the mention may be a year (a whole number from 1000 to 2100)."""
-    return any(v == int(v) and 1000 <= v <= 2100 for v in mention)
+    return any(v == int(v) and 1000 <= v <= 2100 for v in _values(mention))
 
 
 def _rounded(a: float, b: float) -> bool:
@@ -232,7 +238,7 @@ def _unmatched(left: list[Mention], right: list[Mention]) -> tuple[list[Mention]
     free, rest = list(right), []
     for mention in sorted(left, key=len):
         for j, other in enumerate(free):
-            if mention & other or any(_rounded(a, b) for a in mention for b in other):
+            if mention & other or any(_rounded(a, b) for a in _values(mention) for b in _values(other)):
                 del free[j]
                 break
         else:

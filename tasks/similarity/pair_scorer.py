@@ -10,6 +10,7 @@ dedup and eval sets too small to calibrate use the model's operating points.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tasks.similarity import number_words, numbers, pair_features, units
 from tasks.similarity.pair_features import FEATURES
 
 MODEL_FILE = Path(__file__).with_name("pair_model.json")
@@ -44,14 +46,20 @@ class PairScorer:
         return 1.0 / (1.0 + np.exp(-np.clip(self.logits(matrix), -60, 60)))
 
 
+@lru_cache(maxsize=1)
+def _feature_code() -> bytes:
+    return "".join(inspect.getsource(m) for m in (pair_features, numbers, number_words, units)).encode()
+
+
 def scorer_from_dict(model: dict) -> PairScorer:
     unknown = set(model["features"]) - set(FEATURES)
     if unknown:
         raise ValueError(
             f"the pair model reads features the code does not compute: {sorted(unknown)}; run `make train-detector`"
         )
+    # the code that computes the features is part of the model: a calibration kept for an older reading is stale
     digest = hashlib.sha256(
-        json.dumps({k: model[k] for k in ("features", "mean", "scale", "coef", "intercept")}).encode()
+        json.dumps({k: model[k] for k in ("features", "mean", "scale", "coef", "intercept")}).encode() + _feature_code()
     ).hexdigest()[:16]
     return PairScorer(
         model["features"],

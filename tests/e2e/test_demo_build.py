@@ -27,27 +27,22 @@ def test_demo_build_publishes_with_exact_counts(demo_version):
     data = read_version(str(version)).data
     quarantine = pd.read_parquet(version / QUARANTINE_FILE)
 
-    # The pair model reads a changed number as evidence against a match and no longer rewards two texts for
-    # stating the same numbers as strongly (docs/detection.md). Read row by row against the model before:
-    # eval_contamination 23 -> 14: the 10 rows no longer flagged (one lexical duplicate before is flagged now)
-    # state an eval item's numbers in its template
-    # ("Aisha has 2 apples and then buys 5 more apples" against "Chen has 2 apples and buys 5 more"; "Maria has 2
-    # apples and buys 6 more" against "James started with 6 apples and purchased 2 more"), scores 0.90-0.94 before;
-    # lexical_near_duplicate 16 -> 8 and near_duplicate 81 -> 73: the rows passed now are template rows with
-    # another name or object and the same numbers ("Aisha shares 25 stickers ..." against "Maria shares 25
-    # stickers ...") and three "How many words are in the following instruction?" rows with other inputs;
-    # blend_share_cap 39 -> 64: the blend keeps synthetic rows to 60% of the output and quarantines the 25 rows the
-    # gates above now pass, so the same 437 rows (262 synthetic) are published.
+    # Dedup's operating point uses the 1% of distinct rows the issue allows (0.91 -> 0.88, docs/detection.md).
+    # Read row by row against the build before: lexical_near_duplicate 8 -> 15 and near_duplicate 73 -> 77 are
+    # 11 template rows with another name and the same numbers, the same task ("James shares 30 apples equally
+    # among 5 friends" against "Chen shares 30 apples equally among 5 friends", scores 0.84-0.91); one of them
+    # was eval_contamination before (14 -> 13) and is now dropped as a duplicate first; blend_share_cap 64 -> 54:
+    # the blend keeps synthetic rows to 60% of the output, so the same number, 437 rows (262 synthetic), publish.
     assert manifest["counts"]["quarantined"]["by_reason"] == {
         "arithmetic_wrong": 45,
-        "blend_share_cap": 64,
+        "blend_share_cap": 54,
         "code_failed": 15,
-        "eval_contamination": 14,
+        "eval_contamination": 13,
         "exact_duplicate": 95,
         "gx_input_length": 3,
-        "lexical_near_duplicate": 8,
+        "lexical_near_duplicate": 15,
         "memorised_seed_span": 13,
-        "near_duplicate": 73,
+        "near_duplicate": 77,
         "pii_email": 8,
     }
     assert manifest["counts"]["published"] == {"total": 437, "real": 175, "synthetic": 262}

@@ -27,6 +27,19 @@ def agreement(a: str, b: str) -> tuple[float, float]:
         ("the 3rd floor", "the third floor"),
         ("1,200 people and $2.5 billion", "1200 people and 2,500,000,000 dollars"),
         ("on April 14, 2025", "on 14 April 2025"),
+        ("a 12-foot board cut into 18-inch pieces", "a twelve-foot board cut into pieces a foot and a half long"),
+        ("It takes 45 minutes", "It takes three quarters of an hour"),
+        ("a walk of 30 minutes", "half an hour's walk"),
+        ("Done in 2 weeks", "Done in a fortnight"),
+        ("He pays $0.90 and sells at $1.50", "He pays ninety cents and sells at a dollar fifty"),
+        ("It costs $2.50", "It costs two dollars and fifty cents"),
+        ("20% of students bring lunch", "one in five students brings lunch"),
+        ("3 out of 4 people", "75% of people"),
+        ("2.5 times as much", "two and a half times as much"),
+        ("1.5 times as tall", "one and a half times as tall"),
+        ("a $20 shirt and a 240-dollar bike", "a twenty-dollar shirt and a two-hundred-forty-dollar bike"),
+        ("3/8 of them walk", "three eighths of them walk"),
+        ("leaves at 1:30", "leaves at half past one"),
     ],
 )
 def test_the_same_numbers_written_differently_agree_fully(left, right):
@@ -37,6 +50,12 @@ def test_other_numbers_agree_partly_both_ways_and_never_veto():
     assert agreement("12 apples among 3 friends", "9 apples among 3 friends") == (0.5, 0.5)
     assert agreement("12 apples among 3 friends", "12 apples") == (0.5, 1.0)
     assert agreement("Write a poem", "Write a haiku") == (1.0, 1.0)
+
+
+def test_a_quantity_matches_its_unit_system_only():
+    assert agreement("He worked 10 hours", "He earned $600") == (0.0, 0.0)  # not 600 minutes
+    assert agreement("25 centimeters", "a quarter of a metre") == (1.0, 1.0)
+    assert agreement("18 inches", "18 pieces") == (1.0, 1.0)  # the bare value still agrees
 
 
 def test_canonical_values_are_a_multiset_with_percentages_as_fractions():

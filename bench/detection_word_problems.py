@@ -1,0 +1,181 @@
+"""The held-out word-problem benchmark of bench/detection.py (bench/data/word_problems_*.jsonl, bench/data/README.md).
+
+206 hand-written grade-school word problems are the registered eval set (the benchmark's test split); 161 of them
+have a hand-written GPT-4-style rephrasing (clauses reordered, numbers re-written: "3 times" as "thrice", "10
+years" as "a decade", "12" as "a dozen", 25% as "a quarter"), the contaminated candidates; 317 other problems
+of the same style, some sharing names, objects or numbers with eval items, are the hard negatives (the train
+split). Each rephrasing (by its eval item) and each negative is in `dev` (a third, for error analysis) or
+`test` (reported, never read per item). No model is trained on any of it.
+- contamination: each split's rephrasings and negatives checked against all 206 items, as `check-contamination`
+  does (the eval set calibrates its own threshold), beside plain top-1 cosine and 13-gram overlap;
+- dedup: each split's (item, rephrasing) pairs hidden among its negatives and the 45 items without a
+  rephrasing; a pair counts as removed when either member is dropped. Beside plain greedy cosine dedup.
+Usage (dev error analysis): python bench/detection_word_problems.py --split dev [--model FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.detection_dedup import cosine_dedup, dedup_summary, peak_rss_mib  # noqa: E402
+from tasks.text_features import word_ngrams, word_tokens  # noqa: E402
+
+DATA = ROOT / "bench" / "data"
+FPRS = {"0.1pct": 0.001, "1pct": 0.01, "5pct": 0.05}
+
+
+def word_problem_frames(split: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(every eval item, the split's rephrasings with source_id, the split's negatives)."""
+    evals = pd.read_json(DATA / "word_problems_eval.jsonl", lines=True)
+    rephrased = pd.read_json(DATA / "word_problems_rephrased.jsonl", lines=True)
+    negatives = pd.read_json(DATA / "word_problems_negatives.jsonl", lines=True)
+    return evals, rephrased[rephrased["split"] == split], negatives[negatives["split"] == split]
+
+
+def recall_at_fpr(positives: np.ndarray, negatives: np.ndarray, right: np.ndarray | None = None) -> dict:
+    """Recall at each FPRS when at most that share of negatives scores above the threshold."""
+    out = {}
+    for label, fpr in FPRS.items():
+        threshold = float(np.quantile(negatives, 1 - fpr, method="higher"))
+        caught = positives > threshold
+        entry = {"recall": round(float(caught.mean()), 4), "fpr": round(float((negatives > threshold).mean()), 5)}
+        if right is not None:
+            entry["right_nearest_among_caught"] = round(float(right[caught].mean()), 4) if caught.any() else None
+        out[label] = entry
+    return out
+
+
+def at_rate(index, scorer, score: np.ndarray, positives: int, rate: float = 0.005) -> dict:
+    """Recall and FPR at the eval set's own threshold for another `false_positive_rate` than the default."""
+    threshold = index.threshold(rate, scorer)
+    flagged = score >= threshold
+    return {
+        "threshold": round(threshold, 4),
+        "recall": round(float(flagged[:positives].mean()), 4),
+        "fpr": round(float(flagged[positives:].mean()), 5),
+    }
+
+
+def contamination(model_path: Path, split: str) -> dict:
+    """Ours (defaults: the eval set's own threshold) beside plain top-1 cosine and 13-gram overlap."""
+    from schemas.spec import Decontamination
+    from tasks.decontaminate.contamination import decision_threshold, score_contamination
+    from tasks.decontaminate.eval_index import cached_eval_index
+    from tasks.embeddings.cache import EmbeddingCache
+    from tasks.local_cache import cache_root
+    from tasks.similarity.pair_scorer import load_scorer
+
+    evals, rephrased, negatives = word_problem_frames(split)
+    scorer, config = load_scorer(model_path), Decontamination()
+    kept = EmbeddingCache(cache_root() / "embeddings.sqlite")
+    ids, texts = evals["id"].tolist(), evals["text"].tolist()
+    index = cached_eval_index(ids, texts, kept, cache_root() / "eval_indexes", kept.model_id, calibrate=False)
+    threshold = decision_threshold(index, config, scorer)
+    candidates = rephrased["text"].tolist() + negatives["text"].tolist()
+    n, source = len(rephrased), rephrased["source_id"].to_numpy(dtype=object)
+    fresh = EmbeddingCache(Path(tempfile.mkdtemp()) / "embeddings.sqlite")
+    fresh(["warm-up"])
+    started = time.perf_counter()
+    verdicts = score_contamination(candidates, index, config, fresh, scorer)
+    seconds = time.perf_counter() - started
+    score = np.where(verdicts["ngram_overlap"] >= config.ngram_threshold, np.inf, verdicts["score"].fillna(-1.0))
+    right = verdicts["nearest_eval_id"].to_numpy(dtype=object)[:n] == source
+    flagged = verdicts["contaminated"].to_numpy()
+    item_vectors, candidate_vectors = kept(texts), kept(candidates)
+    similarity = candidate_vectors @ item_vectors.T
+    cosine, nearest = similarity.max(axis=1), np.array(ids, dtype=object)[similarity.argmax(axis=1)]
+    grams = set().union(*(word_ngrams(word_tokens(t), 13) for t in texts))
+    thirteen = np.array([float(bool(word_ngrams(word_tokens(t), 13) & grams)) for t in candidates])
+    return {
+        "rows": {"rephrasings": n, "negatives": len(negatives), "eval_items": len(evals)},
+        "ours": recall_at_fpr(score[:n], score[n:], right)
+        | {
+            "defaults": {
+                "threshold": round(threshold, 4),
+                "recall": round(float(flagged[:n].mean()), 4),
+                "fpr": round(float(flagged[n:].mean()), 5),
+            },
+            "false_positive_rate_0.005": at_rate(index, scorer, score, n),
+            "right_nearest_all_positives": round(float(right.mean()), 4),
+            "items_per_second": round(len(candidates) / seconds, 1),
+        },
+        "top1_cosine": recall_at_fpr(cosine[:n], cosine[n:], nearest[:n] == source)
+        | {"right_nearest_all_positives": round(float((nearest[:n] == source).mean()), 4)},
+        "13gram_overlap": recall_at_fpr(thirteen[:n], thirteen[n:]),
+        "_per_candidate": {"score": score.tolist(), "cosine": cosine.tolist(), "flagged": flagged.tolist()},
+    }
+
+
+def dedup_texts(split: str) -> tuple[list[str], list[tuple[int, int]], np.ndarray]:
+    """(texts in a shuffled order, positions of each (item, rephrasing) pair, positions of the distinct items)."""
+    evals, rephrased, negatives = word_problem_frames(split)
+    all_rephrased = set(pd.read_json(DATA / "word_problems_rephrased.jsonl", lines=True)["source_id"])
+    item_text = dict(zip(evals["id"], evals["text"]))
+    rows = [(item_text[s], i) for i, s in enumerate(rephrased["source_id"])]
+    rows += [(t, i) for i, t in enumerate(rephrased["text"])]
+    rows += [(t, -1) for t in negatives["text"]] + [(t, -1) for i, t in item_text.items() if i not in all_rephrased]
+    order = np.random.default_rng(0).permutation(len(rows))
+    texts = [rows[i][0] for i in order]
+    pair_of = np.array([rows[i][1] for i in order])
+    pairs = [tuple(np.flatnonzero(pair_of == p)) for p in range(len(rephrased))]
+    return texts, pairs, np.flatnonzero(pair_of < 0)
+
+
+def dedup(model_path: Path, split: str) -> dict:
+    """tasks/dedup/duplicates.py at the model's dedup operating point, beside plain greedy cosine dedup."""
+    from tasks.dedup.duplicates import find_duplicates
+    from tasks.embeddings.cache import EmbeddingCache
+    from tasks.local_cache import cache_root
+    from tasks.similarity.pair_scorer import load_scorer
+
+    texts, pairs, distinct = dedup_texts(split)
+    embed = EmbeddingCache(cache_root() / "embeddings.sqlite")
+    found = find_duplicates(texts, None, embed, minhash_threshold=0.8, scorer=load_scorer(model_path))
+    vectors = embed(texts)
+    return {
+        "ours": dedup_summary({d.position for d in found}, pairs, distinct),
+        **{f"plain_cosine_{t}": dedup_summary(cosine_dedup(vectors, t), pairs, distinct) for t in (0.95, 0.9, 0.85)},
+        "rows": len(texts),
+        "pairs": len(pairs),
+        "distinct": len(distinct),
+    }
+
+
+def child_word_problems(model_path: Path, split: str = "test") -> dict:
+    """The benchmark's figures for one split, in a process of its own (bench/detection.py's child)."""
+    result = {"contamination": contamination(model_path, split), "dedup": dedup(model_path, split)}
+    result["contamination"].pop("_per_candidate")
+    return result | {"split": split, "peak_rss_mib": peak_rss_mib()}
+
+
+def show_dev_errors(model_path: Path) -> None:
+    """Dev split only: the rephrasings under the 0.1%-FPR line (the top negative) and the top negatives."""
+    _, rephrased, negatives = word_problem_frames("dev")
+    result = contamination(model_path, "dev")
+    score = np.array(result.pop("_per_candidate")["score"])
+    n = len(rephrased)
+    top = score[n:].max()
+    print(json.dumps({k: result[k] for k in ("ours", "top1_cosine")}, indent=1))
+    for text, s in sorted(zip(negatives["text"], score[n:]), key=lambda x: -x[1])[:8]:
+        print(f"NEG {s:.4f} {text}")
+    for text, source, s in sorted(zip(rephrased["text"], rephrased["source_id"], score[:n]), key=lambda x: x[2]):
+        if s <= top:
+            print(f"MISS {s:.4f} {source} {text}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=["dev"], default="dev")
+    parser.add_argument("--model", type=Path, default=ROOT / "tasks" / "similarity" / "pair_model.json")
+    show_dev_errors(parser.parse_args().model)
