@@ -1,5 +1,9 @@
 """Cache keys for stage tasks: a stage's result is reused when its code, its spec and the content of its
-input files are unchanged. With results persisted, a retried flow run skips the stages that finished."""
+input files are unchanged. With results persisted, a retried flow run skips the stages that finished.
+
+"Its code" is every module and data file of the project's packages, not the task function alone: a stage's verdict
+also depends on the code it calls and on the files it reads (the pair scorer's model, the stored suites), and a run
+resumed after an upgrade must not reuse verdicts the old code reached."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import hashlib
 import inspect
 import json
 import os
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +41,25 @@ def fingerprint(value: Any) -> Any:
     return value
 
 
+PACKAGES = ("tasks", "schemas")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def code_files() -> list[Path]:
+    """The files a stage's result may depend on: every module and data file of the packages."""
+    return sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*") if p.suffix in (".py", ".json"))
+
+
+@cache
+def code_digest() -> str:
+    digest = hashlib.sha256()
+    for path in code_files():
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def stage_cache_key(context, parameters: dict[str, Any]) -> str:
-    """Prefect's cache_key_fn: the task's source, then each parameter's fingerprint."""
+    """Prefect's cache_key_fn: the task's name and source, the packages' code, then each parameter's fingerprint."""
     source = inspect.getsource(context.task.fn)
-    blob = json.dumps([context.task.name, source, fingerprint(parameters)], sort_keys=True, default=str)
+    blob = json.dumps([context.task.name, source, code_digest(), fingerprint(parameters)], sort_keys=True, default=str)
     return f"synthfactory-{context.task.name}-{hashlib.sha256(blob.encode()).hexdigest()}"

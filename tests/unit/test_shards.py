@@ -66,3 +66,21 @@ def test_each_shard_has_its_own_cache_key_by_content(tmp_path):
     write_shards(rows(3), first, 2, col.ROW_SCHEMA)  # shard 1 now holds other rows, shard 0 the same
     assert [key(p) for p in shard_files(first)] == [keys[0], key(shard_files(first)[1])] != keys
     assert key(shard_files(second)[0]) != keys[0]  # same rows, another shard's file: its own result
+
+
+def test_a_cache_key_changes_with_the_code_a_stage_calls_and_the_files_it_reads(tmp_path, monkeypatch):
+    from tasks import stage_cache
+
+    assert stage_cache.ROOT / "tasks/similarity/pair_model.json" in stage_cache.code_files()
+    context = SimpleNamespace(task=SimpleNamespace(name="dedup", fn=test_shard_ranges_cover_every_row_once))
+    before = stage_cache_key(context, {"x": 1})
+    package = tmp_path / "tasks"
+    package.mkdir()
+    (package / "pair_model.json").write_text('{"intercept": 1.0}')
+    monkeypatch.setattr(stage_cache, "ROOT", tmp_path)
+    stage_cache.code_digest.cache_clear()
+    changed = stage_cache_key(context, {"x": 1})
+    (package / "pair_model.json").write_text('{"intercept": 2.0}')
+    stage_cache.code_digest.cache_clear()
+    assert len({before, changed, stage_cache_key(context, {"x": 1})}) == 3
+    stage_cache.code_digest.cache_clear()
