@@ -38,6 +38,14 @@ def test_the_small_spec_is_valid(tmp_path):
         ),
         ({"gates": {"suite": "nope"}}, "gates.suite: no suite 'nope'"),
         (
+            {"record": {"extends": "instruction", "text_fields": ["instrucion"]}},
+            r"record: Value error, text_fields: 'instrucion' is not a text",
+        ),
+        (
+            {"record": {"extends": "instruction", "columns": {"output": {"typ": "text"}}}},
+            r"record\.columns\.output\.typ: unknown",
+        ),
+        (
             {"generator.samplers": {"n": {"type": "integer", "min": 5, "max": 1}}},
             "lower bound 5 is above upper bound 1",
         ),
