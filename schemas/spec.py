@@ -215,8 +215,8 @@ def format_validation_error(error: ValidationError) -> str:
     unknown = [e for e in errors if e["type"] == "extra_forbidden"]
     first = unknown[0] if unknown else errors[0]
     field = ".".join(str(part) for part in first["loc"] if not _is_branch(part)) or "(top level)"
-    if not unknown:
-        return f"{field}: {first['msg']}"
+    if not unknown:  # pydantic prefixes a validator's own message with "Value error, "
+        return f"{field}: {first['msg'].removeprefix('Value error, ')}"
     *parent, key = first["loc"]
     missing = [str(e["loc"][-1]) for e in errors if e["type"] == "missing" and list(e["loc"][:-1]) == parent]
     guess = difflib.get_close_matches(str(key), missing, n=1)

@@ -37,9 +37,10 @@ def test_the_small_spec_is_valid(tmp_path):
             "gates.expectations.0: no column 'answer'",
         ),
         ({"gates": {"suite": "nope"}}, "gates.suite: no suite 'nope'"),
+        ({"record": "chat"}, r"record: no built-in record 'chat' \(known: instruction, conversation"),
         (
             {"record": {"extends": "instruction", "text_fields": ["instrucion"]}},
-            r"record: Value error, text_fields: 'instrucion' is not a text",
+            r"record: text_fields: 'instrucion' is not a text",
         ),
         (
             {"record": {"extends": "instruction", "columns": {"output": {"typ": "text"}}}},
