@@ -63,6 +63,23 @@ def typed_value(value: Any, column: Column) -> Any:
     return as_messages(value)
 
 
-def seed_value(value: Any, column: Column) -> Any:
-    """A seed file's cell as the column's type; a missing cell (None, NaN) is None."""
-    return typed_value(value, column)
+def seed_value(value: Any, column: Column, schema: dict | None = None) -> Any:
+    """A seed file's cell as the column's type; a missing cell (None, NaN) is None. A category must be one of its
+    values and a json cell JSON matching `schema` (the column's), else ValueError: seed rows are published as they
+    are, no gate reads them."""
+    typed = typed_value(value, column)
+    if typed is None:
+        return None
+    if column.type == "category" and column.values and typed not in column.values:
+        raise ValueError(f"{typed!r} is not one of {', '.join(column.values)}")
+    if column.type == "json":
+        import jsonschema
+
+        try:
+            document = json.loads(typed)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"not JSON: {error}") from None
+        validator = jsonschema.validators.validator_for(schema or {})(schema or {})
+        if found := jsonschema.exceptions.best_match(validator.iter_errors(document)):
+            raise ValueError(f"breaks its JSON Schema at {found.json_path}: {found.message}")
+    return typed

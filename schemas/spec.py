@@ -201,15 +201,22 @@ def resolve_record(record: str | RecordSchema, resolve) -> str | RecordSchema:
     return record.model_copy(update={"columns": columns})
 
 
+def _is_branch(part: str | int) -> bool:
+    # pydantic names a union's branches and validators in the path (`str`, `function-after[...]`); a spec has neither
+    return part == "str" or (isinstance(part, str) and "[" in part)
+
+
 def format_validation_error(error: ValidationError) -> str:
     """One line naming the field. An unknown key is named before anything else: a misspelled required key
     is reported as the unknown key it is, with the missing one it probably meant."""
     errors = error.errors()
+    # A mapping given for `str | Model` also fails the str branch; that failure is not what the person got wrong.
+    errors = [e for e in errors if not (e["loc"][-1:] == ("str",) and e["type"] == "string_type")] or errors
     unknown = [e for e in errors if e["type"] == "extra_forbidden"]
     first = unknown[0] if unknown else errors[0]
-    field = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    if not unknown:
-        return f"{field}: {first['msg']}"
+    field = ".".join(str(part) for part in first["loc"] if not _is_branch(part)) or "(top level)"
+    if not unknown:  # pydantic prefixes a validator's own message with "Value error, "
+        return f"{field}: {first['msg'].removeprefix('Value error, ')}"
     *parent, key = first["loc"]
     missing = [str(e["loc"][-1]) for e in errors if e["type"] == "missing" and list(e["loc"][:-1]) == parent]
     guess = difflib.get_close_matches(str(key), missing, n=1)

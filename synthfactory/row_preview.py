@@ -1,7 +1,7 @@
 """A preview: a few rows generated and verified by the stages' pure functions, with each row's verdict and the
 cost of the full build. No Prefect, nothing published, nothing written under the data root.
 
-Output columns: id, category, instruction, input, output, verdict (kept / rejected), stage, reason, detail.
+Output columns: id, the record's columns, verdict (kept / rejected), stage, reason, detail.
 """
 
 from __future__ import annotations
@@ -11,19 +11,24 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from schemas import records as col
+from schemas.record_schema import RecordSchema
 from schemas.spec import AnthropicGenerator, OpenAICompatibleGenerator, Spec
 from synthfactory.api import SpecSource, load_spec, validate
 
 if TYPE_CHECKING:
     import pandas as pd
 
-PREVIEW_COLUMNS = [col.ID, col.CATEGORY, *col.TEXT_COLUMNS, "verdict", col.STAGE, col.REASON, col.DETAIL]
 KEPT, REJECTED = "kept", "rejected"
+
+
+def preview_columns(record: RecordSchema) -> list[str]:
+    """id, the record's declared columns in order, then the verdict and the quarantine's stage, reason, detail."""
+    return [col.ID, *record.columns, "verdict", col.STAGE, col.REASON, col.DETAIL]
 
 
 @dataclass(frozen=True)
 class PreviewResult:
-    rows: pd.DataFrame  # PREVIEW_COLUMNS, one row per sample
+    rows: pd.DataFrame  # preview_columns(record), one row per sample
     batch_gates: list[dict] = field(default_factory=list)  # batch-level expectations on these rows: a hint only
     cost: dict[str, Any] = field(default_factory=dict)  # the full build's estimate, see estimate_cost
 
@@ -39,7 +44,7 @@ def preview(spec: SpecSource, rows: int = 5, overrides: Mapping[str, Any] | None
     generated, rejects, llm = _generate(sample)
     verified = verify_rows(sample, generated)
     return PreviewResult(
-        verdict_table(generated, verified.kept, [rejects, *verified.quarantines]),
+        verdict_table(generated, verified.kept, [rejects, *verified.quarantines], sample.record_schema),
         verified.batch_gates,
         estimate_cost(full, rows, {"generator": llm, "judges": verified.judges_llm}),
     )
@@ -53,26 +58,27 @@ def _online(spec: Spec) -> dict[str, Any]:
 def _generate(spec: Spec) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     import pandas as pd
 
+    from schemas.record_derived import quarantine_schema, row_schema
     from tasks.spec_inputs import load_real_rows
 
     seed_rows = load_real_rows(spec).to_dict("records")
-    generator = spec.generator
+    generator, record = spec.generator, spec.record_schema
     llm: dict = {}
     if isinstance(generator, AnthropicGenerator):
         from tasks.generate.anthropic import generate_with_anthropic
 
-        rows, rejects, llm = generate_with_anthropic(generator, seed_rows)
+        rows, rejects, llm = generate_with_anthropic(generator, seed_rows, record=record)
     elif isinstance(generator, OpenAICompatibleGenerator):
         from tasks.generate.openai_compatible import generate_with_openai
 
-        rows, rejects, llm = generate_with_openai(generator, seed_rows)
+        rows, rejects, llm = generate_with_openai(generator, seed_rows, record=record)
     else:
         from tasks.generate.templates import generate_from_templates
 
-        rows, rejects = generate_from_templates(generator, seed_rows)
+        rows, rejects = generate_from_templates(generator, seed_rows, record=record)
     return (
-        pd.DataFrame(rows, columns=col.ROW_SCHEMA.names),
-        pd.DataFrame(rejects, columns=col.QUARANTINE_SCHEMA.names),
+        pd.DataFrame(rows, columns=row_schema(record).names),
+        pd.DataFrame(rejects, columns=quarantine_schema(record).names),
         llm,
     )
 
@@ -123,7 +129,9 @@ def _batch_results(frame: pd.DataFrame, expectations: list) -> list[dict]:
     ]
 
 
-def verdict_table(generated: pd.DataFrame, kept: pd.DataFrame, quarantines: list[pd.DataFrame]) -> pd.DataFrame:
+def verdict_table(
+    generated: pd.DataFrame, kept: pd.DataFrame, quarantines: list[pd.DataFrame], record: RecordSchema
+) -> pd.DataFrame:
     """One row per sample in generation order (samples that never became a candidate last): kept, or rejected with
     the stage, reason and detail of its quarantine."""
     import pandas as pd
@@ -140,7 +148,7 @@ def verdict_table(generated: pd.DataFrame, kept: pd.DataFrame, quarantines: list
             table[name] = found.astype(object).where(found.notna(), None)
         never = rejected[~rejected[col.ID].isin(generated[col.ID])].assign(verdict=REJECTED)
         table = pd.concat([table, never], ignore_index=True)
-    return table[PREVIEW_COLUMNS].reset_index(drop=True)
+    return table[preview_columns(record)].reset_index(drop=True)
 
 
 def estimate_cost(spec: Spec, sampled: int, llm: dict[str, dict]) -> dict[str, Any]:

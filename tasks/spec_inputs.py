@@ -84,10 +84,10 @@ def _typed_column(frame: pd.DataFrame, name: str, column: Column, path) -> pd.Se
     """A seed column read as its declared type; SpecError names the first row that is not."""
     if name not in frame:
         return pd.Series(None, index=frame.index, dtype=object)
-    values = []
+    values, schema = [], column.schema_document()
     for position, value in enumerate(frame[name].tolist()):
         try:
-            values.append(seed_value(value, column))
+            values.append(seed_value(value, column, schema))
         except (TypeError, ValueError) as error:
             raise SpecError(f"seed_data.path: {path} row {position + 1}: {name}: {error}") from None
     return pd.Series(values, index=frame.index, dtype=object)

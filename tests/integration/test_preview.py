@@ -108,3 +108,31 @@ def test_preview_runs_the_judges_and_prices_them(tmp_path, monkeypatch):
         expected = decided[row["instruction"].split()[1]]
         assert (row["verdict"], row["reason"]) == (("kept", None) if expected is None else ("rejected", expected))
     assert result.cost["preview_usd"] > 0 and result.cost["usd"] == pytest.approx(result.cost["preview_usd"] * 5)
+
+
+@pytest.mark.parametrize(
+    ("name", "columns", "reason"),
+    [
+        ("conversation", ["messages", "category"], None),
+        ("preference", ["prompt", "chosen", "rejected", "category"], None),
+        ("labelled", ["text", "label"], "category_not_allowed"),
+        ("extraction", ["text", "extracted", "category"], "json_schema_violation"),
+    ],
+)
+def test_preview_of_each_record_shows_its_declared_columns(tmp_path, name, columns, reason):
+    spec = ROOT / "deployments" / "specs" / f"{name}.yaml"
+    result = preview(spec, rows=12, overrides={"publish.data_root": str(tmp_path / "out")})
+    assert list(result.rows.columns) == ["id", *columns, "verdict", "stage", "reason", "detail"]
+    assert len(result.rows) == 12 and result.kept > 0
+    if reason:  # each example spec has a template whose rows the record's gates refuse
+        assert reason in set(result.rows["reason"].dropna())
+    if name == "conversation":
+        assert all(turn.keys() == {"role", "content"} for chat in result.rows["messages"] for turn in chat)
+    assert not (tmp_path / "out").exists()
+
+
+def test_preview_command_prints_a_chat_turn_by_turn():
+    spec = ROOT / "deployments" / "specs" / "conversation.yaml"
+    result = CliRunner().invoke(app, ["preview", str(spec), "--rows", "2"])
+    assert result.exit_code == 0, result.output
+    assert "user: " in result.stdout and "assistant: " in result.stdout and "2 of 2 rows kept" in result.stdout

@@ -1,7 +1,9 @@
 """The declared record and what is derived from it: Arrow schemas, the LLM's tool, the GX suite, texts, features."""
 
 import json
+from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pytest
 from pydantic import ValidationError
@@ -10,12 +12,15 @@ from schemas import records as col
 from schemas.record_builtins import BUILT_IN, CONVERSATION, EXTRACTION, INSTRUCTION, LABELLED, PREFERENCE
 from schemas.record_derived import hf_features, quarantine_schema, record_suite, row_schema, tool_schema
 from schemas.record_schema import RecordSchema
-from schemas.record_values import typed_value
+from schemas.record_values import seed_value, typed_value
+from schemas.spec import SpecError, load_spec
 from schemas.suites import load_suite
 from tasks.generate.templates import generate_from_templates
+from tasks.spec_inputs import load_real_rows
 from tasks.text_features import comparable_text
 from tests.helpers.spec_factory import write_spec
 
+SPECS = Path(__file__).resolve().parents[2] / "deployments" / "specs"
 CHAT = [
     {"role": "user", "content": "Where is my parcel?"},
     {"role": "assistant", "content": "It left the depot this morning."},
@@ -160,3 +165,39 @@ def test_a_record_can_extend_a_built_in(tmp_path):
     record = load_spec(path).record_schema
     assert record.columns["extracted"].schema_document() == {"type": "object", "required": ["total"]}
     assert record.text_fields == ["text"]
+
+
+def test_a_seed_cell_outside_its_declaration_is_refused():
+    label = RecordSchema(
+        columns={"text": {}, "label": {"type": "category", "values": ["a", "b"]}}, label="label", text_fields=["text"]
+    ).columns["label"]
+    assert seed_value("a", label) == "a" and seed_value(None, label) is None
+    with pytest.raises(ValueError, match="'c' is not one of a, b"):
+        seed_value("c", label)
+    extracted, schema = EXTRACTION.columns["extracted"], {"type": "object", "properties": {"n": {"type": "integer"}}}
+    assert json.loads(seed_value({"n": 1}, extracted, schema)) == {"n": 1}
+    with pytest.raises(ValueError, match=r"at \$\.n: '1 kg' is not of type 'integer'"):
+        seed_value({"n": "1 kg"}, extracted, schema)
+    with pytest.raises(ValueError, match="not JSON"):
+        seed_value('{"n": 1,}', extracted)
+
+
+@pytest.mark.parametrize(
+    ("name", "bad_row", "message"),
+    [
+        ("labelled", {"text": "Where is my parcel?", "label": "refunds"}, r"row 3: label: 'refunds' is not one of"),
+        (
+            "extraction",
+            {"text": "INVOICE 1", "category": "invoice", "extracted": {"vendor": "A", "total": "12 EUR"}},
+            r"row 3: extracted: breaks its JSON Schema at \$",
+        ),
+    ],
+)
+def test_a_seed_row_that_breaks_its_record_fails_the_spec_naming_its_row(tmp_path, name, bad_row, message):
+    spec = load_spec(SPECS / f"{name}.yaml")
+    seeds = tmp_path / "seeds.jsonl"
+    good = pd.read_json(spec.seed_data.path, lines=True).head(2).to_dict("records")
+    seeds.write_text("".join(json.dumps(row, default=str) + "\n" for row in [*good, bad_row]))
+    spec = spec.model_copy(update={"seed_data": spec.seed_data.model_copy(update={"path": seeds})})
+    with pytest.raises(SpecError, match=message):
+        load_real_rows(spec)

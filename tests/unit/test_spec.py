@@ -37,6 +37,15 @@ def test_the_small_spec_is_valid(tmp_path):
             "gates.expectations.0: no column 'answer'",
         ),
         ({"gates": {"suite": "nope"}}, "gates.suite: no suite 'nope'"),
+        ({"record": "chat"}, r"record: no built-in record 'chat' \(known: instruction, conversation"),
+        (
+            {"record": {"extends": "instruction", "text_fields": ["instrucion"]}},
+            r"record: text_fields: 'instrucion' is not a text",
+        ),
+        (
+            {"record": {"extends": "instruction", "columns": {"output": {"typ": "text"}}}},
+            r"record\.columns\.output\.typ: unknown",
+        ),
         (
             {"generator.samplers": {"n": {"type": "integer", "min": 5, "max": 1}}},
             "lower bound 5 is above upper bound 1",
