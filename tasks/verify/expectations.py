@@ -23,6 +23,7 @@ from great_expectations.expectations.expectation_configuration import Expectatio
 
 from schemas import records as col
 from tasks.quarantine import empty_quarantine, to_quarantine
+from tasks.verify.gate_detail import why_failed
 
 JSON_SCHEMA_TYPE = "expect_column_values_to_match_json_schema"
 ROW_LEVEL_TYPES = (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
@@ -130,6 +131,7 @@ def apply_gates(
     if frame.empty:
         return GateOutcome(frame, empty_quarantine())
     failed_reasons: dict[str, list[str]] = {}
+    rules: dict[str, dict[str, tuple[str, dict]]] = {}  # row id -> reason -> (expectation type, kwargs)
     batch_results, failures = [], []
     for result in run_expectations(frame, expectations, docs_dir):
         config = result.expectation_config
@@ -140,6 +142,7 @@ def apply_gates(
         if is_row_level(config.to_domain_obj()):
             for row_id in unexpected_ids(result.result):
                 failed_reasons.setdefault(row_id, []).append(reason)
+                rules.setdefault(row_id, {})[reason] = (config.type, dict(config.kwargs))
             continue
         observed = result.result.get("observed_value")
         batch_results.append(
@@ -154,13 +157,18 @@ def apply_gates(
     first = {row_id: min(reasons, key=order.__getitem__) for row_id, reasons in failed_reasons.items()}
     mask = frame[col.ID].isin(first.keys())
     rejected = frame[mask]
+
+    def detail(row: dict) -> str:
+        reasons = sorted(set(failed_reasons[row[col.ID]]), key=lambda r: order[r])
+        type_, kwargs = rules[row[col.ID]][reasons[0]]
+        why = why_failed(type_, kwargs, row.get(kwargs.get("column")))
+        return "failed: " + ", ".join(reasons) + (f" ({why})" if why else "")
+
     quarantined = to_quarantine(
         rejected,
         stage,
         rejected[col.ID].map(first),
-        detail=rejected[col.ID].map(
-            lambda i: "failed: " + ", ".join(sorted(set(failed_reasons[i]), key=lambda r: order[r]))
-        ),
+        detail=pd.Series([detail(r) for r in rejected.to_dict("records")], index=rejected.index, dtype=object),
     )
     return GateOutcome(frame[~mask].reset_index(drop=True), quarantined, batch_results)
 

@@ -51,8 +51,35 @@ def test_a_row_failing_two_gates_is_quarantined_once_under_the_first():
     outcome = apply_gates(rows, gates(LENGTH, NOT_NULL))
     assert outcome.quarantined[col.ID].tolist() == ["b", "c"]
     assert (
-        outcome.quarantined.set_index(col.ID).loc["b", col.DETAIL] == "failed: gx_instruction_length, gx_output_missing"
+        outcome.quarantined.set_index(col.ID).loc["b", col.DETAIL]
+        == "failed: gx_instruction_length, gx_output_missing (instruction: 2 characters, allowed 5..any)"
     )
+
+
+def test_the_detail_names_the_value_and_the_rule_it_breaks():
+    rows = pd.DataFrame(
+        {
+            col.ID: ["a", "b", "c"],
+            "label": ["billing", "garage", "billing"],
+            "extracted": ['{"total": 12.5}', '{"total": 12.5}', '{"total": "12 EUR"}'],
+        }
+    )
+    in_set = {
+        "type": "expect_column_values_to_be_in_set",
+        "kwargs": {"column": "label", "value_set": ["billing", "shipping"]},
+        "meta": {"reason": "category_not_allowed"},
+    }
+    schema = {"type": "object", "properties": {"total": {"type": "number"}}}
+    matches = {
+        "type": "expect_column_values_to_match_json_schema",
+        "kwargs": {"column": "extracted", "json_schema": schema},
+        "meta": {"reason": "json_schema_violation"},
+    }
+    details = apply_gates(rows, gates(in_set, matches)).quarantined.set_index(col.ID)[col.DETAIL].to_dict()
+    assert details == {
+        "b": "failed: category_not_allowed (label: 'garage' is not one of billing, shipping)",
+        "c": "failed: json_schema_violation (extracted at $.total: '12 EUR' is not of type 'number')",
+    }
 
 
 def test_batch_level_gate_fails_the_build():
