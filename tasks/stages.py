@@ -59,9 +59,7 @@ def generate_stage(spec: Spec, work_dir: str, parts: list[StageResult]) -> Stage
         refuse_real_rows(real_privacy)
     if not spec.blend.include_real:
         real = real.iloc[0:0]
-    llm: dict[str, Any] = next(
-        (p.facts["llm"] for p in parts if p.facts["llm"]), {}
-    )  # an LLM backend runs as one shard
+    llm = merge_llm_summaries([p.facts["llm"] for p in parts if p.facts["llm"]])
     return write_stage(
         work_dir,
         "generate",
@@ -73,6 +71,18 @@ def generate_stage(spec: Spec, work_dir: str, parts: list[StageResult]) -> Stage
         llm_requests=sum_counts([p.llm_requests or {} for p in parts]),
         record=spec.record_schema,
     )
+
+
+def merge_llm_summaries(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    """The LLM shards' summaries as one: counts, tokens and spend added up; anything else as the first says."""
+    merged: dict[str, Any] = dict(summaries[0]) if summaries else {}
+    for summary in summaries[1:]:
+        for key, value in summary.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and key != "concurrency":
+                merged[key] = round(merged.get(key, 0) + value, 6)
+            elif isinstance(value, dict) and all(isinstance(v, (int, float)) for v in value.values()):
+                merged[key] = sum_counts([merged.get(key) or {}, value])
+    return merged
 
 
 @task(name="gates", **RESUMABLE)
