@@ -130,6 +130,7 @@ def one_build(rows: int, shard_rows: int, dask_workers: int) -> dict[str, Any]:
         overrides["orchestration.task_runner"] = "dask"
     start_embedded_api()
     clock = StageClock()
+    load_before = os.getloadavg()[0]
     start = time.perf_counter()
     with listening(clock):
         result = build_dataset(str(spec), str(folder / "data"), overrides)
@@ -148,6 +149,7 @@ def one_build(rows: int, shard_rows: int, dask_workers: int) -> dict[str, Any]:
         "stage_seconds": clock.seconds,
         "stage_rows_in": clock.rows_in,
         "unannounced_seconds": round(total - sum(clock.seconds.values()), 1),  # spec, lock, eval index, report
+        "load_average_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)],  # before, after: others' work
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
         "peak_rss_children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024,
         "published": result["counts"]["published"],

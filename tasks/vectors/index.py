@@ -7,8 +7,11 @@ vectors (efSearch 256), or 3.4 ms and misses 0.8% (efSearch 512). Above the limi
 logarithmic time, needs no training, and takes vectors incrementally (a nightly append).
 
 A build's own rows need every row's nearest rows at once (a k-NN graph, neighbour_graph): a flat self-search
-costs rows squared, so above GRAPH_EXACT_LIMIT rows it is an IVF index (k-means cells, about 2*sqrt(rows) of
-them, each row compared with the rows of the GRAPH_PROBES cells nearest it), built once and searched in blocks.
+costs rows squared, so above GRAPH_EXACT_LIMIT rows it is an IVF index whose cells grow with the rows (about
+GRAPH_ROWS_PER_CELL each, their centroids in an HNSW graph), so each row's search scans about the same number of
+rows whatever the size: near-linear (with cells at 2*sqrt(rows) it cost rows^1.5, measured 2.5 times the time
+for twice the rows). The neighbours it finds are scored again exactly. On a wide build's 84k distinct rows it
+finds 99.4% of the exact 12 nearest (HNSW over 8-bit codes found 71%).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ HNSW_LINKS = 32
 HNSW_BUILD_DEPTH = 80
 HNSW_SEARCH_DEPTH = 256
 GRAPH_EXACT_LIMIT = 20_000
+GRAPH_ROWS_PER_CELL = 200  # cells grow with the rows, so a row's search scans the same ~GRAPH_PROBES x 200 rows
 GRAPH_PROBES = 8
 GRAPH_TRAINING_PER_CELL = 40  # k-means wants at least 39 points a centroid; more only costs time
 GRAPH_BLOCK = 5_000  # rows per add, search and rescoring: bounds the copies (5,000 x 16 x 384 floats)
@@ -85,19 +89,27 @@ def neighbours_above(
 
 
 def _graph_index(vectors: np.ndarray, rows: np.ndarray) -> faiss.Index:
-    cells = int(2 * np.sqrt(len(rows)))
     dimensions = vectors.shape[1]
-    # 8-bit codes: a quarter of the memory of a second float copy (1.5 GB at a million rows); the neighbours
-    # found are scored again exactly from `vectors`.
+    cells = max(1, len(rows) // GRAPH_ROWS_PER_CELL)
+    # The cells' centroids in an HNSW graph (finding a row's cells, and k-means assigning its sample, cost
+    # log cells), rows in 8-bit codes (a quarter of a second float copy, 1.5 GB at a million rows); the
+    # neighbours found are scored again exactly from `vectors`.
+    quantizer = faiss.IndexHNSWFlat(dimensions, 32, faiss.METRIC_INNER_PRODUCT)
     index = faiss.IndexIVFScalarQuantizer(
-        faiss.IndexFlatIP(dimensions), dimensions, cells, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+        quantizer, dimensions, cells, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
     )
     index.cp.niter, index.cp.seed = 10, 1
+    index.clustering_index = (
+        faiss.IndexFlatIP(dimensions)
+        if cells < 1000
+        else faiss.IndexHNSWFlat(dimensions, 32, faiss.METRIC_INNER_PRODUCT)
+    )
     sample = np.random.default_rng(0).choice(len(rows), min(len(rows), cells * GRAPH_TRAINING_PER_CELL), False)
     index.train(_as_float32(vectors[rows[np.sort(sample)]]))
     for start in range(0, len(rows), GRAPH_BLOCK):
         index.add(_as_float32(vectors[rows[start : start + GRAPH_BLOCK]]))
     index.nprobe = GRAPH_PROBES
+    quantizer.hnsw.efSearch = 64
     return index
 
 
