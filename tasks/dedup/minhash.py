@@ -62,6 +62,19 @@ def candidate_pairs(keys: np.ndarray) -> np.ndarray:
     return np.unique(pairs, axis=0)
 
 
+def estimated_jaccard(texts: list[str], pairs: np.ndarray) -> np.ndarray:
+    """MinHash's estimate (the share of equal signature values) for each pair of texts, a block at a time."""
+    rows = np.unique(pairs)
+    # datasketch's values are below 2**32: 512 bytes a row instead of 1 KB
+    signatures = np.array([minhash(texts[r]).hashvalues for r in rows], dtype=np.uint32).reshape(len(rows), NUM_PERM)
+    places = np.searchsorted(rows, pairs)
+    blocks = [
+        np.mean(signatures[places[s : s + 50_000, 0]] == signatures[places[s : s + 50_000, 1]], axis=1)
+        for s in range(0, len(pairs), 50_000)
+    ]
+    return np.concatenate(blocks) if blocks else np.zeros(0)
+
+
 def find_lexical_duplicates(
     texts: list[str],
     threshold: float,
@@ -77,8 +90,7 @@ def find_lexical_duplicates(
     members = np.array([p for p in range(len(texts)) if p not in skipped], dtype=np.int64)
     keys = np.array([band_keys(minhash(texts[p]).hashvalues, lsh.b, lsh.r) for p in members], dtype=np.uint64)
     pairs = members[candidate_pairs(keys.reshape(len(members), lsh.b))]
-    signatures = {int(p): minhash(texts[p]).hashvalues for p in np.unique(pairs)}
-    jaccard = np.array([np.mean(signatures[int(a)] == signatures[int(b)]) for a, b in pairs])
+    jaccard = estimated_jaccard(texts, pairs)
     close = pairs[jaccard >= threshold] if len(pairs) else pairs
     accepted = same(close) if len(close) else np.zeros(0, bool)
     matches: dict[int, list[tuple[float, int]]] = {}
