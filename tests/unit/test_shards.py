@@ -66,3 +66,30 @@ def test_each_shard_has_its_own_cache_key_by_content(tmp_path):
     write_shards(rows(3), first, 2, col.ROW_SCHEMA)  # shard 1 now holds other rows, shard 0 the same
     assert [key(p) for p in shard_files(first)] == [keys[0], key(shard_files(first)[1])] != keys
     assert key(shard_files(second)[0]) != keys[0]  # same rows, another shard's file: its own result
+
+
+def test_an_online_llm_generator_is_sharded_and_one_with_a_budget_or_batches_is_not(tmp_path):
+    from tasks.generate.anthropic import plan_rows
+    from tests.helpers.spec_factory import llm_generator
+
+    online = llm_generator(rows=10, prices={"input": 1.0, "output": 1.0}, prompt="n={{ n }}")
+    online["samplers"] = {"n": {"type": "integer", "min": 1, "max": 99}}
+    spec = load_spec(str(write_spec(tmp_path, generator=online)), {"orchestration.shard_rows": 4})
+    assert generate_shards(spec) == [(0, 0, 4), (1, 4, 8), (2, 8, 10)]
+    whole = [p.request for p in plan_rows(spec.generator, [])]
+    assert [p.request for _, a, b in generate_shards(spec) for p in plan_rows(spec.generator, [], a, b)] == whole
+    for extra in ({"budget": {"max_usd": 1.0}}, {"mode": "batch"}):
+        one = load_spec(str(write_spec(tmp_path, generator={**online, **extra})), {"orchestration.shard_rows": 4})
+        assert generate_shards(one) == [(0, 0, 10)]
+
+
+def test_the_llm_shards_summaries_add_up():
+    from tasks.stages import merge_llm_summaries
+
+    first = {"requests": 3, "spent_usd": 0.5, "tokens": {"input": 10}, "concurrency": 2.0, "budget": None}
+    second = {"requests": 2, "spent_usd": 0.25, "tokens": {"input": 5, "output": 1}, "concurrency": 3.0, "budget": None}
+    merged = merge_llm_summaries([first, second])
+    assert merged == {
+        "requests": 5, "spent_usd": 0.75, "tokens": {"input": 15, "output": 1}, "concurrency": 2.0, "budget": None
+    }  # fmt: skip
+    assert merge_llm_summaries([]) == {}
