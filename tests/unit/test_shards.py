@@ -77,7 +77,9 @@ def test_an_online_llm_generator_is_sharded_and_one_with_a_budget_or_batches_is_
     spec = load_spec(str(write_spec(tmp_path, generator=online)), {"orchestration.shard_rows": 4})
     assert generate_shards(spec) == [(0, 0, 4), (1, 4, 8), (2, 8, 10)]
     whole = [p.request for p in plan_rows(spec.generator, [])]
-    assert [p.request for _, a, b in generate_shards(spec) for p in plan_rows(spec.generator, [], a, b)] == whole
+    assert [
+        p.request for _, a, b in generate_shards(spec) for p in plan_rows(spec.generator, [], start=a, stop=b)
+    ] == whole
     for extra in ({"budget": {"max_usd": 1.0}}, {"mode": "batch"}):
         one = load_spec(str(write_spec(tmp_path, generator={**online, **extra})), {"orchestration.shard_rows": 4})
         assert generate_shards(one) == [(0, 0, 10)]
