@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from prefect import task
@@ -32,6 +31,7 @@ from tasks.stage_result import (
     StageResult,
     Stages,
     llm_counts,
+    merge_llm_summaries,
     parts_table,
     read_parts,
     read_quarantines,
@@ -71,18 +71,6 @@ def generate_stage(spec: Spec, work_dir: str, parts: list[StageResult]) -> Stage
         llm_requests=sum_counts([p.llm_requests or {} for p in parts]),
         record=spec.record_schema,
     )
-
-
-def merge_llm_summaries(summaries: list[dict[str, Any]]) -> dict[str, Any]:
-    """The LLM shards' summaries as one: counts, tokens and spend added up; anything else as the first says."""
-    merged: dict[str, Any] = dict(summaries[0]) if summaries else {}
-    for summary in summaries[1:]:
-        for key, value in summary.items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and key != "concurrency":
-                merged[key] = round(merged.get(key, 0) + value, 6)
-            elif isinstance(value, dict) and all(isinstance(v, (int, float)) for v in value.values()):
-                merged[key] = sum_counts([merged.get(key) or {}, value])
-    return merged
 
 
 @task(name="gates", **RESUMABLE)

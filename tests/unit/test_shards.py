@@ -86,7 +86,7 @@ def test_an_online_llm_generator_is_sharded_and_one_with_a_budget_or_batches_is_
 
 
 def test_the_llm_shards_summaries_add_up():
-    from tasks.stages import merge_llm_summaries
+    from tasks.stage_result import merge_llm_summaries
 
     first = {"requests": 3, "spent_usd": 0.5, "tokens": {"input": 10}, "concurrency": 2.0, "budget": None}
     second = {"requests": 2, "spent_usd": 0.25, "tokens": {"input": 5, "output": 1}, "concurrency": 3.0, "budget": None}
