@@ -55,6 +55,7 @@ class StageClock:
         self.started_at: dict[str, float] = {}
         self.seconds: dict[str, float] = {}
         self.rows_in: dict[str, int] = {}
+        self.peak_rss_mb: dict[str, int] = {}  # the process's peak so far when each stage ends: which stage raised it
 
     def started(self, stage: str) -> None:
         self.started_at[stage] = time.perf_counter()
@@ -65,6 +66,7 @@ class StageClock:
     def finished(self, stage: str, summary: dict[str, Any]) -> None:
         self.seconds[stage] = round(time.perf_counter() - self.started_at[stage], 2)
         self.rows_in[stage] = summary.get("rows_in", 0)
+        self.peak_rss_mb[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 def prefect_overhead(task_runs: int) -> dict[str, float]:
@@ -130,6 +132,7 @@ def one_build(rows: int, shard_rows: int, dask_workers: int) -> dict[str, Any]:
         overrides["orchestration.task_runner"] = "dask"
     start_embedded_api()
     clock = StageClock()
+    load_before = os.getloadavg()[0]
     start = time.perf_counter()
     with listening(clock):
         result = build_dataset(str(spec), str(folder / "data"), overrides)
@@ -147,7 +150,9 @@ def one_build(rows: int, shard_rows: int, dask_workers: int) -> dict[str, Any]:
         "rows_per_second": round(rows / total, 1),
         "stage_seconds": clock.seconds,
         "stage_rows_in": clock.rows_in,
+        "peak_rss_mb_after_stage": clock.peak_rss_mb,
         "unannounced_seconds": round(total - sum(clock.seconds.values()), 1),  # spec, lock, eval index, report
+        "load_average_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)],  # before, after: others' work
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
         "peak_rss_children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024,
         "published": result["counts"]["published"],

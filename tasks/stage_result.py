@@ -67,6 +67,18 @@ def sum_counts(counts: list[dict[str, int]], keys: tuple[str, ...] | None = None
     return {k: sum(c.get(k, 0) for c in counts) for k in names}
 
 
+def merge_llm_summaries(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    """The LLM shards' summaries as one: counts, tokens and spend added up; anything else as the first says."""
+    merged: dict[str, Any] = dict(summaries[0]) if summaries else {}
+    for summary in summaries[1:]:
+        for key, value in summary.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and key != "concurrency":
+                merged[key] = round(merged.get(key, 0) + value, 6)
+            elif isinstance(value, dict) and all(isinstance(v, (int, float)) for v in value.values()):
+                merged[key] = sum_counts([merged.get(key) or {}, value])
+    return merged
+
+
 def llm_counts(cache: RequestCache | None) -> dict[str, int]:
     return {"sent": cache.misses if cache is not None else 0, "from_cache": cache.hits if cache is not None else 0}
 

@@ -35,10 +35,12 @@ from tasks.verify.row_checks import build_row_checks
 
 
 def generate_shards(spec: Spec) -> list[tuple[int, int, int]]:
-    """(part, first row, end row) per generate shard. An LLM backend is one shard: its budget preview, batches
-    and exemplar windows span the whole run, and its request cache already makes a rerun free."""
-    if isinstance(spec.generator, (AnthropicGenerator, OpenAICompatibleGenerator)):
-        return [(0, 0, spec.generator.rows)]
+    """(part, first row, end row) per generate shard. An LLM backend with a budget, or sending batches, is one
+    shard: its budget preview and its batches span the whole run. Online, a shard's requests are its rows' own
+    (exemplar windows go by row index), and the request cache answers whatever a killed shard received."""
+    generator = spec.generator
+    if isinstance(generator, AnthropicGenerator) and (generator.budget or generator.mode == "batch"):
+        return [(0, 0, generator.rows)]
     ranges = shard_ranges(spec.generator.rows, spec.orchestration.shard_rows)
     return [(part, start, stop) for part, (start, stop) in enumerate(ranges)]
 
@@ -60,14 +62,26 @@ def generate_shard(spec: Spec, work_dir: str, run_id: str, cache_path: str, shar
     llm: dict[str, Any] = {}
     generator = spec.generator
     if isinstance(generator, AnthropicGenerator):
-        progress = GenerationProgress(generator.rows)
+        progress = GenerationProgress(stop - start)
         rows, rejects, llm = generate_with_anthropic(
-            generator, seed_rows, RequestCache(cache_path), progress.advance, record=spec.record_schema
+            generator,
+            seed_rows,
+            RequestCache(cache_path),
+            progress.advance,
+            record=spec.record_schema,
+            start=start,
+            stop=stop,
         )
     elif isinstance(generator, OpenAICompatibleGenerator):
-        progress = GenerationProgress(generator.rows)
+        progress = GenerationProgress(stop - start)
         rows, rejects, llm = generate_with_openai(
-            generator, seed_rows, RequestCache(cache_path), progress.advance, record=spec.record_schema
+            generator,
+            seed_rows,
+            RequestCache(cache_path),
+            progress.advance,
+            record=spec.record_schema,
+            start=start,
+            stop=stop,
         )
     else:
         rows, rejects = generate_from_templates(generator, seed_rows, start, stop, spec.record_schema)

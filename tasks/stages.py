@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from prefect import task
@@ -32,6 +31,7 @@ from tasks.stage_result import (
     StageResult,
     Stages,
     llm_counts,
+    merge_llm_summaries,
     parts_table,
     read_parts,
     read_quarantines,
@@ -59,9 +59,7 @@ def generate_stage(spec: Spec, work_dir: str, parts: list[StageResult]) -> Stage
         refuse_real_rows(real_privacy)
     if not spec.blend.include_real:
         real = real.iloc[0:0]
-    llm: dict[str, Any] = next(
-        (p.facts["llm"] for p in parts if p.facts["llm"]), {}
-    )  # an LLM backend runs as one shard
+    llm = merge_llm_summaries([p.facts["llm"] for p in parts if p.facts["llm"]])
     return write_stage(
         work_dir,
         "generate",

@@ -74,7 +74,7 @@ def find_near_duplicates(
     pairs = pairs or RowPairs(texts, vectors, candidates)
     threshold = dedup_threshold(threshold, pairs.scorer)
     nearest = pairs.nearest()
-    scores = pairs.scores(nearest)
+    scores = pairs.scores(nearest, at_least=threshold)
     earlier: dict[int, list[tuple[float, int]]] = {}
     for (row, other), score in zip(nearest.tolist(), scores):
         if score >= threshold:
@@ -103,14 +103,13 @@ def find_duplicates(
     The first `references` texts are never dropped."""
     found = find_exact_duplicates(texts, references)
     vectors = (embed or encoder())(texts)
-    candidates = [i for i in range(len(texts)) if i not in {d.position for d in found}]
+    exact = {d.position for d in found}
+    candidates = [i for i in range(len(texts)) if i not in exact]
     pairs = RowPairs(texts, vectors, candidates, scorer)
     limit = dedup_threshold(threshold, pairs.scorer)
     if minhash_threshold is not None:
-        same = lambda row, other: float(pairs.scores([(row, other)])[0]) >= limit  # noqa: E731
-        lexical = find_lexical_duplicates(
-            texts, minhash_threshold, same, skip={d.position for d in found}, references=references
-        )
+        same = lambda batch: pairs.scores(batch, at_least=limit) >= limit  # noqa: E731
+        lexical = find_lexical_duplicates(texts, minhash_threshold, same, skip=exact, references=references)
         found += [Duplicate(position, kept, LEXICAL, score) for position, kept, score in lexical]
     near = find_near_duplicates(
         texts, vectors, limit, skip={d.position for d in found}, references=references, pairs=pairs
@@ -159,7 +158,7 @@ def dedup_rows(
     references = references if references is not None else frame.iloc[0:0]
     texts = text_of(references) + text_of(frame)
     found = find_duplicates(texts, threshold, embed, references=len(references), minhash_threshold=minhash_threshold)
-    ids = pd.concat([references[col.ID], frame[col.ID]], ignore_index=True)
+    ids = pd.concat([references[col.ID], frame[col.ID]], ignore_index=True).to_numpy()
     duplicates = [Duplicate(d.position - len(references), d.duplicate_of, d.reason, d.score) for d in found]
     positions = [d.position for d in duplicates]
     dropped = frame.iloc[positions]
@@ -169,7 +168,7 @@ def dedup_rows(
             "dedup",
             pd.Series([d.reason for d in duplicates], index=dropped.index),
             score=pd.Series([d.score for d in duplicates], index=dropped.index),
-            duplicate_of=pd.Series([ids[d.duplicate_of] for d in duplicates], index=dropped.index),
+            duplicate_of=pd.Series(ids[[d.duplicate_of for d in duplicates]], index=dropped.index),
         )
     )
     return frame.drop(index=positions).reset_index(drop=True), pd.concat(quarantined, ignore_index=True)

@@ -1,12 +1,17 @@
-"""Lexical near-duplicate candidates with MinHash LSH (datasketch): texts sharing most of their word shingles,
-found in sub-quadratic time; whether such a pair is a duplicate is for the caller's `same` to decide (dedup
-asks the pair scorer, so "7 apples" and "9 apples" in one template stay two problems)."""
+"""Lexical near-duplicate candidates with MinHash LSH: texts sharing most of their word shingles, found in
+sub-quadratic time; whether such a pair is a duplicate is for the caller's `same` to decide, all pairs in one
+call (dedup asks the pair scorer, so "7 apples" and "9 apples" in one template stay two problems).
+Signatures are datasketch's; the banding is datasketch's MinHashLSH's (its bands and rows for the threshold),
+done over arrays: a row keeps a 64-bit key per band (72 bytes), not a MinHash object and its LSH entries (about
+3 KB, 3 GB at a million rows), and the signatures of the few rows in candidate pairs are computed again."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Collection
 from functools import cache
 
+import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from tasks.text_features import word_tokens
@@ -31,31 +36,74 @@ def minhash(text: str) -> MinHash:
     return signature
 
 
+def band_keys(signature: np.ndarray, bands: int, rows: int) -> list[int]:
+    """A 64-bit key per band of a signature: two texts share a band's bucket when the keys are equal."""
+    raw = signature.astype(np.uint64).tobytes()
+    width = rows * 8
+    return [
+        int.from_bytes(hashlib.blake2b(raw[b * width : (b + 1) * width], digest_size=8).digest(), "little")
+        for b in range(bands)
+    ]
+
+
+def candidate_pairs(keys: np.ndarray) -> np.ndarray:
+    """(later, earlier) pairs of rows that share any band's key (keys: rows x bands), once each."""
+    found = []
+    for band in keys.T:
+        order = np.argsort(band, kind="stable")
+        runs = np.flatnonzero(np.diff(band[order]) != 0) + 1
+        for group in np.split(order, runs):
+            if len(group) > 1:
+                later, earlier = np.triu_indices(len(group), 1)
+                found.append(np.stack([group[earlier], group[later]], axis=1))
+    if not found:
+        return np.zeros((0, 2), np.int64)
+    pairs = np.sort(np.vstack(found), axis=1)[:, ::-1]
+    return np.unique(pairs, axis=0)
+
+
+def estimated_jaccard(texts: list[str], pairs: np.ndarray) -> np.ndarray:
+    """MinHash's estimate (the share of equal signature values) for each pair of texts, a block at a time."""
+    rows = np.unique(pairs)
+    # datasketch's values are below 2**32: 512 bytes a row instead of 1 KB
+    signatures = np.array([minhash(texts[r]).hashvalues for r in rows], dtype=np.uint32).reshape(len(rows), NUM_PERM)
+    places = np.searchsorted(rows, pairs)
+    blocks = [
+        np.mean(signatures[places[s : s + 50_000, 0]] == signatures[places[s : s + 50_000, 1]], axis=1)
+        for s in range(0, len(pairs), 50_000)
+    ]
+    return np.concatenate(blocks) if blocks else np.zeros(0)
+
+
 def find_lexical_duplicates(
     texts: list[str],
     threshold: float,
-    same: Callable[[int, int], bool],
+    same: Callable[[np.ndarray], np.ndarray],
     skip: Collection[int] = frozenset(),
     references: int = 0,
 ) -> list[tuple[int, int, float]]:
     """(position, duplicate_of, estimated Jaccard) for each text, after the first `references`, whose shingles
-    overlap an earlier kept text's by at least `threshold` and that `same(position, earlier)` accepts."""
-    index = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-    signatures: dict[int, MinHash] = {}
+    overlap an earlier kept text's by at least `threshold` and that `same` accepts (same: (position, earlier)
+    pairs -> one bool each)."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    skipped = set(skip)
+    members = np.array([p for p in range(len(texts)) if p not in skipped], dtype=np.int64)
+    keys = np.array([band_keys(minhash(texts[p]).hashvalues, lsh.b, lsh.r) for p in members], dtype=np.uint64)
+    pairs = members[candidate_pairs(keys.reshape(len(members), lsh.b))]
+    jaccard = estimated_jaccard(texts, pairs)
+    close = pairs[jaccard >= threshold] if len(pairs) else pairs
+    accepted = same(close) if len(close) else np.zeros(0, bool)
+    matches: dict[int, list[tuple[float, int]]] = {}
+    for (position, other), score, ok in zip(close.tolist(), jaccard[jaccard >= threshold].tolist(), accepted):
+        if ok:
+            matches.setdefault(position, []).append((score, other))
+    kept: set[int] = set()
     found: list[tuple[int, int, float]] = []
-    for position, text in enumerate(texts):
-        if position in skip:
-            continue
-        signature = minhash(text)
-        matches = [
-            (signature.jaccard(signatures[other]), other)
-            for other in index.query(signature)
-            if signature.jaccard(signatures[other]) >= threshold and same(position, other)
-        ]
-        if matches and position >= references:
-            score, kept = max(matches)
-            found.append((position, kept, float(score)))
-            continue
-        index.insert(position, signature)
-        signatures[position] = signature
+    for position in members.tolist():  # greedy in input order: a match counts only with a row kept before it
+        live = [(score, other) for score, other in matches.get(position, []) if other in kept]
+        if live and position >= references:
+            score, other = max(live)
+            found.append((position, other, float(score)))
+        else:
+            kept.add(position)
     return found

@@ -21,13 +21,14 @@ import numpy as np
 import pandas as pd
 
 from schemas import records as col
-from tasks.similarity.collection import neighbour_pairs, pair_embedding_features
-from tasks.similarity.pair_features import idf_weights, pair_matrix, profile
+from tasks.similarity.collection import ITEM_DENSITY, QUERY_DENSITY, features_from_neighbours, pairs_from_neighbours
+from tasks.similarity.pair_features import idf_weights, pair_matrix, profile_for, reads_text
 from tasks.similarity.pair_scorer import PairScorer, load_scorer
 from tasks.text_features import exact_key, word_tokens
-from tasks.vectors.index import EXACT_LIMIT, build_index, load_index, save_index
+from tasks.vectors.index import EXACT_LIMIT, build_index, load_index, save_index, top_k
 
 NEIGHBOURS = 10  # nearest published rows each candidate is scored against
+BLOCK = 20_000  # candidates (or pairs) searched and scored at once: memory stays flat as candidates grow
 
 ROWS, VECTORS, VERSIONS = "rows.parquet", "vectors.faiss", "versions.json"
 
@@ -106,26 +107,65 @@ class PublishedIndex:
             else:
                 pending.append(position)
         if pending and self.index is not None:
-            queries = np.ascontiguousarray(vectors[pending], dtype=np.float32)
-            pairs = neighbour_pairs(self.index, queries, NEIGHBOURS, np.full(len(pending), -1))
-            references = (
-                np.stack([self.index.reconstruct(int(p)) for p in pairs[:, 1]])
-                if len(pairs)
-                else np.zeros((0, queries.shape[1]), np.float32)
-            )
-            embedding = pair_embedding_features(self.index, queries, references, pairs, np.full(len(pending), -1))
-            published = {int(p): profile(self.rows["text"].iat[int(p)]) for p in np.unique(pairs[:, 1])}
-            candidates = [profile(texts[p]) for p in pending]
-            idf = idf_weights([word_tokens(texts[p]) for p in pending] + [list(p.tokens) for p in published.values()])
-            scores = (scorer or load_scorer())(pair_matrix(candidates, published, pairs, embedding, idf))
-            best: dict[int, tuple[float, int]] = {}
-            for (query, place), score in zip(pairs.tolist(), scores):
-                if score >= threshold and score > best.get(query, (-1.0, -1))[0]:
-                    best[query] = (float(score), place)
-            found += [
-                (pending[q], self.rows["id"].iat[place], "near_duplicate", score) for q, (score, place) in best.items()
-            ]
+            found += self._near_duplicates(np.asarray(pending), texts, vectors, threshold, scorer or load_scorer())
         return sorted(found)
+
+    def _near_duplicates(
+        self, pending: np.ndarray, texts: list[str], vectors: np.ndarray, threshold: float, scorer: PairScorer
+    ) -> list[tuple[int, str, str, float]]:
+        """The near duplicates among `pending` candidates: one search per candidate (its nearest published rows
+        are both its pairs and its density) and one per published row its pairs name, in blocks."""
+        assert self.index is not None
+        depth = max(NEIGHBOURS, QUERY_DENSITY + 2)
+        near = [top_k(self.index, vectors[pending[s : s + BLOCK]], depth) for s in range(0, len(pending), BLOCK)]
+        near_cos, near_pos = np.vstack([n[0] for n in near]), np.vstack([n[1] for n in near])
+        outside = np.full(len(pending), -1)
+        pairs = pairs_from_neighbours(near_cos, near_pos, NEIGHBOURS, outside)
+        if not len(pairs):
+            return []
+        places = np.unique(pairs[:, 1])
+        ref_depth = min(self.index.ntotal, ITEM_DENSITY + 2)
+        place_near = [
+            top_k(self.index, self.index.reconstruct_batch(places[s : s + BLOCK]), ref_depth)
+            for s in range(0, len(places), BLOCK)
+        ]
+        place_cos, place_pos = np.vstack([n[0] for n in place_near]), np.vstack([n[1] for n in place_near])
+        at = np.searchsorted(places, pairs[:, 1])
+        cosine = np.concatenate(
+            [
+                np.einsum(
+                    "ij,ij->i",
+                    vectors[pending[pairs[s : s + BLOCK, 0]]],
+                    self.index.reconstruct_batch(pairs[s : s + BLOCK, 1]),
+                )
+                for s in range(0, len(pairs), BLOCK)
+            ]
+            or [np.zeros(0, np.float32)]
+        )
+        embedding = features_from_neighbours(
+            (near_cos, near_pos), (place_cos[at], place_pos[at]), cosine, pairs, outside
+        )
+        scores = scorer.most(embedding)
+        live = scores >= threshold  # the others cannot reach it, whatever their text
+        make = profile_for(scorer.features)
+        candidates = {int(q): make(texts[pending[q]]) for q in np.unique(pairs[live, 0])}
+        reads = reads_text(scorer.features)  # then the IDF counts every published row a pair names
+        published = {
+            int(p): make(self.rows["text"].iat[int(p)]) for p in np.unique(pairs[:, 1] if reads else pairs[live, 1])
+        }
+        idf = (
+            idf_weights([word_tokens(texts[p]) for p in pending] + [list(p.tokens) for p in published.values()])
+            if reads
+            else {}
+        )
+        scores[live] = scorer(pair_matrix(candidates, published, pairs[live], embedding[live], idf, scorer.features))
+        best: dict[int, tuple[float, int]] = {}
+        for (query, place), score in zip(pairs.tolist(), scores):
+            if score >= threshold and score > best.get(query, (-1.0, -1))[0]:
+                best[query] = (float(score), place)
+        return [
+            (int(pending[q]), self.rows["id"].iat[place], "near_duplicate", score) for q, (score, place) in best.items()
+        ]
 
 
 def sync_published(

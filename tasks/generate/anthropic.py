@@ -102,11 +102,18 @@ class RowPlan:
     fixed: dict  # the record's columns the row has before the reply: sampler columns and the label
 
 
-def plan_rows(config: AnthropicGenerator, seed_rows: list[dict], record: RecordSchema = INSTRUCTION) -> list[RowPlan]:
-    """Every row's request and provenance, before anything is sent."""
+def plan_rows(
+    config: AnthropicGenerator,
+    seed_rows: list[dict],
+    record: RecordSchema = INSTRUCTION,
+    start: int = 0,
+    stop: int | None = None,
+) -> list[RowPlan]:
+    """Every row's request and provenance (rows start..stop, default all), before anything is sent; a row's
+    request depends only on its index, so a shard plans exactly its slice of the whole."""
     template_hash = content_hash([config.system_prompt, config.prompt, config.exemplars, config.rotate_every])
     plans = []
-    for index in range(config.rows):
+    for index in range(start, config.rows if stop is None else stop):
         seed = row_seed(config.seed, index)
         values = draw_row(config.samplers, np.random.default_rng(seed), seed_rows, index)
         request = build_request(config, values, exemplar_block(config, index, seed_rows, record), record)
@@ -223,11 +230,13 @@ def generate_with_anthropic(
     on_row: Callable[[dict], None] | None = None,
     client: anthropic.AsyncAnthropic | None = None,
     record: RecordSchema = INSTRUCTION,
+    start: int = 0,
+    stop: int | None = None,
 ) -> tuple[list[dict], list[dict], dict]:
-    """Candidate rows of the record and rejected samples, in row order, and what the calls cost. Raises
-    BudgetExceeded or CircuitOpen after the calls in flight finish; every response received is in the cache for
-    the rerun."""
-    plans = plan_rows(config, seed_rows, record)
+    """Candidate rows of the record and rejected samples of rows start..stop (default all), in row order, and
+    what the calls cost. Raises BudgetExceeded or CircuitOpen after the calls in flight finish; every response
+    received is in the cache for the rerun."""
+    plans = plan_rows(config, seed_rows, record, start, stop)
     ledger = Ledger(
         {config.model: config.prices} if config.prices else {}, cap_usd=config.budget.max_usd if config.budget else None
     )

@@ -90,9 +90,11 @@ def generate_with_openai(
     cache: RequestCache | None = None,
     on_row: Callable[[dict], None] | None = None,
     record: RecordSchema = INSTRUCTION,
+    start: int = 0,
+    stop: int | None = None,
 ) -> tuple[list[dict], list[dict], dict]:
-    """Candidate rows of the record and rejected samples, in row order; the SDK retries 429s and 5xx with
-    backoff."""
+    """Candidate rows of the record and rejected samples of rows start..stop (default all), in row order; the
+    SDK retries 429s and 5xx with backoff."""
     settings = OpenAISettings()
     client = openai.OpenAI(
         base_url=settings.openai_base_url,
@@ -132,9 +134,9 @@ def generate_with_openai(
         return row
 
     with ThreadPoolExecutor(max_workers=config.concurrency) as pool:
-        rows = list(pool.map(one, range(config.rows)))
+        rows = list(pool.map(one, range(start, config.rows if stop is None else stop)))
     summary = {
         "from_cache": cache.hits if cache is not None else 0,
-        "sent": cache.misses if cache is not None else config.rows,
+        "sent": cache.misses if cache is not None else len(rows),
     }
     return [r for r in rows if col.REASON not in r], [r for r in rows if col.REASON in r], summary

@@ -41,21 +41,35 @@ def pair_embedding_features(
     referenced vectors (rows of the index) in the order of `pairs`."""
     if not len(pairs):
         return np.zeros((0, 3))
-    q, r = pairs[:, 0], pairs[:, 1]
-    depth = min(index.ntotal, QUERY_DENSITY + 2)
-    near_cos, near_pos = top_k(index, queries, depth)
-    near_cos, near_pos = _without(near_cos, near_pos, self_positions[:, None])
-    query_density = _first_mean(near_cos, QUERY_DENSITY)[q]
-    others_cos, _ = _without(near_cos[q], near_pos[q], r[:, None])
-    best_other = np.max(others_cos, axis=1)
-    best_other = np.where(np.isfinite(best_other), best_other, 0.0)
+    r = pairs[:, 1]
+    near = top_k(index, queries, min(index.ntotal, QUERY_DENSITY + 2))
     # One search per distinct reference (a row is the reference of many pairs), spread back over the pairs.
     # (a reference outside the index, position -1, is searched on its own)
     _, first, back = np.unique(np.where(r >= 0, r, -1 - np.arange(len(r))), return_index=True, return_inverse=True)
     ref_cos, ref_pos = top_k(index, references[first], min(index.ntotal, ITEM_DENSITY + 2))
-    ref_cos, ref_pos = ref_cos[back.reshape(-1)], ref_pos[back.reshape(-1)]
-    ref_cos, _ = _without(ref_cos, ref_pos, np.stack([r, self_positions[q]], axis=1))
-    cosine = np.einsum("ij,ij->i", queries[q], references)
+    cosine = np.einsum("ij,ij->i", queries[pairs[:, 0]], references)
+    return features_from_neighbours(
+        near, (ref_cos[back.reshape(-1)], ref_pos[back.reshape(-1)]), cosine, pairs, self_positions
+    )
+
+
+def features_from_neighbours(
+    near: tuple[np.ndarray, np.ndarray],
+    reference_near: tuple[np.ndarray, np.ndarray],
+    cosine: np.ndarray,
+    pairs: np.ndarray,
+    self_positions: np.ndarray,
+) -> np.ndarray:
+    """pair_embedding_features from neighbour lists already found: `near` holds each query's QUERY_DENSITY + 2
+    nearest (scores, positions), `reference_near` each pair's reference's ITEM_DENSITY + 2 nearest, `cosine`
+    each pair's cosine."""
+    q, r = pairs[:, 0], pairs[:, 1]
+    near_cos, near_pos = _without(near[0], near[1], self_positions[:, None])
+    query_density = _first_mean(near_cos, QUERY_DENSITY)[q]
+    others_cos, _ = _without(near_cos[q], near_pos[q], r[:, None])
+    best_other = np.max(others_cos, axis=1)
+    best_other = np.where(np.isfinite(best_other), best_other, 0.0)
+    ref_cos, _ = _without(reference_near[0], reference_near[1], np.stack([r, self_positions[q]], axis=1))
     return np.stack(
         [cosine, 2 * cosine - _first_mean(ref_cos, ITEM_DENSITY) - query_density, cosine - best_other], axis=1
     )
@@ -64,6 +78,11 @@ def pair_embedding_features(
 def neighbour_pairs(index: faiss.Index, queries: np.ndarray, k: int, self_positions: np.ndarray) -> np.ndarray:
     """(query row, reference position) for each query's k nearest references other than itself."""
     cosines, positions = top_k(index, queries, min(index.ntotal, k + 1))
+    return pairs_from_neighbours(cosines, positions, k, self_positions)
+
+
+def pairs_from_neighbours(cosines: np.ndarray, positions: np.ndarray, k: int, self_positions: np.ndarray) -> np.ndarray:
+    """neighbour_pairs from neighbour lists already found (at least k + 1 columns, best first)."""
     cosines, positions = _without(cosines, positions, self_positions[:, None])
     rows, cols = np.nonzero(positions >= 0)
     keep = np.cumsum(positions >= 0, axis=1)[rows, cols] <= k

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +55,16 @@ TEXT_FEATURES = [
     "token_set",
 ]
 FEATURES = EMBEDDING_FEATURES + TEXT_FEATURES
+# The values each text feature can take: what the text of a pair can add to its score at most
+# (tasks/similarity/pair_scorer.py's PairScorer.most), so pairs that cannot reach a threshold skip the text.
+TEXT_FEATURE_RANGES = (
+    {name: (0.0, 1.0) for name in TEXT_FEATURES}
+    | {
+        name: (-0.5, 0.5)
+        for name in ("numbers_forward", "numbers_backward", "numbers_all", "names_forward", "names_backward")
+    }
+    | {"numbers_consistent": (-1.0, 0.0)}
+)
 GRAM_SIZES = (1, 2, 3)
 COPY_SIZE = 8  # the n-gram length of a copied passage (as tasks/decontaminate/contamination.py's copy rule)
 MAX_CHARS = 2000  # character similarity on longer texts costs more than it tells
@@ -92,6 +102,21 @@ def profile(text: str) -> Profile:
     return Profile(tokens, grams, tuple(number_mentions(text)), names, normal[:MAX_CHARS])
 
 
+def reads_text(features: Collection[str]) -> bool:
+    """Whether a model reading `features` needs any text feature beyond the numbers (n-grams, names, IDF)."""
+    return not set(features).isdisjoint(TEXT_FEATURES[5:])
+
+
+def profile_for(features: Collection[str]) -> Callable[[str], Profile]:
+    """profile, or for a model that reads no text feature beyond the numbers, a profile of the numbers alone
+    (a tenth of the cost: no n-grams, names or normal form)."""
+    if reads_text(features):
+        return profile
+    return lambda text: Profile(
+        (), (frozenset(),) * (len(GRAM_SIZES) + 1), tuple(number_mentions(text)), frozenset(), ""
+    )
+
+
 def idf_weights(documents: Iterable[Iterable[str]]) -> dict[str, float]:
     """Inverse document frequency of each token over a reference collection's token lists (rare tokens weigh
     more); a token the collection never saw weighs as its rarest."""
@@ -119,22 +144,36 @@ def _evidence(share: float, present: bool) -> float:
     return share - 0.5 if present else 0.0
 
 
-def text_features(candidate: Profile, reference: Profile, idf: dict[str, float], unseen: float) -> list[float]:
-    """TEXT_FEATURES of one pair; "forward" is the candidate's share found in the reference."""
-    forward, backward = number_agreement(list(candidate.mentions), list(reference.mentions))
-    conflict, matched = number_conflict(list(candidate.mentions), list(reference.mentions))
+def text_features(
+    candidate: Profile, reference: Profile, idf: dict[str, float], unseen: float, needed: frozenset[str] | None = None
+) -> list[float]:
+    """TEXT_FEATURES of one pair; "forward" is the candidate's share found in the reference. With `needed`,
+    each group of features none of which is needed is left 0 (a model reads few of them; they cost the most)."""
+
+    def wanted(names: list[str]) -> bool:
+        return needed is None or not needed.isdisjoint(names)
+
+    agreement, conflict, rest = TEXT_FEATURES[:3], TEXT_FEATURES[3:5], TEXT_FEATURES[5:]
+    values = [0.0] * len(TEXT_FEATURES)
     numbers = bool(candidate.mentions or reference.mentions)
+    if wanted(agreement):
+        forward, backward = number_agreement(list(candidate.mentions), list(reference.mentions))
+        values[:3] = [
+            _evidence(forward, numbers),
+            _evidence(backward, numbers),
+            _evidence(float(forward == backward == 1.0), numbers),
+        ]
+    if wanted(conflict):
+        changed, matched = number_conflict(list(candidate.mentions), list(reference.mentions))
+        values[3:5] = [-changed, matched]
+    if not wanted(rest):
+        return values
     names = bool(candidate.names or reference.names)
     grams = []
     for a, b in zip(candidate.grams[: len(GRAM_SIZES)], reference.grams[: len(GRAM_SIZES)]):
         grams += [_containment(a, b), _containment(b, a)]
     lengths = sorted((len(candidate.tokens), len(reference.tokens)))
-    return [
-        _evidence(forward, numbers),
-        _evidence(backward, numbers),
-        _evidence(float(forward == backward == 1.0), numbers),
-        -conflict,
-        matched,
+    values[5:] = [
         _weighted(candidate.grams[0], reference.grams[0], idf, unseen),
         _weighted(reference.grams[0], candidate.grams[0], idf, unseen),
         _evidence(_containment(candidate.names, reference.names), names),
@@ -145,6 +184,7 @@ def text_features(candidate: Profile, reference: Profile, idf: dict[str, float],
         Indel.normalized_similarity(candidate.text, reference.text),
         token_set_ratio(candidate.text, reference.text) / 100.0,
     ]
+    return values
 
 
 def pair_matrix(
@@ -153,10 +193,12 @@ def pair_matrix(
     pairs: np.ndarray,
     embedding: np.ndarray,
     idf: dict[str, float],
+    needed: Collection[str] | None = None,
 ) -> np.ndarray:
     """FEATURES for each (candidate position, reference position) row of `pairs`, with `embedding` holding the
-    EMBEDDING_FEATURES of each pair in the same order."""
+    EMBEDDING_FEATURES of each pair in the same order (with `needed`, text features outside it may be 0)."""
     unseen = max(idf.values(), default=1.0)
-    text = [text_features(candidates[i], references[j], idf, unseen) for i, j in pairs]
+    only = frozenset(needed) if needed is not None else None
+    text = [text_features(candidates[i], references[j], idf, unseen, only) for i, j in pairs]
     text_array = np.asarray(text, dtype=np.float64).reshape(len(pairs), len(TEXT_FEATURES))
     return np.hstack([np.asarray(embedding, dtype=np.float64).reshape(len(pairs), len(EMBEDDING_FEATURES)), text_array])

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from tasks.similarity import number_words, numbers, pair_features, units
-from tasks.similarity.pair_features import FEATURES
+from tasks.similarity.pair_features import EMBEDDING_FEATURES, FEATURES, TEXT_FEATURE_RANGES
 
 MODEL_FILE = Path(__file__).with_name("pair_model.json")
 
@@ -44,6 +44,15 @@ class PairScorer:
     def __call__(self, matrix: np.ndarray) -> np.ndarray:
         """Probability per row of a FEATURES matrix."""
         return 1.0 / (1.0 + np.exp(-np.clip(self.logits(matrix), -60, 60)))
+
+    def most(self, embedding: np.ndarray) -> np.ndarray:
+        """The highest probability each pair of an EMBEDDING_FEATURES matrix can reach, whatever its text."""
+        matrix = np.zeros((len(embedding), len(FEATURES)))
+        matrix[:, : len(EMBEDDING_FEATURES)] = embedding
+        for name, weight in zip(self.features, self.coef / self.scale):
+            if name in TEXT_FEATURE_RANGES:
+                matrix[:, FEATURES.index(name)] = TEXT_FEATURE_RANGES[name][1 if weight > 0 else 0]
+        return self(matrix)
 
 
 @lru_cache(maxsize=1)

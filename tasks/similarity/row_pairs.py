@@ -3,6 +3,8 @@
 Each row is compared with its nearest rows by embedding (and with any pair another finder proposes, such as
 MinHash); the pair scorer reads the embedding features of tasks/similarity/collection.py and the text features
 of tasks/similarity/pair_features.py. Pairs are oriented later row -> earlier row, the way dedup keeps the first.
+Every neighbour list those need comes from one k-NN graph of the collection (tasks/vectors/index.py), searched
+once: scoring a pair then costs no search, however many pairs MinHash proposes.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from tasks.similarity.collection import neighbour_pairs, pair_embedding_features
-from tasks.similarity.pair_features import Profile, idf_weights, pair_matrix, profile
+from tasks.similarity.collection import ITEM_DENSITY, QUERY_DENSITY, features_from_neighbours, pairs_from_neighbours
+from tasks.similarity.pair_features import Profile, idf_weights, pair_matrix, profile_for, reads_text
 from tasks.similarity.pair_scorer import PairScorer, load_scorer
 from tasks.text_features import word_tokens
-from tasks.vectors.index import build_index
+from tasks.vectors.index import neighbour_graph
 
 NEIGHBOURS = 10  # nearest rows each row is scored against
+PAIR_BLOCK = 50_000
+GRAPH_DEPTH = max(NEIGHBOURS + 1, QUERY_DENSITY + 2, ITEM_DENSITY + 2)  # itself, then the neighbours
 
 
 class RowPairs:
@@ -30,35 +34,48 @@ class RowPairs:
         self.local = np.full(len(texts), -1, np.int64)
         self.local[self.rows] = np.arange(len(self.rows))
         self.scorer = scorer or load_scorer()
-        self.index = build_index(self.vectors[self.rows], dimensions=self.vectors.shape[1])
-        self.idf = idf_weights(word_tokens(texts[r]) for r in self.rows)
+        self.near = neighbour_graph(self.vectors, GRAPH_DEPTH, self.rows)  # in local positions
+        self.idf = idf_weights(word_tokens(texts[r]) for r in self.rows) if reads_text(self.scorer.features) else {}
         self._profiles: dict[int, Profile] = {}
+        self._profile = profile_for(self.scorer.features)
 
     def profile(self, row: int) -> Profile:
         if row not in self._profiles:
-            self._profiles[row] = profile(self.texts[row])
+            self._profiles[row] = self._profile(self.texts[row])
         return self._profiles[row]
 
     def nearest(self, k: int = NEIGHBOURS) -> np.ndarray:
         """(later, earlier) pairs between each row and its k nearest rows, once each."""
         if len(self.rows) < 2:
             return np.zeros((0, 2), np.int64)
-        found = neighbour_pairs(self.index, self.vectors[self.rows], k, np.arange(len(self.rows)))
+        found = pairs_from_neighbours(self.near[0][:, : k + 1], self.near[1][:, : k + 1], k, np.arange(len(self.rows)))
         return np.unique(np.sort(self.rows[found], axis=1)[:, ::-1], axis=0)
 
-    def scores(self, pairs: Iterable[tuple[int, int]]) -> np.ndarray:
-        """The pair scorer's probability that the first row of each pair restates the second."""
+    def scores(self, pairs: Iterable[tuple[int, int]], at_least: float | None = None) -> np.ndarray:
+        """The pair scorer's probability that the first row of each pair restates the second; with `at_least`,
+        a pair that cannot reach it (tasks/similarity/pair_scorer.py's most) gets that bound instead, its text
+        unread (most pairs of nearest rows: their cosine alone is too low)."""
         pairs = np.asarray(list(pairs) if not isinstance(pairs, np.ndarray) else pairs, dtype=np.int64).reshape(-1, 2)
-        if not len(pairs):
-            return np.zeros(0)
-        # One query per distinct row, not per pair: a row has ten pairs, and each query searches the whole index.
+        # A block of pairs at a time: each pair's vectors and neighbour lists at once are 15 GB at a million rows.
+        blocks = [
+            self._scores(pairs[start : start + PAIR_BLOCK], at_least) for start in range(0, len(pairs), PAIR_BLOCK)
+        ]
+        return np.concatenate(blocks) if blocks else np.zeros(0)
+
+    def _scores(self, pairs: np.ndarray, at_least: float | None) -> np.ndarray:
         rows, back = np.unique(pairs[:, 0], return_inverse=True)
-        embedding = pair_embedding_features(
-            self.index,
-            self.vectors[rows],
-            self.vectors[pairs[:, 1]],
-            np.stack([back.reshape(-1), self.local[pairs[:, 1]]], axis=1),
+        local = np.stack([back.reshape(-1), self.local[pairs[:, 1]]], axis=1)
+        depth = min(len(self.rows), ITEM_DENSITY + 2)
+        embedding = features_from_neighbours(
+            (self.near[0][self.local[rows]], self.near[1][self.local[rows]]),
+            (self.near[0][local[:, 1], :depth], self.near[1][local[:, 1], :depth]),
+            np.einsum("ij,ij->i", self.vectors[pairs[:, 0]], self.vectors[pairs[:, 1]]),
+            local,
             self.local[rows],
         )
-        profiles = {int(r): self.profile(int(r)) for r in np.unique(pairs)}
-        return self.scorer(pair_matrix(profiles, profiles, pairs, embedding, self.idf))
+        scores = self.scorer.most(embedding)
+        live = scores >= at_least if at_least is not None else np.ones(len(pairs), bool)
+        profiles = {int(r): self.profile(int(r)) for r in np.unique(pairs[live])}
+        matrix = pair_matrix(profiles, profiles, pairs[live], embedding[live], self.idf, self.scorer.features)
+        scores[live] = self.scorer(matrix)
+        return scores

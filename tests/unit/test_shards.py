@@ -84,3 +84,32 @@ def test_a_cache_key_changes_with_the_code_a_stage_calls_and_the_files_it_reads(
     stage_cache.code_digest.cache_clear()
     assert len({before, changed, stage_cache_key(context, {"x": 1})}) == 3
     stage_cache.code_digest.cache_clear()
+
+
+def test_an_online_llm_generator_is_sharded_and_one_with_a_budget_or_batches_is_not(tmp_path):
+    from tasks.generate.anthropic import plan_rows
+    from tests.helpers.spec_factory import llm_generator
+
+    online = llm_generator(rows=10, prices={"input": 1.0, "output": 1.0}, prompt="n={{ n }}")
+    online["samplers"] = {"n": {"type": "integer", "min": 1, "max": 99}}
+    spec = load_spec(str(write_spec(tmp_path, generator=online)), {"orchestration.shard_rows": 4})
+    assert generate_shards(spec) == [(0, 0, 4), (1, 4, 8), (2, 8, 10)]
+    whole = [p.request for p in plan_rows(spec.generator, [])]
+    assert [
+        p.request for _, a, b in generate_shards(spec) for p in plan_rows(spec.generator, [], start=a, stop=b)
+    ] == whole
+    for extra in ({"budget": {"max_usd": 1.0}}, {"mode": "batch"}):
+        one = load_spec(str(write_spec(tmp_path, generator={**online, **extra})), {"orchestration.shard_rows": 4})
+        assert generate_shards(one) == [(0, 0, 10)]
+
+
+def test_the_llm_shards_summaries_add_up():
+    from tasks.stage_result import merge_llm_summaries
+
+    first = {"requests": 3, "spent_usd": 0.5, "tokens": {"input": 10}, "concurrency": 2.0, "budget": None}
+    second = {"requests": 2, "spent_usd": 0.25, "tokens": {"input": 5, "output": 1}, "concurrency": 3.0, "budget": None}
+    merged = merge_llm_summaries([first, second])
+    assert merged == {
+        "requests": 5, "spent_usd": 0.75, "tokens": {"input": 15, "output": 1}, "concurrency": 2.0, "budget": None
+    }  # fmt: skip
+    assert merge_llm_summaries([]) == {}

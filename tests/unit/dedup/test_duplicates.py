@@ -1,3 +1,5 @@
+import random
+
 import pandas as pd
 
 from schemas import records as col
@@ -61,7 +63,51 @@ def test_minhash_finds_lexical_near_duplicates_with_the_same_numbers():
         "Write a short story about a dragon who guards 5 golden eggs in a mountain cave at night",
         "List the planets of the solar system in order",
     ]
-    found = find_lexical_duplicates(texts, threshold=0.6, same=lambda row, other: "5" not in texts[row])
+    found = find_lexical_duplicates(
+        texts, threshold=0.6, same=lambda pairs: ["5" not in texts[row] for row, _ in pairs]
+    )
     assert [(p, k) for p, k, _ in found] == [(1, 0)]
     in_pipeline = find_duplicates(texts, threshold=0.9, embed=bag_of_words, minhash_threshold=0.6)
     assert [(d.position, d.reason) for d in in_pipeline] == [(1, "lexical_near_duplicate")]
+
+
+def lexical_one_pair_at_a_time(texts, threshold, same):
+    """The datasketch MinHashLSH pass find_lexical_duplicates replaced: query, then insert what stays."""
+    from datasketch import MinHashLSH
+
+    from tasks.dedup.minhash import NUM_PERM, minhash
+
+    index, signatures, found = MinHashLSH(threshold=threshold, num_perm=NUM_PERM), {}, []
+    for position, text in enumerate(texts):
+        signature = minhash(text)
+        matches = [
+            (signature.jaccard(signatures[other]), other)
+            for other in index.query(signature)
+            if signature.jaccard(signatures[other]) >= threshold and same(position, other)
+        ]
+        if matches:
+            score, kept = max(matches)
+            found.append((position, kept, float(score)))
+            continue
+        index.insert(position, signature)
+        signatures[position] = signature
+    return found
+
+
+def test_minhash_in_one_batch_decides_as_the_pass_one_pair_at_a_time():
+    rng = random.Random(3)
+    base = [
+        "Write a short story about a dragon who guards golden eggs in a mountain cave at night and sings",
+        "Explain how tides follow the moon and why there are two of them every single day on most coasts",
+        "List the planets of the solar system in order from the sun with one fact about each planet",
+    ]
+    texts = []
+    for _ in range(60):
+        words = rng.choice(base).split()
+        for _ in range(rng.randrange(3)):
+            words[rng.randrange(len(words))] = rng.choice(["red", "blue", "7", "9", "quietly"])
+        texts.append(" ".join(words))
+    refuse = lambda row, other: (row + other) % 5 != 0  # noqa: E731
+    batch = find_lexical_duplicates(texts, 0.6, lambda pairs: [refuse(int(r), int(o)) for r, o in pairs])
+    assert batch == lexical_one_pair_at_a_time(texts, 0.6, refuse)
+    assert len(batch) > 10 and len({kept for _, kept, _ in batch}) > 1 and min(s for _, _, s in batch) < 1

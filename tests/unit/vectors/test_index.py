@@ -30,3 +30,28 @@ def test_both_kinds_find_the_same_near_neighbours(monkeypatch):
     assert (top_k(graph, queries, 1)[1][:, 0] == np.arange(20)).all()
     for (p1, _), (p2, s2) in zip(neighbours_above(exact, queries, 0.9), neighbours_above(graph, queries, 0.9)):
         assert sorted(p1.tolist()) == sorted(p2.tolist()) and (s2 >= 0.9).all()
+
+
+def test_the_neighbour_graph_above_its_exact_limit_finds_what_the_exact_one_does(monkeypatch):
+    centres = unit(30, dims=32, seed=2)
+    vectors = np.repeat(centres, 20, axis=0) + 0.2 * unit(600, dims=32, seed=3)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors[::50] = vectors[1::50]  # planted twins: each other's nearest after themselves
+    rows = np.arange(5, 600)
+    exact_scores, exact = vector_index.neighbour_graph(vectors, 4, rows)
+    monkeypatch.setattr(vector_index, "GRAPH_EXACT_LIMIT", 100)
+    approximate_scores, approximate = vector_index.neighbour_graph(vectors, 4, rows)
+    assert (exact[:, 0] == np.arange(len(rows))).all() or (exact_scores[:, 0] > 0.999).all()
+    twins = np.flatnonzero(np.isin(rows, np.arange(50, 600, 50)))
+    assert (approximate[twins, 1] == exact[twins, 1]).all() or (approximate_scores[twins, 1] > 0.999).all()
+    agree = np.mean([len(set(a) & set(e)) / 4 for a, e in zip(approximate, exact)])
+    assert agree > 0.9
+    assert np.allclose(np.sort(approximate_scores, axis=1)[:, ::-1], approximate_scores)  # rescored exactly, best first
+    found = approximate_scores[approximate >= 0]
+    assert np.allclose(
+        found,
+        np.einsum(
+            "ij,ij->i", vectors[rows[np.nonzero(approximate >= 0)[0]]], vectors[rows[approximate[approximate >= 0]]]
+        ),
+        atol=1e-5,
+    )
