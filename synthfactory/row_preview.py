@@ -94,11 +94,12 @@ class Verified:
 def verify_rows(spec: Spec, frame: pd.DataFrame) -> Verified:
     """verify's gates, row checks and judges on a few rows. Batch-level expectations are reported, not enforced:
     a handful of rows says little about a batch."""
-    from tasks.spec_inputs import final_expectations, gate_expectations, load_real_rows
+    from tasks.spec_inputs import load_real_rows
     from tasks.verify.check_runner import run_row_checks
     from tasks.verify.expectations import apply_gates, is_row_level
     from tasks.verify.review import review_rows
     from tasks.verify.row_checks import build_row_checks
+    from tasks.verify.spec_expectations import final_expectations, gate_expectations
 
     expectations = gate_expectations(spec)
     row_level = [e for e in expectations if is_row_level(e)]

@@ -14,15 +14,21 @@ import pandas as pd
 from pydantic import ValidationError
 
 from schemas import records as col
-from schemas.record_derived import record_suite, row_schema
+from schemas.record_derived import row_schema
 from schemas.record_schema import Column, RecordSchema
 from schemas.record_values import seed_value
 from schemas.spec import AnthropicGenerator, EvalSet, OpenAICompatibleGenerator, Spec, SpecError
-from schemas.suites import load_suite
 from tasks.fingerprints import content_hash, file_sha256
 from tasks.generate.prompts import template_variables
 from tasks.generate.templates import template_sources
 from tasks.tables import TableError, read_table, require_column
+from tasks.verify.spec_expectations import (
+    check_columns,
+    final_configs,
+    final_expectations,
+    gate_configs,
+    gate_expectations,
+)
 from tasks.verify.validators import check_turns
 
 
@@ -141,61 +147,6 @@ def load_eval_items(spec: Spec) -> EvalItems:
     return EvalItems(ids, texts, {e.name: file_sha256(e.path) for e in spec.eval_sets})
 
 
-def gate_expectations(spec: Spec) -> list:
-    """The record's suite (or the stored one the spec names) plus the spec's own expectations, as GX objects."""
-    return _build_expectations(_gate_configs(spec), row_schema(spec.record_schema).names)
-
-
-def final_expectations(spec: Spec) -> list:
-    """Batch-level expectations on the rows that passed every verify gate (judge scores included)."""
-    from tasks.verify.expectations import is_row_level
-
-    built = _build_expectations(_final_configs(spec), row_schema(spec.record_schema).names)
-    for index, expectation in enumerate(built):
-        if is_row_level(expectation):
-            raise SpecError(
-                f"gates.final_expectations.{index}: must judge the batch (a table expectation, or a column one with "
-                "mostly)"
-            )
-    return built
-
-
-def _gate_configs(spec: Spec) -> list[tuple[str, dict]]:
-    if spec.gates.suite is None:
-        suite = record_suite(spec.record_schema)
-    else:
-        try:
-            suite = load_suite(spec.gates.suite)
-        except KeyError as error:
-            raise SpecError(f"gates.suite: {error.args[0]}") from None
-    configs = [(f"gates.suite {suite['name']}", e) for e in suite["expectations"]]
-    return configs + [(f"gates.expectations.{i}", e) for i, e in enumerate(spec.gates.expectations)]
-
-
-def _final_configs(spec: Spec) -> list[tuple[str, dict]]:
-    return [(f"gates.final_expectations.{i}", e) for i, e in enumerate(spec.gates.final_expectations)]
-
-
-def _check_columns(configs: list[tuple[str, dict]], columns: list[str]) -> None:
-    for where, config in configs:
-        column = config.get("kwargs", {}).get("column")
-        if column is not None and column not in columns:
-            raise SpecError(f"{where}: no column {column!r} in the record (columns: {', '.join(columns)})")
-
-
-def _build_expectations(configs: list[tuple[str, dict]], columns: list[str]) -> list:
-    _check_columns(configs, columns)
-    from tasks.verify.expectations import build_expectation  # GX costs seconds to import: only once columns are right
-
-    built = []
-    for where, config in configs:
-        try:
-            built.append(build_expectation(config, where))
-        except ValueError as error:
-            raise SpecError(str(error)) from None
-    return built
-
-
 def _check_templates(spec: Spec) -> None:
     generator = spec.generator
     known = set(generator.samplers)
@@ -303,6 +254,6 @@ def check_spec_inputs(spec: Spec) -> None:
     load_real_rows(spec)
     load_eval_items(spec)
     # A misspelled column fails before GX is imported.
-    _check_columns(_gate_configs(spec) + _final_configs(spec), row_schema(spec.record_schema).names)
+    check_columns(gate_configs(spec) + final_configs(spec), row_schema(spec.record_schema).names)
     gate_expectations(spec)
     final_expectations(spec)

@@ -61,21 +61,11 @@ def generate_shard(spec: Spec, work_dir: str, run_id: str, cache_path: str, shar
     seed_rows = real.to_dict("records")
     llm: dict[str, Any] = {}
     generator = spec.generator
-    if isinstance(generator, AnthropicGenerator):
+    if isinstance(generator, (AnthropicGenerator, OpenAICompatibleGenerator)):
+        generate = generate_with_anthropic if isinstance(generator, AnthropicGenerator) else generate_with_openai
         progress = GenerationProgress(stop - start)
-        rows, rejects, llm = generate_with_anthropic(
-            generator,
-            seed_rows,
-            RequestCache(cache_path),
-            progress.advance,
-            record=spec.record_schema,
-            start=start,
-            stop=stop,
-        )
-    elif isinstance(generator, OpenAICompatibleGenerator):
-        progress = GenerationProgress(stop - start)
-        rows, rejects, llm = generate_with_openai(
-            generator,
+        rows, rejects, llm = generate(
+            generator,  # type: ignore[arg-type]  # the backend was chosen by the generator's type just above
             seed_rows,
             RequestCache(cache_path),
             progress.advance,

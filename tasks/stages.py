@@ -25,7 +25,7 @@ from tasks.llm.request_cache import RequestCache
 from tasks.privacy.guard import real_rows_report, refuse_real_rows
 from tasks.publish.assemble import publish_dataset
 from tasks.publish.manifest import AccountingError, build_manifest
-from tasks.spec_inputs import final_expectations, gate_expectations, load_eval_items, load_real_rows
+from tasks.spec_inputs import load_eval_items, load_real_rows
 from tasks.stage_policy import RESUMABLE, RETRIES
 from tasks.stage_result import (
     StageResult,
@@ -43,6 +43,7 @@ from tasks.tables import read_parquet
 from tasks.text_features import comparable_text
 from tasks.verify.expectations import apply_gates, check_reject_rate
 from tasks.verify.review import review_rows
+from tasks.verify.spec_expectations import final_expectations, gate_expectations
 from tasks.versions.read import read_version
 from tasks.versions.store import VersionStore
 

@@ -11,8 +11,8 @@ from schemas.spec_generators import MAX_ROWS
 from schemas.spec_yaml import MAX_SPEC_BYTES
 from tasks.decontaminate.chunking import MAX_CHUNK_CHARS, MAX_ITEM_CHARS, MAX_SENTENCE_CHUNKS, chunks
 from tasks.decontaminate.eval_index import build_eval_index
-from tasks.spec_inputs import gate_expectations
 from tasks.verify.expectations import apply_gates
+from tasks.verify.spec_expectations import gate_expectations
 from tests.helpers.bad_input import refused_build
 from tests.helpers.fake_embed import bag_of_words
 from tests.helpers.spec_factory import write_spec
