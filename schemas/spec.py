@@ -201,9 +201,20 @@ def resolve_record(record: str | RecordSchema, resolve) -> str | RecordSchema:
     return record.model_copy(update={"columns": columns})
 
 
-def _is_branch(part: str | int) -> bool:
-    # pydantic names a union's branches and validators in the path (`str`, `function-after[...]`); a spec has neither
-    return part == "str" or (isinstance(part, str) and "[" in part)
+UNION_TAGS = {"generator": ("template", "anthropic", "openai")}  # after this key, the backend's tag
+SAMPLER_TAGS = ("category", "integer", "float", "person_name", "date", "seed_rows")  # after samplers.<name>
+
+
+def _is_branch(loc: tuple, index: int) -> bool:
+    """pydantic names a union's branches, its tags and validators in the path (`str`, `template`,
+    `function-after[...]`); a spec has none of them."""
+    part = loc[index]
+    if part == "str" or (isinstance(part, str) and "[" in part):
+        return True
+    after = loc[index - 1] if index else None
+    return part in UNION_TAGS.get(str(after), ()) or (
+        index >= 2 and loc[index - 2] == "samplers" and part in SAMPLER_TAGS
+    )
 
 
 def format_validation_error(error: ValidationError) -> str:
@@ -214,7 +225,8 @@ def format_validation_error(error: ValidationError) -> str:
     errors = [e for e in errors if not (e["loc"][-1:] == ("str",) and e["type"] == "string_type")] or errors
     unknown = [e for e in errors if e["type"] == "extra_forbidden"]
     first = unknown[0] if unknown else errors[0]
-    field = ".".join(str(part) for part in first["loc"] if not _is_branch(part)) or "(top level)"
+    loc = first["loc"]
+    field = ".".join(str(part) for i, part in enumerate(loc) if not _is_branch(loc, i)) or "(top level)"
     if not unknown:  # pydantic prefixes a validator's own message with "Value error, "
         return f"{field}: {first['msg'].removeprefix('Value error, ')}"
     *parent, key = first["loc"]

@@ -113,7 +113,7 @@ def test_a_misspelled_key_is_named_as_unknown(tmp_path):
 def test_a_misspelled_nested_key_is_named_as_unknown(tmp_path):
     spec = write_spec(tmp_path)
     spec.write_text(spec.read_text().replace("rows: 6", "rws: 6"))
-    assert refused_build(spec, tmp_path / "out").endswith("generator.template.rws: unknown key (did you mean rows?)")
+    assert refused_build(spec, tmp_path / "out").endswith("generator.rws: unknown key (did you mean rows?)")
 
 
 def test_a_suite_outside_the_suites_folder_is_refused(tmp_path):
@@ -137,7 +137,7 @@ def test_duplicate_keys_are_refused_naming_the_key_and_line(tmp_path):
 def test_a_boolean_is_not_a_row_count(tmp_path):
     spec = write_spec(tmp_path, **{"generator.rows": True})
     line = refused_build(spec, tmp_path / "out")
-    assert line == f"error: {spec}: generator.template.rows: Input should be a valid integer"
+    assert line == f"error: {spec}: generator.rows: Input should be a valid integer"
 
 
 def test_an_all_synthetic_build_publishes(tmp_path, prefect_api):

@@ -68,7 +68,7 @@ def test_a_spec_over_the_size_limit_is_refused(tmp_path):
 def test_rows_are_bounded(tmp_path):
     spec = write_spec(tmp_path, **{"generator.rows": 10**12})
     assert refused_build(spec, tmp_path / "out") == (
-        f"error: {spec}: generator.template.rows: Input should be less than or equal to {MAX_ROWS}"
+        f"error: {spec}: generator.rows: Input should be less than or equal to {MAX_ROWS}"
     )
     assert load_spec(write_spec(tmp_path, **{"generator.rows": MAX_ROWS})).generator.rows == MAX_ROWS
 
@@ -77,7 +77,7 @@ def test_rows_as_a_float_are_refused(tmp_path):
     spec = write_spec(tmp_path)
     spec.write_text(spec.read_text().replace("rows: 6", "rows: 1.0e+12"))
     assert refused_build(spec, tmp_path / "out") == (
-        f"error: {spec}: generator.template.rows: Input should be a valid integer"
+        f"error: {spec}: generator.rows: Input should be a valid integer"
     )
 
 

@@ -15,7 +15,7 @@ from tests.helpers.spec_factory import write_spec
 def test_overrides_set_dotted_fields_and_bad_ones_are_named(tmp_path):
     path = write_spec(tmp_path)
     assert load_spec(path, {"generator.rows": 50, "blend.seed": 3}).generator.rows == 50
-    with pytest.raises(SpecError, match="generator.template.rows"):
+    with pytest.raises(SpecError, match="generator.rows"):
         load_spec(path, {"generator.rows": "lots"})
 
 

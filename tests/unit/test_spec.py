@@ -19,7 +19,9 @@ def test_the_small_spec_is_valid(tmp_path):
     "overrides, message",
     [
         ({"colour": "blue"}, "colour: unknown key"),
-        ({"generator.rows": "many"}, "generator.template.rows: Input should be a valid integer"),
+        ({"generator.rows": "many"}, "generator.rows: Input should be a valid integer"),
+        ({"generator.rowz": 5}, "generator.rowz: unknown key"),
+        ({"generator.samplers": {"n": {"type": "integer", "min": 1, "mx": 3}}}, "generator.samplers.n.mx: unknown key"),
         ({"blend.max_synthetic_share": 1.5}, "blend.max_synthetic_share: Input should be less than or equal to 1"),
         ({"seed_data.path": "nowhere.jsonl"}, "seed_data.path: .*nowhere.jsonl: file not found"),
         ({"eval_sets.0.text_field": "question"}, "eval_sets.0.text_field: no column 'question'"),
