@@ -76,9 +76,7 @@ def test_rows_are_bounded(tmp_path):
 def test_rows_as_a_float_are_refused(tmp_path):
     spec = write_spec(tmp_path)
     spec.write_text(spec.read_text().replace("rows: 6", "rows: 1.0e+12"))
-    assert refused_build(spec, tmp_path / "out") == (
-        f"error: {spec}: generator.rows: Input should be a valid integer"
-    )
+    assert refused_build(spec, tmp_path / "out") == (f"error: {spec}: generator.rows: Input should be a valid integer")
 
 
 def test_a_seed_row_longer_than_a_record_allows_is_named(tmp_path):
