@@ -17,7 +17,8 @@ import flows.cli_dataset  # noqa: F401  (registers validate, preview, schema and
 from flows.cli_app import BAD_INPUT, DEFAULTED, EVALUATION_REFUSED, Overrides, SpecFile, app, console, fail, opened
 from flows.environment import apply_quiet_defaults
 from flows.report import RichStageListener, print_build_report, print_diff, print_quarantine, print_version
-from schemas.spec import Decontamination, Dedup, Embeddings, SpecError, format_validation_error
+from schemas.spec import Decontamination, Dedup, Embeddings, SpecError
+from schemas.spec_errors import format_validation_error
 
 if TYPE_CHECKING:
     import pandas as pd

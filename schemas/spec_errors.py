@@ -1,0 +1,40 @@
+"""A spec's validation error as one line naming the field, in the spec's own terms rather than pydantic's."""
+
+from __future__ import annotations
+
+import difflib
+
+from pydantic import ValidationError
+
+UNION_TAGS = {"generator": ("template", "anthropic", "openai")}  # after this key, the backend's tag
+SAMPLER_TAGS = ("category", "integer", "float", "person_name", "date", "seed_rows")  # after samplers.<name>
+
+
+def _is_branch(loc: tuple, index: int) -> bool:
+    """pydantic names a union's branches, its tags and validators in the path (`str`, `template`,
+    `function-after[...]`); a spec has none of them."""
+    part = loc[index]
+    if part == "str" or (isinstance(part, str) and "[" in part):
+        return True
+    after = loc[index - 1] if index else None
+    return part in UNION_TAGS.get(str(after), ()) or (
+        index >= 2 and loc[index - 2] == "samplers" and part in SAMPLER_TAGS
+    )
+
+
+def format_validation_error(error: ValidationError) -> str:
+    """One line naming the field. An unknown key is named before anything else: a misspelled required key
+    is reported as the unknown key it is, with the missing one it probably meant."""
+    errors = error.errors()
+    # A mapping given for `str | Model` also fails the str branch; that failure is not what the person got wrong.
+    errors = [e for e in errors if not (e["loc"][-1:] == ("str",) and e["type"] == "string_type")] or errors
+    unknown = [e for e in errors if e["type"] == "extra_forbidden"]
+    first = unknown[0] if unknown else errors[0]
+    loc = first["loc"]
+    field = ".".join(str(part) for i, part in enumerate(loc) if not _is_branch(loc, i)) or "(top level)"
+    if not unknown:  # pydantic prefixes a validator's own message with "Value error, "
+        return f"{field}: {first['msg'].removeprefix('Value error, ')}"
+    *parent, key = first["loc"]
+    missing = [str(e["loc"][-1]) for e in errors if e["type"] == "missing" and list(e["loc"][:-1]) == parent]
+    guess = difflib.get_close_matches(str(key), missing, n=1)
+    return f"{field}: unknown key" + (f" (did you mean {guess[0]}?)" if guess else "")
