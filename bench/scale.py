@@ -3,8 +3,11 @@ size in a fresh process on an embedded Prefect, with seconds per stage, rows per
 own cost measured apart (an empty flow, and no-op task runs as many as the build had); then one size on a Dask
 LocalCluster with 1 and 2 workers. Writes bench/results/scale.json.
 
-Usage: python bench/scale.py [--sizes 10000,100000] [--dask-size 100000] [--shard-rows 5000] [--add] [--overhead]
-(--add keeps the builds already in the results file and adds these; --overhead only measures Prefect's cost again.)
+Usage: python bench/scale.py [--sizes 10000,100000] [--dask-size 100000] [--shard-rows 5000] [--pin] [--add]
+[--overhead]
+(--add keeps the builds already in the results file and adds these; --overhead only measures Prefect's cost again;
+--pin holds each Dask worker, its threads and its children, to one core of its own: on a 2-core machine one worker
+otherwise spreads its sandboxes and encoder threads over both cores, so a second worker has no core to add.)
 """
 
 from __future__ import annotations
@@ -56,9 +59,12 @@ class StageClock:
         self.seconds: dict[str, float] = {}
         self.rows_in: dict[str, int] = {}
         self.peak_rss_mb: dict[str, int] = {}  # the process's peak so far when each stage ends: which stage raised it
+        self.cpu_at: dict[str, float] = {}
+        self.cpu_seconds: dict[str, float] = {}  # this process's and its children's: what others' load cannot inflate
 
     def started(self, stage: str) -> None:
         self.started_at[stage] = time.perf_counter()
+        self.cpu_at[stage] = cpu_seconds()
 
     def advanced(self, stage: str, done: int, total: int, llm: dict[str, Any]) -> None:
         pass
@@ -67,6 +73,13 @@ class StageClock:
         self.seconds[stage] = round(time.perf_counter() - self.started_at[stage], 2)
         self.rows_in[stage] = summary.get("rows_in", 0)
         self.peak_rss_mb[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        self.cpu_seconds[stage] = round(cpu_seconds() - self.cpu_at[stage], 1)
+
+
+def cpu_seconds() -> float:
+    """User and system CPU time of this process and the children it has waited for."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def prefect_overhead(task_runs: int) -> dict[str, float]:
@@ -113,7 +126,19 @@ def remeasure_overhead() -> None:
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 
 
-def one_build(rows: int, shard_rows: int, dask_workers: int) -> dict[str, Any]:
+def pin_workers(client) -> dict[str, int]:
+    """Each worker process (all its threads, and the processes it starts later) on a core of its own."""
+    cores = sorted(os.sched_getaffinity(0))
+    pinned = {}
+    for position, address in enumerate(sorted(client.scheduler_info()["workers"])):
+        core = cores[position % len(cores)]
+        pid = client.run(os.getpid, workers=[address])[address]
+        subprocess.run(["taskset", "-a", "-cp", str(core), str(pid)], check=True, capture_output=True)
+        pinned[address] = core
+    return pinned
+
+
+def one_build(rows: int, shard_rows: int, dask_workers: int, pin: bool = False) -> dict[str, Any]:
     """One build in this process; its figures."""
     from flows.build import build_dataset
     from flows.embedded_api import start_embedded_api
@@ -128,6 +153,9 @@ def one_build(rows: int, shard_rows: int, dask_workers: int) -> dict[str, Any]:
         from distributed import LocalCluster
 
         cluster = LocalCluster(n_workers=dask_workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        if pin:
+            with cluster.get_client() as client:
+                pin_workers(client)
         os.environ["SYNTHFACTORY_DASK_ADDRESS"] = cluster.scheduler_address
         overrides["orchestration.task_runner"] = "dask"
     start_embedded_api()
@@ -146,9 +174,11 @@ def one_build(rows: int, shard_rows: int, dask_workers: int) -> dict[str, Any]:
         "rows": rows,
         "shard_rows": shard_rows,
         "dask_workers": dask_workers,
+        "workers_pinned_to_a_core": pin,
         "seconds": round(total, 1),
         "rows_per_second": round(rows / total, 1),
         "stage_seconds": clock.seconds,
+        "stage_cpu_seconds": clock.cpu_seconds,
         "stage_rows_in": clock.rows_in,
         "peak_rss_mb_after_stage": clock.peak_rss_mb,
         "unannounced_seconds": round(total - sum(clock.seconds.values()), 1),  # spec, lock, eval index, report
@@ -161,12 +191,16 @@ def one_build(rows: int, shard_rows: int, dask_workers: int) -> dict[str, Any]:
     }
 
 
-def run_isolated(rows: int, shard_rows: int, dask_workers: int) -> dict[str, Any]:
+def run_isolated(rows: int, shard_rows: int, dask_workers: int, pin: bool = False) -> dict[str, Any]:
     """one_build in a fresh interpreter (its own peak RSS, its own Prefect home)."""
     env = {**os.environ, "PREFECT_HOME": tempfile.mkdtemp(prefix="scale-prefect-"), "PYTHONPATH": str(ROOT)}
     command = [sys.executable, __file__, "--one", str(rows), "--shard-rows", str(shard_rows)]
     done = subprocess.run(
-        [*command, "--dask-workers", str(dask_workers)], env=env, capture_output=True, text=True, check=False
+        [*command, "--dask-workers", str(dask_workers), *(["--pin"] if pin else [])],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode or not lines:
@@ -197,17 +231,22 @@ def main() -> None:
     parser.add_argument("--one", type=int)
     parser.add_argument("--dask-workers", type=int, default=0)
     parser.add_argument("--add", action="store_true")
+    parser.add_argument("--pin", action="store_true", help="each Dask worker on a core of its own")
     parser.add_argument("--overhead", action="store_true", help="only measure Prefect's cost again")
     args = parser.parse_args()
     if args.overhead:
         remeasure_overhead()
         return
     if args.one:
-        print(json.dumps(one_build(args.one, args.shard_rows, args.dask_workers)), flush=True)
+        print(json.dumps(one_build(args.one, args.shard_rows, args.dask_workers, args.pin)), flush=True)
         return
     earlier = json.loads(RESULTS.read_text()) if args.add and RESULTS.exists() else {"builds": [], "dask": []}
     builds = [run_isolated(int(size), args.shard_rows, 0) for size in args.sizes.split(",") if size]
-    dask = [run_isolated(args.dask_size, args.shard_rows, workers) for workers in (1, 2)] if args.dask_size else []
+    dask = (
+        [run_isolated(args.dask_size, args.shard_rows, workers, args.pin) for workers in (1, 2)]
+        if args.dask_size
+        else []
+    )
     builds = sorted(earlier["builds"] + builds, key=lambda b: b["rows"])
     dask = earlier["dask"] + dask
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
