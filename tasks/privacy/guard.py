@@ -15,7 +15,7 @@ from schemas import records as col
 from schemas.record_builtins import INSTRUCTION
 from schemas.record_schema import RecordSchema, plain
 from tasks.privacy.redact import ALL_DETECTORS, detector_of, find_all, redact_secrets, scrub_frame, scrub_strings
-from tasks.privacy.secrets import find_secrets
+from tasks.privacy.secrets import find_secrets, secret_environ
 
 # Columns whose text came from a generator, a seed file or an LLM endpoint: redacted wherever they are kept.
 FREE_TEXT_COLUMNS = (*col.TEXT_COLUMNS, col.CATEGORY, col.MODEL, col.STOP_REASON, col.DETAIL)
@@ -32,26 +32,31 @@ def redact_rows(frame: pd.DataFrame) -> pd.DataFrame:
     columns of any record are free text (a chat's turns and JSON text included)."""
     record_columns = [c for c in frame.columns if c not in BASE_COLUMNS and c not in QUARANTINE_COLUMNS]
     text_columns = list(dict.fromkeys([*FREE_TEXT_COLUMNS, *record_columns]))
-    scrubbed = scrub_frame(frame, text_columns, ALL_DETECTORS)[0]
+    scrubbed, environ = scrub_frame(frame, text_columns, ALL_DETECTORS)[0], secret_environ()
     for column in record_columns:  # values that are not strings: lists of turns
         nested = scrubbed[column].map(lambda v: not isinstance(v, str) and hasattr(v, "__len__"))
         if nested.any():
             scrubbed.loc[nested, column] = scrubbed.loc[nested, column].map(
-                lambda v: scrub_strings(plain(v), ALL_DETECTORS)
+                lambda v: scrub_strings(plain(v), ALL_DETECTORS, environ)
             )
     return scrubbed
 
 
 def check_rows_hold_no_secret(frame: pd.DataFrame, what: str = "published row") -> None:
     """Raise PrivacyError naming the first row, column and kind of secret in any string column (never its value)."""
+    environ = secret_environ()
     for column in frame.columns:
         if frame[column].dtype.kind not in "OUST":  # object or string columns only
             continue
+        clean: set[str] = set()  # a value repeated down a column is scanned once
         for row_id, value in zip(frame[col.ID].tolist(), frame[column].tolist()):
-            if isinstance(value, str) and (found := find_secrets(value)):
+            if not isinstance(value, str) or value in clean:
+                continue
+            if found := find_secrets(value, environ):
                 raise PrivacyError(
                     f"{what} {row_id!r} holds a secret ({found[0].kind}) in column {column!r}; nothing was published"
                 )
+            clean.add(value)
 
 
 def check_text_holds_no_secret(text: str, name: str) -> None:

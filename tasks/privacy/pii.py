@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 import phonenumbers
 from stdnum import bic, iban, luhn
@@ -76,8 +77,45 @@ def _looks_dialled(raw: str) -> bool:
     return len(groups) > 1 and sum(len(g) == 1 for g in groups) <= 1
 
 
+# A letter ends a phone number's run of digits (libphonenumber's matcher joins digit groups only by punctuation,
+# spaces and 'x', and reads only decimal digits), so a text whose letter-free runs all hold too few digits for a
+# valid number of any region holds no phone, and the matcher (most of the verify stage's time) is not run on it.
+_LETTERS = re.compile(r"[^\W\d_xX]+")
+
+
+@lru_cache(maxsize=16)
+def fewest_phone_digits(regions: tuple[str, ...]) -> tuple[int, int]:
+    """(digits, digits after a '+') the shortest valid number can have, read in `regions` or dialled abroad."""
+    metadata = phonenumbers.PhoneMetadata
+    everywhere = [metadata.metadata_for_region(r) for r in phonenumbers.SUPPORTED_REGIONS]
+    everywhere += [metadata.metadata_for_nongeo_region(c) for c in phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS]
+    anywhere = min(_shortest(m) for m in everywhere)
+    national = min((_shortest(metadata.metadata_for_region(r)) for r in regions), default=anywhere)
+    # abroad: at least one digit of exit code and one of country code before the national number
+    return min(national, anywhere + 2), anywhere + 1
+
+
+def _shortest(metadata) -> int:
+    """The fewest digits a national number of this region can have (any region's fewest, 4, when unknown)."""
+    lengths = metadata.general_desc.possible_length if metadata and metadata.general_desc else ()
+    return min(lengths, default=4)
+
+
+def may_hold_phone(text: str, regions: Iterable[str] = PHONE_REGIONS) -> bool:
+    """False only when no run of text between letters holds digits enough for a valid phone number."""
+    plain, after_plus = fewest_phone_digits(tuple(regions))
+    for run in _LETTERS.split(text):
+        digits = sum(c.isdecimal() for c in run)
+        if digits >= (min(plain, after_plus) if "+" in run or "\uff0b" in run else plain):
+            return True
+    return False
+
+
 def find_phones(text: str, regions: Iterable[str] = PHONE_REGIONS) -> list[Finding]:
+    regions = tuple(regions)
     found: dict[tuple[int, int], Finding] = {}
+    if not may_hold_phone(text, regions):
+        return []
     for region in regions:
         for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
             raw = match.raw_string

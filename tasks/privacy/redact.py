@@ -12,14 +12,14 @@ import hmac
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
 
 from tasks.privacy.findings import Finding, merge_overlaps
 from tasks.privacy.pii import DETECTOR_OF_KIND, FINDERS, PHONE_REGIONS, find_pii
-from tasks.privacy.secrets import find_secrets
+from tasks.privacy.secrets import find_secrets, secret_environ
 
 ALL_DETECTORS = (*FINDERS, "secret")
 MARKER = re.compile(r"\[REDACTED:([a-z0-9_]+):[0-9a-f]{12}\]")
@@ -48,22 +48,31 @@ def find_markers(text: str) -> list[Finding]:
 
 
 def find_all(
-    text: str, detectors: Iterable[str] = ALL_DETECTORS, phone_regions: Iterable[str] = PHONE_REGIONS
+    text: str,
+    detectors: Iterable[str] = ALL_DETECTORS,
+    phone_regions: Iterable[str] = PHONE_REGIONS,
+    environ: Mapping[str, str] | None = None,
 ) -> list[Finding]:
-    """Findings of the named detectors ('secret' for secrets), sorted by position."""
+    """Findings of the named detectors ('secret' for secrets, with environ's secret values), sorted by position."""
     detectors = list(detectors)
     found = find_pii(text, [d for d in detectors if d != "secret"], phone_regions)
     if "secret" in detectors:
-        found += find_secrets(text)
+        found += find_secrets(text, environ)
     return sorted(found, key=lambda f: (f.start, f.end))
 
 
-def redact(text: str, detectors: Iterable[str] = ALL_DETECTORS) -> tuple[str, list[Finding]]:
+def redact(
+    text: str, detectors: Iterable[str] = ALL_DETECTORS, environ: Mapping[str, str] | None = None
+) -> tuple[str, list[Finding]]:
     """(text with every finding replaced by its marker, the findings replaced)."""
     if not text:
         return text, []
     kept = find_markers(text)  # a marker already there is not redacted again (its hex hash can look like digits)
-    fresh = [f for f in find_all(text, detectors) if not any(f.start < m.end and m.start < f.end for m in kept)]
+    fresh = [
+        f
+        for f in find_all(text, detectors, environ=environ)
+        if not any(f.start < m.end and m.start < f.end for m in kept)
+    ]
     findings = merge_overlaps(fresh, text)
     pieces, position = [], 0
     for finding in findings:
@@ -80,27 +89,29 @@ def scrub_frame(
     frame: pd.DataFrame, columns: Iterable[str], detectors: Iterable[str] = ALL_DETECTORS
 ) -> tuple[pd.DataFrame, Counter]:
     """A copy of frame with findings in the given text columns redacted, and how many of each kind were."""
-    detectors, out, counts = list(detectors), frame.copy(), Counter[str]()
+    detectors, out, counts, environ = list(detectors), frame.copy(), Counter[str](), secret_environ()
     for column in columns:
         if column not in out.columns:
             continue
-        cleaned = []
+        cleaned, seen = [], {}  # a value repeated down a column (a category, a model, a reason) is scanned once
         for value in out[column].tolist():
             if isinstance(value, str) and value:
-                value, findings = redact(value, detectors)
+                if value not in seen:
+                    seen[value] = redact(value, detectors, environ)
+                value, findings = seen[value]
                 counts.update(f.kind for f in findings)
             cleaned.append(value)
         out[column] = pd.Series(cleaned, index=out.index, dtype=object)
     return out, counts
 
 
-def scrub_strings(value: Any, detectors: Iterable[str] = ("secret",)) -> Any:
+def scrub_strings(value: Any, detectors: Iterable[str] = ("secret",), environ: Mapping[str, str] | None = None) -> Any:
     """Any JSON-like value with findings redacted in every string in it (by default secrets only)."""
     detectors = tuple(detectors)
     if isinstance(value, str):
-        return redact(value, detectors)[0]
+        return redact(value, detectors, environ)[0]
     if isinstance(value, dict):
-        return {key: scrub_strings(item, detectors) for key, item in value.items()}
+        return {key: scrub_strings(item, detectors, environ) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(scrub_strings(item, detectors) for item in value)
+        return type(value)(scrub_strings(item, detectors, environ) for item in value)
     return value

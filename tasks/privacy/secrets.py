@@ -92,6 +92,12 @@ def secret_env_values(environ: Mapping[str, str] | None = None) -> dict[str, str
     }
 
 
+def secret_environ(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The secret-named variables of environ (default: this process's now). Scanning many texts, read it once and
+    pass it to each find_secrets: reading the whole environment per text cost more than the scan."""
+    return {name: value for value, name in secret_env_values(environ).items()}
+
+
 def find_secrets(text: str, environ: Mapping[str, str] | None = None) -> list[Finding]:
     """Every secret in text, sorted by position (findings may overlap)."""
     text = text or ""

@@ -4,7 +4,7 @@ output, arithmetic, personal data, memorised seed spans, and code that must run.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
@@ -14,6 +14,7 @@ from schemas import records as col
 from schemas.spec import Spec
 from schemas.spec_gates import CodeCheck
 from tasks.privacy.redact import detector_of, find_all, find_markers, marker
+from tasks.privacy.secrets import secret_environ
 from tasks.verify.check_runner import Rejection, RowCheck
 from tasks.verify.check_runner import row_text as text_of_row
 from tasks.verify.memorisation import SeedSpans
@@ -57,7 +58,8 @@ def build_row_checks(spec: Spec, real: pd.DataFrame) -> dict[str, RowCheck]:
             and Rejection("arithmetic_wrong", m)
         )
     if privacy.detectors:
-        checks["pii"] = lambda row: find_personal_data(row_text(row), privacy.detectors, privacy.phone_regions)
+        environ = secret_environ()  # read once per shard, not per row
+        checks["pii"] = lambda row: find_personal_data(row_text(row), privacy.detectors, privacy.phone_regions, environ)
     if len(real):
         spans = SeedSpans(
             real[col.ID].tolist(),
@@ -118,11 +120,16 @@ class CodeRuns:
         return None if result.passed else Rejection("code_failed", result.detail)
 
 
-def find_personal_data(text: str, detectors: Sequence[str], phone_regions: Sequence[str]) -> Rejection | None:
+def find_personal_data(
+    text: str, detectors: Sequence[str], phone_regions: Sequence[str], environ: Mapping[str, str] | None = None
+) -> Rejection | None:
     """pii_<detector> of the first of the spec's detectors that finds anything (a redaction marker counts as what
-    it replaced); the detail lists the findings as markers, never their values."""
+    it replaced; secrets include environ's secret values); the detail lists the findings as markers, never their
+    values."""
     found = [
-        f for f in find_all(text, detectors, phone_regions) + find_markers(text) if detector_of(f.kind) in detectors
+        f
+        for f in find_all(text, detectors, phone_regions, environ) + find_markers(text)
+        if detector_of(f.kind) in detectors
     ]
     if not found:
         return None
