@@ -13,11 +13,14 @@ as `false_positive_rate` says, and a sibling rarely. A set without digits has no
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tasks.decontaminate import twins as twin_code
 from tasks.decontaminate.twins import number_twin
 from tasks.similarity.pair_features import profile
 from tasks.similarity.pair_scorer import PairScorer
@@ -26,7 +29,8 @@ if TYPE_CHECKING:
     from tasks.decontaminate.eval_index import EvalIndex
 
 CALIBRATION_SAMPLE = 2000
-TWINS = "twins"  # the calibration key suffix of the twins' scores
+# the calibration key suffix of the twins' scores: twins written by other code are other twins
+TWINS = "twins" + hashlib.sha256(inspect.getsource(twin_code).encode()).hexdigest()[:8]
 
 
 def best_per_query(pairs: np.ndarray, scores: np.ndarray, queries: int) -> tuple[np.ndarray, np.ndarray]:
@@ -65,9 +69,7 @@ def twin_scores(evals: EvalIndex, scorer: PairScorer, embed: Callable[[list[str]
 
 
 def threshold_from(own: np.ndarray, twins: np.ndarray, false_positive_rate: float) -> float:
-    """The higher of the own items' and the pooled nulls' (1 - false_positive_rate) quantiles."""
-    if not len(own) and not len(twins):
-        return 1.0
+    """The higher of the own items' and the pooled nulls' (1 - false_positive_rate) quantiles (own items: at
+    least one, as EvalIndex.threshold calibrates only sets of MIN_CALIBRATION_ITEMS)."""
     pooled = np.r_[own, twins]
-    own_quantile = float(np.quantile(own, 1 - false_positive_rate)) if len(own) else 0.0
-    return max(own_quantile, float(np.quantile(pooled, 1 - false_positive_rate)))
+    return max(float(np.quantile(own, 1 - false_positive_rate)), float(np.quantile(pooled, 1 - false_positive_rate)))
