@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.detection_data import PairSet, mmlu_pairs, mrpc_frame, mrpc_pairs, read_jsonl  # noqa: E402
 from bench.detection_dedup import child_dedup, peak_rss_mib  # noqa: E402
-from bench.detection_word_problems import child_word_problems, recall_at_fpr  # noqa: E402
+from bench.detection_word_problems import OTHER_RATES, child_word_problems, recall_at_fpr  # noqa: E402
 from bench.train_pair_scorer import model_for  # noqa: E402
 from tasks.text_features import word_ngrams, word_tokens  # noqa: E402
 
@@ -70,7 +70,7 @@ def child_contamination(data: Path, model_path: Path) -> dict:
         "contaminated": verdicts["contaminated"].tolist(),
         "nearest": verdicts["nearest_eval_id"].tolist(),
         "threshold": threshold,
-        "threshold_0.005": evals.threshold(0.005, scorer),
+        "other_rates": {f"{r:g}": evals.threshold(r, scorer) for r in OTHER_RATES},
         "seconds": {"index_read": loaded - started, "calibration": calibrated - loaded, "check": checked - calibrated},
         "items_per_second": len(candidates) / (checked - calibrated),
         "peak_rss_mib": peak_rss_mib(),
@@ -115,6 +115,13 @@ def run_child(kind: str, *args: str) -> dict:
     return json.loads(out.read_text())
 
 
+def at_threshold(score: np.ndarray, positives: int, threshold: float) -> dict:
+    return {
+        "recall": round(float((score[:positives] >= threshold).mean()), 4),
+        "fpr": round(float((score[positives:] >= threshold).mean()), 5),
+    }
+
+
 def mmlu_contamination(data: Path, model_path: Path) -> dict:
     positives = read_jsonl(data / "contamination-dev" / "positives_mmlu_rephrased.jsonl")
     n, source = len(positives), positives["source_id"].to_numpy(dtype=object)
@@ -127,15 +134,10 @@ def mmlu_contamination(data: Path, model_path: Path) -> dict:
         "pair_model": "trained without MMLU (MRPC only)",
         "ours": recall_at_fpr(rank[:n], rank[n:], right)
         | {
-            "defaults": {
-                "threshold": round(ours["threshold"], 4),
-                "recall": round(float(flagged[:n].mean()), 4),
-                "fpr": round(float(flagged[n:].mean()), 5),
-            },
-            "false_positive_rate_0.005": {
-                "threshold": round(ours["threshold_0.005"], 4),
-                "recall": round(float((rank[:n] >= ours["threshold_0.005"]).mean()), 4),
-                "fpr": round(float((rank[n:] >= ours["threshold_0.005"]).mean()), 5),
+            "defaults": {"threshold": round(ours["threshold"], 4)} | at_threshold(flagged.astype(float), n, 1.0),
+            **{
+                f"false_positive_rate_{r}": {"threshold": round(t, 4)} | at_threshold(rank, n, t)
+                for r, t in ours["other_rates"].items()
             },
             "right_nearest_all_positives": round(float(right.mean()), 4),
             "items_per_second": round(ours["items_per_second"], 1),

@@ -56,7 +56,10 @@ def recall_at_fpr(positives: np.ndarray, negatives: np.ndarray, right: np.ndarra
     return out
 
 
-def at_rate(index, scorer, score: np.ndarray, positives: int, rate: float = 0.005) -> dict:
+OTHER_RATES = (0.01, 0.05)  # false_positive_rate besides the default, reported for the record
+
+
+def at_rate(index, scorer, score: np.ndarray, positives: int, rate: float) -> dict:
     """Recall and FPR at the eval set's own threshold for another `false_positive_rate` than the default."""
     threshold = index.threshold(rate, scorer)
     flagged = score >= threshold
@@ -106,7 +109,7 @@ def contamination(model_path: Path, split: str) -> dict:
                 "recall": round(float(flagged[:n].mean()), 4),
                 "fpr": round(float(flagged[n:].mean()), 5),
             },
-            "false_positive_rate_0.005": at_rate(index, scorer, score, n),
+            **{f"false_positive_rate_{r:g}": at_rate(index, scorer, score, n, r) for r in OTHER_RATES},
             "right_nearest_all_positives": round(float(right.mean()), 4),
             "items_per_second": round(len(candidates) / seconds, 1),
         },

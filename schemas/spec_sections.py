@@ -64,11 +64,11 @@ class Decontamination(Strict):
         default=0.5, gt=0, le=1, description="share of an eval item's n-grams a candidate repeats"
     )
     false_positive_rate: float = Field(
-        default=0.05,
+        default=0.005,
         gt=0,
         lt=1,
-        description="share of an eval set's own items matched by their nearest other items; "
-        "sets the pair-score threshold per eval set",
+        description="share of an eval set's own items matched by their nearest other items, and of its items "
+        "with their numbers changed; sets the pair-score threshold per eval set",
     )
     score_threshold: float | None = Field(
         default=None, description="a fixed threshold on the pair scorer's probability instead"

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from schemas.spec import Decontamination
-from tasks.decontaminate.eval_index import EvalIndex, best_per_query
+from tasks.decontaminate.calibration import best_per_query
+from tasks.decontaminate.eval_index import EvalIndex
 from tasks.embeddings.encoder import encoder
 from tasks.similarity.numbers import number_agreement, number_mentions
 from tasks.similarity.pair_features import profile

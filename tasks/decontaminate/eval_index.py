@@ -5,11 +5,11 @@ Each item is indexed whole and as its sentences (tasks/decontaminate/chunking.py
   generic chunk ("Which of the following is true?") means little, one against a distinctive chunk means much;
 - a candidate's nearest items (item_pairs): each item's best chunk, with the embedding features the pair
   scorer reads (cosine, density-corrected score, gap to the next item);
-- a threshold calibrated on the eval set itself for each pair model: distinct items of one benchmark are the
-  hardest negatives there are, so the pair score that only `false_positive_rate` of items reach against their
-  nearest *other* items is where a match starts to mean "the same item". No labels, no per-benchmark tuning.
+- a threshold calibrated on the eval set itself for each pair model (tasks/decontaminate/calibration.py): the
+  pair score that only `false_positive_rate` of its items reach against their nearest *other* items, and of
+  its items with their numbers changed (template siblings) against the set. No labels, no per-benchmark tuning.
 Built once per eval set content (vectors come from the embedding cache) and persisted; the calibration is kept
-beside it per pair model (calibration-<model digest>.npy).
+beside it per pair model (calibration-<model digest>.npy, calibration-<model digest>-twins.npy).
 """
 
 from __future__ import annotations
@@ -27,8 +27,10 @@ import faiss
 import numpy as np
 
 from tasks.decontaminate import chunking
+from tasks.decontaminate.calibration import TWINS, own_item_scores, threshold_from, twin_scores
 from tasks.decontaminate.chunking import bounded_item, chunks
 from tasks.embeddings.bundled_model import no_vectors
+from tasks.embeddings.encoder import encoder
 from tasks.similarity.pair_features import Profile, idf_weights, pair_matrix, profile
 from tasks.similarity.pair_scorer import PairScorer, load_scorer
 from tasks.text_features import word_ngrams, word_tokens
@@ -37,7 +39,6 @@ from tasks.vectors.index import build_index, load_index, save_index, top_k
 SEARCH_DEPTH = 128  # chunks fetched per query; items are ranked on the best of theirs
 ITEM_DENSITY = 3  # a chunk's density: mean similarity of its nearest chunks of this many other items
 QUERY_DENSITY = 10  # a candidate's density: mean of its nearest chunk similarities
-CALIBRATION_SAMPLE = 2000
 MIN_CALIBRATION_ITEMS = 200
 BOILERPLATE_ITEMS = 3
 NEIGHBOUR_ITEMS = 5  # items per candidate the pair scorer reads
@@ -51,7 +52,8 @@ class EvalIndex:
     vectors: np.ndarray  # one unit vector per chunk
     density: np.ndarray  # per chunk
     index: faiss.Index
-    calibration: dict[str, np.ndarray] = field(default_factory=dict)  # pair model digest -> sampled items' best scores
+    calibration: dict[str, np.ndarray] = field(default_factory=dict)  # model digest (-twins) -> sampled best scores
+    embed: Callable[[list[str]], np.ndarray] | None = None  # the items' encoder, for the twins; not persisted
     _tokens: list[list[str]] | None = None
     _ngrams: dict[int, tuple[dict[tuple, list[int]], np.ndarray]] = field(default_factory=dict)
     _profiles: dict[int, Profile] = field(default_factory=dict)
@@ -91,14 +93,17 @@ class EvalIndex:
         return self._idf
 
     def threshold(self, false_positive_rate: float, scorer: PairScorer | None = None) -> float:
-        """The pair score reached by `false_positive_rate` of eval items against their nearest other items;
-        for sets too small to calibrate, the pair model's own operating point."""
+        """The pair score `false_positive_rate` of the eval set's own items and number twins reach
+        (tasks/decontaminate/calibration.py); for sets too small to calibrate, the pair model's operating point."""
         scorer = scorer or load_scorer()
         if len(self.ids) < MIN_CALIBRATION_ITEMS:
             return scorer.operating_points["small_eval_set"]
         if scorer.digest not in self.calibration:
-            self.calibration[scorer.digest] = _calibrate(self, scorer)
-        return float(np.quantile(self.calibration[scorer.digest], 1 - false_positive_rate))
+            self.calibration[scorer.digest] = own_item_scores(self, scorer)
+        twins = f"{scorer.digest}-{TWINS}"
+        if twins not in self.calibration:
+            self.calibration[twins] = twin_scores(self, scorer, self.embed or encoder())
+        return threshold_from(self.calibration[scorer.digest], self.calibration[twins], false_positive_rate)
 
     def item_pairs(
         self, queries: np.ndarray, exclude: np.ndarray | None = None, k: int = NEIGHBOUR_ITEMS
@@ -168,25 +173,6 @@ def _chunk_density(index: faiss.Index, vectors: np.ndarray, owner: np.ndarray) -
     return density
 
 
-def best_per_query(pairs: np.ndarray, scores: np.ndarray, queries: int) -> tuple[np.ndarray, np.ndarray]:
-    """(best score, row of `pairs` holding it) per query; -inf and -1 for queries without pairs."""
-    best, at = np.full(queries, -np.inf), np.full(queries, -1, np.int64)
-    for row in np.argsort(scores, kind="stable"):
-        best[pairs[row, 0]], at[pairs[row, 0]] = scores[row], row
-    return best, at
-
-
-def _calibrate(evals: EvalIndex, scorer: PairScorer) -> np.ndarray:
-    """Each sampled item's best pair score against the other items (itself left out)."""
-    whole = np.r_[0, np.flatnonzero(np.diff(evals.owner)) + 1] if len(evals.owner) else np.zeros(0, int)
-    if len(whole) < 2:
-        return np.zeros(0, np.float64)
-    sample = np.random.default_rng(0).choice(len(whole), min(CALIBRATION_SAMPLE, len(whole)), replace=False)
-    profiles = [evals.profile(int(i)) for i in sample]
-    pairs, scores, _ = evals.pair_scores(profiles, evals.vectors[whole[sample]], scorer, exclude=sample)
-    return np.nan_to_num(best_per_query(pairs, scores, len(sample))[0], neginf=0.0)
-
-
 def build_eval_index(ids: list[str], texts: list[str], embed: Callable[[list[str]], np.ndarray]) -> EvalIndex:
     """The index of these items, each bounded first (chunking.bounded_item): its texts are the bounded ones."""
     texts = [bounded_item(str(text)) for text in texts]
@@ -205,6 +191,7 @@ def build_eval_index(ids: list[str], texts: list[str], embed: Callable[[list[str
         vectors,
         _chunk_density(index, vectors, owner_array) if len(vectors) else np.zeros(0, np.float32),
         index,
+        embed=embed,
     )
 
 
@@ -252,6 +239,7 @@ def cached_eval_index(
     path = Path(folder) / eval_set_key(ids, texts, model_id)
     if (path / "items.json").exists():
         evals = load_eval_index(path)
+        evals.embed = embed
     else:
         evals = build_eval_index(ids, texts, embed)
         staging = path.with_name(path.name + ".partial")
@@ -259,11 +247,13 @@ def cached_eval_index(
         if not path.exists():
             staging.replace(path)
     scorer = load_scorer() if calibrate else None
-    if scorer is not None and len(evals.ids) >= MIN_CALIBRATION_ITEMS and scorer.digest not in evals.calibration:
+    keys = [scorer.digest, f"{scorer.digest}-{TWINS}"] if scorer is not None else []
+    if len(evals.ids) >= MIN_CALIBRATION_ITEMS and any(key not in evals.calibration for key in keys):
         evals.threshold(0.5, scorer)  # calibrated once per pair model and kept beside the index
-        staging = path / f"calibration-{scorer.digest}.{os.getpid()}.npy"
-        np.save(staging, evals.calibration[scorer.digest])
-        os.replace(staging, path / f"calibration-{scorer.digest}.npy")
+        for key in keys:
+            staging = path / f"calibration-{key}.{os.getpid()}.npy"
+            np.save(staging, evals.calibration[key])
+            os.replace(staging, path / f"calibration-{key}.npy")
     return evals
 
 

@@ -1,6 +1,7 @@
 import numpy as np
 
 from schemas.spec import Decontamination
+from tasks.decontaminate.calibration import TWINS
 from tasks.decontaminate.contamination import score_contamination
 from tasks.decontaminate.eval_index import MIN_CALIBRATION_ITEMS, build_eval_index, cached_eval_index
 from tasks.similarity.pair_scorer import load_scorer
@@ -97,6 +98,7 @@ def test_the_threshold_is_calibrated_on_the_eval_set_itself():
     strict, loose = evals.threshold(0.01), evals.threshold(0.2)
     calibration = evals.calibration[load_scorer().digest]
     assert len(calibration) == len(texts)
+    assert len(evals.calibration[f"{load_scorer().digest}-{TWINS}"]) == 0  # no digits, no twins
     assert strict > loose
     assert np.mean(calibration >= loose) >= 0.19
     tiny = build_eval_index(EVAL_IDS, EVAL_TEXTS, embed=bag_of_words)
@@ -118,3 +120,39 @@ def test_an_eval_index_is_built_once_and_read_back(tmp_path):
     np.testing.assert_array_equal(second.owner, first.owner)
     cached_eval_index(EVAL_IDS[:2], EVAL_TEXTS[:2], counting_embed, tmp_path, "model")
     assert len(calls) == 2  # another eval set is another index
+
+
+def numbered_items(count: int) -> list[str]:
+    rng = np.random.default_rng(2)
+    words = [f"w{i}" for i in range(400)]
+    return [
+        f"{' '.join(rng.choice(words, 8))} buys {rng.integers(2, 90)} boxes of {rng.integers(2, 90)} pens"
+        for _ in range(count)
+    ]
+
+
+def test_number_twins_lift_the_threshold_above_what_the_own_items_set():
+    texts = numbered_items(MIN_CALIBRATION_ITEMS + 50)
+    evals = build_eval_index([str(i) for i in range(len(texts))], texts, embed=bag_of_words)
+    threshold, digest = evals.threshold(0.005), load_scorer().digest
+    own, twins = evals.calibration[digest], evals.calibration[f"{digest}-{TWINS}"]
+    assert len(twins) == len(texts)
+    assert threshold == max(np.quantile(own, 0.995), np.quantile(np.r_[own, twins], 0.995))
+    assert threshold > np.quantile(own, 0.995)  # a twin with other numbers scores above distinct items
+    assert np.mean(own >= threshold) <= 0.005
+
+
+def test_both_calibrations_are_kept_beside_the_index(tmp_path):
+    texts = numbered_items(MIN_CALIBRATION_ITEMS)
+    ids = [str(i) for i in range(len(texts))]
+    first = cached_eval_index(ids, texts, bag_of_words, tmp_path, "model")
+    calls = []
+
+    def counting_embed(batch):
+        calls.append(len(batch))
+        return bag_of_words(batch)
+
+    second = cached_eval_index(ids, texts, counting_embed, tmp_path, "model")
+    assert not calls  # neither the items nor their twins are embedded again
+    assert second.calibration.keys() == first.calibration.keys() and len(first.calibration) == 2
+    assert second.threshold(0.005) == first.threshold(0.005)
