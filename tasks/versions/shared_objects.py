@@ -47,19 +47,28 @@ class SharedObjects:
         return data if valid(data) else None
 
     def write_once(self, name: str, data: bytes, valid: Callable[[bytes], bool] = lambda _: True) -> bytes:
-        """Store `data` unless a valid object is already there; returns the bytes stored under the name after
-        the write (another writer's, if it got there first). Readers never see a part of an object: it is
-        staged beside its name and renamed into place, or put whole where the store cannot rename."""
+        """Store `data` unless a valid object is already there (an invalid one is replaced); returns the bytes
+        stored under the name afterwards, another writer's if it got there first, so both keep one answer.
+        Readers never see part of an object: it is put whole with create-if-absent where the store cannot
+        rename, else staged beside its name and renamed into place unless one appeared meanwhile."""
         if (stored := self.read(name, valid)) is not None:
             return stored
         final = self.path(name)
+        if self.fs.exists(final):
+            self.fs.rm(final)  # torn or corrupt: never served, written anew
         self.fs.makedirs(final.rsplit("/", 1)[0], exist_ok=True)
         if self.put_only:
-            self.fs.pipe_file(final, data)
+            try:
+                self.fs.pipe_file(final, data, mode="create")
+            except FileExistsError:
+                pass  # another writer's object won: read back below
         else:
             staging = f"{final}.{uuid.uuid4().hex}.partial"
             self.fs.pipe_file(staging, data)
-            self.fs.mv(staging, final)
+            if self.read(name, valid) is None:
+                self.fs.mv(staging, final)
+            else:
+                self.fs.rm(staging)
         return self.read(name, valid) or data
 
     def names(self, folder: str) -> list[str]:
