@@ -21,6 +21,9 @@ from tasks.versions.store import VersionStore
 
 # A skipping build (no wait) still gives the server this long to grant a free slot: the acquisition is a request.
 SKIP_GRACE_SECONDS = 10.0
+# The slot's lease, renewed every 45 s while the build runs: a build whose machine died frees the slot a minute
+# later (Prefect's shortest lease), not after the default five.
+LEASE_SECONDS = 60.0
 
 
 class BuildLocked(RuntimeError):
@@ -81,7 +84,9 @@ def shared_build_lock(dataset: str, wait_seconds: float) -> Iterator[None]:
             pass
     held = False
     try:
-        with concurrency(name, timeout_seconds=max(wait_seconds, SKIP_GRACE_SECONDS), strict=True):
+        with concurrency(
+            name, timeout_seconds=max(wait_seconds, SKIP_GRACE_SECONDS), lease_duration=LEASE_SECONDS, strict=True
+        ):
             held = True
             yield
     except TimeoutError as error:
