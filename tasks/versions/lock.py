@@ -16,6 +16,8 @@ from pathlib import Path
 from prefect.client.orchestration import get_client
 from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists
+from prefect.logging import get_logger
+from prefect.settings import PREFECT_API_URL
 
 from tasks.versions.store import VersionStore
 
@@ -77,6 +79,12 @@ def shared_build_lock(dataset: str, wait_seconds: float) -> Iterator[None]:
     """Hold the one slot of the `build-<dataset>` global concurrency limit (created if missing) for the block;
     BuildLocked when no slot is granted within wait_seconds. Strict: without the limit Prefect would skip it."""
     name = build_limit_name(dataset)
+    if not PREFECT_API_URL.value():
+        get_logger(__name__).warning(
+            "%s is kept by this process's embedded Prefect API: builds on other machines cannot see it; set "
+            "PREFECT_API_URL to the server every worker reports to",
+            name,
+        )
     with get_client(sync_client=True) as client:
         try:
             client.upsert_global_concurrency_limit_by_name(name, 1)
