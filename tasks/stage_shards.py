@@ -67,7 +67,7 @@ def generate_shard(spec: Spec, work_dir: str, run_id: str, cache_path: str, shar
         rows, rejects, llm = generate(
             generator,  # type: ignore[arg-type]  # the backend was chosen by the generator's type just above
             seed_rows,
-            RequestCache(cache_path),
+            RequestCache.at(cache_path),
             progress.advance,
             record=spec.record_schema,
             start=start,
@@ -126,9 +126,9 @@ def decontaminate_shard(
     nearest_eval_id and score; facts hold the judge's counts and the rows it cleared."""
     name, part, path = shard
     frame = read_parquet(path)
-    embed = EmbeddingCache(embedding_cache, backend=spec.embeddings.backend)
+    embed = EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend)
     evals = load_eval_index(Path(eval_index))
-    cache = RequestCache(request_cache) if spec.decontamination.llm_judge else None
+    cache = RequestCache.at(request_cache) if spec.decontamination.llm_judge else None
     threshold = decision_threshold(evals, spec.decontamination)
     verdicts, judged = check_contamination(
         comparable_text(frame, spec.record_schema), evals, spec.decontamination, embed, cache

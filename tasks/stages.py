@@ -18,7 +18,6 @@ from tasks.decontaminate.contamination import decision_threshold, score_contamin
 from tasks.decontaminate.eval_index import eval_index_beside, load_eval_index, save_eval_index
 from tasks.dedup.cluster_cap import best_first, cap_per_cluster
 from tasks.dedup.duplicates import dedup_rows
-from tasks.dedup.published_index import PublishedIndex, sync_published
 from tasks.embeddings.cache import EmbeddingCache
 from tasks.evaluate.gate import evaluate_version
 from tasks.llm.request_cache import RequestCache
@@ -45,6 +44,7 @@ from tasks.verify.expectations import apply_gates, check_reject_rate
 from tasks.verify.review import review_rows
 from tasks.verify.spec_expectations import final_expectations, gate_expectations
 from tasks.versions.read import read_version
+from tasks.versions.shared_indexes import synced_published_index
 from tasks.versions.store import VersionStore
 
 
@@ -102,7 +102,7 @@ def verify_stage(
     """The gates' and the row-check shards' verdicts, then human verdicts and LLM judges on the rows they kept.
     Input columns: row schema. Output columns: row schema with judge_score; review.parquet holds the review queue."""
     checked = read_parquet(parts_table(parts, "synthetic"))
-    cache = RequestCache(cache_path) if spec.gates.judging else None
+    cache = RequestCache.at(cache_path) if spec.gates.judging else None
     reviewed = review_rows(checked, spec, cache=cache)
     quarantine = pd.concat([read_parquet(gated.quarantine), read_parts(parts), reviewed.quarantined], ignore_index=True)
     check_reject_rate(len(quarantine), gated.rows_in, spec.gates.max_reject_rate)
@@ -142,13 +142,13 @@ def dedup_stage(
     Input/output columns: row schema; quarantine sets duplicate_of."""
     frame = best_first(read_parquet(synthetic_path))  # the first of duplicates is kept: make it the best
     text_of = partial(comparable_text, record=spec.record_schema)
-    embed = EmbeddingCache(embedding_cache, backend=spec.embeddings.backend)
+    embed = EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend)
     settings = spec.dedup
     published = None
     if settings.against_published and published_versions:
         store = VersionStore(data_root, spec.dataset)
         readers = {v: partial(_version_data, store, v) for v in published_versions}
-        published = sync_published(PublishedIndex(store.published_index_path(embed.model_id)), readers, text_of, embed)
+        published = synced_published_index(store.published_index_path(embed.model_id), readers, text_of, embed)
     kept, quarantined = dedup_rows(
         frame,
         settings.near_duplicate_threshold,
@@ -183,7 +183,9 @@ def index_eval_sets(spec: Spec, work_dir: str, embedding_cache: str) -> str:
     it side by side would embed it in different batches, and the int8 encoder's vectors depend on the batch).
     Output: the index's folder."""
     items = load_eval_items(spec)
-    evals = eval_index_beside(items.ids, items.texts, EmbeddingCache(embedding_cache, backend=spec.embeddings.backend))
+    evals = eval_index_beside(
+        items.ids, items.texts, EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend)
+    )
     folder = stage_folder(work_dir, "decontaminate") / "eval_index"
     save_eval_index(evals, folder)
     return str(folder)
@@ -251,7 +253,7 @@ def publish_stage(
     quarantine = read_quarantines(stages)
     raw = read_quarantines(stages, "quarantine_raw") if spec.publish.quarantine_raw_text else None
     texts = comparable_text(data, spec.record_schema)
-    vectors = EmbeddingCache(embedding_cache, backend=spec.embeddings.backend)(texts)
+    vectors = EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend)(texts)
     decontaminated = stages["decontaminate"]
     evals = load_eval_index(Path(decontaminated.files["eval_index"]))
     verdicts = score_contamination(texts, evals, spec.decontamination, embed=lambda _: vectors)
@@ -287,5 +289,5 @@ def evaluate_stage(spec: Spec, version: Path, embedding_cache: str) -> dict:
     baseline on the held-out test set. Input: the version's folder. Output: the manifest's evaluation section."""
     if spec.evaluation is None:
         raise SpecError("evaluation: the spec declares none")
-    embed = EmbeddingCache(embedding_cache, backend=spec.embeddings.backend)
+    embed = EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend)
     return evaluate_version(spec.evaluation, Path(version), embed)

@@ -35,6 +35,7 @@ from tasks.similarity.pair_features import Profile, idf_weights, pair_matrix, pr
 from tasks.similarity.pair_scorer import PairScorer, load_scorer
 from tasks.text_features import word_ngrams, word_tokens
 from tasks.vectors.index import build_index, load_index, save_index, top_k
+from tasks.versions.shared_objects import SharedObjects, pull_folder, push_folder
 
 SEARCH_DEPTH = 128  # chunks fetched per query; items are ranked on the best of theirs
 ITEM_DENSITY = 3  # a chunk's density: mean similarity of its nearest chunks of this many other items
@@ -230,13 +231,23 @@ def load_eval_index(folder: Path) -> EvalIndex:
 
 
 def cached_eval_index(
-    ids: list[str], texts: list[str], embed: Callable, folder: Path | None, model_id: str, calibrate: bool = True
+    ids: list[str],
+    texts: list[str],
+    embed: Callable,
+    folder: Path | None,
+    model_id: str,
+    calibrate: bool = True,
+    shared: SharedObjects | None = None,
 ) -> EvalIndex:
-    """The eval index for these items: read back when this exact set was indexed before, else built and kept;
-    with `calibrate`, calibrated for the shipped pair model (once, kept beside it)."""
+    """The eval index for these items: read back when this exact set was indexed before (here, or on the data
+    root's `shared` objects), else built and kept (there too); with `calibrate`, calibrated for the shipped pair
+    model (once, kept beside it)."""
     if folder is None:
         return build_eval_index(ids, texts, embed)
-    path = Path(folder) / eval_set_key(ids, texts, model_id)
+    key = eval_set_key(ids, texts, model_id)
+    path, name = Path(folder) / key, f"eval_indexes/{key}"
+    if not (path / "items.json").exists() and shared is not None:
+        pull_folder(shared, name, path, "items.json")
     if (path / "items.json").exists():
         evals = load_eval_index(path)
         evals.embed = embed
@@ -246,6 +257,8 @@ def cached_eval_index(
         save_eval_index(evals, staging)
         if not path.exists():
             staging.replace(path)
+        if shared is not None:
+            push_folder(shared, name, path, "items.json")
     scorer = load_scorer() if calibrate else None
     keys = [scorer.digest, f"{scorer.digest}-{TWINS}"] if scorer is not None else []
     if len(evals.ids) >= MIN_CALIBRATION_ITEMS and any(key not in evals.calibration for key in keys):
@@ -254,9 +267,12 @@ def cached_eval_index(
             staging = path / f"calibration-{key}.{os.getpid()}.npy"
             np.save(staging, evals.calibration[key])
             os.replace(staging, path / f"calibration-{key}.npy")
+        if shared is not None:
+            push_folder(shared, name, path, "items.json", only=[f"calibration-{key}.npy" for key in keys])
     return evals
 
 
 def eval_index_beside(ids: list[str], texts: list[str], embed) -> EvalIndex:
-    """cached_eval_index kept beside an EmbeddingCache, under its model."""
-    return cached_eval_index(ids, texts, embed, embed.path.parent / "eval_indexes", embed.model_id)
+    """cached_eval_index kept beside an EmbeddingCache, under its model (and shared where the cache shares)."""
+    folder = embed.path.parent / "eval_indexes"
+    return cached_eval_index(ids, texts, embed, folder, embed.model_id, shared=getattr(embed, "shared", None))

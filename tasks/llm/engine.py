@@ -119,9 +119,9 @@ class AnthropicEngine:
                 delay, error = await self._attempt(request, attempt)
             if delay is None:
                 message = error
-                if self.cache is not None:
-                    self.cache.put(key, message)
                 cost = self.ledger.add(message.get("usage") or {}, request["model"], batch=False)
+                if self.cache is not None:
+                    self.cache.put(key, message, cost)
                 self._output_tokens_seen.append((message.get("usage") or {}).get("output_tokens", 0))
                 self._check_limits()
                 return CallResult(message, attempts=attempt + 1, cost_usd=cost)

@@ -18,6 +18,8 @@ from pathlib import Path
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
+from tasks.versions.shared_objects import shared_cache_folder
+
 # The files of a published version (see tasks/publish/assemble.py for the whole layout).
 MANIFEST = "manifest.json"
 LATEST = "LATEST"
@@ -38,6 +40,7 @@ class VersionStore:
         self.base = f"{root.rstrip('/')}/{dataset}"
         self.private = f"{root.rstrip('/')}/.private/{dataset}"  # beside the published tree, never inside a version
         self.dataset = dataset
+        self.data_root = str(data_root)
 
     def path(self, *parts: str) -> str:
         return "/".join([self.base, *parts])
@@ -87,7 +90,9 @@ class VersionStore:
             os.rename(staging, final)
         else:
             for file in sorted(p for p in staging.rglob("*") if p.is_file() and p.name != MANIFEST):
-                self.fs.put_file(str(file), f"{final}/{file.relative_to(staging).as_posix()}")
+                target = f"{final}/{file.relative_to(staging).as_posix()}"
+                self.fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)  # a no-op on object stores
+                self.fs.put_file(str(file), target)
             self.fs.put_file(str(staging / MANIFEST), f"{final}/{MANIFEST}")
             shutil.rmtree(staging)
         if move_latest:
@@ -115,21 +120,25 @@ class VersionStore:
         """Where a version keeps what is not published (raw quarantine text, on request): <root>/.private/<dataset>/"""
         return "/".join([self.private, *parts])
 
-    def request_cache_path(self) -> str:
-        """The dataset's LLM request cache, kept across builds: beside the versions on a local disk."""
+    def cache_path(self, name: str) -> str:
+        """A cache kept across builds (tasks/versions/shared_objects.py): beside the versions on a local disk; on
+        a remote root, `<data_root>/<dataset>/.cache/<name>`, which each worker resolves to its own fast local
+        layer in front of the write-once objects there."""
         if self.local:
-            return self.path(".cache", "requests.sqlite")
-        return str(Path(tempfile.gettempdir()) / "synthfactory-cache" / self.dataset / "requests.sqlite")
+            return self.path(".cache", name)
+        return f"{shared_cache_folder(self.data_root, self.dataset)}/{name}"
+
+    def request_cache_path(self) -> str:
+        """The dataset's LLM request cache, kept across builds."""
+        return self.cache_path("requests.sqlite")
 
     def embedding_cache_path(self) -> str:
         """The dataset's embedding cache, kept across builds, beside the request cache."""
-        return str(Path(self.request_cache_path()).with_name("embeddings.sqlite"))
+        return self.cache_path("embeddings.sqlite")
 
     def published_index_path(self, model_id: str) -> str:
         """The index of every row published for the dataset (per embedding model), beside the caches."""
-        return str(
-            Path(self.request_cache_path()).with_name("published") / hashlib.sha256(model_id.encode()).hexdigest()[:16]
-        )
+        return self.cache_path(f"published/{hashlib.sha256(model_id.encode()).hexdigest()[:16]}")
 
     def work_dir(self, run_id: str) -> str:
         """Stage shards of one run: beside the versions on a local disk, in a local folder otherwise."""
