@@ -172,17 +172,28 @@ def _run_isolated(code: str, timeout_seconds: float, memory_mb: int, limits: Lim
 
 
 def _end(process: subprocess.Popen, streams: tuple[IO[bytes], ...], info: bytearray) -> None:
-    """Kill the namespace's init, which takes every process inside with it, then reap bwrap once all are gone."""
+    """Kill the namespace's init, which takes every process inside with it, then reap bwrap once all are gone.
+    Stopped before bwrap has told its init's pid (a deadline hit while it still builds the sandbox), kill bwrap's
+    whole process group: killed alone, bwrap leaves its half-made init waiting forever for a go-ahead."""
     if process.poll() is None:
         try:
             os.kill(json.loads(bytes(info))["child-pid"], signal.SIGKILL)
             # bwrap reaps init only after the kernel has killed and reaped every other process of the namespace.
             process.wait(10)
         except (ValueError, KeyError, ProcessLookupError, subprocess.TimeoutExpired):
-            process.kill()  # --die-with-parent: init and the namespace follow bwrap
+            # start_new_session: bwrap leads the group its init is born into (killed before bwrap is reaped, so
+            # the group's id cannot have passed to another process)
+            _kill_group(process.pid)
             process.wait()
     for stream in streams:
         stream.close()
+
+
+def _kill_group(group: int) -> None:
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _exchange(

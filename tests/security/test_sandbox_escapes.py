@@ -282,3 +282,15 @@ def test_without_a_sandbox_code_rows_are_refused_not_run(breakage, tmp_path, mon
     assert quarantined[col.DETAIL].str.contains("bwrap").all()
     assert not witness.exists()
     assert [r.message.split(":")[0] for r in caplog.records] == ["sandbox_unavailable"]
+
+
+def test_a_run_stopped_before_bwrap_names_its_init_leaves_no_process(monkeypatch):
+    # bwrap forks its namespace's init and only then reports its pid; a deadline in between (a loaded machine)
+    # used to kill bwrap alone, and the init waited forever for bwrap's go-ahead. A stand-in forks a child that
+    # outlives its parent and never reports it.
+    marker = f"half-made-{uuid.uuid4().hex}"
+    stand_in = "import os, time\nos.fork()\ntime.sleep(60)"
+    monkeypatch.setattr(sandbox, "sandbox_command", lambda *args: [sys.executable, "-c", stand_in, marker])
+    result = sandbox._run_isolated("print(1)", 1, 256, Limits())
+    assert result.detail == "timed out after 1s"
+    wait_until(lambda: not marked_processes(marker), 5, "the run's processes to be gone")
