@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from typing import IO, cast
@@ -26,6 +27,10 @@ UNAVAILABLE = "sandbox_unavailable"
 _CODE_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.DOTALL)
 # Far from real accounts and from 65534, and random per run, so concurrent sandboxes never share a process count.
 _UID_BASE, _UID_SPAN = 1_000_000, 1 << 24
+# Sandboxes at once in this process, whatever number of shards run side by side (each with its own
+# parallel_runs): setting up namespaces is CPU work, and dozens at once on a few cores pushed runs past their
+# wall-clock timeout, so a row's verdict depended on the machine's load. A run's timeout starts with its slot.
+_RUNNING = threading.BoundedSemaphore(4 * (os.cpu_count() or 1))
 _PROBE = """import os, socket
 assert os.getuid() != 0 and not os.environ.get('PATH') and not os.path.exists('/etc')
 assert [name for _, name in socket.if_nameindex()] == ['lo']
@@ -64,7 +69,8 @@ def run_python(code: str, timeout_seconds: float = 5, memory_mb: int = 256, limi
     problem = sandbox_problem()
     if problem:
         return RunResult(False, problem, unavailable=True)
-    return _run_isolated(code, timeout_seconds, memory_mb, limits)
+    with _RUNNING:
+        return _run_isolated(code, timeout_seconds, memory_mb, limits)
 
 
 @functools.cache
