@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 
 from schemas import records as col
 from schemas.spec import Spec, SpecError
+from tasks.allocator import limit_arenas
 from tasks.blend.mix import blend_rows
 from tasks.decontaminate.contamination import decision_threshold, score_contamination
 from tasks.decontaminate.eval_index import eval_index_beside, load_eval_index, save_eval_index
@@ -47,6 +48,7 @@ from tasks.versions.read import read_version
 from tasks.versions.shared_indexes import synced_published_index
 from tasks.versions.store import VersionStore
 
+limit_arenas()  # before the task runner starts the threads the stages run on (tasks/allocator.py)
 
 @task(name="generate", **RESUMABLE)
 def generate_stage(spec: Spec, work_dir: str, parts: list[StageResult]) -> StageResult:
