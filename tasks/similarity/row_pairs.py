@@ -57,7 +57,12 @@ class RowPairs:
         if len(self.rows) < 2:
             return np.zeros((0, 2), np.int64)
         found = pairs_from_neighbours(self.near[0][:, : k + 1], self.near[1][:, : k + 1], k, np.arange(len(self.rows)))
-        return np.unique(np.sort(self.rows[found], axis=1)[:, ::-1], axis=0)
+        ordered = np.sort(self.rows[found], axis=1)
+        # One int64 per pair (later * size + earlier) sorts as the pairs do: np.unique over rows of two copied
+        # the pairs several times over (10 pairs a row, 140 MB a copy at 870k rows).
+        size = len(self.texts)
+        codes = np.unique(ordered[:, 1] * size + ordered[:, 0])
+        return np.stack([codes // size, codes % size], axis=1)
 
     def scores(self, pairs: Iterable[tuple[int, int]], at_least: float | None = None) -> np.ndarray:
         """The pair scorer's probability that the first row of each pair restates the second; with `at_least`,
