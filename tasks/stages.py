@@ -50,6 +50,7 @@ from tasks.versions.store import VersionStore
 
 limit_arenas()  # before the task runner starts the threads the stages run on (tasks/allocator.py)
 
+
 @task(name="generate", **RESUMABLE)
 def generate_stage(spec: Spec, work_dir: str, parts: list[StageResult]) -> StageResult:
     """The generate shards' candidates, plus the real seed rows.
