@@ -143,7 +143,8 @@ def dedup_stage(
     """Exact and near duplicates, among synthetic rows, against the real ones and against every row of the
     `published_versions` (part of the cache key: a new version means a new check).
     Input/output columns: row schema; quarantine sets duplicate_of."""
-    frame = best_first(read_parquet(synthetic_path))  # the first of duplicates is kept: make it the best
+    # The first of duplicates is kept: make it the best. Numbered afresh here, so dedup_rows holds no copy.
+    frame = best_first(read_parquet(synthetic_path)).reset_index(drop=True)
     text_of = partial(comparable_text, record=spec.record_schema)
     embed = EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend)
     settings = spec.dedup
