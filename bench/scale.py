@@ -20,6 +20,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -61,10 +62,27 @@ class StageClock:
         self.peak_rss_mb: dict[str, int] = {}  # the process's peak so far when each stage ends: which stage raised it
         self.cpu_at: dict[str, float] = {}
         self.cpu_seconds: dict[str, float] = {}  # this process's and its children's: what others' load cannot inflate
+        # the highest RSS sampled while each stage ran: a stage's own need, which the running peak hides when an
+        # earlier stage needed more
+        self.rss_in_stage_mb: dict[str, int] = {}
+        self._stage: str | None = None
+        threading.Thread(target=self._sample_rss, daemon=True).start()
+
+    def _sample_rss(self) -> None:
+        import psutil
+
+        process = psutil.Process()
+        while True:
+            stage = self._stage
+            if stage is not None:
+                rss = process.memory_info().rss // 2**20
+                self.rss_in_stage_mb[stage] = max(self.rss_in_stage_mb.get(stage, 0), rss)
+            time.sleep(0.05)
 
     def started(self, stage: str) -> None:
         self.started_at[stage] = time.perf_counter()
         self.cpu_at[stage] = cpu_seconds()
+        self._stage = stage
 
     def advanced(self, stage: str, done: int, total: int, llm: dict[str, Any]) -> None:
         pass
@@ -74,6 +92,7 @@ class StageClock:
         self.rows_in[stage] = summary.get("rows_in", 0)
         self.peak_rss_mb[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         self.cpu_seconds[stage] = round(cpu_seconds() - self.cpu_at[stage], 1)
+        self._stage = None
 
 
 def cpu_seconds() -> float:
@@ -181,6 +200,7 @@ def one_build(rows: int, shard_rows: int, dask_workers: int, pin: bool = False) 
         "stage_cpu_seconds": clock.cpu_seconds,
         "stage_rows_in": clock.rows_in,
         "peak_rss_mb_after_stage": clock.peak_rss_mb,
+        "rss_mb_in_stage": clock.rss_in_stage_mb,  # sampled every 50 ms while the stage ran
         "unannounced_seconds": round(total - sum(clock.seconds.values()), 1),  # spec, lock, eval index, report
         "load_average_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)],  # before, after: others' work
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,

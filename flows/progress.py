@@ -7,6 +7,7 @@ from typing import Any
 
 from prefect import unmapped
 
+from tasks.allocator import release_free_memory
 from tasks.stage_progress import listener
 from tasks.stage_result import StageResult
 
@@ -16,6 +17,7 @@ def run_stage(stage: str, task: Any, *args: Any) -> Any:
     hears = listener()
     hears.started(stage)
     summary = task.submit(*args).result()
+    release_free_memory()  # what the stage's thread freed, for the next stage's thread (tasks/allocator.py)
     hears.finished(stage, summary.as_dict() if isinstance(summary, StageResult) else summary)
     return summary
 
@@ -27,5 +29,6 @@ def run_sharded(stage: str, shard_task: Any, shards: list, shard_args: tuple, me
     hears.started(stage)
     parts = shard_task.map(*(unmapped(arg) for arg in shard_args), shards).result()
     summary = merge_task.submit(*merge_args, parts).result()
+    release_free_memory()
     hears.finished(stage, summary.as_dict())
     return summary

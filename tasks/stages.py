@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 
 from schemas import records as col
 from schemas.spec import Spec, SpecError
+from tasks.allocator import limit_arenas
 from tasks.blend.mix import blend_rows
 from tasks.decontaminate.contamination import decision_threshold, score_contamination
 from tasks.decontaminate.eval_index import eval_index_beside, load_eval_index, save_eval_index
@@ -46,6 +47,8 @@ from tasks.verify.spec_expectations import final_expectations, gate_expectations
 from tasks.versions.read import read_version
 from tasks.versions.shared_indexes import synced_published_index
 from tasks.versions.store import VersionStore
+
+limit_arenas()  # before the task runner starts the threads the stages run on (tasks/allocator.py)
 
 
 @task(name="generate", **RESUMABLE)
@@ -140,7 +143,8 @@ def dedup_stage(
     """Exact and near duplicates, among synthetic rows, against the real ones and against every row of the
     `published_versions` (part of the cache key: a new version means a new check).
     Input/output columns: row schema; quarantine sets duplicate_of."""
-    frame = best_first(read_parquet(synthetic_path))  # the first of duplicates is kept: make it the best
+    # The first of duplicates is kept: make it the best. Numbered afresh here, so dedup_rows holds no copy.
+    frame = best_first(read_parquet(synthetic_path)).reset_index(drop=True)
     text_of = partial(comparable_text, record=spec.record_schema)
     embed = EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend)
     settings = spec.dedup

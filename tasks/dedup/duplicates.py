@@ -76,9 +76,9 @@ def find_near_duplicates(
     nearest = pairs.nearest()
     scores = pairs.scores(nearest, at_least=threshold)
     earlier: dict[int, list[tuple[float, int]]] = {}
-    for (row, other), score in zip(nearest.tolist(), scores):
-        if score >= threshold:
-            earlier.setdefault(row, []).append((float(score), other))
+    hits = scores >= threshold  # only these as Python lists: every pair's was 1.4 KB a row
+    for (row, other), score in zip(nearest[hits].tolist(), scores[hits].tolist()):
+        earlier.setdefault(row, []).append((score, other))
     dropped: set[int] = set()
     found = []
     for row in candidates:
@@ -148,7 +148,8 @@ def dedup_rows(
     """(kept rows, quarantined duplicates with duplicate_of set to the kept, reference or published row's id).
     Against published rows first, then among the rest and against the references; rows are compared on
     text_of(frame) (the record's text fields)."""
-    frame = frame.reset_index(drop=True)
+    if not frame.index.equals(pd.RangeIndex(len(frame))):  # reset_index copies every row, even where it changes none
+        frame = frame.reset_index(drop=True)
     embed = embed or encoder()
     quarantined = []
     if published is not None:

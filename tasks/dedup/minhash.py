@@ -88,8 +88,11 @@ def find_lexical_duplicates(
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
     skipped = set(skip)
     members = np.array([p for p in range(len(texts)) if p not in skipped], dtype=np.int64)
-    keys = np.array([band_keys(minhash(texts[p]).hashvalues, lsh.b, lsh.r) for p in members], dtype=np.uint64)
-    pairs = members[candidate_pairs(keys.reshape(len(members), lsh.b))]
+    # Filled row by row: a list of every row's keys as Python ints first held 0.6 KB a row.
+    keys = np.empty((len(members), lsh.b), dtype=np.uint64)
+    for row, position in enumerate(members.tolist()):
+        keys[row] = band_keys(minhash(texts[position]).hashvalues, lsh.b, lsh.r)
+    pairs = members[candidate_pairs(keys)]
     jaccard = estimated_jaccard(texts, pairs)
     close = pairs[jaccard >= threshold] if len(pairs) else pairs
     accepted = same(close) if len(close) else np.zeros(0, bool)

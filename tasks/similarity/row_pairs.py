@@ -9,6 +9,7 @@ once: scoring a pair then costs no search, however many pairs MinHash proposes.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 
 import numpy as np
@@ -21,6 +22,7 @@ from tasks.vectors.index import neighbour_graph
 
 NEIGHBOURS = 10  # nearest rows each row is scored against
 PAIR_BLOCK = 50_000
+PROFILES = 100_000  # the text profiles kept (tasks/similarity/pair_features.py): pairs come sorted by their later row
 GRAPH_DEPTH = max(NEIGHBOURS + 1, QUERY_DENSITY + 2, ITEM_DENSITY + 2)  # itself, then the neighbours
 
 
@@ -36,20 +38,31 @@ class RowPairs:
         self.scorer = scorer or load_scorer()
         self.near = neighbour_graph(self.vectors, GRAPH_DEPTH, self.rows)  # in local positions
         self.idf = idf_weights(word_tokens(texts[r]) for r in self.rows) if reads_text(self.scorer.features) else {}
-        self._profiles: dict[int, Profile] = {}
+        self._profiles: OrderedDict[int, Profile] = OrderedDict()
         self._profile = profile_for(self.scorer.features)
 
     def profile(self, row: int) -> Profile:
-        if row not in self._profiles:
-            self._profiles[row] = self._profile(self.texts[row])
-        return self._profiles[row]
+        """The row's text profile, kept for the PROFILES rows used last: a pure function of the text, so one
+        computed again is the same (every row's kept, 1.2 KB each, held a gigabyte at 870k rows)."""
+        if row in self._profiles:
+            self._profiles.move_to_end(row)
+            return self._profiles[row]
+        found = self._profiles[row] = self._profile(self.texts[row])
+        if len(self._profiles) > PROFILES:
+            self._profiles.popitem(last=False)
+        return found
 
     def nearest(self, k: int = NEIGHBOURS) -> np.ndarray:
         """(later, earlier) pairs between each row and its k nearest rows, once each."""
         if len(self.rows) < 2:
             return np.zeros((0, 2), np.int64)
         found = pairs_from_neighbours(self.near[0][:, : k + 1], self.near[1][:, : k + 1], k, np.arange(len(self.rows)))
-        return np.unique(np.sort(self.rows[found], axis=1)[:, ::-1], axis=0)
+        ordered = np.sort(self.rows[found], axis=1)
+        # One int64 per pair (later * size + earlier) sorts as the pairs do: np.unique over rows of two copied
+        # the pairs several times over (10 pairs a row, 140 MB a copy at 870k rows).
+        size = len(self.texts)
+        codes = np.unique(ordered[:, 1] * size + ordered[:, 0])
+        return np.stack([codes // size, codes % size], axis=1)
 
     def scores(self, pairs: Iterable[tuple[int, int]], at_least: float | None = None) -> np.ndarray:
         """The pair scorer's probability that the first row of each pair restates the second; with `at_least`,
