@@ -9,8 +9,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import threading
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -18,38 +16,14 @@ import pytest
 from schemas.spec import load_spec
 from tasks.generate.anthropic import plan_rows
 from tasks.spec_inputs import load_real_rows
-from tests.helpers.fake_anthropic import DROP, FakeAnthropic, body_key
+from tests.helpers.fake_anthropic import body_key
+from tests.helpers.holding_anthropic import HoldingAnthropic
 from tests.helpers.prefect_server import prefect_server
 from tests.helpers.spec_factory import llm_generator, write_spec
 from tests.helpers.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS, SHARD_ROWS, ANSWERED = 20, 5, 12  # A finishes shards 0 and 1 and gets two replies of shard 2
-
-
-class MeteredAnthropic(FakeAnthropic):
-    """Answers the first `answered` requests, then holds every request while `holding` is set (a held request
-    is never answered, so never paid); `paid` counts the replies sent per request body."""
-
-    def __init__(self, answered: int):
-        super().__init__()
-        self.answered, self.arrived = answered, 0
-        self.holding = threading.Event()
-        self.holding.set()
-        self.paid: Counter = Counter()
-
-    def reply(self, body: dict):
-        with self._lock:
-            self.arrived += 1
-            held = self.arrived > self.answered and self.holding.is_set()
-        if held:
-            self.released.wait()
-            return DROP
-        outcome = super().reply(body)
-        if outcome[0] == 200:
-            with self._lock:
-                self.paid[body_key(body)] += 1
-        return outcome
 
 
 def start_worker(tmp_path: Path, name: str, spec_path: Path, data_root: str, overrides: dict, api: str):
@@ -96,7 +70,7 @@ def test_a_worker_with_an_empty_cache_resumes_another_workers_build_and_pays_for
     overrides = {"orchestration.shard_rows": SHARD_ROWS, "publish.overlap_wait_minutes": 4}
     # A real server: its repossessor frees the slot of a build whose lease ran out (checked every 2 s here).
     repossess = {"PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS": "2"}
-    with prefect_server(tmp_path / "server", settings=repossess) as server, MeteredAnthropic(ANSWERED) as fake:
+    with prefect_server(tmp_path / "server", settings=repossess) as server, HoldingAnthropic(ANSWERED) as fake:
         api = server["PREFECT_API_URL"]
         monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
         monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)

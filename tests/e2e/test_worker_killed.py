@@ -4,7 +4,6 @@ that replaces it, the shards that had finished are not run again, and the fake A
 import os
 import signal
 import threading
-from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,39 +14,14 @@ from flows.build import build_dataset
 from schemas.spec import load_spec
 from tasks.generate.anthropic import plan_rows
 from tasks.spec_inputs import load_real_rows
-from tests.helpers.fake_anthropic import DROP, FakeAnthropic, body_key
+from tests.helpers.fake_anthropic import body_key
+from tests.helpers.holding_anthropic import HoldingAnthropic
 from tests.helpers.spec_factory import llm_generator, write_spec
 from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
 ROWS, SHARD_ROWS, ANSWERED = 20, 5, 12  # shards 0 and 1 finish, shard 2 gets two replies, then waits
-
-
-class HoldingAnthropic(FakeAnthropic):
-    """Answers the first `answered` requests, then holds every request while `holding` is set; a held request
-    is never answered (its client is killed): nothing is generated for it, so nothing is paid. `paid` counts
-    the replies sent per request body (the ledger of what the account would be billed)."""
-
-    def __init__(self, answered: int):
-        super().__init__()
-        self.answered, self.arrived = answered, 0
-        self.holding = threading.Event()
-        self.holding.set()
-        self.paid: Counter = Counter()
-
-    def reply(self, body: dict):
-        with self._lock:
-            self.arrived += 1
-            held = self.arrived > self.answered and self.holding.is_set()
-        if held:
-            self.released.wait()  # set when the server stops, long after the client died
-            return DROP
-        outcome = super().reply(body)
-        if outcome[0] == 200:
-            with self._lock:
-                self.paid[body_key(body)] += 1
-        return outcome
 
 
 def part_files(data_root: Path) -> dict[int, Path]:
