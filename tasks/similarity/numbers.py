@@ -40,6 +40,14 @@ _MONTHS |= {m[:3]: v for m, v in _MONTHS.items()} | {"sept": 9.0}  # "Jan. 12", 
 _HYPHENED_SCALE = re.compile(r"(?<=\d)-(?=(?:hundred|thousand|million|billion|trillion)\b)|(?<=illion)-(?=[a-z])")
 _DECIMAL_COMMA = re.compile(r"(?<![\d,.])(\d{1,3}),(\d{1,2})(?![\d,])")  # "1,2 million" written the European way
 _WORD_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")  # "twenty-dollar", "forty-two-page": the number is its own word
+# "38 million euros ($43.63 million)", "110 km (68 miles)": an amount in brackets right after an amount restates
+# it in another unit or currency (news style), so it is read as part of that mention, not as a number of its own
+# that a text without the conversion would have changed.
+_CONVERSION = re.compile(
+    r"((?:\d|hundred|thousand|million|billion|trillion)[%a-z]*(?:[ -][a-z]+){0,2}) \("
+    r"(?:about |around |roughly |approximately |nearly |some )?(?:[a-z]{0,2}\$|[£€¥]|rs?)? ?\d[\d,.]*%?"
+    r"(?:[ -]?(?:hundred|thousand|million|billion|trillion|bn|m)\b)?(?: [a-z]+)?\)"
+)
 _ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _TOKEN = re.compile(r"[$£€]?\d+(?:,\d{3})*(?:\.\d+)?(?:/\d+)?%?|[a-z]+(?:-[a-z]+)*|%")
 _DIGITS = re.compile(r"^[$£€]?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:/(\d+))?(%?)$")
@@ -173,7 +181,8 @@ _DIGIT_STARTS = frozenset("$£€0123456789")
 
 def number_mentions(text: str) -> list[Mention]:
     """Each number a text states, as the set of values it may stand for, in order of appearance."""
-    text = _DECIMAL_COMMA.sub(r"\1.\2", _HYPHENED_SCALE.sub(" ", clock_times((text or "").casefold())))
+    text = _CONVERSION.sub(r"\1", clock_times((text or "").casefold()))
+    text = _DECIMAL_COMMA.sub(r"\1.\2", _HYPHENED_SCALE.sub(" ", text))
     words = _TOKEN.findall(_WORD_HYPHEN.sub(" ", text))
     mentions: list[Mention] = []
     i = 0

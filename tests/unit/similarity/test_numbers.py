@@ -95,3 +95,11 @@ def test_a_changed_number_conflicts_but_an_added_one_does_not():
 )
 def test_hyphened_scales_decimal_commas_and_month_abbreviations_read_alike(left, right):
     assert agreement(left, right) == (1.0, 1.0)
+
+
+def test_an_amount_in_brackets_after_an_amount_is_its_conversion_not_a_changed_number():
+    left = "valued at around 38-million euros (about R300-million), with debts of 28-million"
+    right = "valued at around 38 million euros ($43.63 million), with debts of some 28 million euros"
+    assert conflict(left, right) == (0.0, 2 / 3)
+    assert canonical_numbers("a 110 km (68 miles) walk") == [110.0]
+    assert canonical_numbers("x^2 + 3 (mod 5)") == [2.0, 3.0, 5.0]  # not an amount: read as it stands
