@@ -51,7 +51,7 @@ class ShardWriter:
             self._flush(self.size)
 
     def _flush(self, rows: int) -> None:
-        table = pa.concat_tables(self.pending)
+        table = pa.concat_tables(self.pending) if self.pending else self.schema.empty_table()
         pq.write_table(table.slice(0, rows), self.folder / shard_name(self.written))
         self.written += 1
         rest = table.slice(rows)
