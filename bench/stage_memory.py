@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -76,12 +77,13 @@ def main(rows: int, shard_rows: int) -> None:
         meter.peak.clear()
         meter.after.clear()
         meter.seconds.clear()
-        before, meter.step = meter.rss(), name
+        before, meter.step, start = meter.rss(), name, time.perf_counter()
         result = run()
+        wall = round(time.perf_counter() - start, 1)
         meter.after[name], meter.step = meter.rss(), "idle"
         steps = {s: {"peak_mb": meter.peak.get(s), "after_mb": meter.after.get(s)} for s in meter.after}
         peak = max(v for k, v in meter.peak.items() if k != "idle")
-        figures["stages"][name] = {"before_mb": before, "peak_mb": peak, "steps": steps, "seconds": dict(meter.seconds)}
+        figures["stages"][name] = {"before_mb": before, "peak_mb": peak, "seconds": wall, "steps": steps}
         figures["stages"][name]["quarantined"] = result.quarantined
         release_free_memory()
         return result

@@ -20,6 +20,7 @@ from tasks.verify.expectations import (
     render_data_docs,
     split_failed,
     validate,
+    validator,
 )
 
 # Row-level in GX's terms, but a row's verdict depends on the other rows of the column.
@@ -93,8 +94,9 @@ def gate_table(
         ordered = sorted(validate(read_columns(table, columns), _copies(whole)).results, key=_in(order))
         failed, rules, batch_results = gate_failures(ordered, whole)
         results = {_key(r.expectation_config): [r] for r in ordered}
+    check = validator(_copies(per_row))
     for frame in iter_frames(table) if per_row else ():  # first pass: every row's failures, before any is split off
-        shard = sorted(validate(frame, _copies(per_row)).results, key=_in(order))
+        shard = sorted(check(frame).results, key=_in(order))
         shard_failed, shard_rules, _ = gate_failures(shard, per_row)
         for row_id, reasons in shard_failed.items():
             failed.setdefault(row_id, []).extend(reasons)
