@@ -18,6 +18,7 @@ from tasks.llm.request_cache import RequestCache
 from tasks.privacy.guard import redact_rows
 from tasks.quarantine import count_reasons
 from tasks.shards import shard_name, table_rows, write_shards
+from tasks.stage_writer import QuarantineWriter, WrittenQuarantine
 from tasks.tables import read_parquet, write_parquet
 
 
@@ -51,8 +52,12 @@ Stages = dict[str, StageResult]
 
 def read_quarantines(stages: Stages, file: str | None = None) -> pd.DataFrame:
     """Every stage's quarantine, in stage order (or each stage's extra file of that name, e.g. quarantine_raw)."""
-    paths = [s.files[file] if file else s.quarantine for s in stages.values()]
-    return pd.concat([read_parquet(p) for p in paths], ignore_index=True)
+    return pd.concat([read_parquet(p) for p in quarantine_files(stages, file)], ignore_index=True)
+
+
+def quarantine_files(stages: Stages, file: str | None = None) -> list[str]:
+    """The files read_quarantines reads, in its order: for those that read them a frame at a time."""
+    return [s.files[file] if file else s.quarantine for s in stages.values()]
 
 
 def llm_totals(stages: Stages) -> dict[str, int]:
@@ -87,11 +92,18 @@ def stage_folder(work_dir: str, stage: str) -> Path:
     return Path(work_dir) / stage
 
 
+def quarantine_writer(
+    work_dir: str, stage: str, record: RecordSchema, keep_raw: bool = False, redact: bool = True
+) -> QuarantineWriter:
+    """A stage's quarantine written a frame at a time where write_stage would write it whole."""
+    return QuarantineWriter(stage_folder(work_dir, stage) / "quarantine.parquet", record, keep_raw, redact)
+
+
 def write_stage(
     work_dir: str,
     stage: str,
     outputs: dict[str, pd.DataFrame | str],
-    quarantine: pd.DataFrame,
+    quarantine: pd.DataFrame | WrittenQuarantine,
     rows_in: int,
     keep_raw_quarantine: bool = False,
     part: int | None = None,
@@ -106,10 +118,10 @@ def write_stage(
     An output given as a path (a folder of shards) is handed on as it is. With `part`, everything is written as
     shard `part` under parts/ for the stage's merge to collect, the quarantine as it is (the merge redacts it once,
     redact=False does the same for other intermediate results); with `shard_rows`, frames are written as shards.
-    Tables are written with the record's row schema, the quarantine with its quarantine schema."""
+    Tables are written with the record's row schema, the quarantine with its quarantine schema. A quarantine a
+    QuarantineWriter already wrote (tasks/stage_writer.py) is handed on as it is, its raw text file with it."""
     folder = stage_folder(work_dir, stage)
     rows_schema, quarantine_schema_ = row_schema(record), quarantine_schema(record)
-    quarantine = quarantine.reindex(columns=quarantine_schema_.names)  # an empty one may lack the record's columns
     redact = part is None if redact is None else redact
 
     def place(name: str) -> Path:
@@ -125,18 +137,23 @@ def write_stage(
             )
         else:
             tables[name] = write_parquet(frame.reindex(columns=rows_schema.names), place(name), rows_schema)
-    if keep_raw_quarantine:
-        raw = write_parquet(quarantine, place("quarantine-raw"), quarantine_schema_)
-        extra["files"] = {**extra.get("files", {}), "quarantine_raw": raw}
+    if isinstance(quarantine, pd.DataFrame):
+        quarantine = quarantine.reindex(columns=quarantine_schema_.names)  # an empty one may lack record columns
+        raw = write_parquet(quarantine, place("quarantine-raw"), quarantine_schema_) if keep_raw_quarantine else None
+        quarantine = WrittenQuarantine(
+            write_parquet(redact_rows(quarantine) if redact else quarantine, place("quarantine"), quarantine_schema_),
+            raw,
+            count_reasons(quarantine),
+        )
+    if keep_raw_quarantine and quarantine.raw:
+        extra["files"] = {**extra.get("files", {}), "quarantine_raw": quarantine.raw}
     return StageResult(
         stage=stage,
         rows_in=rows_in,
         tables=tables,
         rows_out={name: table_rows(path) for name, path in tables.items()},
-        quarantine=write_parquet(
-            redact_rows(quarantine) if redact else quarantine, place("quarantine"), quarantine_schema_
-        ),
-        quarantined=count_reasons(quarantine),
+        quarantine=quarantine.path,
+        quarantined=quarantine.counts,
         **extra,
     )
 

@@ -12,10 +12,11 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from schemas import records as col
+from schemas.record_derived import row_schema
 from schemas.spec import Spec, SpecError
 from tasks.allocator import limit_arenas
-from tasks.blend.mix import blend_rows
-from tasks.decontaminate.contamination import decision_threshold, score_contamination
+from tasks.blend.shards import blend_shards
+from tasks.decontaminate.contamination import decision_threshold
 from tasks.decontaminate.eval_index import eval_index_beside, load_eval_index, save_eval_index
 from tasks.dedup.cluster_cap import best_first, cap_per_cluster
 from tasks.dedup.duplicates import dedup_rows
@@ -24,7 +25,10 @@ from tasks.evaluate.gate import evaluate_version
 from tasks.llm.request_cache import RequestCache
 from tasks.privacy.guard import real_rows_report, refuse_real_rows
 from tasks.publish.assemble import publish_dataset
+from tasks.publish.isolation import eval_hits
 from tasks.publish.manifest import AccountingError, build_manifest
+from tasks.publish.quarantine_files import quarantine_columns
+from tasks.shards import table_rows
 from tasks.spec_inputs import load_eval_items, load_real_rows
 from tasks.stage_policy import RESUMABLE, RETRIES
 from tasks.stage_result import (
@@ -33,16 +37,19 @@ from tasks.stage_result import (
     llm_counts,
     merge_llm_summaries,
     parts_table,
+    quarantine_files,
+    quarantine_writer,
     read_parts,
-    read_quarantines,
     stage_folder,
     sum_counts,
     write_stage,
 )
+from tasks.stage_writer import ShardWriter
 from tasks.tables import read_parquet
 from tasks.text_features import comparable_text
 from tasks.verify.expectations import apply_gates, check_reject_rate
-from tasks.verify.review import review_rows
+from tasks.verify.gate_shards import gate_table
+from tasks.verify.merge import merge_verdicts
 from tasks.verify.spec_expectations import final_expectations, gate_expectations
 from tasks.versions.read import read_version
 from tasks.versions.shared_indexes import synced_published_index
@@ -79,21 +86,20 @@ def generate_stage(spec: Spec, work_dir: str, parts: list[StageResult]) -> Stage
 
 @task(name="gates", **RESUMABLE)
 def verify_gates(spec: Spec, synthetic_path: str, work_dir: str) -> StageResult:
-    """The GX suite on every candidate at once (batch-level expectations judge the whole batch), with Data Docs.
-    Input/output columns: row schema, the output in shards for verify's row checks."""
-    frame = read_parquet(synthetic_path)
-    docs_dir = stage_folder(work_dir, "verify") / "data_docs"
-    gated = apply_gates(frame, gate_expectations(spec), docs_dir=docs_dir)
+    """The GX suite over every candidate, shard by shard (batch-level expectations on the whole batch's columns they
+    name), with Data Docs. Input/output columns: row schema, the output in shards for verify's row checks."""
+    folder, docs_dir = stage_folder(work_dir, "gates"), stage_folder(work_dir, "verify") / "data_docs"
+    accepted = ShardWriter(folder / "synthetic", spec.orchestration.shard_rows, row_schema(spec.record_schema))
+    quarantine = quarantine_writer(work_dir, "gates", spec.record_schema, redact=False)  # verify's merge redacts it
+    batch_results = gate_table(synthetic_path, gate_expectations(spec), accepted, quarantine, docs_dir=docs_dir)
     return write_stage(
         work_dir,
         "gates",
-        {"synthetic": gated.accepted},
-        gated.quarantined,
-        len(frame),
-        shard_rows=spec.orchestration.shard_rows,
-        redact=False,  # verify's merge redacts it with the rest of its quarantine
+        {"synthetic": accepted.close()},
+        quarantine.close(),
+        table_rows(synthetic_path),
         files={"data_docs": str(docs_dir)} if docs_dir.exists() else {},
-        facts={"batch_gates": gated.batch_results},
+        facts={"batch_gates": batch_results},
         record=spec.record_schema,
     )
 
@@ -104,25 +110,24 @@ def verify_stage(
 ) -> StageResult:
     """The gates' and the row-check shards' verdicts, then human verdicts and LLM judges on the rows they kept.
     Input columns: row schema. Output columns: row schema with judge_score; review.parquet holds the review queue."""
-    checked = read_parquet(parts_table(parts, "synthetic"))
+    folder = stage_folder(work_dir, "verify")
     cache = RequestCache.at(cache_path) if spec.gates.judging else None
-    reviewed = review_rows(checked, spec, cache=cache)
-    quarantine = pd.concat([read_parquet(gated.quarantine), read_parts(parts), reviewed.quarantined], ignore_index=True)
-    check_reject_rate(len(quarantine), gated.rows_in, spec.gates.max_reject_rate)
-    final = apply_gates(reviewed.accepted, final_expectations(spec)) if spec.gates.final_expectations else None
-    review_path = stage_folder(work_dir, "verify") / "review.parquet"
-    review_path.parent.mkdir(parents=True, exist_ok=True)
+    quarantined, synthetic, reviewed = merge_verdicts(
+        spec, [gated.quarantine, *(p.quarantine for p in parts)], parts_table(parts, "synthetic"), folder, cache
+    )
+    check_reject_rate(quarantined.rows, gated.rows_in, spec.gates.max_reject_rate)
+    final = apply_gates(read_parquet(synthetic), final_expectations(spec)) if spec.gates.final_expectations else None
+    review_path = folder / "review.parquet"
     reviewed.queue.to_parquet(review_path, index=False)
     batch_gates = gated.facts["batch_gates"] + (final.batch_results if final else [])
     check_counts = {name: sum_counts([p.facts["checks"][name] for p in parts]) for name in parts[0].facts["checks"]}
     return write_stage(
         work_dir,
         "verify",
-        {"synthetic": reviewed.accepted},
-        quarantine,
+        {"synthetic": synthetic},
+        quarantined,
         gated.rows_in,
         spec.publish.quarantine_raw_text,
-        shard_rows=spec.orchestration.shard_rows,
         files={"review": str(review_path)} | gated.files,
         facts={"batch_gates": batch_gates, "row_checks": check_counts, "review": reviewed.stats},
         llm_requests=llm_counts(cache),
@@ -229,14 +234,15 @@ def decontaminate_stage(spec: Spec, work_dir: str, eval_index: str, parts: list[
 def blend_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str) -> StageResult:
     """Real and synthetic rows at the spec's maximum synthetic share.
     Input columns: row schema. Output columns: row schema (blended.parquet)."""
-    synthetic, real = read_parquet(synthetic_path), read_parquet(real_path)
-    blended, over = blend_rows(real, synthetic, spec.blend, spec.record_schema.label)
+    real = read_parquet(real_path)
+    over = quarantine_writer(work_dir, "blend", spec.record_schema, spec.publish.quarantine_raw_text)
+    blended = blend_shards(real, synthetic_path, spec.blend, over, spec.record_schema.label)
     return write_stage(
         work_dir,
         "blend",
         {"blended": blended},
-        over,
-        len(synthetic) + len(real),
+        over.close(),
+        table_rows(synthetic_path) + len(real),
         spec.publish.quarantine_raw_text,
         record=spec.record_schema,
     )
@@ -254,19 +260,15 @@ def publish_stage(
     """The blended rows re-checked against every eval set, then published atomically with every stage's
     quarantine, the manifest, the card and the resolved spec."""
     data = read_parquet(stages["blend"].table("blended"))
-    quarantine = read_quarantines(stages)
-    raw = read_quarantines(stages, "quarantine_raw") if spec.publish.quarantine_raw_text else None
+    quarantine = quarantine_files(stages)  # read a batch at a time: at 1M candidates it is most of them
+    raw = quarantine_files(stages, "quarantine_raw") if spec.publish.quarantine_raw_text else None
     texts = comparable_text(data, spec.record_schema)
     vectors = EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend)(texts)
-    decontaminated = stages["decontaminate"]
-    evals = load_eval_index(Path(decontaminated.files["eval_index"]))
-    verdicts = score_contamination(texts, evals, spec.decontamination, embed=lambda _: vectors)
-    hits = int(
-        (verdicts["contaminated"] & ~data[col.ID].isin(decontaminated.facts["judge_cleared"]).to_numpy()).sum()
-    )  # the judge's word stands
+    hits = eval_hits(data, texts, vectors, stages["decontaminate"], spec.decontamination)
     if hits:
         raise AccountingError(f"{hits} rows about to be published match an eval item")
-    manifest = build_manifest(spec, stages, data, quarantine, run_id)
+    books = quarantine_columns(quarantine, [col.ID, col.SOURCE])
+    manifest = build_manifest(spec, stages, data, books, run_id)
     manifest["eval_isolation"] = {"published_rows_checked": len(data), "hits_in_output": hits}
     manifest["approval"] = approval
     verified = stages["verify"]

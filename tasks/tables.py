@@ -64,19 +64,40 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> None:
             os.unlink(tmp)
 
 
-def write_parquet(frame: pd.DataFrame, path: str | Path, schema: pa.Schema) -> str:
-    """Write a shard with a fixed Arrow schema; returns its path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+def arrow_table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    """frame's columns of schema as an Arrow table of exactly that schema."""
     frame = frame[schema.names]
     nested = [f.name for f in schema if pa.types.is_nested(f.type) and frame[f.name].dtype.kind == "f"]
     if nested:  # a column of nothing but missing values reads as float, which Arrow cannot make a list of
         frame = frame.astype({name: object for name in nested})
         for name in nested:
             frame[name] = frame[name].where(frame[name].notna(), None)
-    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
-    pq.write_table(table, path)
+    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+
+
+def write_parquet(frame: pd.DataFrame, path: str | Path, schema: pa.Schema) -> str:
+    """Write a shard with a fixed Arrow schema; returns its path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(arrow_table(frame, schema), path)
     return str(path)
+
+
+def read_columns(path: str | Path, columns: list[str]) -> pd.DataFrame:
+    """Only these columns of a Parquet file or folder of shards (in the order of their names): what a stage needs
+    of every row, without the rest."""
+    path = Path(path)
+    files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
+    parts = [pq.read_table(p, columns=columns) for p in files]
+    return pa.concat_tables(parts).to_pandas() if parts else pd.DataFrame(columns=columns)
+
+
+def iter_frames(path: str | Path, rows: int = 50_000):
+    """A Parquet file, or a folder of shards in the order of their names, as frames of at most `rows` rows."""
+    path = Path(path)
+    for file in sorted(path.glob("*.parquet")) if path.is_dir() else [path]:
+        for batch in pq.ParquetFile(file).iter_batches(batch_size=rows):
+            yield batch.to_pandas()
 
 
 def read_parquet(path: str | Path) -> pd.DataFrame:

@@ -70,22 +70,41 @@ def pick_synthetic(
     return np.sort(np.array(kept, dtype=int))
 
 
-def blend_rows(
-    real: pd.DataFrame, synthetic: pd.DataFrame, config: Blend, label: str | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(blended rows, synthetic rows over the cap), both decided by the spec's seed; `label` is the record's label
-    column, which balance_labels balances."""
+def blend_plan(
+    real_rows: int, synthetic: pd.DataFrame, config: Blend, label: str | None = None
+) -> tuple[np.ndarray, np.ndarray, int | None]:
+    """(positions of the synthetic rows kept, the order of the blended rows, the cap), decided by the spec's seed:
+    `synthetic` need only hold the column the strata come from, so a stage can decide without reading every row."""
     rng = np.random.default_rng(config.seed)
-    cap = synthetic_cap(len(real), config.max_synthetic_share) if config.include_real else None
+    cap = synthetic_cap(real_rows, config.max_synthetic_share) if config.include_real else None
     keep = pick_synthetic(synthetic, cap, config, rng, label)
-    over = synthetic.drop(index=synthetic.index[keep])
-    blended = pd.concat([real, synthetic.iloc[keep]], ignore_index=True)
-    blended = blended.iloc[rng.permutation(len(blended))].reset_index(drop=True)
+    return keep, rng.permutation(real_rows + len(keep)), cap
+
+
+def share_cap_quarantine(over: pd.DataFrame, config: Blend, cap: int | None, kept: int, blended: int) -> pd.DataFrame:
+    """Synthetic rows over the cap as blend quarantines them, its score the synthetic share of the blended rows."""
     quarantined = to_quarantine(
         over,
         "blend",
         Reason.BLEND_SHARE_CAP,
         detail=f"synthetic share capped at {config.max_synthetic_share} ({cap} rows)",
     )
-    quarantined[col.SCORE] = len(keep) / max(1, len(blended))
-    return blended, quarantined
+    quarantined[col.SCORE] = kept / max(1, blended)
+    return quarantined
+
+
+def blend_rows(
+    real: pd.DataFrame, synthetic: pd.DataFrame, config: Blend, label: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(blended rows, synthetic rows over the cap), both decided by the spec's seed; `label` is the record's label
+    column, which balance_labels balances."""
+    keep, order, cap = blend_plan(len(real), synthetic, config, label)
+    over = synthetic.drop(index=synthetic.index[keep])
+    blended = pd.concat([real, synthetic.iloc[keep]], ignore_index=True)
+    blended = blended.iloc[order].reset_index(drop=True)
+    return blended, share_cap_quarantine(over, config, cap, len(keep), len(blended))
+
+
+def strata_column(config: Blend, label: str | None = None) -> str | None:
+    """The column pick_synthetic reads the strata from, if any."""
+    return label if config.balance_labels else config.stratify_by

@@ -28,6 +28,7 @@ from tasks.privacy.guard import check_rows_hold_no_secret, check_text_holds_no_s
 from tasks.privacy.redact import scrub_strings
 from tasks.publish.card import draw_plots, render_card
 from tasks.publish.diversity import compare_diversity, diversity_report
+from tasks.publish.quarantine_files import Quarantine, quarantine_columns, write_quarantine
 from tasks.tables import write_parquet
 from tasks.text_features import comparable_text
 from tasks.versions.store import DATA_DOCS, MANIFEST, QUARANTINE_FILE, REVIEW_FILE, SPLIT_FILES, VersionStore
@@ -84,20 +85,21 @@ def _fsync_tree(root: Path) -> None:
 def write_version_files(
     folder: Path,
     data: pd.DataFrame,
-    quarantine: pd.DataFrame,
+    quarantine: Quarantine,
     spec_yaml: str,
     validation_share: float,
     record: RecordSchema = INSTRUCTION,
 ) -> dict[str, str]:
-    """Data by split, quarantine and spec into folder, typed by the record; returns each split's file."""
+    """Data by split, quarantine (redacted, a frame at a time) and spec into folder, typed by the record; returns
+    each split's file."""
     splits = assign_splits(data[col.ID], validation_share)
     files = {}
     for split, name in SPLIT_FILES.items():
         if (splits == split).any() or split == "train":
             write_parquet(data[splits == split], folder / name, row_schema(record))
             files[split] = name
-    rejected = quarantine_schema(record)
-    write_parquet(quarantine.reindex(columns=rejected.names), folder / QUARANTINE_FILE, rejected)
+    (folder / QUARANTINE_FILE).parent.mkdir(parents=True, exist_ok=True)
+    write_quarantine(quarantine, str(folder / QUARANTINE_FILE), quarantine_schema(record), redact=True)
     (folder / "spec.yaml").write_text(spec_yaml)
     return files
 
@@ -115,43 +117,43 @@ def content_key(data: pd.DataFrame, quarantine: pd.DataFrame, spec_yaml: str) ->
 
 
 def write_private_quarantine(
-    store: VersionStore, version: str, raw: pd.DataFrame, record: RecordSchema = INSTRUCTION
+    store: VersionStore, version: str, raw: Quarantine, record: RecordSchema = INSTRUCTION
 ) -> str:
     """The quarantine with its raw text, outside the published tree (publish.quarantine_raw_text opts in)."""
     path = store.private_path(version, RAW_QUARANTINE_FILE)
     store.fs.makedirs(store.private_path(version), exist_ok=True)
     with store.fs.open(path, "wb") as handle:
-        raw[quarantine_schema(record).names].to_parquet(handle, index=False)
+        write_quarantine(raw, handle, quarantine_schema(record), redact=False)
     return path
 
 
 def publish_dataset(
     spec: Spec,
     data: pd.DataFrame,
-    quarantine: pd.DataFrame,
+    quarantine: Quarantine,
     manifest: dict,
     vectors: np.ndarray,
     store: VersionStore,
     review_queue: pd.DataFrame | None = None,
     data_docs: Path | None = None,
     evaluate: Callable[[Path], dict] | None = None,
-    raw_quarantine: pd.DataFrame | None = None,
+    raw_quarantine: Quarantine | None = None,
 ) -> tuple[str, dict]:
     """Assemble the version locally, check diversity against the previous one, evaluate the assembled folder
     (when given), then commit it, moving LATEST only if the evaluation promotes it: (url, manifest).
     When the latest version already holds the same rows, quarantine and spec, nothing is written: its (url,
     manifest) come back with manifest["unchanged"] set. Nothing is written while a published row or the spec holds
     a secret; the quarantine, review queue, manifest, card and Data Docs are written with secrets (and, in rows,
-    personal data) redacted."""
+    personal data) redacted. The quarantine may be given as its files (tasks/publish/quarantine_files.py): it is
+    then read a column projection or a batch at a time, never whole."""
     settings = spec.publish
     spec_yaml = dump_spec(spec)
     check_rows_hold_no_secret(data)
     check_text_holds_no_secret(spec_yaml, "the resolved spec")
-    key = content_key(data, quarantine, spec_yaml)
+    key = content_key(data, quarantine_columns(quarantine, [col.ID, col.STAGE, col.REASON]), spec_yaml)
     previous = store.latest()
     if previous and store.manifest(previous).get("content_key") == key:
         return store.url(previous), {**store.manifest(previous), "unchanged": True}
-    quarantine = redact_rows(quarantine)
     review_queue = redact_rows(review_queue) if review_queue is not None else None
     # Rows in id order, so the clusters depend on the rows and not on the blend's shuffle.
     canonical = np.argsort(data[col.ID].to_numpy(), kind="stable")

@@ -13,6 +13,10 @@ from pathlib import Path
 import great_expectations as gx
 import pandas as pd
 from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.data_context.types.resource_identifiers import (
+    ExpectationSuiteIdentifier,
+    ValidationResultIdentifier,
+)
 from great_expectations.expectations.expectation import (
     ColumnMapExpectation,
     ColumnPairMapExpectation,
@@ -73,67 +77,84 @@ def unexpected_ids(result: dict) -> list:
     return ids
 
 
-def run_expectations(frame: pd.DataFrame, expectations: list[Expectation], docs_dir: Path | None = None):
-    """Validate a frame against expectations; returns GX's results with unexpected rows keyed by id.
-    With docs_dir, GX also renders its Data Docs site there."""
-    # GX sets this logger to INFO itself and announces a temporary docs folder for every context.
-    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+def validate(frame: pd.DataFrame, expectations: list[Expectation], docs_dir: Path | None = None):
+    """GX's validation result (ExpectationSuiteValidationResult) of a frame against expectations, unexpected rows
+    keyed by id. With docs_dir, GX also renders its Data Docs site there."""
+    return validator(expectations, docs_dir)(frame)
+
+
+def validator(expectations: list[Expectation], docs_dir: Path | None = None):
+    """validate with one GX context and checkpoint for every frame it is given (shards: a context costs a second)."""
+    context, docs = _context(docs_dir)
     batch = (
         context.data_sources.add_pandas("candidates")
         .add_dataframe_asset("candidates")
         .add_batch_definition_whole_dataframe("all")
     )
     suite = context.suites.add(gx.ExpectationSuite(name="gates", expectations=expectations))
-    # Row ids only: with the values GX would render every failing row's raw text into the Data Docs.
-    result_format = {
-        "result_format": "COMPLETE",
-        "unexpected_index_column_names": [col.ID],
-        "exclude_unexpected_values": True,
-        "return_unexpected_index_query": False,
-        "partial_unexpected_count": 0,
-    }
-    actions = []
-    if docs_dir is not None:
-        site = {
-            "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-        }
-        context.add_data_docs_site(site_name="build", site_config=site)  # type: ignore[arg-type]  # a plain dict works
-        actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["build"])]
     validation = context.validation_definitions.add(gx.ValidationDefinition(name="candidates", data=batch, suite=suite))
     checkpoint = context.checkpoints.add(
-        gx.Checkpoint(
-            name="gates",
-            validation_definitions=[validation],
-            actions=actions,  # type: ignore[arg-type]  # GX's list type is invariant; the action is a ValidationAction
-            result_format=result_format,
-        )
+        gx.Checkpoint(name="gates", validation_definitions=[validation], actions=docs, result_format=RESULT_FORMAT)
     )
-    outcome = checkpoint.run(batch_parameters={"dataframe": frame})
-    return next(iter(outcome.run_results.values())).results
+
+    def run(frame: pd.DataFrame):
+        return next(iter(checkpoint.run(batch_parameters={"dataframe": frame}).run_results.values()))
+
+    return run
 
 
-def apply_gates(
-    frame: pd.DataFrame, expectations: list[Expectation], stage: str = "verify", docs_dir: Path | None = None
-) -> GateOutcome:
-    """Split rows into accepted and quarantined; raise GateError when a batch-level gate fails or any gate breaks.
-    JSON Schema expectations run second, on the rows the others kept: GX's matcher raises on text that is not JSON,
-    which the first pass quarantines as json_not_valid."""
-    later = [e for e in expectations if e.expectation_type == JSON_SCHEMA_TYPE]
-    if later and len(later) < len(expectations):
-        earlier = [e for e in expectations if e.expectation_type != JSON_SCHEMA_TYPE]
-        parsed = apply_gates(frame, earlier, stage, docs_dir)
-        matched = apply_gates(parsed.accepted, later, stage)
-        quarantined = pd.concat([parsed.quarantined, matched.quarantined], ignore_index=True)
-        return GateOutcome(matched.accepted, quarantined, parsed.batch_results + matched.batch_results)
-    if frame.empty:
-        return GateOutcome(frame, empty_quarantine())
+def run_expectations(frame: pd.DataFrame, expectations: list[Expectation], docs_dir: Path | None = None):
+    """Validate a frame against expectations; returns GX's results with unexpected rows keyed by id.
+    With docs_dir, GX also renders its Data Docs site there."""
+    return validate(frame, expectations, docs_dir).results
+
+
+# Row ids only: with the values GX would render every failing row's raw text into the Data Docs.
+RESULT_FORMAT = {
+    "result_format": "COMPLETE",
+    "unexpected_index_column_names": [col.ID],
+    "exclude_unexpected_values": True,
+    "return_unexpected_index_query": False,
+    "partial_unexpected_count": 0,
+}
+
+
+def _context(docs_dir: Path | None):
+    """An ephemeral GX context, with a Data Docs site at docs_dir and the action that updates it when given."""
+    # GX sets this logger to INFO itself and announces a temporary docs folder for every context.
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    if docs_dir is None:
+        return context, []
+    site = {
+        "class_name": "SiteBuilder",
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+    }
+    context.add_data_docs_site(site_name="build", site_config=site)  # type: ignore[arg-type]  # a plain dict works
+    return context, [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["build"])]
+
+
+def render_data_docs(result, expectations: list[Expectation], docs_dir: Path) -> None:
+    """GX's Data Docs site at docs_dir for a validation result made elsewhere (results merged over shards), as the
+    checkpoint's action renders it for one it ran."""
+    context, _ = _context(docs_dir)
+    context.suites.add(gx.ExpectationSuite(name="gates", expectations=expectations))
+    suite_id = ExpectationSuiteIdentifier(name="gates")
+    result_id = ValidationResultIdentifier(
+        expectation_suite_identifier=suite_id, run_id=result.meta["run_id"], batch_identifier=result.batch_id
+    )
+    context.validation_results_store.set(result_id, result)
+    context.build_data_docs(site_names=["build"], resource_identifiers=[result_id, suite_id])
+
+
+def gate_failures(results, expectations: list[Expectation]) -> tuple[dict, dict, list[dict]]:
+    """From GX's results: the reasons each failing row id failed, the rule behind each (type, kwargs), and the
+    batch-level results; raises GateError when a batch-level gate failed or any gate broke."""
     failed_reasons: dict[str, list[str]] = {}
     rules: dict[str, dict[str, tuple[str, dict]]] = {}  # row id -> reason -> (expectation type, kwargs)
     batch_results, failures = [], []
-    for result in run_expectations(frame, expectations, docs_dir):
+    for result in results:
         config = result.expectation_config
         reason = config.meta["reason"]
         crashed = _raised(result.exception_info or {})
@@ -152,7 +173,14 @@ def apply_gates(
             failures.append(f"{reason} ({config.type}, kwargs {dict(config.kwargs)}, observed {observed})")
     if failures:
         raise GateError("batch-level gate failed: " + "; ".join(failures))
-    # Quarantine each failing row once, under the first expectation (in suite order) that it failed.
+    return failed_reasons, rules, batch_results
+
+
+def split_failed(
+    frame: pd.DataFrame, failed_reasons: dict, rules: dict, expectations: list[Expectation], stage: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the rows that failed nothing, the rest quarantined): each failing row once, under the first expectation
+    (in suite order) that it failed."""
     order = {(e.meta or {})["reason"]: i for i, e in enumerate(expectations)}
     first = {row_id: min(reasons, key=order.__getitem__) for row_id, reasons in failed_reasons.items()}
     mask = frame[col.ID].isin(first.keys())
@@ -170,7 +198,27 @@ def apply_gates(
         rejected[col.ID].map(first),
         detail=pd.Series([detail(r) for r in rejected.to_dict("records")], index=rejected.index, dtype=object),
     )
-    return GateOutcome(frame[~mask].reset_index(drop=True), quarantined, batch_results)
+    return frame[~mask].reset_index(drop=True), quarantined
+
+
+def apply_gates(
+    frame: pd.DataFrame, expectations: list[Expectation], stage: str = "verify", docs_dir: Path | None = None
+) -> GateOutcome:
+    """Split rows into accepted and quarantined; raise GateError when a batch-level gate fails or any gate breaks.
+    JSON Schema expectations run second, on the rows the others kept: GX's matcher raises on text that is not JSON,
+    which the first pass quarantines as json_not_valid."""
+    later = [e for e in expectations if e.expectation_type == JSON_SCHEMA_TYPE]
+    if later and len(later) < len(expectations):
+        earlier = [e for e in expectations if e.expectation_type != JSON_SCHEMA_TYPE]
+        parsed = apply_gates(frame, earlier, stage, docs_dir)
+        matched = apply_gates(parsed.accepted, later, stage)
+        quarantined = pd.concat([parsed.quarantined, matched.quarantined], ignore_index=True)
+        return GateOutcome(matched.accepted, quarantined, parsed.batch_results + matched.batch_results)
+    if frame.empty:
+        return GateOutcome(frame, empty_quarantine())
+    failed_reasons, rules, batch_results = gate_failures(run_expectations(frame, expectations, docs_dir), expectations)
+    accepted, quarantined = split_failed(frame, failed_reasons, rules, expectations, stage)
+    return GateOutcome(accepted, quarantined, batch_results)
 
 
 def check_reject_rate(rejected: int, total: int, max_reject_rate: float) -> None:
