@@ -66,6 +66,14 @@ class StageClock:
         # earlier stage needed more
         self.rss_in_stage_mb: dict[str, int] = {}
         self._stage: str | None = None
+        # Dask workers' CPU seconds (their own and their waited-for children's), the seconds their threads were
+        # ready to run but waited for a core (the kernel's schedstat run delay), and their most threads at a stage's
+        # end: a slow stage on a worker is its own work, or a core it waited for, or threads that fight over one core
+        self.workers: list[int] = []
+        self.worker_at: dict[str, tuple[float, float]] = {}
+        self.worker_cpu_seconds: dict[str, float] = {}
+        self.worker_wait_seconds: dict[str, float] = {}
+        self.worker_threads: dict[str, int] = {}
         threading.Thread(target=self._sample_rss, daemon=True).start()
 
     def _sample_rss(self) -> None:
@@ -82,6 +90,7 @@ class StageClock:
     def started(self, stage: str) -> None:
         self.started_at[stage] = time.perf_counter()
         self.cpu_at[stage] = cpu_seconds()
+        self.worker_at[stage] = worker_times(self.workers)
         self._stage = stage
 
     def advanced(self, stage: str, done: int, total: int, llm: dict[str, Any]) -> None:
@@ -92,7 +101,28 @@ class StageClock:
         self.rows_in[stage] = summary.get("rows_in", 0)
         self.peak_rss_mb[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         self.cpu_seconds[stage] = round(cpu_seconds() - self.cpu_at[stage], 1)
+        if self.workers:
+            (cpu, wait), (cpu_at, wait_at) = worker_times(self.workers), self.worker_at[stage]
+            self.worker_cpu_seconds[stage], self.worker_wait_seconds[stage] = (
+                round(cpu - cpu_at, 1),
+                round(wait - wait_at, 1),
+            )
+            self.worker_threads[stage] = max(len(os.listdir(f"/proc/{pid}/task")) for pid in self.workers)
         self._stage = None
+
+
+def worker_times(pids: list[int]) -> tuple[float, float]:
+    """(CPU seconds, seconds ready but waiting for a core) of these processes' threads, summed."""
+    import psutil
+
+    cpu = wait = 0.0
+    for pid in pids:
+        times = psutil.Process(pid).cpu_times()
+        cpu += times.user + times.system + times.children_user + times.children_system
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/schedstat") as stat:
+                wait += int(stat.read().split()[1]) / 1e9
+    return cpu, wait
 
 
 def cpu_seconds() -> float:
@@ -161,24 +191,27 @@ def one_build(rows: int, shard_rows: int, dask_workers: int, pin: bool = False) 
     """One build in this process; its figures."""
     from flows.build import build_dataset
     from flows.embedded_api import start_embedded_api
+    from tasks.embeddings.row_vectors import EMBED_ROWS
     from tasks.shards import shard_ranges
     from tasks.stage_progress import listening
 
     folder = Path(tempfile.mkdtemp(prefix="scale-"))
     spec = wide_spec(rows, folder)
     overrides: dict[str, Any] = {"orchestration.shard_rows": shard_rows}
-    cluster = None
+    cluster, workers = None, []
     if dask_workers:
         from distributed import LocalCluster
 
         cluster = LocalCluster(n_workers=dask_workers, threads_per_worker=1, processes=True, dashboard_address=None)
-        if pin:
-            with cluster.get_client() as client:
+        with cluster.get_client() as client:
+            if pin:
                 pin_workers(client)
+            workers = list(client.run(os.getpid).values())
         os.environ["SYNTHFACTORY_DASK_ADDRESS"] = cluster.scheduler_address
         overrides["orchestration.task_runner"] = "dask"
     start_embedded_api()
     clock = StageClock()
+    clock.workers = workers
     load_before = os.getloadavg()[0]
     start = time.perf_counter()
     with listening(clock):
@@ -187,8 +220,9 @@ def one_build(rows: int, shard_rows: int, dask_workers: int, pin: bool = False) 
     if cluster is not None:
         cluster.close()
     shards = len(shard_ranges(rows, shard_rows))
-    # generate, verify and decontaminate shards (synthetic and real), plus one task per stage and step.
-    task_runs = 3 * shards + 1 + 9
+    # generate, verify and decontaminate shards (synthetic and real), embed shards (synthetic and real), plus one
+    # task per stage and step.
+    task_runs = 3 * shards + 1 + len(shard_ranges(rows, EMBED_ROWS)) + 1 + 9
     return {
         "rows": rows,
         "shard_rows": shard_rows,
@@ -198,6 +232,9 @@ def one_build(rows: int, shard_rows: int, dask_workers: int, pin: bool = False) 
         "rows_per_second": round(rows / total, 1),
         "stage_seconds": clock.seconds,
         "stage_cpu_seconds": clock.cpu_seconds,
+        "worker_cpu_seconds": clock.worker_cpu_seconds,
+        "worker_run_queue_wait_seconds": clock.worker_wait_seconds,
+        "worker_threads_at_stage_end": clock.worker_threads,
         "stage_rows_in": clock.rows_in,
         "peak_rss_mb_after_stage": clock.peak_rss_mb,
         "rss_mb_in_stage": clock.rss_in_stage_mb,  # sampled every 50 ms while the stage ran
