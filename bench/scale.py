@@ -29,6 +29,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.dask_workers import pin_workers, worker_times  # noqa: E402
+
 DEMO = ROOT / "deployments" / "specs" / "demo.yaml"
 RESULTS = ROOT / "bench" / "results" / "scale.json"
 
@@ -66,9 +69,7 @@ class StageClock:
         # earlier stage needed more
         self.rss_in_stage_mb: dict[str, int] = {}
         self._stage: str | None = None
-        # Dask workers' CPU seconds (their own and their waited-for children's), the seconds their threads were
-        # ready to run but waited for a core (the kernel's schedstat run delay), and their most threads at a stage's
-        # end: a slow stage on a worker is its own work, or a core it waited for, or threads that fight over one core
+        # Dask workers' CPU and run-queue seconds per stage, and their threads (bench/dask_workers.py)
         self.workers: list[int] = []
         self.worker_at: dict[str, tuple[float, float]] = {}
         self.worker_cpu_seconds: dict[str, float] = {}
@@ -102,27 +103,12 @@ class StageClock:
         self.peak_rss_mb[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         self.cpu_seconds[stage] = round(cpu_seconds() - self.cpu_at[stage], 1)
         if self.workers:
-            (cpu, wait), (cpu_at, wait_at) = worker_times(self.workers), self.worker_at[stage]
+            now, then = worker_times(self.workers), self.worker_at[stage]
             self.worker_cpu_seconds[stage], self.worker_wait_seconds[stage] = (
-                round(cpu - cpu_at, 1),
-                round(wait - wait_at, 1),
+                round(a - b, 1) for a, b in zip(now, then)
             )
             self.worker_threads[stage] = max(len(os.listdir(f"/proc/{pid}/task")) for pid in self.workers)
         self._stage = None
-
-
-def worker_times(pids: list[int]) -> tuple[float, float]:
-    """(CPU seconds, seconds ready but waiting for a core) of these processes' threads, summed."""
-    import psutil
-
-    cpu = wait = 0.0
-    for pid in pids:
-        times = psutil.Process(pid).cpu_times()
-        cpu += times.user + times.system + times.children_user + times.children_system
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/schedstat") as stat:
-                wait += int(stat.read().split()[1]) / 1e9
-    return cpu, wait
 
 
 def cpu_seconds() -> float:
@@ -175,18 +161,6 @@ def remeasure_overhead() -> None:
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 
 
-def pin_workers(client) -> dict[str, int]:
-    """Each worker process (all its threads, and the processes it starts later) on a core of its own."""
-    cores = sorted(os.sched_getaffinity(0))
-    pinned = {}
-    for position, address in enumerate(sorted(client.scheduler_info()["workers"])):
-        core = cores[position % len(cores)]
-        pid = client.run(os.getpid, workers=[address])[address]
-        subprocess.run(["taskset", "-a", "-cp", str(core), str(pid)], check=True, capture_output=True)
-        pinned[address] = core
-    return pinned
-
-
 def one_build(rows: int, shard_rows: int, dask_workers: int, pin: bool = False) -> dict[str, Any]:
     """One build in this process; its figures."""
     from flows.build import build_dataset
@@ -220,8 +194,7 @@ def one_build(rows: int, shard_rows: int, dask_workers: int, pin: bool = False) 
     if cluster is not None:
         cluster.close()
     shards = len(shard_ranges(rows, shard_rows))
-    # generate, verify and decontaminate shards (synthetic and real), embed shards (synthetic and real), plus one
-    # task per stage and step.
+    # generate, verify, decontaminate and embed shards (synthetic and real), plus one task per stage and step.
     task_runs = 3 * shards + 1 + len(shard_ranges(rows, EMBED_ROWS)) + 1 + 9
     return {
         "rows": rows,
