@@ -170,7 +170,7 @@ def embed_shards(synthetic: str, real: str) -> list[tuple[int, list[str], int, i
     return [(part, files, skip, rows) for part, (files, skip, rows) in enumerate(ranges)]
 
 
-@task(name="embed-shard", **RESUMABLE)
+@task(name="embed-shard", **RETRIES, **RESUMABLE)
 def embed_shard(
     spec: Spec, work_dir: str, embedding_cache: str, shard: tuple[int, list[str], int, int]
 ) -> dict[str, Any]:

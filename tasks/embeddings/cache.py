@@ -37,7 +37,9 @@ class EmbeddingCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if embed is None:
             embed, model_id = encoder(backend), f"{MODEL_ID}/{backend}"
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        # Embed shards write side by side, each through its own connection: wait for the write lock rather than
+        # fail (a 100k build's shards on a loaded machine waited past sqlite's default 5 s: "database is locked").
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=120)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
         self._lock = threading.Lock()

@@ -104,6 +104,7 @@ class OnnxEncoder:
         self.tokenizer = Tokenizer.from_file(str(Path(model_path()) / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)
+        self._running = threading.Lock()
 
     def _tokenized(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
         """Each text's token count, where its tokens start, and the INPUTS' values of every text end to end.
@@ -131,7 +132,12 @@ class OnnxEncoder:
         lengths, starts, values = self._tokenized(texts)
         # Batches by length over all the texts, whatever the blocks: the int8 model's vectors depend on the batch.
         order = np.argsort(lengths, kind="stable")
-        for start in range(0, len(texts), BATCH_SIZE):
+        with self._running:  # one call at a time: the session already runs a thread per core this process may use
+            self._embed_batches(order, lengths, starts, values, out)
+        return out
+
+    def _embed_batches(self, order, lengths, starts, values, out) -> None:
+        for start in range(0, len(order), BATCH_SIZE):
             rows = order[start : start + BATCH_SIZE]
             width = int(lengths[rows].max())
             feed = {name: np.zeros((len(rows), width), dtype=np.int64) for name in INPUTS}
@@ -143,4 +149,3 @@ class OnnxEncoder:
             mask = feed["attention_mask"][:, :, None].astype(np.float32)
             pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
             out[rows] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        return out
