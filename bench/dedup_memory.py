@@ -1,9 +1,11 @@
 """Where dedup's memory goes: the dedup stage's core on N template rows of the widened demo spec (bench/scale.py),
-in this process and without Prefect, with the process's RSS sampled every 20 ms and kept per step (the highest
-while the step ran, and what stayed after it). Prints one JSON line.
+in this process and without Prefect (the embed shards one after another, then the stage), with the process's RSS
+sampled every 20 ms and kept per step (the highest while the step ran, and what stayed after it), and each step's
+seconds. Prints one JSON line.
 
-Usage: python bench/dedup_memory.py ROWS [EMBEDDING_CACHE]
-(the cache, an SQLite file, keeps the rows' vectors between runs: the second run of a size embeds nothing.)
+Usage: python bench/dedup_memory.py ROWS [EMBEDDING_CACHE [VECTORS]]
+(the cache, an SQLite file: the embed shards embed every row whatever it holds, one call per shard; VECTORS, a
+folder that keeps the embed shards' arrays between runs of one size, so the second run embeds nothing.)
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tasks.dedup.duplicates as duplicates  # noqa: E402
 import tasks.similarity.row_pairs as row_pairs  # noqa: E402
 import tasks.stage_result as stage_result  # noqa: E402
+import tasks.stages as stages  # noqa: E402
 from bench.scale import wide_spec  # noqa: E402
 from schemas.record_derived import row_schema  # noqa: E402
 from schemas.spec import load_spec  # noqa: E402
 from tasks.embeddings.cache import EmbeddingCache  # noqa: E402
 from tasks.generate.templates import generate_from_templates  # noqa: E402
 from tasks.spec_inputs import load_real_rows  # noqa: E402
+from tasks.stage_shards import embed_shard, embed_shards  # noqa: E402
 from tasks.stages import dedup_stage  # noqa: E402
 
 STEPS = [
@@ -38,6 +42,9 @@ STEPS = [
     (duplicates, "find_lexical_duplicates"),
     (duplicates, "find_near_duplicates"),
     (stage_result, "redact_rows"),
+    (row_pairs, "idf_weights"),
+    (stages, "cap_per_cluster"),
+    (stages, "write_stage"),
 ]
 
 
@@ -49,6 +56,7 @@ class StepMeter:
         self.peak: dict[str, int] = {}
         self.after: dict[str, int] = {}
         self.seconds: dict[str, float] = {}
+        self.cpu_seconds: dict[str, float] = {}  # the process's, all threads: what others' load cannot inflate
         threading.Thread(target=self._sample, daemon=True).start()
 
     def rss(self) -> int:
@@ -63,17 +71,24 @@ class StepMeter:
     def marked(self, name: str, function):
         @functools.wraps(function)
         def run(*args, **kwargs):
-            outer, self.step, start = self.step, name, time.perf_counter()
+            outer, self.step, start, cpu = self.step, name, time.perf_counter(), time.process_time()
             try:
                 return function(*args, **kwargs)
             finally:
                 self.after[name], self.step = self.rss(), outer
                 self.seconds[name] = round(self.seconds.get(name, 0) + time.perf_counter() - start, 1)
+                self.cpu_seconds[name] = round(self.cpu_seconds.get(name, 0) + time.process_time() - cpu, 1)
 
         return run
 
 
-def main(rows: int, cache: str) -> None:
+def kept_vectors(work: str, shard: tuple) -> dict | None:
+    """An embed shard's array that an earlier run with the same VECTORS folder left (the rows are seeded)."""
+    path = Path(work) / "embed" / f"{shard[0]:05d}.npy"
+    return {"path": str(path), "rows": shard[3]} if path.exists() else None
+
+
+def main(rows: int, cache: str, vectors: str | None = None) -> None:
     meter = StepMeter()
     for module, name in STEPS:
         setattr(module, name, meter.marked(name, getattr(module, name)))
@@ -88,14 +103,25 @@ def main(rows: int, cache: str) -> None:
     )
     real.to_parquet(folder / "real.parquet")
     del made
-    before, meter.step = meter.rss(), "dedup"
-    result = dedup_stage.fn(
-        spec, str(folder / "synthetic.parquet"), str(folder / "real.parquet"), str(folder / "work"), cache, "", []
-    )
+    before, meter.step = meter.rss(), "embed"
+    work = vectors or str(folder / "work")
+    synthetic, real_path = str(folder / "synthetic.parquet"), str(folder / "real.parquet")
+    start = time.perf_counter()
+    embedded = [
+        kept_vectors(work, shard) or embed_shard.fn(spec, work, cache, shard)
+        for shard in embed_shards(synthetic, real_path)
+    ]
+    meter.seconds["embed_shards"], meter.step = round(time.perf_counter() - start, 1), "dedup"
+    start, cpu = time.perf_counter(), time.process_time()
+    result = dedup_stage.fn(spec, synthetic, real_path, embedded, work, cache, "", [])
+    meter.seconds["dedup_stage"] = round(time.perf_counter() - start, 1)
+    meter.cpu_seconds["dedup_stage"] = round(time.process_time() - cpu, 1)
     steps = {name: {"peak_mb": meter.peak.get(name), "after_mb": meter.after.get(name)} for name in meter.after}
     figures = {"rows": rows, "rss_before_mb": before, "peak_mb": max(meter.peak.values()), "steps": steps}
-    print(json.dumps(figures | {"seconds": meter.seconds, "kept": result.rows_out, "quarantined": result.quarantined}))
+    counts = {"kept": result.rows_out, "quarantined": result.quarantined}
+    print(json.dumps(figures | {"seconds": meter.seconds, "cpu_seconds": meter.cpu_seconds} | counts))
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else str(Path(tempfile.mkdtemp()) / "vectors.sqlite"))
+    cache = sys.argv[2] if len(sys.argv) > 2 else str(Path(tempfile.mkdtemp()) / "vectors.sqlite")
+    main(int(sys.argv[1]), cache, sys.argv[3] if len(sys.argv) > 3 else None)

@@ -29,6 +29,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.dask_workers import pin_workers, worker_times  # noqa: E402
+
 DEMO = ROOT / "deployments" / "specs" / "demo.yaml"
 RESULTS = ROOT / "bench" / "results" / "scale.json"
 
@@ -66,6 +69,12 @@ class StageClock:
         # earlier stage needed more
         self.rss_in_stage_mb: dict[str, int] = {}
         self._stage: str | None = None
+        # Dask workers' CPU and run-queue seconds per stage, and their threads (bench/dask_workers.py)
+        self.workers: list[int] = []
+        self.worker_at: dict[str, tuple[float, float]] = {}
+        self.worker_cpu_seconds: dict[str, float] = {}
+        self.worker_wait_seconds: dict[str, float] = {}
+        self.worker_threads: dict[str, int] = {}
         threading.Thread(target=self._sample_rss, daemon=True).start()
 
     def _sample_rss(self) -> None:
@@ -82,6 +91,7 @@ class StageClock:
     def started(self, stage: str) -> None:
         self.started_at[stage] = time.perf_counter()
         self.cpu_at[stage] = cpu_seconds()
+        self.worker_at[stage] = worker_times(self.workers)
         self._stage = stage
 
     def advanced(self, stage: str, done: int, total: int, llm: dict[str, Any]) -> None:
@@ -92,6 +102,12 @@ class StageClock:
         self.rows_in[stage] = summary.get("rows_in", 0)
         self.peak_rss_mb[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         self.cpu_seconds[stage] = round(cpu_seconds() - self.cpu_at[stage], 1)
+        if self.workers:
+            now, then = worker_times(self.workers), self.worker_at[stage]
+            self.worker_cpu_seconds[stage], self.worker_wait_seconds[stage] = (
+                round(a - b, 1) for a, b in zip(now, then)
+            )
+            self.worker_threads[stage] = max(len(os.listdir(f"/proc/{pid}/task")) for pid in self.workers)
         self._stage = None
 
 
@@ -145,40 +161,31 @@ def remeasure_overhead() -> None:
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 
 
-def pin_workers(client) -> dict[str, int]:
-    """Each worker process (all its threads, and the processes it starts later) on a core of its own."""
-    cores = sorted(os.sched_getaffinity(0))
-    pinned = {}
-    for position, address in enumerate(sorted(client.scheduler_info()["workers"])):
-        core = cores[position % len(cores)]
-        pid = client.run(os.getpid, workers=[address])[address]
-        subprocess.run(["taskset", "-a", "-cp", str(core), str(pid)], check=True, capture_output=True)
-        pinned[address] = core
-    return pinned
-
-
 def one_build(rows: int, shard_rows: int, dask_workers: int, pin: bool = False) -> dict[str, Any]:
     """One build in this process; its figures."""
     from flows.build import build_dataset
     from flows.embedded_api import start_embedded_api
+    from tasks.embeddings.row_vectors import EMBED_ROWS
     from tasks.shards import shard_ranges
     from tasks.stage_progress import listening
 
     folder = Path(tempfile.mkdtemp(prefix="scale-"))
     spec = wide_spec(rows, folder)
     overrides: dict[str, Any] = {"orchestration.shard_rows": shard_rows}
-    cluster = None
+    cluster, workers = None, []
     if dask_workers:
         from distributed import LocalCluster
 
         cluster = LocalCluster(n_workers=dask_workers, threads_per_worker=1, processes=True, dashboard_address=None)
-        if pin:
-            with cluster.get_client() as client:
+        with cluster.get_client() as client:
+            if pin:
                 pin_workers(client)
+            workers = list(client.run(os.getpid).values())
         os.environ["SYNTHFACTORY_DASK_ADDRESS"] = cluster.scheduler_address
         overrides["orchestration.task_runner"] = "dask"
     start_embedded_api()
     clock = StageClock()
+    clock.workers = workers
     load_before = os.getloadavg()[0]
     start = time.perf_counter()
     with listening(clock):
@@ -187,8 +194,8 @@ def one_build(rows: int, shard_rows: int, dask_workers: int, pin: bool = False) 
     if cluster is not None:
         cluster.close()
     shards = len(shard_ranges(rows, shard_rows))
-    # generate, verify and decontaminate shards (synthetic and real), plus one task per stage and step.
-    task_runs = 3 * shards + 1 + 9
+    # generate, verify, decontaminate and embed shards (synthetic and real), plus one task per stage and step.
+    task_runs = 3 * shards + 1 + len(shard_ranges(rows, EMBED_ROWS)) + 1 + 9
     return {
         "rows": rows,
         "shard_rows": shard_rows,
@@ -198,6 +205,9 @@ def one_build(rows: int, shard_rows: int, dask_workers: int, pin: bool = False) 
         "rows_per_second": round(rows / total, 1),
         "stage_seconds": clock.seconds,
         "stage_cpu_seconds": clock.cpu_seconds,
+        "worker_cpu_seconds": clock.worker_cpu_seconds,
+        "worker_run_queue_wait_seconds": clock.worker_wait_seconds,
+        "worker_threads_at_stage_end": clock.worker_threads,
         "stage_rows_in": clock.rows_in,
         "peak_rss_mb_after_stage": clock.peak_rss_mb,
         "rss_mb_in_stage": clock.rss_in_stage_mb,  # sampled every 50 ms while the stage ran

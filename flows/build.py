@@ -15,7 +15,7 @@ from prefect_dask import DaskTaskRunner
 from flows.approval import request_approval
 from flows.artifacts import publish_artifacts
 from flows.events import REJECTED, announce_version, emit_build_event, emit_failure
-from flows.progress import run_sharded, run_stage
+from flows.progress import run_mapped, run_sharded, run_stage
 from flows.stopping import STOPS
 from schemas.spec import Spec, SpecError, load_spec
 from tasks.shards import shard_files
@@ -24,6 +24,8 @@ from tasks.stage_result import Stages, llm_totals
 from tasks.stage_shards import (
     decontaminate_shard,
     decontaminate_shards,
+    embed_shard,
+    embed_shards,
     generate_shard,
     generate_shards,
     verify_shard,
@@ -96,7 +98,10 @@ def build_stages(spec: Spec, root: str, run_id: str) -> Stages:
         "verify", verify_shard, gated_shards, (spec, work), verify_stage, spec, gated, work, cache
     )
     synthetic = stages["verify"].table("synthetic")
-    stages["dedup"] = run_stage("dedup", dedup_stage, spec, synthetic, real, work, vectors, root, store.versions())
+    embedded = run_mapped("embed", embed_shard, embed_shards(synthetic, real), spec, work, vectors)
+    stages["dedup"] = run_stage(
+        "dedup", dedup_stage, spec, synthetic, real, embedded, work, vectors, root, store.versions()
+    )
     unique = decontaminate_shards(stages["dedup"].table("synthetic"), real)
     evals = index_eval_sets.submit(spec, work, vectors).result()
     stages["decontaminate"] = run_sharded(

@@ -17,6 +17,7 @@ from tasks.decontaminate.contamination import REASON as CONTAMINATION
 from tasks.decontaminate.contamination import check_contamination, decision_threshold
 from tasks.decontaminate.eval_index import load_eval_index
 from tasks.embeddings.cache import EmbeddingCache
+from tasks.embeddings.row_vectors import embed_ranges, read_range, save_vectors
 from tasks.generate.anthropic import generate_with_anthropic
 from tasks.generate.openai_compatible import generate_with_openai
 from tasks.generate.progress import GenerationProgress
@@ -27,7 +28,7 @@ from tasks.quarantine import to_quarantine
 from tasks.shards import shard_files, shard_ranges
 from tasks.spec_inputs import load_real_rows
 from tasks.stage_policy import RESUMABLE, RETRIES
-from tasks.stage_result import StageResult, llm_counts, write_stage
+from tasks.stage_result import StageResult, llm_counts, stage_folder, write_stage
 from tasks.tables import read_parquet
 from tasks.text_features import comparable_text
 from tasks.verify.check_runner import run_row_checks
@@ -160,3 +161,22 @@ def decontaminate_shard(
         llm_requests=llm_counts(cache) if cache is not None else None,
         record=spec.record_schema,
     )
+
+
+def embed_shards(synthetic: str, real: str) -> list[tuple[int, list[str], int, int]]:
+    """(part, files, first row, rows) for every embed shard of the verified synthetic table, then of the real one
+    (tasks/embeddings/row_vectors.py): dedup reads their arrays in this order."""
+    ranges = embed_ranges(synthetic) + embed_ranges(real)
+    return [(part, files, skip, rows) for part, (files, skip, rows) in enumerate(ranges)]
+
+
+@task(name="embed-shard", **RETRIES, **RESUMABLE)
+def embed_shard(
+    spec: Spec, work_dir: str, embedding_cache: str, shard: tuple[int, list[str], int, int]
+) -> dict[str, Any]:
+    """One embed shard's comparable texts embedded in one call, stored in the embedding cache (decontaminate and
+    publish read them there) and as `<work>/embed/<part>.npy`, which dedup reads. Output: {path, rows}."""
+    part, files, skip, rows = shard
+    texts = comparable_text(read_range(files, skip, rows), spec.record_schema)
+    vectors = EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend).embed_call(texts)
+    return {"path": save_vectors(vectors, stage_folder(work_dir, "embed") / f"{part:05d}.npy"), "rows": len(texts)}

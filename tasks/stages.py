@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -21,6 +22,7 @@ from tasks.decontaminate.eval_index import eval_index_beside, load_eval_index, s
 from tasks.dedup.cluster_cap import best_first, cap_per_cluster
 from tasks.dedup.duplicates import dedup_rows
 from tasks.embeddings.cache import EmbeddingCache
+from tasks.embeddings.row_vectors import VectorsByText, read_vectors
 from tasks.evaluate.gate import evaluate_version
 from tasks.llm.request_cache import RequestCache
 from tasks.privacy.guard import real_rows_report, refuse_real_rows
@@ -140,17 +142,23 @@ def dedup_stage(
     spec: Spec,
     synthetic_path: str,
     real_path: str,
+    embedded: list[dict],
     work_dir: str,
     embedding_cache: str,
     data_root: str,
     published_versions: list[str],
 ) -> StageResult:
     """Exact and near duplicates, among synthetic rows, against the real ones and against every row of the
-    `published_versions` (part of the cache key: a new version means a new check).
+    `published_versions` (part of the cache key: a new version means a new check), decided with the vectors the
+    embed shards made (`embedded`: the synthetic shards' arrays in order, then the real rows').
     Input/output columns: row schema; quarantine sets duplicate_of."""
+    frame, real = read_parquet(synthetic_path), read_parquet(real_path)
     # The first of duplicates is kept: make it the best. Numbered afresh here, so dedup_rows holds no copy.
-    frame = best_first(read_parquet(synthetic_path)).reset_index(drop=True)
+    order = best_first(frame).index.to_numpy()
+    frame = frame.iloc[order].reset_index(drop=True)
     text_of = partial(comparable_text, record=spec.record_schema)
+    in_order = np.concatenate([len(order) + np.arange(len(real)), order])  # the references first, as compared
+    rows = VectorsByText(text_of(real) + text_of(frame), read_vectors(embedded, len(in_order))[in_order])
     embed = EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend)
     settings = spec.dedup
     published = None
@@ -159,17 +167,12 @@ def dedup_stage(
         readers = {v: partial(_version_data, store, v) for v in published_versions}
         published = synced_published_index(store.published_index_path(embed.model_id), readers, text_of, embed)
     kept, quarantined = dedup_rows(
-        frame,
-        settings.near_duplicate_threshold,
-        embed,
-        read_parquet(real_path),
-        settings.minhash_threshold,
-        published,
-        text_of,
+        frame, settings.near_duplicate_threshold, rows, real, settings.minhash_threshold, published, text_of
     )
     if settings.max_rows_per_cluster:
-        kept, capped = cap_per_cluster(kept, embed(text_of(kept)), settings.max_rows_per_cluster, settings.clusters)
+        kept, capped = cap_per_cluster(kept, rows(text_of(kept)), settings.max_rows_per_cluster, settings.clusters)
         quarantined = pd.concat([quarantined, capped], ignore_index=True)
+    embed.store(*rows.repeated_vectors())  # a text of several shards: decontaminate and publish read dedup's vector
     return write_stage(
         work_dir,
         "dedup",
@@ -188,13 +191,11 @@ def _version_data(store: VersionStore, version: str) -> pd.DataFrame:
 
 @task(name="eval-index", **RESUMABLE)
 def index_eval_sets(spec: Spec, work_dir: str, embedding_cache: str) -> str:
-    """Every registered eval item indexed once, for decontaminate's shards and publish's re-check (shards building
-    it side by side would embed it in different batches, and the int8 encoder's vectors depend on the batch).
-    Output: the index's folder."""
+    """Every registered eval item indexed once, for decontaminate's shards and publish's re-check (the int8 encoder's
+    vectors depend on the batch, so shards must not each embed it). Output: the index's folder."""
     items = load_eval_items(spec)
-    evals = eval_index_beside(
-        items.ids, items.texts, EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend)
-    )
+    embed = EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend)
+    evals = eval_index_beside(items.ids, items.texts, embed)
     folder = stage_folder(work_dir, "decontaminate") / "eval_index"
     save_eval_index(evals, folder)
     return str(folder)

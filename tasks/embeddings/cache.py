@@ -37,7 +37,9 @@ class EmbeddingCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if embed is None:
             embed, model_id = encoder(backend), f"{MODEL_ID}/{backend}"
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        # Embed shards write side by side, each through its own connection: wait for the write lock rather than
+        # fail (a 100k build's shards on a loaded machine waited past sqlite's default 5 s: "database is locked").
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=120)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
         self._lock = threading.Lock()
@@ -105,6 +107,38 @@ class EmbeddingCache:
             np.save(buffer, out, allow_pickle=False)
             self.shared.write_once(name, buffer.getvalue(), partial(_whole_array, len(keys)))
         return out
+
+    def embed_call(self, texts: list[str]) -> np.ndarray:
+        """Vectors for texts, in order, all embedded in this one call whatever the cache holds (so a pure function
+        of the texts: the int8 encoder's vectors depend on the batch), each then stored under its text for later
+        readers; on a remote root the call's array is read back if a worker made it already."""
+        keys = [self._key(t) for t in texts]
+        if not keys:
+            return no_vectors()
+        name = self._shared_name(keys) if self.shared is not None else ""
+        if name and (whole := self._read_shared(name, len(keys))) is not None:
+            self._store(keys, whole)
+            self.shared_hits += len(keys)
+            return whole
+        first: dict[str, int] = {}
+        for position, key in enumerate(keys):
+            first.setdefault(key, position)
+        vectors = np.asarray(self.embed([texts[p] for p in first.values()]), dtype=np.float32)
+        self._store(list(first), vectors)
+        self.misses += len(first)
+        slot = {key: position for position, key in enumerate(first)}
+        out = vectors if len(first) == len(keys) else vectors[[slot[k] for k in keys]]
+        if name and self.shared is not None:
+            buffer = io.BytesIO()
+            np.save(buffer, out, allow_pickle=False)
+            self.shared.write_once(name, buffer.getvalue(), partial(_whole_array, len(keys)))
+        return out
+
+    def store(self, texts: list[str], vectors: np.ndarray) -> None:
+        """Keep these vectors for these texts, replacing any stored (a text embedded in several calls: the one
+        the caller decided with is the one later readers get)."""
+        if texts:
+            self._store([self._key(t) for t in texts], np.asarray(vectors, dtype=np.float32))
 
     def _store(self, keys: list[str], vectors: np.ndarray) -> None:
         # One transaction for the lot: in autocommit each row is its own commit, 9 s for 5,000 rows.

@@ -60,7 +60,10 @@ def test_a_helpful_blend_is_promoted_with_its_numbers_in_the_card(builds):
     proxy = evaluation["judges"]["proxy"]
     assert evaluation["promoted"] and proxy["promote"]
     assert (dataset / "LATEST").read_text().strip() == version.name
-    assert evaluation["test_set"]["items"] == 180 and proxy["train_rows"] == {"real_only": 36, "blend": 143}
+    # 144 since rows are embedded shard by shard: one near-duplicate verdict moved at the 0.889 line ("I cancelled in
+    # March ..." now 0.891, dropped; "The site keeps signing me out ..." kept), the same counts, so the blend's seeded
+    # draw over the shifted positions picks other rows and one more lands in the train split.
+    assert evaluation["test_set"]["items"] == 180 and proxy["train_rows"] == {"real_only": 36, "blend": 144}
     assert proxy["ci"][0] >= -0.02 and proxy["blend"] >= proxy["baseline"]
     assert [round(p["share"], 2) for p in proxy["sweep"]] == [0.0, 0.25, 0.5, 0.75] and proxy["sweep"][-1]["is_blend"]
     assert proxy["sweep"][0]["score"] == pytest.approx(proxy["baseline"])

@@ -1,0 +1,89 @@
+"""The rows' vectors as the embed shards made them (tasks/stage_shards.py embed_shard): one array per shard, each a
+fixed function of its shard's texts (the int8 encoder's vectors depend on the batch), read back by dedup's global
+step instead of embedding every row again in one call. Embed shards are EMBED_ROWS rows of a table in row order,
+whatever the spec's shard_rows: so the vectors, and every verdict taken with them, do not change with the shard size.
+
+A text may sit in several shards, with a slightly different vector in each. Dedup decides with the vector of its
+first row in dedup's order (references first, then the best rows): `VectorsByText` answers that one for the text
+wherever it is asked, and dedup stores it in the embedding cache for the stages after it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from tasks.embeddings.bundled_model import no_vectors
+from tasks.shards import shard_files
+
+EMBED_ROWS = 5_000  # rows per embedding call (the default shard_rows: then embed shards are verify's shards)
+
+
+def embed_ranges(table: str, rows: int = EMBED_ROWS) -> list[tuple[list[str], int, int]]:
+    """(the shard files a range of `rows` rows falls in, its first row within the first file, its rows) covering
+    the table in order, from the Parquet footers; one empty range for an empty table."""
+    files = shard_files(table)
+    counts = [pq.ParquetFile(f).metadata.num_rows for f in files]
+    ends = np.cumsum(counts)
+    ranges = []
+    for start in range(0, int(ends[-1]) if len(ends) else 0, rows):
+        stop = min(start + rows, int(ends[-1]))
+        first, last = (
+            int(np.searchsorted(ends, start, side="right")),
+            int(np.searchsorted(ends, stop - 1, side="right")),
+        )
+        ranges.append((files[first : last + 1], start - int(ends[first] - counts[first]), stop - start))
+    return ranges or [(files[:1], 0, 0)]
+
+
+def read_range(files: list[str], skip: int, rows: int) -> pd.DataFrame:
+    """`rows` rows of the files end to end, from row `skip` of the first."""
+    return pa.concat_tables([pq.read_table(f) for f in files]).slice(skip, rows).to_pandas()
+
+
+def save_vectors(vectors: np.ndarray, path: str | Path) -> str:
+    """vectors as a float32 .npy file at path, written whole (a staged file renamed into place); returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staged = path.with_suffix(".partial.npy")
+    np.save(staged, np.asarray(vectors, dtype=np.float32), allow_pickle=False)
+    staged.replace(path)
+    return str(path)
+
+
+def read_vectors(shards: list[dict], rows: int) -> np.ndarray:
+    """The arrays of the embed shards' results ({path, rows}), end to end, in order: `rows` vectors, or a
+    ValueError."""
+    arrays = [np.load(shard["path"], allow_pickle=False) for shard in shards]
+    found = sum(len(a) for a in arrays)
+    if found != rows:
+        raise ValueError(f"{found} vectors in {len(shards)} shard arrays for {rows} rows")
+    return np.concatenate(arrays) if arrays else no_vectors()
+
+
+class VectorsByText:
+    def __init__(self, texts: list[str], vectors: np.ndarray):
+        """Each text's vector is that of its first position in texts."""
+        if len(texts) != len(vectors):
+            raise ValueError(f"{len(texts)} texts but {len(vectors)} vectors")
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.first: dict[str, int] = {}
+        self.repeated: dict[str, None] = {}  # texts met more than once, in order
+        for position, text in enumerate(texts):
+            if self.first.setdefault(text, position) != position:
+                self.repeated[text] = None
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        """The vectors of texts, in order; a text it was not given is a KeyError (dedup embeds nothing anew)."""
+        if not texts:
+            return no_vectors()
+        return self.vectors[[self.first[t] for t in texts]]
+
+    def repeated_vectors(self) -> tuple[list[str], np.ndarray]:
+        """(every text given more than once, the vector held for it): where the shards' vectors disagree."""
+        texts = list(self.repeated)
+        return texts, self(texts)
