@@ -74,7 +74,7 @@ def test_anthropic_backend_builds_and_quarantines_bad_replies(tmp_path, monkeypa
     # The terminal's progress listener heard every row, with the spend so far, and every stage start and end.
     assert [done for done, _, _ in heard.rows] == list(range(1, 25)) and heard.rows[-1][1] == 24
     assert heard.rows[-1][2]["spent_usd"] == pytest.approx(result["stages"]["generate"]["facts"]["llm"]["spent_usd"])
-    assert heard.stages == ["generate", "gates", "verify", "dedup", "decontaminate", "blend", "publish"]
+    assert heard.stages == ["generate", "gates", "verify", "embed", "dedup", "decontaminate", "blend", "publish"]
     generated_ok = result["stages"]["generate"]["rows_out"]["synthetic"]
     assert generated_ok == modes["ok"]
     assert (
