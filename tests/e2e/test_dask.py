@@ -14,9 +14,9 @@ pytestmark = pytest.mark.usefixtures("prefect_api")
 
 
 def encoder_was_loaded() -> bool:
-    from tasks.embeddings.encoder import encoder
+    from tasks.embeddings.encoder import loaded_backends
 
-    return encoder.cache_info().currsize == 1
+    return loaded_backends() == 1
 
 
 @pytest.fixture(scope="module")
