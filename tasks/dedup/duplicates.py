@@ -25,6 +25,7 @@ from tasks.dedup.minhash import REASON as LEXICAL
 from tasks.dedup.minhash import find_lexical_duplicates
 from tasks.dedup.published_index import PublishedIndex
 from tasks.embeddings.encoder import encoder
+from tasks.embeddings.row_vectors import VectorsByText
 from tasks.quarantine import to_quarantine
 from tasks.similarity.pair_scorer import PairScorer, load_scorer
 from tasks.similarity.row_pairs import RowPairs
@@ -90,6 +91,16 @@ def find_near_duplicates(
     return found
 
 
+def vectors_of(texts: list[str], embed: Callable[[list[str]], np.ndarray], rows: list[int]) -> np.ndarray:
+    """The texts' vectors as far as `rows` go: a VectorsByText's own array, not a copy, when each of `rows` is its
+    text's first position there (dedup's texts are the stage's, in order: the copy held every vector twice, 1.5 KB
+    a row); the vectors of the other rows are then their own, not their text's first."""
+    if isinstance(embed, VectorsByText) and len(embed.vectors) == len(texts):
+        first = np.fromiter((embed.first[text] for text in texts), np.int64, len(texts))
+        return embed.vectors if np.array_equal(first[rows], rows) else embed.vectors[first]
+    return embed(texts)
+
+
 def find_duplicates(
     texts: list[str],
     threshold: float | None = None,
@@ -102,9 +113,9 @@ def find_duplicates(
     kinds of near duplicate are decided by the pair scorer at `threshold` (default: its dedup operating point).
     The first `references` texts are never dropped."""
     found = find_exact_duplicates(texts, references)
-    vectors = (embed or encoder())(texts)
     exact = {d.position for d in found}
     candidates = [i for i in range(len(texts)) if i not in exact]
+    vectors = vectors_of(texts, embed or encoder(), candidates)  # an exact duplicate's vector is never read
     pairs = RowPairs(texts, vectors, candidates, scorer)
     limit = dedup_threshold(threshold, pairs.scorer)
     if minhash_threshold is not None:

@@ -1,10 +1,12 @@
 import random
 
+import numpy as np
 import pandas as pd
 
 from schemas import records as col
-from tasks.dedup.duplicates import EXACT, NEAR, dedup_rows, find_duplicates, find_exact_duplicates
+from tasks.dedup.duplicates import EXACT, NEAR, dedup_rows, find_duplicates, find_exact_duplicates, vectors_of
 from tasks.dedup.minhash import find_lexical_duplicates
+from tasks.embeddings.row_vectors import VectorsByText
 from tasks.text_features import normalize_text
 from tests.helpers.fake_embed import bag_of_words
 
@@ -111,3 +113,12 @@ def test_minhash_in_one_batch_decides_as_the_pass_one_pair_at_a_time():
     batch = find_lexical_duplicates(texts, 0.6, lambda pairs: [refuse(int(r), int(o)) for r, o in pairs])
     assert batch == lexical_one_pair_at_a_time(texts, 0.6, refuse)
     assert len(batch) > 10 and len({kept for _, kept, _ in batch}) > 1 and min(s for _, _, s in batch) < 1
+
+
+def test_vectors_of_the_stage_rows_are_its_own_array_where_every_compared_row_is_a_first():
+    vectors = np.arange(8, dtype=np.float32).reshape(4, 2)
+    rows = VectorsByText(["a", "b", "a", "c"], vectors)
+    assert vectors_of(["a", "b", "a", "c"], rows, [0, 1, 3]) is rows.vectors  # row 2, an exact duplicate, unread
+    copied = vectors_of(["a", "b", "a", "c"], rows, [0, 1, 2, 3])
+    assert copied.tolist() == [[0, 1], [2, 3], [0, 1], [6, 7]]
+    assert vectors_of(["c", "a"], rows, [0, 1]).tolist() == [[6, 7], [0, 1]]
