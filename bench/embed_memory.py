@@ -6,7 +6,8 @@ them and after malloc_trim (MB), wall and CPU seconds, and a digest of every sha
 Usage: python bench/embed_memory.py ROWS [--mode threads|serial|prefect] [--no-store] [--arena on|off]
 [--patterns on|off] [--tracemalloc] [--tokenize-locked] [--tokenize-block N]
 (--mode: the shards on 4 threads a core (the build's runner, default), one after another, or on Prefect's thread
-runner with an embedded API; --no-store: nothing written to the SQLite cache; --arena / --patterns: onnxruntime's
+runner with an embedded API, the task's cache key and persisted result as in a build (a fresh folder, so a
+fresh key); --no-store: nothing written to the SQLite cache; --arena / --patterns: onnxruntime's
 enable_cpu_mem_arena / enable_mem_pattern, forced for this run; --tracemalloc: the Python objects' peak as well;
 --tokenize-locked: a call tokenises only once the encoder is free; --tokenize-block: texts per encode_batch.)
 """
@@ -102,11 +103,9 @@ def run_shards(spec, work: str, cache: str, shards: list, mode: str) -> list[dic
 
     from flows.build import thread_runner
 
-    task = embed_shard.with_options(cache_key_fn=None, persist_result=False)  # a fresh run each time
-
     @flow(task_runner=thread_runner())
     def embed() -> list[dict]:
-        return task.map(unmapped(spec), unmapped(work), unmapped(cache), shards).result()
+        return embed_shard.map(unmapped(spec), unmapped(work), unmapped(cache), shards).result()
 
     return embed()
 
