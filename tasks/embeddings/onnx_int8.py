@@ -24,7 +24,10 @@ from tasks.embeddings.bundled_model import DIMENSIONS, MAX_TOKENS, load_encoder,
 BATCH_SIZE = 8  # measured: with int8 and batches of equal length, small batches are fastest here
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 ENCODING_FIELDS = (("ids", np.int32), ("attention_mask", np.int8), ("type_ids", np.int8))  # INPUTS' order
-TOKENIZE_BLOCK = 4096
+# Texts a tokenizer call at a time. The Encoding objects of a block are freed only after it, and the embed shards'
+# threads tokenise side by side: blocks of 4,096 held 8 x 4,096 of them at once, freed to malloc but kept by the
+# process (bench/embed_memory.py 40000, the embed shards' peak: 927 MB with 4,096, 823 MB with 256, same vectors).
+TOKENIZE_BLOCK = 256
 _lock = threading.Lock()
 
 
