@@ -158,7 +158,7 @@ def dedup_stage(
     frame = frame.iloc[order].reset_index(drop=True)
     text_of = partial(comparable_text, record=spec.record_schema)
     in_order = np.concatenate([len(order) + np.arange(len(real)), order])  # the references first, as compared
-    rows = VectorsByText(text_of(real) + text_of(frame), read_vectors(embedded, len(in_order))[in_order])
+    rows = VectorsByText(text_of(real) + text_of(frame), read_vectors(embedded, len(in_order), in_order))
     embed = EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend)
     settings = spec.dedup
     published = None
