@@ -48,3 +48,6 @@ def test_shard_arrays_are_read_in_a_given_order(tmp_path):
     assert in_order.tolist() == [[8, 9], [0, 1], [6, 7], [2, 3], [4, 5]]
     empty = {"path": save_vectors(np.zeros((0, 2)), tmp_path / "00002.npy"), "rows": 0}
     assert read_vectors([empty], 0).shape == (0, 384)
+    texts = ["a", "b", "a", "c", "d"]
+    held = VectorsByText.from_shards(texts, [first, second], order)
+    assert held.vectors.dtype == np.float16 and held(["c", "a"]).tolist() == [[2, 3], [8, 9]]
