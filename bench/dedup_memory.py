@@ -11,6 +11,7 @@ folder that keeps the embed shards' arrays between runs of one size, so the seco
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import sys
 import tempfile
@@ -88,6 +89,13 @@ def kept_vectors(work: str, shard: tuple) -> dict | None:
     return {"path": str(path), "rows": shard[3]} if path.exists() else None
 
 
+def verdict_digest(result) -> str:
+    """One digest of every quarantined row's id, reason and duplicate_of: two runs that decided alike match."""
+    quarantine = pd.read_parquet(result.quarantine, columns=["id", "reason", "duplicate_of"]).astype(str)
+    lines = sorted("\t".join(row) for row in quarantine.itertuples(index=False))
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+
+
 def main(rows: int, cache: str, vectors: str | None = None) -> None:
     meter = StepMeter()
     for module, name in STEPS:
@@ -118,7 +126,7 @@ def main(rows: int, cache: str, vectors: str | None = None) -> None:
     meter.cpu_seconds["dedup_stage"] = round(time.process_time() - cpu, 1)
     steps = {name: {"peak_mb": meter.peak.get(name), "after_mb": meter.after.get(name)} for name in meter.after}
     figures = {"rows": rows, "rss_before_mb": before, "peak_mb": max(meter.peak.values()), "steps": steps}
-    counts = {"kept": result.rows_out, "quarantined": result.quarantined}
+    counts = {"kept": result.rows_out, "quarantined": result.quarantined, "verdicts": verdict_digest(result)}
     print(json.dumps(figures | {"seconds": meter.seconds, "cpu_seconds": meter.cpu_seconds} | counts))
 
 

@@ -40,7 +40,7 @@ from schemas.spec import load_spec  # noqa: E402
 from tasks.allocator import release_free_memory  # noqa: E402
 from tasks.embeddings import onnx_int8  # noqa: E402
 from tasks.embeddings.cache import EmbeddingCache  # noqa: E402
-from tasks.embeddings.encoder import encoder  # noqa: E402
+from tasks.embeddings.encoder import encoder, release_encoders  # noqa: E402
 from tasks.generate.templates import generate_from_templates  # noqa: E402
 from tasks.shards import write_shards  # noqa: E402
 from tasks.spec_inputs import load_real_rows  # noqa: E402
@@ -165,6 +165,8 @@ def main() -> None:
         "cpu_seconds": round(cpu, 1),
         "vectors_sha256": digest(results),
     }
+    release_encoders()
+    figures["rss_encoder_released_mb"] = meter.rss()
     if args.tracemalloc:
         figures["python_peak_mb"] = tracemalloc.get_traced_memory()[1] >> 20
     print(json.dumps(figures), flush=True)

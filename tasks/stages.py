@@ -22,7 +22,8 @@ from tasks.decontaminate.eval_index import eval_index_beside, load_eval_index, s
 from tasks.dedup.cluster_cap import best_first, cap_per_cluster
 from tasks.dedup.duplicates import dedup_rows
 from tasks.embeddings.cache import EmbeddingCache
-from tasks.embeddings.row_vectors import VectorsByText, read_vectors
+from tasks.embeddings.encoder import release_encoders
+from tasks.embeddings.row_vectors import VectorsByText
 from tasks.evaluate.gate import evaluate_version
 from tasks.llm.request_cache import RequestCache
 from tasks.privacy.guard import real_rows_report, refuse_real_rows
@@ -149,16 +150,15 @@ def dedup_stage(
     published_versions: list[str],
 ) -> StageResult:
     """Exact and near duplicates, among synthetic rows, against the real ones and against every row of the
-    `published_versions` (part of the cache key: a new version means a new check), decided with the vectors the
-    embed shards made (`embedded`: the synthetic shards' arrays in order, then the real rows').
-    Input/output columns: row schema; quarantine sets duplicate_of."""
+    `published_versions` (part of the cache key: a new version means a new check), decided with the vectors the embed
+    shards made (`embedded`: the synthetic shards' arrays, then the real rows'). Columns: row schema; duplicate_of."""
+    release_encoders()  # dedup embeds nothing: the int8 session hands back its arena and heap (about 0.2 GB)
     frame, real = read_parquet(synthetic_path), read_parquet(real_path)
-    # The first of duplicates is kept: make it the best. Numbered afresh here, so dedup_rows holds no copy.
-    order = best_first(frame).index.to_numpy()
-    frame = frame.iloc[order].reset_index(drop=True)
+    order = best_first(frame).index.to_numpy()  # the first of duplicates is kept: make it the best
+    frame = frame.iloc[order].reset_index(drop=True)  # numbered afresh here, so dedup_rows holds no copy
     text_of = partial(comparable_text, record=spec.record_schema)
     in_order = np.concatenate([len(order) + np.arange(len(real)), order])  # the references first, as compared
-    rows = VectorsByText(text_of(real) + text_of(frame), read_vectors(embedded, len(in_order))[in_order])
+    rows = VectorsByText.from_shards(text_of(real) + text_of(frame), embedded, in_order)
     embed = EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend)
     settings = spec.dedup
     published = None

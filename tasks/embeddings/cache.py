@@ -36,15 +36,21 @@ class EmbeddingCache:
         self.path, self.shared = Path(path), shared
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if embed is None:
-            embed, model_id = encoder(backend), f"{MODEL_ID}/{backend}"
+            model_id = f"{MODEL_ID}/{backend}"
         # Embed shards write side by side, each through its own connection: wait for the write lock rather than
         # fail (a 100k build's shards on a loaded machine waited past sqlite's default 5 s: "database is locked").
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=120)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
         self._lock = threading.Lock()
-        self.embed, self.model_id = embed, model_id or MODEL_ID
+        self._embed, self._backend, self.model_id = embed, backend, model_id or MODEL_ID
         self.hits = self.misses = self.shared_hits = 0
+
+    @property
+    def embed(self) -> Callable[[list[str]], np.ndarray]:
+        """The embedding function; the backend's encoder is loaded when first needed (dedup reads vectors it
+        was given and loads none: its stage starts with the encoder released, tasks/embeddings/encoder.py)."""
+        return self._embed or encoder(self._backend)
 
     @classmethod
     def at(cls, location: str | Path, backend: str = DEFAULT_BACKEND) -> EmbeddingCache:

@@ -5,12 +5,14 @@ slightly, so caches keep them apart.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
 
+from tasks.allocator import release_free_memory
 from tasks.embeddings.bundled_model import embed_texts
 from tasks.embeddings.onnx_int8 import OnnxEncoder
 from tasks.local_cache import cache_root
@@ -37,6 +39,15 @@ def _load(backend: str) -> Callable[[list[str]], np.ndarray]:
     if backend == "onnx-int8":
         return OnnxEncoder(cache_root() / "models")
     raise ValueError(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+
+
+def release_encoders() -> None:
+    """Forget the loaded encoders (the next call loads again) and hand the memory they held back: the int8
+    session's arena and the tokenizer's heap, which the stages after embedding do not need."""
+    with _loading:
+        _load.cache_clear()
+    gc.collect()
+    release_free_memory()
 
 
 def loaded_backends() -> int:

@@ -19,7 +19,7 @@ from tasks.similarity.collection import ITEM_DENSITY, QUERY_DENSITY, features_fr
 from tasks.similarity.pair_features import Profile, idf_weights, pair_matrix, profile_for, reads_text
 from tasks.similarity.pair_scorer import PairScorer, load_scorer
 from tasks.text_features import word_tokens
-from tasks.vectors.index import neighbour_graph
+from tasks.vectors.index import as_float32, as_vectors, neighbour_graph
 
 NEIGHBOURS = 10  # nearest rows each row is scored against
 PAIR_BLOCK = 50_000
@@ -32,7 +32,7 @@ class RowPairs:
         self, texts: list[str], vectors: np.ndarray, rows: list[int] | None = None, scorer: PairScorer | None = None
     ):
         """The collection is `rows` of texts (default all): the others are neither neighbours nor density."""
-        self.texts, self.vectors = texts, np.ascontiguousarray(vectors, dtype=np.float32)
+        self.texts, self.vectors = texts, as_vectors(vectors)
         self.rows = np.arange(len(texts)) if rows is None else np.asarray(rows, dtype=np.int64)
         self.local = np.full(len(texts), -1, np.int64)
         self.local[self.rows] = np.arange(len(self.rows))
@@ -101,7 +101,7 @@ class RowPairs:
         embedding = features_from_neighbours(
             (self.near[0][self.local[rows]], self.near[1][self.local[rows]]),
             (self.near[0][local[:, 1], :depth], self.near[1][local[:, 1], :depth]),
-            np.einsum("ij,ij->i", self.vectors[pairs[:, 0]], self.vectors[pairs[:, 1]]),
+            np.einsum("ij,ij->i", as_float32(self.vectors[pairs[:, 0]]), as_float32(self.vectors[pairs[:, 1]])),
             local,
             self.local[rows],
         )

@@ -33,8 +33,14 @@ GRAPH_BLOCK = 5_000  # rows per add, search and rescoring: bounds the copies (5,
 GRAPH_SPARE = 4  # neighbours found beyond k by the 8-bit codes, in case exact scores reorder them
 
 
-def _as_float32(vectors: np.ndarray) -> np.ndarray:
+def as_float32(vectors: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def as_vectors(vectors: np.ndarray) -> np.ndarray:
+    """Contiguous vectors as held: float16 kept (half a float32 copy; each block is computed on in float32 by
+    as_float32), any other kind as float32."""
+    return np.ascontiguousarray(vectors, dtype=np.float16 if vectors.dtype == np.float16 else np.float32)
 
 
 def new_index(dimensions: int, expected_size: int) -> faiss.Index:
@@ -50,7 +56,7 @@ def build_index(vectors: np.ndarray, dimensions: int | None = None) -> faiss.Ind
     """Exact up to EXACT_LIMIT vectors, HNSW above."""
     index = new_index(dimensions or vectors.shape[1], len(vectors))
     if len(vectors):
-        index.add(_as_float32(vectors))
+        index.add(as_float32(vectors))
     return index
 
 
@@ -70,7 +76,7 @@ def top_k(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[np.ndarray, 
     k = max(1, min(k, index.ntotal))
     if index.ntotal == 0 or len(queries) == 0:
         return np.zeros((len(queries), k), np.float32), np.full((len(queries), k), -1, np.int64)
-    return index.search(_as_float32(queries), k)
+    return index.search(as_float32(queries), k)
 
 
 def neighbours_above(
@@ -81,7 +87,7 @@ def neighbours_above(
     if index.ntotal == 0 or len(queries) == 0:
         return [(np.zeros(0, np.int64), np.zeros(0, np.float32)) for _ in range(len(queries))]
     if isinstance(index, faiss.IndexFlat):
-        lims, scores, positions = index.range_search(_as_float32(queries), float(min_score))
+        lims, scores, positions = index.range_search(as_float32(queries), float(min_score))
         return [(positions[lims[i] : lims[i + 1]], scores[lims[i] : lims[i + 1]]) for i in range(len(queries))]
     scores, positions = top_k(index, queries, most)
     keep = (scores >= min_score) & (positions >= 0)
@@ -105,9 +111,9 @@ def _graph_index(vectors: np.ndarray, rows: np.ndarray) -> faiss.Index:
         else faiss.IndexHNSWFlat(dimensions, 32, faiss.METRIC_INNER_PRODUCT)
     )
     sample = np.random.default_rng(0).choice(len(rows), min(len(rows), cells * GRAPH_TRAINING_PER_CELL), False)
-    index.train(_as_float32(vectors[rows[np.sort(sample)]]))
+    index.train(as_float32(vectors[rows[np.sort(sample)]]))
     for start in range(0, len(rows), GRAPH_BLOCK):
-        index.add(_as_float32(vectors[rows[start : start + GRAPH_BLOCK]]))
+        index.add(as_float32(vectors[rows[start : start + GRAPH_BLOCK]]))
     index.nprobe = GRAPH_PROBES
     quantizer.hnsw.efSearch = 64
     return index
@@ -115,7 +121,7 @@ def _graph_index(vectors: np.ndarray, rows: np.ndarray) -> faiss.Index:
 
 def _rescored(vectors: np.ndarray, rows: np.ndarray, queries: np.ndarray, found: np.ndarray, k: int):
     """The found neighbours (local positions, -1 for none) scored exactly, best k first."""
-    scores = np.einsum("qd,qkd->qk", vectors[queries], vectors[rows[np.maximum(found, 0)]])
+    scores = np.einsum("qd,qkd->qk", as_float32(vectors[queries]), as_float32(vectors[rows[np.maximum(found, 0)]]))
     scores = np.where(found >= 0, scores, -np.inf).astype(np.float32)
     order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
     return np.take_along_axis(scores, order, 1), np.take_along_axis(found, order, 1)
@@ -129,13 +135,13 @@ def neighbour_graph(vectors: np.ndarray, k: int, rows: np.ndarray | None = None)
     if not len(rows):
         return np.zeros((0, k), np.float32), np.full((0, k), -1, np.int64)
     if len(rows) <= GRAPH_EXACT_LIMIT:
-        subset = _as_float32(vectors[rows])
+        subset = as_float32(vectors[rows])
         return top_k(build_index(subset), subset, k)
     index = _graph_index(vectors, rows)
     scores, positions = [], []
     for start in range(0, len(rows), GRAPH_BLOCK):
         block = rows[start : start + GRAPH_BLOCK]
-        _, found = top_k(index, _as_float32(vectors[block]), k + GRAPH_SPARE)
+        _, found = top_k(index, as_float32(vectors[block]), k + GRAPH_SPARE)
         block_scores, block_positions = _rescored(vectors, rows, block, found, k)
         scores.append(block_scores)
         positions.append(block_positions)

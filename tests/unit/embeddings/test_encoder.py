@@ -33,3 +33,31 @@ def test_threads_asking_at_once_share_one_encoder(monkeypatch):
         thread.join()
     module._load.cache_clear()  # later tests load the real one
     assert len(got) == 8 and len(built) == 1 and all(g is built[0] for g in got)
+
+
+def test_a_released_encoder_is_freed_and_a_cache_loads_one_only_to_embed(monkeypatch, tmp_path):
+    import gc
+    import weakref
+
+    import numpy as np
+
+    from tasks.embeddings.cache import EmbeddingCache
+
+    class Loaded:
+        def __init__(self, folder):
+            pass
+
+        def __call__(self, texts):
+            return np.ones((len(texts), 3), np.float32)
+
+    monkeypatch.setattr(module, "OnnxEncoder", Loaded)
+    module._load.cache_clear()
+    first = weakref.ref(module.encoder("onnx-int8"))
+    module.release_encoders()
+    gc.collect()
+    assert first() is None and module.loaded_backends() == 0
+    cache = EmbeddingCache(tmp_path / "vectors.sqlite")
+    cache.store(["stored"], np.zeros((1, 3)))
+    assert cache(["stored"]).tolist() == [[0, 0, 0]] and module.loaded_backends() == 0  # read back: none loaded
+    assert cache(["new"]).tolist() == [[1, 1, 1]] and module.loaded_backends() == 1
+    module._load.cache_clear()  # later tests load the real one

@@ -37,3 +37,17 @@ def test_embed_ranges_cover_a_table_in_fixed_rows_whatever_its_shards(tmp_path):
     empty = tmp_path / "empty.parquet"
     frame.iloc[0:0].to_parquet(empty)
     assert [read_range(*r).columns.tolist() for r in embed_ranges(str(empty))] == [["n"]]
+
+
+def test_shard_arrays_are_read_in_a_given_order(tmp_path):
+    first = {"path": save_vectors(np.arange(6).reshape(3, 2), tmp_path / "00000.npy"), "rows": 3}
+    second = {"path": save_vectors(np.arange(6, 10).reshape(2, 2), tmp_path / "00001.npy"), "rows": 2}
+    order = np.array([4, 0, 3, 1, 2])
+    in_order = read_vectors([first, second], 5, order)
+    assert in_order.tolist() == read_vectors([first, second], 5)[order].tolist()
+    assert in_order.tolist() == [[8, 9], [0, 1], [6, 7], [2, 3], [4, 5]]
+    empty = {"path": save_vectors(np.zeros((0, 2)), tmp_path / "00002.npy"), "rows": 0}
+    assert read_vectors([empty], 0).shape == (0, 384)
+    texts = ["a", "b", "a", "c", "d"]
+    held = VectorsByText.from_shards(texts, [first, second], order)
+    assert held.vectors.dtype == np.float16 and held(["c", "a"]).tolist() == [[2, 3], [8, 9]]

@@ -34,3 +34,11 @@ def test_scores_are_those_of_fresh_profiles(monkeypatch):
     kept = pairs.scores(nearest)
     monkeypatch.setattr(pairs, "profile", lambda row: profile_for(pairs.scorer.features)(TEXTS[row]))
     assert np.array_equal(kept, pairs.scores(nearest))
+
+
+def test_float16_vectors_score_as_their_float32_values_do():
+    vectors = bag_of_words(TEXTS).astype(np.float16)
+    half = RowPairs(TEXTS, vectors)
+    assert half.vectors is vectors or half.vectors.dtype == np.float16
+    full = RowPairs(TEXTS, vectors.astype(np.float32))
+    assert np.array_equal(half.scores(half.nearest()), full.scores(full.nearest()))

@@ -55,3 +55,13 @@ def test_the_neighbour_graph_above_its_exact_limit_finds_what_the_exact_one_does
         ),
         atol=1e-5,
     )
+
+
+def test_float16_vectors_are_held_as_they_are_and_computed_on_in_float32(monkeypatch):
+    monkeypatch.setattr(vector_index, "GRAPH_EXACT_LIMIT", 100)
+    held = unit(400, dims=32, seed=4).astype(np.float16)
+    assert vector_index.as_vectors(held) is held
+    assert vector_index.as_vectors(held[:, :3].astype(int)).dtype == np.float32
+    half_scores, half = vector_index.neighbour_graph(held, 4)
+    full_scores, full = vector_index.neighbour_graph(held.astype(np.float32), 4)
+    assert np.array_equal(half, full) and np.array_equal(half_scores, full_scores)  # float16 sums would differ
