@@ -50,7 +50,7 @@ class EmbeddingCache:
     def embed(self) -> Callable[[list[str]], np.ndarray]:
         """The embedding function; the backend's encoder is loaded when first needed (dedup reads vectors it
         was given and loads none: its stage starts with the encoder released, tasks/embeddings/encoder.py)."""
-        return self._embed or encoder(self._backend)
+        return self._embed if self._embed is not None else encoder(self._backend)
 
     @classmethod
     def at(cls, location: str | Path, backend: str = DEFAULT_BACKEND) -> EmbeddingCache:

@@ -13,7 +13,7 @@ from functools import lru_cache
 import numpy as np
 
 from tasks.allocator import release_free_memory
-from tasks.embeddings.bundled_model import embed_texts
+from tasks.embeddings.bundled_model import embed_texts, load_encoder
 from tasks.embeddings.onnx_int8 import OnnxEncoder
 from tasks.local_cache import cache_root
 
@@ -46,6 +46,7 @@ def release_encoders() -> None:
     session's arena and the tokenizer's heap, which the stages after embedding do not need."""
     with _loading:
         _load.cache_clear()
+        load_encoder.cache_clear()  # the torch backend's model
     gc.collect()
     release_free_memory()
 

@@ -18,10 +18,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tasks.embeddings.bundled_model import no_vectors
+from tasks.embeddings.bundled_model import DIMENSIONS
 from tasks.shards import shard_files
 from tasks.vectors.index import as_vectors
 
+BLOCK = 50_000  # rows copied to float32 at a time
 EMBED_ROWS = 5_000  # rows per embedding call (the default shard_rows: then embed shards are verify's shards)
 
 
@@ -60,25 +61,35 @@ def save_vectors(vectors: np.ndarray, path: str | Path) -> str:
 def read_vectors(
     shards: list[dict], rows: int, order: np.ndarray | None = None, dtype: npt.DTypeLike = np.float32
 ) -> np.ndarray:
-    """The arrays of the embed shards' results ({path, rows}), end to end: `rows` vectors, or a ValueError. With
-    `order` (a permutation of the rows), row i of the result is row order[i] of the shards'. Read one shard at a
-    time into the one array returned: the rows' vectors are held once (concatenating, then reordering, held them
-    twice at once: 3 KB a row)."""
-    arrays = [np.load(shard["path"], mmap_mode="r", allow_pickle=False) for shard in shards]  # the headers only
-    found = sum(len(a) for a in arrays)
+    """The arrays of the embed shards' results ({path, rows}), end to end: `rows` vectors, or a ValueError naming
+    the shard that does not hold what it declares. With `order` (a permutation of the rows), row i of the result is
+    row order[i] of the shards'. Read one shard at a time into the one array returned, each file mapped only while
+    it is copied: the rows' vectors are held once (concatenating, then reordering, held them twice at once: 3 KB a
+    row)."""
+    found = sum(shard["rows"] for shard in shards)
     if found != rows:
         raise ValueError(f"{found} vectors in {len(shards)} shard arrays for {rows} rows")
-    if not rows:
-        return no_vectors()
-    vectors = np.empty((rows, arrays[0].shape[1]), dtype)
-    destination = np.arange(rows) if order is None else np.empty(rows, np.int64)
-    if order is not None:
-        destination[order] = np.arange(rows)
+    destination = np.arange(rows) if order is None else _inverse(np.asarray(order), rows)
+    width = np.load(shards[0]["path"], mmap_mode="r").shape[1] if shards else DIMENSIONS
+    vectors = np.empty((rows, width), dtype)
     start = 0
-    for array in arrays:
-        vectors[destination[start : start + len(array)]] = array  # read from the file here, one shard at a time
+    for shard in shards:
+        array = np.load(shard["path"], mmap_mode="r", allow_pickle=False)
+        if array.shape != (shard["rows"], width):
+            raise ValueError(f"{shard['path']}: {array.shape} vectors, declared ({shard['rows']}, {width})")
+        vectors[destination[start : start + len(array)]] = array  # read here; unmapped when the next is opened
         start += len(array)
+        del array
     return vectors
+
+
+def _inverse(order: np.ndarray, rows: int) -> np.ndarray:
+    """Where each row goes, for a result whose row i is row order[i]; a ValueError unless order is a permutation."""
+    if order.shape != (rows,) or not np.array_equal(np.sort(order), np.arange(rows)):
+        raise ValueError(f"the order given is not a permutation of {rows} rows")
+    destination = np.empty(rows, np.int64)
+    destination[order] = np.arange(rows)
+    return destination
 
 
 class VectorsByText:
@@ -98,15 +109,18 @@ class VectorsByText:
     def from_shards(cls, texts: list[str], shards: list[dict], order: np.ndarray) -> VectorsByText:
         """texts with the embed shards' vectors read in `order` (read_vectors), held in float16: half the
         memory of dedup's largest part (0.75 GB at a million rows). Each block is computed on in float32; the
-        rounding (1 - cosine about 2e-6, at most 6e-5) is far below the int8 encoder's own spread between
-        batches (about 3e-3 for one text in two batches)."""
+        rounding moves a pair's cosine by about 1e-5 (at most 1e-4), far below the int8 encoder's own spread
+        between batches (1 - cosine about 3e-3 for one text in two batches)."""
         return cls(texts, read_vectors(shards, len(texts), order, dtype=np.float16))
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        """The vectors of texts, in order; a text it was not given is a KeyError (dedup embeds nothing anew)."""
-        if not texts:
-            return no_vectors()
-        return self.vectors[[self.first[t] for t in texts]]
+        """The vectors of texts, in order, as float32 (copied a block at a time from float16: no float16 copy of
+        them all); a text it was not given is a KeyError (dedup embeds nothing anew)."""
+        positions = np.fromiter((self.first[t] for t in texts), np.int64, len(texts))
+        vectors = np.empty((len(texts), self.vectors.shape[1]), np.float32)
+        for start in range(0, len(texts), BLOCK):
+            vectors[start : start + BLOCK] = self.vectors[positions[start : start + BLOCK]]
+        return vectors
 
     def repeated_vectors(self) -> tuple[list[str], np.ndarray]:
         """(every text given more than once, the vector held for it): where the shards' vectors disagree."""

@@ -47,7 +47,14 @@ def test_shard_arrays_are_read_in_a_given_order(tmp_path):
     assert in_order.tolist() == read_vectors([first, second], 5)[order].tolist()
     assert in_order.tolist() == [[8, 9], [0, 1], [6, 7], [2, 3], [4, 5]]
     empty = {"path": save_vectors(np.zeros((0, 2)), tmp_path / "00002.npy"), "rows": 0}
-    assert read_vectors([empty], 0).shape == (0, 384)
+    assert read_vectors([empty], 0).shape == (0, 2) and read_vectors([], 0).shape == (0, 384)
+    for wrong in ([0, 1, 2, 3, 3], [4, 0, 3, 1], [0, 0, 1, 2, 3]):
+        with pytest.raises(ValueError, match="not a permutation of 5 rows"):
+            read_vectors([first, second], 5, np.array(wrong))
+    swapped = [dict(first, rows=2), dict(second, rows=3)]
+    with pytest.raises(ValueError, match="00000.npy: \\(3, 2\\) vectors, declared \\(2, 2\\)"):
+        read_vectors(swapped, 5)
     texts = ["a", "b", "a", "c", "d"]
     held = VectorsByText.from_shards(texts, [first, second], order)
     assert held.vectors.dtype == np.float16 and held(["c", "a"]).tolist() == [[2, 3], [8, 9]]
+    assert held(["c", "a"]).dtype == np.float32 and held([]).shape == (0, 2)  # handed out as float32
