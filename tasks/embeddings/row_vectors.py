@@ -94,8 +94,8 @@ def _inverse(order: np.ndarray, rows: int) -> np.ndarray:
 
 class VectorsByText:
     def __init__(self, texts: list[str], vectors: np.ndarray):
-        """Each text's vector is that of its first position in texts; float16 vectors stay float16 (the callers
-        compute in float32, a block at a time), any other kind becomes float32."""
+        """Each text's vector is that of its first position in texts; float16 vectors are held as float16 (RowPairs
+        reads them in place, computing a block at a time in float32), any other kind as float32."""
         if len(texts) != len(vectors):
             raise ValueError(f"{len(texts)} texts but {len(vectors)} vectors")
         self.vectors = as_vectors(vectors)
