@@ -93,7 +93,8 @@ def find_near_duplicates(
 
 def vectors_of(texts: list[str], embed: Callable[[list[str]], np.ndarray], rows: list[int]) -> np.ndarray:
     """The texts' vectors as far as `rows` go: a VectorsByText's own array, not a copy, when each of `rows` is its
-    text's first position there (dedup's texts are the stage's, in order: a copy would hold every vector twice); the vectors of the other rows are then their own, not their text's first."""
+    text's first position there (dedup's texts are the stage's, in order: a copy would hold every vector twice);
+    the vectors of the other rows are then their own, not their text's first."""
     if isinstance(embed, VectorsByText) and len(embed.vectors) == len(texts):
         first = np.fromiter((embed.first[text] for text in texts), np.int64, len(texts))
         return embed.vectors if np.array_equal(first[rows], rows) else embed.vectors[first]
