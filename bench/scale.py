@@ -176,7 +176,13 @@ def one_build(rows: int, shard_rows: int, dask_workers: int, pin: bool = False) 
     if dask_workers:
         from distributed import LocalCluster
 
-        cluster = LocalCluster(n_workers=dask_workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        cluster = LocalCluster(
+            n_workers=dask_workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            preload=["flows.dask_preload"],  # as docs/operations.md starts workers: their imports done at start
+        )
         with cluster.get_client() as client:
             if pin:
                 pin_workers(client)

@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import tasks.blend.mix as mix  # noqa: E402
 import tasks.stage_result as stage_result  # noqa: E402
+import tasks.stage_shards as stage_shards  # noqa: E402
 import tasks.stages as stages  # noqa: E402
 import tasks.tables as tables  # noqa: E402
 import tasks.verify.expectations as expectations  # noqa: E402
@@ -104,7 +105,13 @@ def main(rows: int, shard_rows: int) -> None:
     ]
     verified = stage("verify", lambda: stages.verify_stage.fn(spec, gated, work, str(folder / "cache"), parts))
     real_path = str(folder / "real.parquet")
-    stage("blend", lambda: stages.blend_stage.fn(spec, verified.table("synthetic"), real_path, work))
+    plan = stage_shards.plan_blend_stage.fn(spec, verified.table("synthetic"), real_path)
+
+    def blend() -> stage_result.StageResult:
+        blended = [stage_shards.blend_shard.fn(spec, work, plan, shard) for shard in plan.shards]
+        return stages.blend_stage.fn(spec, real_path, work, plan, blended)
+
+    stage("blend", blend)
     print(json.dumps(figures))
 
 

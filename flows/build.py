@@ -22,12 +22,14 @@ from tasks.shards import shard_files
 from tasks.spec_inputs import check_spec_inputs
 from tasks.stage_result import Stages, llm_totals
 from tasks.stage_shards import (
+    blend_shard,
     decontaminate_shard,
     decontaminate_shards,
     embed_shard,
     embed_shards,
     generate_shard,
     generate_shards,
+    plan_blend_stage,
     verify_shard,
 )
 from tasks.stages import (
@@ -109,7 +111,10 @@ def build_stages(spec: Spec, root: str, run_id: str) -> Stages:
         decontaminate_stage, spec, work, evals,
     )  # fmt: skip
     clean = stages["decontaminate"]
-    stages["blend"] = run_stage("blend", blend_stage, spec, clean.table("synthetic"), clean.table("real"), work)
+    plan = plan_blend_stage.submit(spec, clean.table("synthetic"), clean.table("real")).result()
+    stages["blend"] = run_sharded(
+        "blend", blend_shard, plan.shards, (spec, work, plan), blend_stage, spec, clean.table("real"), work, plan
+    )
     return stages
 
 

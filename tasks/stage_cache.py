@@ -11,6 +11,7 @@ import hashlib
 import inspect
 import json
 import os
+from dataclasses import asdict, is_dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,6 @@ from pydantic import BaseModel
 
 from tasks.fingerprints import file_sha256
 from tasks.shards import shard_files
-from tasks.stage_result import StageResult
 
 
 def fingerprint(value: Any) -> Any:
@@ -28,8 +28,8 @@ def fingerprint(value: Any) -> Any:
     (Other paths, such as the request cache, count by name: their content is not an input.)"""
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
-    if isinstance(value, StageResult):
-        return fingerprint(value.as_dict())
+    if is_dataclass(value) and not isinstance(value, type):  # a StageResult, a blend plan
+        return fingerprint(asdict(value))
     if isinstance(value, str) and value.endswith(".parquet") and os.path.isfile(value):
         return {"file": value, "sha256": file_sha256(value)}
     if isinstance(value, str) and os.path.isdir(value) and any(Path(value).glob("*.parquet")):

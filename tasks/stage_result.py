@@ -108,21 +108,21 @@ def write_stage(
     keep_raw_quarantine: bool = False,
     part: int | None = None,
     shard_rows: int | None = None,
-    redact: bool | None = None,
+    redact: bool = True,
     *,
     record: RecordSchema,
     **extra: Any,
 ) -> StageResult:
     """Write a stage's output tables and quarantine under the run's work folder; its StageResult. The quarantine is
-    written redacted; its raw text goes beside it (files["quarantine_raw"]) only with keep_raw_quarantine.
-    An output given as a path (a folder of shards) is handed on as it is. With `part`, everything is written as
-    shard `part` under parts/ for the stage's merge to collect, the quarantine as it is (the merge redacts it once,
-    redact=False does the same for other intermediate results); with `shard_rows`, frames are written as shards.
+    written redacted (unless redact=False, for intermediate results); its raw text goes beside it
+    (files["quarantine_raw"]) only with keep_raw_quarantine. An output given as a path (a folder of shards) is handed
+    on as it is. With `part`, everything is written as shard `part` under parts/ for the stage's merge to collect
+    (merged_quarantine copies the redacted parts: each shard redacts its own rows, on whichever worker runs it);
+    with `shard_rows`, frames are written as shards.
     Tables are written with the record's row schema, the quarantine with its quarantine schema. A quarantine a
     QuarantineWriter already wrote (tasks/stage_writer.py) is handed on as it is, its raw text file with it."""
     folder = stage_folder(work_dir, stage)
     rows_schema, quarantine_schema_ = row_schema(record), quarantine_schema(record)
-    redact = part is None if redact is None else redact
 
     def place(name: str) -> Path:
         return folder / "parts" / name / shard_name(part) if part is not None else folder / f"{name}.parquet"
@@ -158,9 +158,19 @@ def write_stage(
     )
 
 
-def read_parts(parts: list[StageResult]) -> pd.DataFrame:
-    """The shards' quarantines (unredacted), in shard order."""
-    return read_quarantines({str(n): p for n, p in enumerate(parts)})
+def written_quarantine(result: StageResult) -> WrittenQuarantine:
+    """The quarantine a stage (or one of its shards) wrote: its file, its raw-text file if kept, its counts."""
+    return WrittenQuarantine(result.quarantine, result.files.get("quarantine_raw"), result.quarantined)
+
+
+def merged_quarantine(
+    work_dir: str, stage: str, record: RecordSchema, keep_raw: bool, parts: list[StageResult]
+) -> WrittenQuarantine:
+    """The shards' quarantines, each already redacted by its shard, copied in shard order into the stage's file."""
+    writer = quarantine_writer(work_dir, stage, record, keep_raw)
+    for part in parts:
+        writer.copy(written_quarantine(part))
+    return writer.close()
 
 
 def parts_table(parts: list[StageResult], name: str) -> str:

@@ -13,6 +13,7 @@ from prefect import task
 from schemas import records as col
 from schemas.record_derived import quarantine_schema, row_schema
 from schemas.spec import AnthropicGenerator, OpenAICompatibleGenerator, Spec
+from tasks.blend.shards import BlendPlan, plan_blend, split_shard
 from tasks.decontaminate.contamination import REASON as CONTAMINATION
 from tasks.decontaminate.contamination import check_contamination, decision_threshold
 from tasks.decontaminate.eval_index import load_eval_index
@@ -25,7 +26,7 @@ from tasks.generate.templates import generate_from_templates
 from tasks.llm.request_cache import RequestCache
 from tasks.privacy.guard import real_rows_report, refuse_real_rows
 from tasks.quarantine import to_quarantine
-from tasks.shards import shard_files, shard_ranges
+from tasks.shards import shard_files, shard_ranges, table_rows
 from tasks.spec_inputs import load_real_rows
 from tasks.stage_policy import RESUMABLE, RETRIES
 from tasks.stage_result import StageResult, llm_counts, stage_folder, write_stage
@@ -87,6 +88,7 @@ def generate_shard(spec: Spec, work_dir: str, run_id: str, cache_path: str, shar
         {"synthetic": synthetic},
         rejected,
         stop - start,
+        spec.publish.quarantine_raw_text,
         part=part,
         facts={"llm": llm},
         llm_requests={"sent": llm.get("sent", 0) + llm.get("batches", 0), "from_cache": llm.get("from_cache", 0)},
@@ -106,6 +108,7 @@ def verify_shard(spec: Spec, work_dir: str, shard_path: str) -> StageResult:
         {"synthetic": checked},
         failed,
         len(frame),
+        spec.publish.quarantine_raw_text,
         part=part_of(shard_path),
         facts={"checks": counts},
         record=spec.record_schema,
@@ -156,11 +159,31 @@ def decontaminate_shard(
         {name: frame[~hit].reset_index(drop=True)},
         quarantined,
         len(frame),
+        spec.publish.quarantine_raw_text,
         part=part,
         facts={"judge": judged, "judge_cleared": cleared},
         llm_requests=llm_counts(cache) if cache is not None else None,
         record=spec.record_schema,
     )
+
+
+@task(name="blend-plan", **RESUMABLE)
+def plan_blend_stage(spec: Spec, synthetic_path: str, real_path: str) -> BlendPlan:
+    """The cap and the order of the blended rows, decided on the synthetic rows' ids and strata alone."""
+    return plan_blend(table_rows(real_path), synthetic_path, spec.blend, spec.record_schema.label)
+
+
+@task(name="blend-shard", **RESUMABLE)
+def blend_shard(spec: Spec, work_dir: str, plan: BlendPlan, shard: tuple[int, str, list[int]]) -> StageResult:
+    """One shard of decontaminated synthetic rows split into the rows the plan keeps and the rows over the cap.
+    Input/output columns: row schema."""
+    part, path, kept = shard
+    frame = read_parquet(path)
+    rows, over = split_shard(frame, kept, plan, spec.blend)
+    return write_stage(
+        work_dir, "blend", {"blended": rows}, over, len(frame), spec.publish.quarantine_raw_text, part=part,
+        record=spec.record_schema,
+    )  # fmt: skip
 
 
 def embed_shards(synthetic: str, real: str) -> list[tuple[int, list[str], int, int]]:

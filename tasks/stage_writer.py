@@ -86,6 +86,17 @@ class QuarantineWriter:
             self.raw.write_table(arrow_table(frame, self.schema))
         self.writer.write_table(arrow_table(redact_rows(frame) if self.redact else frame, self.schema))
 
+    def copy(self, written: WrittenQuarantine) -> None:
+        """Append a quarantine a shard already wrote and redacted, as it is (its raw text to the raw file): redacting
+        it again would change nothing and cost, on one worker, what the shards paid on all of them."""
+        if self.raw is not None and written.raw is None:
+            raise ValueError(f"{written.path}: written without its raw text, which this quarantine keeps")
+        for path, writer in ((written.path, self.writer), (written.raw, self.raw)):
+            if writer is not None:
+                for batch in pq.ParquetFile(path).iter_batches():
+                    writer.write_table(pa.Table.from_batches([batch]).select(self.schema.names).cast(self.schema))
+        self.counts.update(written.counts)
+
     def close(self) -> WrittenQuarantine:
         self.writer.close()
         if self.raw is not None:

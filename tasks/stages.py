@@ -16,7 +16,7 @@ from schemas import records as col
 from schemas.record_derived import row_schema
 from schemas.spec import Spec, SpecError
 from tasks.allocator import limit_arenas
-from tasks.blend.shards import blend_shards
+from tasks.blend.shards import BlendPlan, blended_rows
 from tasks.decontaminate.contamination import decision_threshold
 from tasks.decontaminate.eval_index import eval_index_beside, load_eval_index, save_eval_index
 from tasks.dedup.cluster_cap import best_first, cap_per_cluster
@@ -39,13 +39,14 @@ from tasks.stage_result import (
     Stages,
     llm_counts,
     merge_llm_summaries,
+    merged_quarantine,
     parts_table,
     quarantine_files,
     quarantine_writer,
-    read_parts,
     stage_folder,
     sum_counts,
     write_stage,
+    written_quarantine,
 )
 from tasks.stage_writer import ShardWriter
 from tasks.tables import read_parquet
@@ -78,7 +79,7 @@ def generate_stage(spec: Spec, work_dir: str, parts: list[StageResult]) -> Stage
         work_dir,
         "generate",
         {"synthetic": parts_table(parts, "synthetic"), "real": real},
-        read_parts(parts),
+        merged_quarantine(work_dir, "generate", spec.record_schema, spec.publish.quarantine_raw_text, parts),
         spec.generator.rows,
         spec.publish.quarantine_raw_text,
         facts={"llm": llm, "real_privacy": real_privacy},
@@ -93,7 +94,7 @@ def verify_gates(spec: Spec, synthetic_path: str, work_dir: str) -> StageResult:
     name), with Data Docs. Input/output columns: row schema, the output in shards for verify's row checks."""
     folder, docs_dir = stage_folder(work_dir, "gates"), stage_folder(work_dir, "verify") / "data_docs"
     accepted = ShardWriter(folder / "synthetic", spec.orchestration.shard_rows, row_schema(spec.record_schema))
-    quarantine = quarantine_writer(work_dir, "gates", spec.record_schema, redact=False)  # verify's merge redacts it
+    quarantine = quarantine_writer(work_dir, "gates", spec.record_schema, spec.publish.quarantine_raw_text)
     batch_results = gate_table(synthetic_path, gate_expectations(spec), accepted, quarantine, docs_dir=docs_dir)
     return write_stage(
         work_dir,
@@ -101,6 +102,7 @@ def verify_gates(spec: Spec, synthetic_path: str, work_dir: str) -> StageResult:
         {"synthetic": accepted.close()},
         quarantine.close(),
         table_rows(synthetic_path),
+        spec.publish.quarantine_raw_text,
         files={"data_docs": str(docs_dir)} if docs_dir.exists() else {},
         facts={"batch_gates": batch_results},
         record=spec.record_schema,
@@ -116,7 +118,7 @@ def verify_stage(
     folder = stage_folder(work_dir, "verify")
     cache = RequestCache.at(cache_path) if spec.gates.judging else None
     quarantined, synthetic, reviewed = merge_verdicts(
-        spec, [gated.quarantine, *(p.quarantine for p in parts)], parts_table(parts, "synthetic"), folder, cache
+        spec, [written_quarantine(r) for r in (gated, *parts)], parts_table(parts, "synthetic"), folder, cache
     )
     check_reject_rate(quarantined.rows, gated.rows_in, spec.gates.max_reject_rate)
     final = apply_gates(read_parquet(synthetic), final_expectations(spec)) if spec.gates.final_expectations else None
@@ -221,7 +223,7 @@ def decontaminate_stage(spec: Spec, work_dir: str, eval_index: str, parts: list[
         work_dir,
         "decontaminate",
         {name: parts_table([p for p in parts if name in p.tables], name) for name in ("synthetic", "real")},
-        read_parts(parts),
+        merged_quarantine(work_dir, "decontaminate", spec.record_schema, spec.publish.quarantine_raw_text, parts),
         sum(p.rows_in for p in parts),
         spec.publish.quarantine_raw_text,
         files={"eval_index": eval_index},
@@ -232,19 +234,17 @@ def decontaminate_stage(spec: Spec, work_dir: str, eval_index: str, parts: list[
 
 
 @task(name="blend", **RESUMABLE)
-def blend_stage(spec: Spec, synthetic_path: str, real_path: str, work_dir: str) -> StageResult:
-    """Real and synthetic rows at the spec's maximum synthetic share.
-    Input columns: row schema. Output columns: row schema (blended.parquet)."""
-    real = read_parquet(real_path)
-    over = quarantine_writer(work_dir, "blend", spec.record_schema, spec.publish.quarantine_raw_text)
-    blended = blend_shards(real, synthetic_path, spec.blend, over, spec.record_schema.label)
+def blend_stage(spec: Spec, real_path: str, work_dir: str, plan: BlendPlan, parts: list[StageResult]) -> StageResult:
+    """Real rows and the blend shards' kept rows in the plan's order. Columns: row schema (blended.parquet)."""
+    real, keep_raw = read_parquet(real_path), spec.publish.quarantine_raw_text
+    kept = [read_parquet(part.table("blended")) for part in parts]
     return write_stage(
         work_dir,
         "blend",
-        {"blended": blended},
-        over.close(),
-        table_rows(synthetic_path) + len(real),
-        spec.publish.quarantine_raw_text,
+        {"blended": blended_rows(real, kept, plan)},
+        merged_quarantine(work_dir, "blend", spec.record_schema, keep_raw, parts),
+        sum(p.rows_in for p in parts) + len(real),
+        keep_raw,
         record=spec.record_schema,
     )
 

@@ -1,8 +1,11 @@
-"""Blending a table of synthetic shards without reading it whole: the cap and the shuffle are decided on the column
-the strata come from, then the shards are read one at a time, the rows kept collected and the rows over the cap
-written to the quarantine as they pass."""
+"""Blending a table of synthetic shards shard by shard: the cap and the shuffle are decided once, on the column the
+strata come from (plan_blend); then each shard is split on its own into the rows kept and the rows over the cap
+(split_shard, which the build maps over its workers: quarantining a row means redacting it); then the kept rows of
+every shard and the real rows are put in the plan's order (blended_rows)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -10,25 +13,65 @@ import pandas as pd
 from schemas import records as col
 from schemas.spec import Blend
 from tasks.blend.mix import blend_plan, share_cap_quarantine, strata_column
+from tasks.shards import shard_files, table_rows
 from tasks.stage_writer import QuarantineWriter
-from tasks.tables import iter_frames, read_columns
+from tasks.tables import read_columns, read_parquet
+
+
+@dataclass(frozen=True)
+class BlendPlan:
+    """The blend decided: the cap (None: none), the order of the blended rows (real rows first, then the kept
+    synthetic ones, as blend_rows numbers them), and per synthetic shard (part, file, positions kept in it)."""
+
+    cap: int | None
+    order: list[int]
+    shards: list[tuple[int, str, list[int]]]
+
+    @property
+    def kept(self) -> int:
+        return sum(len(positions) for _, _, positions in self.shards)
+
+
+def plan_blend(real_rows: int, synthetic: str, config: Blend, label: str | None = None) -> BlendPlan:
+    """The plan blend_rows would follow for `real_rows` real rows and the whole synthetic table (a folder of shards
+    or one file), read only for its ids and strata."""
+    by = strata_column(config, label)
+    keys = read_columns(synthetic, [col.ID] + ([by] if by and by != col.ID else []))
+    keep, order, cap = blend_plan(real_rows, keys, config, label)
+    shards, start = [], 0
+    for part, path in enumerate(shard_files(synthetic)):
+        stop = start + table_rows(path)
+        inside = keep[(keep >= start) & (keep < stop)] - start
+        shards.append((part, path, inside.tolist()))
+        start = stop
+    if start != len(keys):
+        raise ValueError(f"{synthetic}: its shards hold {start} rows, its columns {len(keys)}")
+    return BlendPlan(cap, order.tolist(), shards)
+
+
+def split_shard(
+    frame: pd.DataFrame, kept: list[int], plan: BlendPlan, config: Blend
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the shard's rows kept, its rows over the cap as blend quarantines them)."""
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[kept] = True
+    over = share_cap_quarantine(frame[~mask], config, plan.cap, plan.kept, len(plan.order))
+    return frame[mask], over
+
+
+def blended_rows(real: pd.DataFrame, kept: list[pd.DataFrame], plan: BlendPlan) -> pd.DataFrame:
+    """The real rows and every shard's kept rows (in shard order) in the plan's order."""
+    return pd.concat([real, *kept], ignore_index=True).iloc[plan.order].reset_index(drop=True)
 
 
 def blend_shards(
     real: pd.DataFrame, synthetic: str, config: Blend, quarantine: QuarantineWriter, label: str | None = None
 ) -> pd.DataFrame:
-    """blend_rows(real, the whole synthetic table): the same blended rows; the same rows over the cap, in the same
-    order, added to `quarantine`."""
-    by = strata_column(config, label)
-    keys = read_columns(synthetic, [col.ID] + ([by] if by and by != col.ID else []))
-    keep, order, cap = blend_plan(len(real), keys, config, label)
-    kept_mask = np.zeros(len(keys), dtype=bool)
-    kept_mask[keep] = True
-    del keys
-    kept, offset, blended_rows = [], 0, len(real) + len(keep)
-    for frame in iter_frames(synthetic):
-        mask = kept_mask[offset : offset + len(frame)]
-        offset += len(frame)
-        kept.append(frame[mask])
-        quarantine.add(share_cap_quarantine(frame[~mask], config, cap, len(keep), blended_rows))
-    return pd.concat([real, *kept], ignore_index=True).iloc[order].reset_index(drop=True)
+    """blend_rows(real, the whole synthetic table) a shard at a time in this process: the same blended rows; the
+    same rows over the cap, in the same order, added to `quarantine`."""
+    plan, kept = plan_blend(len(real), synthetic, config, label), []
+    for _, path, positions in plan.shards:
+        rows, over = split_shard(read_parquet(path), positions, plan, config)
+        kept.append(rows)
+        quarantine.add(over)
+    return blended_rows(real, kept, plan)

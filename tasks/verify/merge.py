@@ -16,24 +16,18 @@ from tasks.verify.review import ReviewOutcome, review_rows
 
 
 def merge_verdicts(
-    spec: Spec, quarantines: list[str], checked: str, folder: Path, cache=None
+    spec: Spec, quarantines: list[WrittenQuarantine], checked: str, folder: Path, cache=None
 ) -> tuple[WrittenQuarantine, str, ReviewOutcome]:
-    """verify's merge under folder: the quarantines (the gates', then the row-check shards') and the review's in one
-    file, and the checked rows the review keeps as shards of orchestration.shard_rows; (the quarantine, the kept
-    rows' folder, the review outcome)."""
+    """verify's merge under folder: the quarantines (the gates', then the row-check shards', each redacted where it
+    was written) and the review's in one file, and the checked rows the review keeps as shards of
+    orchestration.shard_rows; (the quarantine, the kept rows' folder, the review outcome)."""
     quarantine = QuarantineWriter(folder / "quarantine.parquet", spec.record_schema, spec.publish.quarantine_raw_text)
-    copy_quarantines(quarantines, quarantine)
+    for written in quarantines:
+        quarantine.copy(written)
     accepted = ShardWriter(folder / "synthetic", spec.orchestration.shard_rows, row_schema(spec.record_schema))
     reviewed = review_table(checked, spec, accepted, cache=cache)
     quarantine.add(reviewed.quarantined)
     return quarantine.close(), accepted.close(), reviewed
-
-
-def copy_quarantines(paths: list[str], into: QuarantineWriter) -> None:
-    """Each file's quarantined rows, in order, added to `into` a batch at a time."""
-    for path in paths:
-        for frame in iter_frames(path):
-            into.add(frame)
 
 
 def review_table(table: str, spec: Spec, accepted: ShardWriter, cache=None) -> ReviewOutcome:

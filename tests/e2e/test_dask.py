@@ -46,6 +46,20 @@ def test_a_dask_cluster_builds_the_same_version_as_threads(tmp_path, cluster, mo
     assert any(loaded.values()), "the embedding work did not run on the cluster's workers"
 
 
+def test_a_worker_started_with_the_preload_holds_the_stage_modules_before_its_first_task():
+    def stage_modules() -> list[bool]:
+        return ["tasks.stage_shards" in sys.modules, "tasks.stages" in sys.modules]
+
+    preload = ["flows.dask_preload"]
+    with (
+        LocalCluster(n_workers=1, processes=True, dashboard_address=None, preload=preload) as local,
+        Client(local) as c,
+    ):
+        assert list(c.run(stage_modules).values()) == [[True, True]]
+    with LocalCluster(n_workers=1, processes=True, dashboard_address=None) as local, Client(local) as client:
+        assert list(client.run(stage_modules).values()) == [[False, False]]  # what the preload is for
+
+
 def test_dask_without_an_address_fails_naming_the_variable(tmp_path, monkeypatch):
     monkeypatch.delenv("SYNTHFACTORY_DASK_ADDRESS", raising=False)
     with pytest.raises(Exception, match="SYNTHFACTORY_DASK_ADDRESS"):

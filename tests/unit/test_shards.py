@@ -113,3 +113,19 @@ def test_the_llm_shards_summaries_add_up():
         "requests": 5, "spent_usd": 0.75, "tokens": {"input": 15, "output": 1}, "concurrency": 2.0, "budget": None
     }  # fmt: skip
     assert merge_llm_summaries([]) == {}
+
+
+def test_a_blend_plan_keys_each_shard_by_the_rows_it_keeps(tmp_path):
+    from tasks.blend.shards import BlendPlan
+    from tasks.stage_shards import blend_shard
+
+    spec = load_spec(str(write_spec(tmp_path)))
+    context = SimpleNamespace(task=blend_shard)
+    plan = BlendPlan(cap=3, order=[2, 0, 1], shards=[(0, "a", [0, 1]), (1, "b", [4])])
+
+    def key(plan: BlendPlan, shard) -> str:
+        return stage_cache_key(context, {"spec": spec, "work_dir": "w", "plan": plan, "shard": shard})
+
+    assert key(plan, plan.shards[0]) == key(BlendPlan(3, [2, 0, 1], [(0, "a", [0, 1]), (1, "b", [4])]), plan.shards[0])
+    assert len({key(plan, plan.shards[0]), key(plan, (0, "a", [0, 2])), key(plan, plan.shards[1]),
+                key(BlendPlan(3, [0, 2, 1], plan.shards), plan.shards[0])}) == 4  # fmt: skip

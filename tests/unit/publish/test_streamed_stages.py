@@ -1,5 +1,6 @@
-"""Writing a stage a frame at a time gives the files, shards and counts of writing it whole; blending shards read one
-at a time gives blend_rows' rows and quarantine; publish's quarantine read as files gives the frame's."""
+"""Writing a stage a frame at a time gives the files, shards and counts of writing it whole; shards' quarantines,
+each redacted by its shard and then merged, give the quarantine written whole; blending shard by shard gives
+blend_rows' rows and quarantine; publish's quarantine read as files gives the frame's."""
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -9,12 +10,12 @@ from schemas import records as col
 from schemas.record_builtins import INSTRUCTION
 from schemas.spec import Blend
 from tasks.blend.mix import blend_rows
-from tasks.blend.shards import blend_shards
+from tasks.blend.shards import blend_shards, blended_rows, plan_blend, split_shard
 from tasks.publish.quarantine_files import quarantine_columns, write_quarantine
 from tasks.quarantine import to_quarantine
 from tasks.shards import write_shards
-from tasks.stage_result import write_stage
-from tasks.stage_writer import QuarantineWriter, ShardWriter
+from tasks.stage_result import merged_quarantine, write_stage, written_quarantine
+from tasks.stage_writer import QuarantineWriter, ShardWriter, WrittenQuarantine
 from tasks.tables import read_parquet
 
 
@@ -85,6 +86,52 @@ def test_blending_shards_one_at_a_time_matches_blending_the_whole(tmp_path, conf
     written = read_parquet(writer.close().path)
     assert written[[col.ID, col.REASON, col.SCORE, col.DETAIL]].values.tolist() == (
         over[[col.ID, col.REASON, col.SCORE, col.DETAIL]].values.tolist()
+    )
+
+
+@pytest.mark.parametrize("keep_raw", [False, True])
+def test_shards_redact_their_own_quarantine_and_the_merge_copies_it_as_the_whole_is_written(tmp_path, keep_raw):
+    rejected = to_quarantine(rows("s", 9, "synthetic"), "verify", ["a", "b", "a"] * 3, detail="why")
+    whole = write_stage(str(tmp_path / "whole"), "verify", {}, rejected, 9, keep_raw, record=INSTRUCTION)
+    work = str(tmp_path / "sharded")
+    parts = [
+        write_stage(work, "verify", {}, rejected.iloc[s : s + 4], 4, keep_raw, part=n, record=INSTRUCTION)
+        for n, s in enumerate(range(0, 9, 4))
+    ]
+    for part in parts:  # no part on disk holds the text unredacted, unless raw text is kept (beside it)
+        assert not read_parquet(part.quarantine)[col.INSTRUCTION].str.contains("@example.com").any()
+        assert set(part.files) == ({"quarantine_raw"} if keep_raw else set())
+    merged = merged_quarantine(work, "verify", INSTRUCTION, keep_raw, parts)
+    assert merged.counts == whole.quarantined == {"a": 6, "b": 3}
+    assert read_parquet(merged.path).equals(read_parquet(whole.quarantine))
+    if keep_raw:
+        assert read_parquet(merged.raw).equals(read_parquet(whole.files["quarantine_raw"]))
+        assert read_parquet(merged.raw)[col.INSTRUCTION].str.contains("@example.com").all()
+
+
+def test_a_merge_that_keeps_raw_text_refuses_a_part_written_without_it(tmp_path):
+    part = write_stage(str(tmp_path), "x", {}, to_quarantine(rows("s", 2, "synthetic"), "x", "a"), 2, part=0,
+                       record=INSTRUCTION)  # fmt: skip
+    writer = QuarantineWriter(tmp_path / "q.parquet", INSTRUCTION, keep_raw=True)
+    with pytest.raises(ValueError, match="without its raw text"):
+        writer.copy(written_quarantine(part))
+    assert written_quarantine(part) == WrittenQuarantine(part.quarantine, None, {"a": 2})
+
+
+@pytest.mark.parametrize("stratify", [None, col.CATEGORY])
+def test_a_blend_plan_split_shard_by_shard_gives_blend_rows(tmp_path, stratify):
+    config = Blend(max_synthetic_share=0.6, seed=5, stratify_by=stratify)
+    real, synthetic = rows("r", 4, "real"), rows("s", 17, "synthetic")
+    blended, over = blend_rows(real, synthetic, config)
+    plan = plan_blend(len(real), write_shards(synthetic, tmp_path / "synthetic", 5, col.ROW_SCHEMA), config)
+    assert [(part, len(kept)) for part, _, kept in plan.shards] == [
+        (n, len(set(blended[col.ID]) & set(synthetic[col.ID].iloc[n * 5 : n * 5 + 5]))) for n in range(4)
+    ]
+    pieces = [split_shard(read_parquet(path), kept, plan, config) for _, path, kept in plan.shards]
+    assert blended_rows(real, [k for k, _ in pieces], plan)[col.ID].tolist() == blended[col.ID].tolist()
+    quarantined = pd.concat([q for _, q in pieces], ignore_index=True)
+    assert quarantined[[col.ID, col.SCORE, col.DETAIL]].values.tolist() == (
+        over[[col.ID, col.SCORE, col.DETAIL]].values.tolist()
     )
 
 
