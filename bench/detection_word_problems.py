@@ -11,6 +11,8 @@ split). Each rephrasing (by its eval item) and each negative is in `dev` (a thir
 - dedup: each split's (item, rephrasing) pairs hidden among its negatives and the 45 items without a
   rephrasing; a pair counts as removed when either member is dropped. Beside plain greedy cosine dedup.
 Usage (dev error analysis): python bench/detection_word_problems.py --split dev [--model FILE]
+Another set (bench/data/<set>_{eval,rephrased,negatives}.jsonl; without a `split` column it is read whole):
+python bench/detection_word_problems.py --set word_problems2 [--model FILE] (all figures, then the errors)
 """
 
 from __future__ import annotations
@@ -33,14 +35,20 @@ from tasks.text_features import word_ngrams, word_tokens  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 FPRS = {"0.1pct": 0.001, "1pct": 0.01, "5pct": 0.05}
+FIRST_SET = "word_problems"
 
 
-def word_problem_frames(split: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(every eval item, the split's rephrasings with source_id, the split's negatives)."""
-    evals = pd.read_json(DATA / "word_problems_eval.jsonl", lines=True)
-    rephrased = pd.read_json(DATA / "word_problems_rephrased.jsonl", lines=True)
-    negatives = pd.read_json(DATA / "word_problems_negatives.jsonl", lines=True)
-    return evals, rephrased[rephrased["split"] == split], negatives[negatives["split"] == split]
+def in_split(frame: pd.DataFrame, split: str) -> pd.DataFrame:
+    """The split's rows; a set without a `split` column is one split, read whole."""
+    return frame[frame["split"] == split] if "split" in frame.columns else frame
+
+
+def word_problem_frames(split: str, name: str = FIRST_SET) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(every eval item, the split's rephrasings with source_id, the split's negatives) of set `name`."""
+    evals = pd.read_json(DATA / f"{name}_eval.jsonl", lines=True)
+    rephrased = pd.read_json(DATA / f"{name}_rephrased.jsonl", lines=True)
+    negatives = pd.read_json(DATA / f"{name}_negatives.jsonl", lines=True)
+    return evals, in_split(rephrased, split), in_split(negatives, split)
 
 
 def recall_at_fpr(positives: np.ndarray, negatives: np.ndarray, right: np.ndarray | None = None) -> dict:
@@ -70,7 +78,7 @@ def at_rate(index, scorer, score: np.ndarray, positives: int, rate: float) -> di
     }
 
 
-def contamination(model_path: Path, split: str) -> dict:
+def contamination(model_path: Path, split: str, name: str = FIRST_SET) -> dict:
     """Ours (defaults: the eval set's own threshold) beside plain top-1 cosine and 13-gram overlap."""
     from schemas.spec import Decontamination
     from tasks.decontaminate.contamination import decision_threshold, score_contamination
@@ -79,7 +87,7 @@ def contamination(model_path: Path, split: str) -> dict:
     from tasks.local_cache import cache_root
     from tasks.similarity.pair_scorer import load_scorer
 
-    evals, rephrased, negatives = word_problem_frames(split)
+    evals, rephrased, negatives = word_problem_frames(split, name)
     scorer, config = load_scorer(model_path), Decontamination()
     kept = EmbeddingCache(cache_root() / "embeddings.sqlite")
     ids, texts = evals["id"].tolist(), evals["text"].tolist()
@@ -116,14 +124,19 @@ def contamination(model_path: Path, split: str) -> dict:
         "top1_cosine": recall_at_fpr(cosine[:n], cosine[n:], nearest[:n] == source)
         | {"right_nearest_all_positives": round(float((nearest[:n] == source).mean()), 4)},
         "13gram_overlap": recall_at_fpr(thirteen[:n], thirteen[n:]),
-        "_per_candidate": {"score": score.tolist(), "cosine": cosine.tolist(), "flagged": flagged.tolist()},
+        "_per_candidate": {
+            "score": score.tolist(),
+            "cosine": cosine.tolist(),
+            "flagged": flagged.tolist(),
+            "nearest_eval_id": verdicts["nearest_eval_id"].tolist(),
+        },
     }
 
 
-def dedup_texts(split: str) -> tuple[list[str], list[tuple[int, int]], np.ndarray]:
+def dedup_texts(split: str, name: str = FIRST_SET) -> tuple[list[str], list[tuple[int, int]], np.ndarray]:
     """(texts in a shuffled order, positions of each (item, rephrasing) pair, positions of the distinct items)."""
-    evals, rephrased, negatives = word_problem_frames(split)
-    all_rephrased = set(pd.read_json(DATA / "word_problems_rephrased.jsonl", lines=True)["source_id"])
+    evals, rephrased, negatives = word_problem_frames(split, name)
+    all_rephrased = set(pd.read_json(DATA / f"{name}_rephrased.jsonl", lines=True)["source_id"])
     item_text = dict(zip(evals["id"], evals["text"]))
     rows = [(item_text[s], i) for i, s in enumerate(rephrased["source_id"])]
     rows += [(t, i) for i, t in enumerate(rephrased["text"])]
@@ -135,14 +148,14 @@ def dedup_texts(split: str) -> tuple[list[str], list[tuple[int, int]], np.ndarra
     return texts, pairs, np.flatnonzero(pair_of < 0)
 
 
-def dedup(model_path: Path, split: str) -> dict:
+def dedup(model_path: Path, split: str, name: str = FIRST_SET) -> dict:
     """tasks/dedup/duplicates.py at the model's dedup operating point, beside plain greedy cosine dedup."""
     from tasks.dedup.duplicates import find_duplicates
     from tasks.embeddings.cache import EmbeddingCache
     from tasks.local_cache import cache_root
     from tasks.similarity.pair_scorer import load_scorer
 
-    texts, pairs, distinct = dedup_texts(split)
+    texts, pairs, distinct = dedup_texts(split, name)
     embed = EmbeddingCache(cache_root() / "embeddings.sqlite")
     found = find_duplicates(texts, None, embed, minhash_threshold=0.8, scorer=load_scorer(model_path))
     vectors = embed(texts)
@@ -177,8 +190,31 @@ def show_dev_errors(model_path: Path) -> None:
             print(f"MISS {s:.4f} {source} {text}")
 
 
+def show_set(model_path: Path, name: str) -> None:
+    """A whole other set, never tuned on: every figure, then each miss at 0.1% FPR and the top negatives."""
+    evals, rephrased, negatives = word_problem_frames("", name)
+    result = contamination(model_path, "", name)
+    per = result.pop("_per_candidate")
+    score, nearest, n = np.array(per["score"]), per["nearest_eval_id"], len(rephrased)
+    result = {"contamination": result, "dedup": dedup(model_path, "", name), "set": name}
+    print(json.dumps(result | {"peak_rss_mib": peak_rss_mib()}, indent=1))
+    top = score[n:].max()
+    rows = zip(negatives["id"], negatives["text"], score[n:], nearest[n:])
+    for neg_id, text, s, hit in sorted(rows, key=lambda x: -x[2])[:10]:
+        print(f"NEG {s:.4f} {neg_id} nearest={hit} {text}")
+    rows = zip(rephrased["text"], rephrased["source_id"], score[:n], nearest[:n])
+    for text, source, s, hit in sorted(rows, key=lambda x: x[2]):
+        if s <= top:
+            print(f"MISS {s:.4f} {source} nearest={hit} {text}")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=["dev"], default="dev")
+    parser.add_argument("--set", default=FIRST_SET, help="bench/data/<set>_*.jsonl; another set is read whole")
     parser.add_argument("--model", type=Path, default=ROOT / "tasks" / "similarity" / "pair_model.json")
-    show_dev_errors(parser.parse_args().model)
+    args = parser.parse_args()
+    if args.set == FIRST_SET:
+        show_dev_errors(args.model)
+    else:
+        show_set(args.model, args.set)
