@@ -108,7 +108,7 @@ def main(rows: int, shard_rows: int) -> None:
     plan = stage_shards.plan_blend_stage.fn(spec, verified.table("synthetic"), real_path)
 
     def blend() -> stage_result.StageResult:
-        blended = [stage_shards.blend_shard.fn(spec, work, plan, shard) for shard in plan.shards]
+        blended = [stage_shards.blend_shard.fn(spec, work, plan.counts, shard) for shard in plan.shards]
         return stages.blend_stage.fn(spec, real_path, work, plan, blended)
 
     stage("blend", blend)

@@ -113,7 +113,7 @@ def build_stages(spec: Spec, root: str, run_id: str) -> Stages:
     clean = stages["decontaminate"]
     plan = plan_blend_stage.submit(spec, clean.table("synthetic"), clean.table("real")).result()
     stages["blend"] = run_sharded(
-        "blend", blend_shard, plan.shards, (spec, work, plan), blend_stage, spec, clean.table("real"), work, plan
+        "blend", blend_shard, plan.shards, (spec, work, plan.counts), blend_stage, spec, clean.table("real"), work, plan
     )
     return stages
 

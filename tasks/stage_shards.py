@@ -13,7 +13,7 @@ from prefect import task
 from schemas import records as col
 from schemas.record_derived import quarantine_schema, row_schema
 from schemas.spec import AnthropicGenerator, OpenAICompatibleGenerator, Spec
-from tasks.blend.shards import BlendPlan, plan_blend, split_shard
+from tasks.blend.shards import BlendCounts, BlendPlan, plan_blend, split_shard
 from tasks.decontaminate.contamination import REASON as CONTAMINATION
 from tasks.decontaminate.contamination import check_contamination, decision_threshold
 from tasks.decontaminate.eval_index import load_eval_index
@@ -174,12 +174,12 @@ def plan_blend_stage(spec: Spec, synthetic_path: str, real_path: str) -> BlendPl
 
 
 @task(name="blend-shard", **RESUMABLE)
-def blend_shard(spec: Spec, work_dir: str, plan: BlendPlan, shard: tuple[int, str, list[int]]) -> StageResult:
+def blend_shard(spec: Spec, work_dir: str, counts: BlendCounts, shard: tuple[int, str, list[int]]) -> StageResult:
     """One shard of decontaminated synthetic rows split into the rows the plan keeps and the rows over the cap.
     Input/output columns: row schema."""
     part, path, kept = shard
     frame = read_parquet(path)
-    rows, over = split_shard(frame, kept, plan, spec.blend)
+    rows, over = split_shard(frame, kept, counts, spec.blend)
     return write_stage(
         work_dir, "blend", {"blended": rows}, over, len(frame), spec.publish.quarantine_raw_text, part=part,
         record=spec.record_schema,

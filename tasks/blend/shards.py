@@ -19,6 +19,15 @@ from tasks.tables import read_columns, read_parquet
 
 
 @dataclass(frozen=True)
+class BlendCounts:
+    """What a shard's split needs of the plan: the cap, the synthetic rows kept and the rows blended in all."""
+
+    cap: int | None
+    kept: int
+    blended: int
+
+
+@dataclass(frozen=True)
 class BlendPlan:
     """The blend decided: the cap (None: none), the order of the blended rows (real rows first, then the kept
     synthetic ones, as blend_rows numbers them), and per synthetic shard (part, file, positions kept in it)."""
@@ -28,8 +37,9 @@ class BlendPlan:
     shards: list[tuple[int, str, list[int]]]
 
     @property
-    def kept(self) -> int:
-        return sum(len(positions) for _, _, positions in self.shards)
+    def counts(self) -> BlendCounts:
+        """The plan's counts, all a shard's split reads (the order is the merge's alone: a row each)."""
+        return BlendCounts(self.cap, sum(len(kept) for _, _, kept in self.shards), len(self.order))
 
 
 def plan_blend(real_rows: int, synthetic: str, config: Blend, label: str | None = None) -> BlendPlan:
@@ -50,12 +60,12 @@ def plan_blend(real_rows: int, synthetic: str, config: Blend, label: str | None 
 
 
 def split_shard(
-    frame: pd.DataFrame, kept: list[int], plan: BlendPlan, config: Blend
+    frame: pd.DataFrame, kept: list[int], counts: BlendCounts, config: Blend
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(the shard's rows kept, its rows over the cap as blend quarantines them)."""
     mask = np.zeros(len(frame), dtype=bool)
     mask[kept] = True
-    over = share_cap_quarantine(frame[~mask], config, plan.cap, plan.kept, len(plan.order))
+    over = share_cap_quarantine(frame[~mask], config, counts.cap, counts.kept, counts.blended)
     return frame[mask], over
 
 
@@ -71,7 +81,7 @@ def blend_shards(
     same rows over the cap, in the same order, added to `quarantine`."""
     plan, kept = plan_blend(len(real), synthetic, config, label), []
     for _, path, positions in plan.shards:
-        rows, over = split_shard(read_parquet(path), positions, plan, config)
+        rows, over = split_shard(read_parquet(path), positions, plan.counts, config)
         kept.append(rows)
         quarantine.add(over)
     return blended_rows(real, kept, plan)

@@ -115,17 +115,18 @@ def test_the_llm_shards_summaries_add_up():
     assert merge_llm_summaries([]) == {}
 
 
-def test_a_blend_plan_keys_each_shard_by_the_rows_it_keeps(tmp_path):
-    from tasks.blend.shards import BlendPlan
+def test_a_blend_shard_is_keyed_by_the_rows_it_keeps_and_the_counts_not_the_whole_order(tmp_path):
+    from tasks.blend.shards import BlendCounts, BlendPlan
     from tasks.stage_shards import blend_shard
 
     spec = load_spec(str(write_spec(tmp_path)))
     context = SimpleNamespace(task=blend_shard)
     plan = BlendPlan(cap=3, order=[2, 0, 1], shards=[(0, "a", [0, 1]), (1, "b", [4])])
+    assert plan.counts == BlendCounts(cap=3, kept=3, blended=3)
 
-    def key(plan: BlendPlan, shard) -> str:
-        return stage_cache_key(context, {"spec": spec, "work_dir": "w", "plan": plan, "shard": shard})
+    def key(counts: BlendCounts, shard) -> str:
+        return stage_cache_key(context, {"spec": spec, "work_dir": "w", "counts": counts, "shard": shard})
 
-    assert key(plan, plan.shards[0]) == key(BlendPlan(3, [2, 0, 1], [(0, "a", [0, 1]), (1, "b", [4])]), plan.shards[0])
-    assert len({key(plan, plan.shards[0]), key(plan, (0, "a", [0, 2])), key(plan, plan.shards[1]),
-                key(BlendPlan(3, [0, 2, 1], plan.shards), plan.shards[0])}) == 4  # fmt: skip
+    assert key(plan.counts, plan.shards[0]) == key(BlendPlan(3, [0, 2, 1], plan.shards).counts, plan.shards[0])
+    assert len({key(plan.counts, plan.shards[0]), key(plan.counts, (0, "a", [0, 2])), key(plan.counts, plan.shards[1]),
+                key(BlendCounts(4, 3, 3), plan.shards[0])}) == 4  # fmt: skip

@@ -127,7 +127,7 @@ def test_a_blend_plan_split_shard_by_shard_gives_blend_rows(tmp_path, stratify):
     assert [(part, len(kept)) for part, _, kept in plan.shards] == [
         (n, len(set(blended[col.ID]) & set(synthetic[col.ID].iloc[n * 5 : n * 5 + 5]))) for n in range(4)
     ]
-    pieces = [split_shard(read_parquet(path), kept, plan, config) for _, path, kept in plan.shards]
+    pieces = [split_shard(read_parquet(path), kept, plan.counts, config) for _, path, kept in plan.shards]
     assert blended_rows(real, [k for k, _ in pieces], plan)[col.ID].tolist() == blended[col.ID].tolist()
     quarantined = pd.concat([q for _, q in pieces], ignore_index=True)
     assert quarantined[[col.ID, col.SCORE, col.DETAIL]].values.tolist() == (
