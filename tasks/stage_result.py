@@ -15,7 +15,7 @@ import pandas as pd
 from schemas.record_derived import quarantine_schema, row_schema
 from schemas.record_schema import RecordSchema
 from tasks.llm.request_cache import RequestCache
-from tasks.privacy.guard import redact_rows
+from tasks.privacy.guard import marked_redacted, redact_rows
 from tasks.quarantine import count_reasons
 from tasks.shards import shard_name, table_rows, write_shards
 from tasks.stage_writer import QuarantineWriter, WrittenQuarantine
@@ -141,7 +141,11 @@ def write_stage(
         quarantine = quarantine.reindex(columns=quarantine_schema_.names)  # an empty one may lack record columns
         raw = write_parquet(quarantine, place("quarantine-raw"), quarantine_schema_) if keep_raw_quarantine else None
         quarantine = WrittenQuarantine(
-            write_parquet(redact_rows(quarantine) if redact else quarantine, place("quarantine"), quarantine_schema_),
+            write_parquet(
+                redact_rows(quarantine) if redact else quarantine,
+                place("quarantine"),
+                marked_redacted(quarantine_schema_) if redact else quarantine_schema_,
+            ),
             raw,
             count_reasons(quarantine),
         )

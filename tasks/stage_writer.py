@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 
 from schemas.record_derived import quarantine_schema
 from schemas.record_schema import RecordSchema
-from tasks.privacy.guard import redact_rows
+from tasks.privacy.guard import marked_redacted, redact_rows, written_redacted
 from tasks.quarantine import count_reasons
 from tasks.shards import shard_name
 from tasks.tables import arrow_table
@@ -72,7 +72,7 @@ class QuarantineWriter:
     def __init__(self, path: str | Path, record: RecordSchema, keep_raw: bool = False, redact: bool = True) -> None:
         self.path, self.schema, self.redact = Path(path), quarantine_schema(record), redact
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.writer = pq.ParquetWriter(self.path, self.schema)
+        self.writer = pq.ParquetWriter(self.path, marked_redacted(self.schema) if redact else self.schema)
         self.raw_path = self.path.with_name(f"{self.path.stem}-raw.parquet") if keep_raw else None
         self.raw = pq.ParquetWriter(self.raw_path, self.schema) if self.raw_path else None
         self.counts: Counter[str] = Counter()
@@ -87,14 +87,20 @@ class QuarantineWriter:
         self.writer.write_table(arrow_table(redact_rows(frame) if self.redact else frame, self.schema))
 
     def copy(self, written: WrittenQuarantine) -> None:
-        """Append a quarantine a shard already wrote and redacted, as it is (its raw text to the raw file): redacting
-        it again would change nothing and cost, on one worker, what the shards paid on all of them."""
+        """Append a quarantine a shard already wrote, as it is when it says it was redacted (its raw text to the raw
+        file): redacting it again would change nothing and cost, on one worker, what the shards paid on all of them.
+        One not marked redacted is redacted here."""
         if self.raw is not None and written.raw is None:
             raise ValueError(f"{written.path}: written without its raw text, which this quarantine keeps")
+        redact = self.redact and not written_redacted(written.path)
         for path, writer in ((written.path, self.writer), (written.raw, self.raw)):
-            if writer is not None:
-                for batch in pq.ParquetFile(path).iter_batches():
-                    writer.write_table(pa.Table.from_batches([batch]).select(self.schema.names).cast(self.schema))
+            if writer is None:
+                continue
+            for batch in pq.ParquetFile(path).iter_batches():
+                table = pa.Table.from_batches([batch]).select(self.schema.names).cast(self.schema)
+                if redact and writer is self.writer:
+                    table = arrow_table(redact_rows(table.to_pandas()), self.schema)
+                writer.write_table(table)
         self.counts.update(written.counts)
 
     def close(self) -> WrittenQuarantine:

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from schemas import records as col
 from schemas.record_builtins import INSTRUCTION
@@ -21,25 +23,39 @@ from tasks.privacy.secrets import find_secrets, secret_environ
 FREE_TEXT_COLUMNS = (*col.TEXT_COLUMNS, col.CATEGORY, col.MODEL, col.STOP_REASON, col.DETAIL)
 BASE_COLUMNS, QUARANTINE_COLUMNS = col.BASE_COLUMNS, col.QUARANTINE_COLUMNS
 DOCS_SUFFIXES = {".html", ".json", ".md", ".txt"}
+# In a quarantine file's schema: its rows were redacted (every detector) when it was written. Publish then checks
+# such a file for the secrets of its own environment only (redacting it whole again cost most of publish's time).
+REDACTED_MARK = {b"synthfactory.redacted": b"all"}
 
 
 class PrivacyError(RuntimeError):
     """A secret would be published, or the spec refuses personal data in its real rows: nothing is published."""
 
 
-def redact_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Quarantine and review rows as they may be kept: findings in their free-text columns replaced by markers; the
-    columns of any record are free text (a chat's turns and JSON text included)."""
+def redact_rows(frame: pd.DataFrame, detectors: Sequence[str] = ALL_DETECTORS) -> pd.DataFrame:
+    """Quarantine and review rows as they may be kept: findings (of `detectors`) in their free-text columns replaced
+    by markers; the columns of any record are free text (a chat's turns and JSON text included)."""
     record_columns = [c for c in frame.columns if c not in BASE_COLUMNS and c not in QUARANTINE_COLUMNS]
     text_columns = list(dict.fromkeys([*FREE_TEXT_COLUMNS, *record_columns]))
-    scrubbed, environ = scrub_frame(frame, text_columns, ALL_DETECTORS)[0], secret_environ()
+    scrubbed, environ = scrub_frame(frame, text_columns, detectors)[0], secret_environ()
     for column in record_columns:  # values that are not strings: lists of turns
         nested = scrubbed[column].map(lambda v: not isinstance(v, str) and hasattr(v, "__len__"))
         if nested.any():
             scrubbed.loc[nested, column] = scrubbed.loc[nested, column].map(
-                lambda v: scrub_strings(plain(v), ALL_DETECTORS, environ)
+                lambda v: scrub_strings(plain(v), detectors, environ)
             )
     return scrubbed
+
+
+def marked_redacted(schema: pa.Schema) -> pa.Schema:
+    """The schema of a quarantine file whose rows were redacted by redact_rows (every detector)."""
+    return schema.with_metadata({**(schema.metadata or {}), **REDACTED_MARK})
+
+
+def written_redacted(path: str | Path) -> bool:
+    """Whether a quarantine file says it was written redacted (marked_redacted)."""
+    metadata = pq.read_schema(path).metadata or {}
+    return all(metadata.get(key) == value for key, value in REDACTED_MARK.items())
 
 
 def check_rows_hold_no_secret(frame: pd.DataFrame, what: str = "published row") -> None:
