@@ -52,10 +52,11 @@ COUNTED = {
 
 # Ordinals from "third" on are also fractions ("a ninth", "four-ninths", "five twelfths"), derived from the
 # cardinals rather than listed; "second" is left out (a unit of time, and "two seconds" is not 2/2).
-_CARDINALS = (
+_CARDINAL_WORDS = (
     "three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen "
     "nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand"
-).split()
+)
+_CARDINALS = _CARDINAL_WORDS.split()
 _CARDINAL_VALUES = [*range(3, 21), *range(30, 100, 10), 100, 1000]
 _IRREGULAR = {"three": "third", "five": "fifth", "eight": "eighth", "nine": "ninth", "twelve": "twelfth"}
 

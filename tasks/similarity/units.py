@@ -130,7 +130,8 @@ def one_unit(words: list[str], i: int, value_at: ValueAt) -> tuple[set, int] | N
     return None
 
 
-_HOURS = "one two three four five six seven eight nine ten eleven twelve".split()
+_HOUR_WORDS = "one two three four five six seven eight nine ten eleven twelve"
+_HOURS = _HOUR_WORDS.split()
 _MINUTES = {"a quarter": 15, "quarter": 15, "half": 30, "five": 5, "ten": 10, "twenty": 20}
 _MINUTES |= {"twenty-five": 25, "twenty five": 25}
 # "ten to eight" is 7:50 at a time ("at", "by", "until") or before "in the morning" / "a.m."; "from five to
@@ -146,7 +147,7 @@ _CLOCK_WORDS = re.compile(
 
 def _clock_words(match: re.Match) -> str:
     before, minutes, way, hour, after = match.groups()
-    if way == "to" and (minutes == "half" or not (before or after or "quarter" in minutes or "-" in minutes)):
+    if way == "to" and (minutes == "half" or not (before or after or _MINUTES[minutes] in (15, 25))):
         return match.group(0)
     value = (int(hour) if hour.isdigit() else _HOURS.index(hour) + 1) + _MINUTES[minutes] / 60 * (
         1 if way == "past" else -1
