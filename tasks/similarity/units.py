@@ -138,15 +138,17 @@ _MINUTES |= {"twenty-five": 25, "twenty five": 25}
 # eight" is a range and "five to eight dollars" an amount, so "to" needs that context unless the minutes are a
 # quarter or twenty-five; "twenty past six" needs none. Never before a plural noun or a unit ("to eight days").
 _CLOCK_WORDS = re.compile(
-    r"\b(?:(at|by|until|till|before|after|around|about|leaves|departs|arrives) )?"
-    rf"({'|'.join(sorted(_MINUTES, key=len, reverse=True))}) (past|to) ({'|'.join(_HOURS)}|1[0-2]|[1-9])\b"
+    rf"\b({'|'.join(sorted(_MINUTES, key=len, reverse=True))}) (past|to) ({'|'.join(_HOURS)}|1[0-2]|[1-9])\b"
     r"(?! (?:(?!(?:is|was|as|has|this|its|thus)\b)[a-z]+s|dollar|hour|minute|day|week|month|year)\b)"
     r"( in the (?:morning|afternoon|evening)| [ap]\.?m\b| o'clock)?"
 )
+_AT = frozenset({"at", "by", "until", "till", "before", "after", "around", "about", "leaves", "departs", "arrives"})
 
 
 def _clock_words(match: re.Match) -> str:
-    before, minutes, way, hour, after = match.groups()
+    minutes, way, hour, after = match.groups()
+    prefix = match.string[: match.start()].rstrip()
+    before = prefix[prefix.rfind(" ") + 1 :] in _AT  # the word before: "at ten to eight"
     if way == "to" and (minutes == "half" or not (before or after or _MINUTES[minutes] in (15, 25))):
         return match.group(0)
     value = (int(hour) if hour.isdigit() else _HOURS.index(hour) + 1) + _MINUTES[minutes] / 60 * (
@@ -154,10 +156,11 @@ def _clock_words(match: re.Match) -> str:
     )
     if value <= 0:
         return match.group(0)
-    return f"{before + ' ' if before else ''}{value:.4g}{after or ''}"
+    return f"{value:.4g}{after or ''}"
 
 
 def clock_times(text: str) -> str:
     """Clock times as hours with a fraction ("1:30" -> "1.5", "ten to eight" -> "7.833"), so written and
     spoken forms of one time match."""
-    return _CLOCK_WORDS.sub(_clock_words, _CLOCK.sub(lambda m: f"{int(m.group(1)) + int(m.group(2)) / 60:.4g}", text))
+    text = _CLOCK.sub(lambda m: f"{int(m.group(1)) + int(m.group(2)) / 60:.4g}", text) if ":" in text else text
+    return _CLOCK_WORDS.sub(_clock_words, text) if " past " in text or " to " in text else text
