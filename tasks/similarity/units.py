@@ -124,7 +124,9 @@ def one_unit(words: list[str], i: int, value_at: ValueAt) -> tuple[set, int] | N
         return None
     unit = words[i + 1]
     extra, used = compound_rest(words, i + 2, unit, value_at)
+    # "for a second day" is an ordinal, so a second is never a duration here
     duration = i > 0 and words[i - 1] in _DURATION_BEFORE and UNITS[unit][0] in ("time", "calendar")
+    duration = duration and unit != "second"
     if used or unit in _COINS or duration:
         return converted({1 + extra}, unit), 2 + used
     return None

@@ -83,7 +83,8 @@ def test_near_misses_are_still_other_numbers(left, right):
         ("each plays every other player", []),  # "every other" is 2 only before a unit of time
         ("a score of 85 on the test", [{85.0}]),  # a test score, not 20
         ("she earns $14 an hour", [{14.0, ("money", 1400.0)}]),  # "an hour" after an amount is a rate
-        ("3 fifth graders", [{3.0}, {5.0, 0.2}]),  # a singular ordinal after a count is a grade
+        ("3 fifth graders", [{3.0}, {5.0, 0.2}]),
+        ("closed for a second day", []),  # an ordinal, not one second  # a singular ordinal after a count is a grade
         ("twenty past six friends", [{20.0}, {6.0}]),  # not a clock time before a plural noun
     ],
 )
