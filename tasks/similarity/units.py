@@ -5,7 +5,9 @@ A rephrasing moves a quantity between units of one system ("18 inches" is "a foo
 in five" is 20%) and a clock time in words ("1:30" is "half past one"). A number followed by a unit therefore
 also reads as a quantity: (system, size in the system's smallest unit). Two mentions with units of one system
 agree when their quantities do; a quantity never matches a bare number ("10 hours" is not "$600" by way of 600
-minutes). More readings of one mention, never a new mention.
+minutes). A compound of one system is one quantity ("1 hour and 15 minutes" is "an hour and a quarter", "2 feet
+3 inches" is 27 inches), a calendar quantity also the time it lasts (a year is 365 days or 52 weeks, a month 30
+days, as word problems count them), and a clock time may be spoken ("ten to eight" is 7:50).
 """
 
 from __future__ import annotations
