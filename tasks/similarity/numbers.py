@@ -14,11 +14,14 @@ import re
 
 from tasks.similarity.number_words import COUNTED as _COUNTED
 from tasks.similarity.number_words import LONE as _LONE
+from tasks.similarity.number_words import rewrite_idioms
 from tasks.similarity.units import (
     LONE_UNITS,
     and_a_fraction,
     clock_times,
+    compound_rest,
     converted,
+    one_unit,
     one_unit_and_a_fraction,
     unit_after,
 )
@@ -131,6 +134,8 @@ def _mention_at(words: list[str], i: int) -> tuple[set, int] | None:
     ("three quarters"), a percentage, a ratio ("one in five"), a unit ("18 inches"); None if no number."""
     if (whole := one_unit_and_a_fraction(words, i)) is not None:
         return whole
+    if (one := one_unit(words, i, _value_at)) is not None:
+        return one
     if words[i] == "half" and words[i + 1 : i + 2] == ["past"] and (hour := _word_number(words, i + 2)):
         return {hour[0] + 0.5}, 2 + hour[1]  # "half past one" is 1:30
     found = _value_at(words, i)
@@ -171,6 +176,11 @@ def _mention_at(words: list[str], i: int) -> tuple[set, int] | None:
     if words[i][0] == "$":
         return converted(readings, "dollar"), used
     readings, unit_used = unit_after(readings, words, i + used)
+    if unit_used and not percent:  # "1 hour and 15 minutes" is one quantity, 1.25 hours
+        unit = words[i + used + unit_used - 1]
+        rest, more = compound_rest(words, i + used + unit_used, unit, _value_at)
+        if more:
+            return converted({value + rest}, unit), used + unit_used + more
     return readings, used + unit_used
 
 
@@ -181,7 +191,7 @@ _DIGIT_STARTS = frozenset("$£€0123456789")
 
 def number_mentions(text: str) -> list[Mention]:
     """Each number a text states, as the set of values it may stand for, in order of appearance."""
-    text = _CONVERSION.sub(r"\1", clock_times((text or "").casefold()))
+    text = _CONVERSION.sub(r"\1", clock_times(rewrite_idioms((text or "").casefold())))
     text = _DECIMAL_COMMA.sub(r"\1.\2", _HYPHENED_SCALE.sub(" ", text))
     words = _TOKEN.findall(_WORD_HYPHEN.sub(" ", text))
     mentions: list[Mention] = []
