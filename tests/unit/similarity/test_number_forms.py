@@ -106,6 +106,7 @@ def test_a_compound_is_one_mention_and_a_duration_a_or_an_is_one_unit():
         ("the share grew from a quarter to one half", [{0.25}, {0.5}]),  # not 0:45 and a half
         ("she needs a score of at least 70", [{70.0}]),  # a test score, not 20
         ("he got a score of over 90", [{90.0}]),
+        ("a score of between 70 and 80", [{70.0}, {80.0}]),
     ],
 )
 def test_a_range_or_a_bound_is_not_an_idiom(text, values):
