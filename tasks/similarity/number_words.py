@@ -79,12 +79,16 @@ _NUMBER_WORD = (
     r"zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
     r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|a hundred"
 )
+# words that bound a number after "a score of" ("a score of at least 70" is a test score)
+_BOUND = (
+    r"at|over|under|above|below|more|less|about|around|nearly|almost|exactly|only|just|roughly|approximately|between|up"
+)
 # Idioms that state a number without a number word, rewritten to one (one pass over the text):
 # "85¢" is 85 cents; "time and a half" is 1.5 times; "every other day" is every 2 days (only before a unit of
 # time: "every other player" is not 2); "a score of ducks" is 20 ducks ("a score of 85" is a test score).
 _IDIOMS = re.compile(
     r"(\d)\s?¢|\btime and a half\b|\bevery other (second|minute|hour|day|week|month|year)\b"
-    rf"|\ba score of (?![\d$£€]|(?:{_NUMBER_WORD})\b)"
+    rf"|\ba score of (?![\d$£€]|(?:{_NUMBER_WORD}|{_BOUND})\b)"
 )
 
 

@@ -152,8 +152,10 @@ _AT = frozenset({"at", "by", "until", "till", "before", "after", "around", "abou
 def _clock_words(match: re.Match) -> str:
     minutes, way, hour, after = match.groups()
     prefix = match.string[: match.start()].rstrip()
-    before = prefix[prefix.rfind(" ") + 1 :] in _AT  # the word before: "at ten to eight"
-    if way == "to" and (minutes == "half" or not (before or after or _MINUTES[minutes] in (15, 25))):
+    word_before = prefix[prefix.rfind(" ") + 1 :]
+    before = word_before in _AT  # the word before: "at ten to eight"
+    ranged = word_before in ("from", "between") and not after  # "from twenty-five to ten" is a range
+    if way == "to" and (minutes == "half" or ranged or not (before or after or _MINUTES[minutes] in (15, 25))):
         return match.group(0)
     value = (int(hour) if hour.isdigit() else _HOURS.index(hour) + 1) + _MINUTES[minutes] / 60 * (
         1 if way == "past" else -1

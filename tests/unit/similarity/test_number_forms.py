@@ -97,3 +97,17 @@ def test_a_compound_is_one_mention_and_a_duration_a_or_an_is_one_unit():
     assert number_mentions("an hour and twenty-five minutes") == number_mentions("1 hour 25 minutes")
     assert number_mentions("a dime") == [frozenset({1.0, ("money", 10.0)})]
     assert number_mentions("works 6 hours a day") == [frozenset({6.0, ("time", 21600.0)})]
+
+
+@pytest.mark.parametrize(
+    "text, values",
+    [
+        ("the class shrank from twenty-five to ten", [{25.0}, {10.0}]),  # a range, not 9:35
+        ("the share grew from a quarter to one half", [{0.25}, {0.5}]),  # not 0:45 and a half
+        ("she needs a score of at least 70", [{70.0}]),  # a test score, not 20
+        ("he got a score of over 90", [{90.0}]),
+        ("a score of between 70 and 80", [{70.0}, {80.0}]),
+    ],
+)
+def test_a_range_or_a_bound_is_not_an_idiom(text, values):
+    assert [set(m) for m in number_mentions(text)] == values
