@@ -173,8 +173,14 @@ def one_build(rows: int, shard_rows: int, dask_workers: int, pin: bool = False) 
     spec = wide_spec(rows, folder)
     overrides: dict[str, Any] = {"orchestration.shard_rows": shard_rows}
     cluster, workers = None, []
+    start_embedded_api()
     if dask_workers:
         from distributed import LocalCluster
+        from prefect.server.api.server import SubprocessASGIServer
+
+        # The workers report their task runs to the flow's API, as docs/operations.md has workers do: without
+        # PREFECT_API_URL at their start, each started a temporary Prefect server of its own on its core.
+        os.environ["PREFECT_API_URL"] = SubprocessASGIServer().api_url
 
         cluster = LocalCluster(
             n_workers=dask_workers,
@@ -189,7 +195,6 @@ def one_build(rows: int, shard_rows: int, dask_workers: int, pin: bool = False) 
             workers = list(client.run(os.getpid).values())
         os.environ["SYNTHFACTORY_DASK_ADDRESS"] = cluster.scheduler_address
         overrides["orchestration.task_runner"] = "dask"
-    start_embedded_api()
     clock = StageClock()
     clock.workers = workers
     load_before = os.getloadavg()[0]
