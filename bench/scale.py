@@ -30,7 +30,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.dask_workers import pin_workers, worker_times  # noqa: E402
+from bench.dask_workers import start_cluster, worker_times  # noqa: E402
 
 DEMO = ROOT / "deployments" / "specs" / "demo.yaml"
 RESULTS = ROOT / "bench" / "results" / "scale.json"
@@ -175,24 +175,7 @@ def one_build(rows: int, shard_rows: int, dask_workers: int, pin: bool = False) 
     cluster, workers = None, []
     start_embedded_api()
     if dask_workers:
-        from distributed import LocalCluster
-        from prefect.server.api.server import SubprocessASGIServer
-
-        # The workers report their task runs to the flow's API, as docs/operations.md has workers do: without
-        # PREFECT_API_URL at their start, each started a temporary Prefect server of its own on its core.
-        os.environ["PREFECT_API_URL"] = SubprocessASGIServer().api_url
-
-        cluster = LocalCluster(
-            n_workers=dask_workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            preload=["flows.dask_preload"],  # as docs/operations.md starts workers: their imports done at start
-        )
-        with cluster.get_client() as client:
-            if pin:
-                pin_workers(client)
-            workers = list(client.run(os.getpid).values())
+        cluster, workers = start_cluster(dask_workers, pin)
         os.environ["SYNTHFACTORY_DASK_ADDRESS"] = cluster.scheduler_address
         overrides["orchestration.task_runner"] = "dask"
     clock = StageClock()
