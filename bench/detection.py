@@ -2,12 +2,15 @@
 
 - mmlu_contamination: contamination-dev (485 GPT-4 rephrasings of MMLU test items, 1,536 val/dev items as hard
   negatives, 14,080 test items as the eval set), through tasks/decontaminate/contamination.py with a model
-  trained on MRPC only; beside plain top-1 cosine (the same int8 vectors, whole items) and 13-gram overlap.
-- mrpc_pairs: paraphrase-dev (MRPC train pairs) scored as dedup scores two rows, with a model trained on MMLU only.
+  trained without MMLU; beside plain top-1 cosine (the same int8 vectors, whole items) and 13-gram overlap.
+- mrpc_pairs: paraphrase-dev (MRPC train pairs) scored as dedup scores two rows, with a model trained without
+  MRPC; also on the pairs whose label agrees with docs/detection.md's decisions (a "paraphrase" that changes a
+  number is another item; a "non-paraphrase" one side of which holds nearly every word of the other is a copy).
 - mmlu_dedup: the 485 (item, rephrasing) pairs hidden among 3,536 distinct items, through
   tasks/dedup/duplicates.py: share of pairs with one member dropped, share of distinct items dropped.
-- word_problems_heldout: the held-out word-problem benchmark's test split (bench/detection_word_problems.py),
-  contamination and dedup, with the shipped model (never trained on it), beside cosine and 13-gram overlap.
+- word_problems_heldout: the first word-problem set's test split (bench/detection_word_problems.py), contamination
+  and dedup, with the shipped model (never trained on that split), beside cosine and 13-gram overlap;
+  word_problems2_heldout: the second set with a model trained without it.
 - word_problems_check: a tiny hand-written check of the issue's kind (bench/data/word_problems_check.jsonl: 22
   rephrasings of deployments/data/eval_word_problems.jsonl with numbers written otherwise, 20 same-template
   items with other numbers), with the shipped model and both held-out models. In no training data.
@@ -30,13 +33,21 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.detection_data import PairSet, mmlu_pairs, mrpc_frame, mrpc_pairs, read_jsonl  # noqa: E402
+from bench.detection_data import (  # noqa: E402
+    FIRST_SET,
+    PairSet,
+    mmlu_pairs,
+    mrpc_frame,
+    mrpc_pairs,
+    read_jsonl,
+    word_problem_pairs,
+)
 from bench.detection_dedup import child_dedup, peak_rss_mib  # noqa: E402
-from bench.detection_word_problems import OTHER_RATES, child_word_problems, recall_at_fpr  # noqa: E402
+from bench.detection_word_problems import FPRS, OTHER_RATES, child_word_problems, hand_check, recall_at_fpr  # noqa: E402
+from bench.mrpc_labels import as_decided, only_baseline_finds  # noqa: E402
+from bench.recall_interval import recall_gaps  # noqa: E402
 from bench.train_pair_scorer import model_for  # noqa: E402
 from tasks.text_features import word_ngrams, word_tokens  # noqa: E402
-
-WORD_PROBLEMS = ROOT / "bench" / "data" / "word_problems_check.jsonl"
 
 
 def child_contamination(data: Path, model_path: Path) -> dict:
@@ -122,7 +133,11 @@ def at_threshold(score: np.ndarray, positives: int, threshold: float) -> dict:
     }
 
 
-def mmlu_contamination(data: Path, model_path: Path) -> dict:
+def labels_of(positives: int, total: int) -> np.ndarray:
+    return (np.arange(total) < positives).astype(int)
+
+
+def mmlu_contamination(data: Path, model_path: Path) -> dict:  # model trained without MMLU
     positives = read_jsonl(data / "contamination-dev" / "positives_mmlu_rephrased.jsonl")
     n, source = len(positives), positives["source_id"].to_numpy(dtype=object)
     ours, base = run_child("contamination", str(data), str(model_path)), run_child("baseline", str(data))
@@ -131,7 +146,7 @@ def mmlu_contamination(data: Path, model_path: Path) -> dict:
     flagged = np.array(ours["contaminated"])
     base_right = np.array(base["nearest"][:n], dtype=object) == source
     return {
-        "pair_model": "trained without MMLU (MRPC only)",
+        "pair_model": "trained without MMLU (MRPC and the word problems)",
         "ours": recall_at_fpr(rank[:n], rank[n:], right)
         | {
             "defaults": {"threshold": round(ours["threshold"], 4)} | at_threshold(flagged.astype(float), n, 1.0),
@@ -144,6 +159,7 @@ def mmlu_contamination(data: Path, model_path: Path) -> dict:
             "seconds": {k: round(v, 2) for k, v in ours["seconds"].items()},
             "peak_rss_mib": ours["peak_rss_mib"],
         },
+        "ours_minus_top1_cosine": recall_gaps(rank, np.array(base["cosine"]), labels_of(n, len(rank)), FPRS),
         "top1_cosine": recall_at_fpr(np.array(base["cosine"][:n]), np.array(base["cosine"][n:]), base_right)
         | {
             "right_nearest_all_positives": round(float(base_right.mean()), 4),
@@ -173,7 +189,7 @@ def mrpc_as_dedup(data: Path, model: dict, pairs: PairSet) -> dict:
     )
     at_default = ours >= model["operating_points"]["dedup"]
     return {
-        "pair_model": "trained without MRPC (MMLU only)",
+        "pair_model": "trained without MRPC (MMLU and the word problems)",
         "ours": recall_at_fpr(ours[labels == 1], ours[labels == 0])
         | {
             "defaults": {
@@ -184,62 +200,13 @@ def mrpc_as_dedup(data: Path, model: dict, pairs: PairSet) -> dict:
             "scoring_pairs_per_second": round(len(ours) / (time.perf_counter() - started), 1),
         },
         "cosine": recall_at_fpr(scores[labels == 1, 0], scores[labels == 0, 0]),
+        "ours_minus_cosine": recall_gaps(ours, scores[:, 0], labels, FPRS),
+        "labels_as_decided": as_decided(ours, scores, labels),
+        "pairs_only_cosine_finds_at_0.1pct": only_baseline_finds(ours, scores[:, 0], labels, frame, 0.001),
         "13gram_overlap": recall_at_fpr(thirteen[labels == 1], thirteen[labels == 0]),
         "pairs": int(len(labels)),
         "paraphrases": int(labels.sum()),
     }
-
-
-def word_problems(models: dict[str, dict]) -> dict:
-    """The hand-written check: contamination against the 20-item eval set and dedup of each item with its check rows."""
-    from schemas.spec import Decontamination
-    from tasks.decontaminate.contamination import score_contamination
-    from tasks.decontaminate.eval_index import build_eval_index
-    from tasks.dedup.duplicates import find_duplicates
-    from tasks.embeddings.cache import EmbeddingCache
-    from tasks.local_cache import cache_root
-    from tasks.similarity.pair_scorer import scorer_from_dict
-
-    embed = EmbeddingCache(cache_root() / "embeddings.sqlite")
-    items = read_jsonl(ROOT / "deployments" / "data" / "eval_word_problems.jsonl")
-    check = read_jsonl(WORD_PROBLEMS)
-    evals = build_eval_index(items["id"].tolist(), items["text"].tolist(), embed)
-    label = check["label"].to_numpy() == 1
-    cosine = (embed(check["text"].tolist()) @ embed(items["text"].tolist()).T).max(axis=1)
-    out = {
-        "rows": {"rephrasings": int(label.sum()), "other_numbers": int((~label).sum()), "eval_items": len(items)},
-        "top1_cosine": {
-            "positives_above_every_negative": round(float((cosine[label] > cosine[~label].max()).mean()), 4)
-        },
-    }
-    texts = items["text"].tolist() + check["text"].tolist()
-    rephrased = [
-        (int(np.flatnonzero(items["id"] == s)[0]), len(items) + i) for i, s in enumerate(check["source_id"]) if label[i]
-    ]
-    for name, model in models.items():
-        scorer = scorer_from_dict(model)
-        verdicts = score_contamination(check["text"].tolist(), evals, Decontamination(), embed, scorer)
-        score, flagged = verdicts["score"].to_numpy(), verdicts["contaminated"].to_numpy()
-        right = (verdicts["nearest_eval_id"] == check["source_id"]).to_numpy()
-        dropped = {d.position for d in find_duplicates(texts, None, embed, minhash_threshold=0.8, scorer=scorer)}
-        out[name] = {
-            "contamination_defaults": {
-                "threshold": round(model["operating_points"]["small_eval_set"], 4),
-                "recall": round(float(flagged[label].mean()), 4),
-                "fpr": round(float(flagged[~label].mean()), 4),
-            },
-            "positives_above_every_negative": round(float((score[label] > score[~label].max()).mean()), 4),
-            "right_nearest_all_positives": round(float(right[label].mean()), 4),
-            "missed": check["text"][label & ~flagged].tolist(),
-            "false_positives": check["text"][~label & flagged].tolist(),
-            "dedup": {
-                "pairs_removed": round(float(np.mean([a in dropped or b in dropped for a, b in rephrased])), 4),
-                "other_numbers_dropped": round(
-                    float(np.mean([len(items) + i in dropped for i in np.flatnonzero(~label)])), 4
-                ),
-            },
-        }
-    return out
 
 
 def main(data: Path) -> None:
@@ -249,9 +216,13 @@ def main(data: Path) -> None:
 
     embed = EmbeddingCache(cache_root() / "embeddings.sqlite")
     mmlu, mrpc = mmlu_pairs(data, embed, augment=True), mrpc_pairs(data, embed, augment=True)
-    without_mmlu, without_mrpc = model_for([mrpc], data), model_for([mmlu], data)
-    model_path = Path(tempfile.mkdtemp()) / "without_mmlu.json"
+    words, first_set_dev = word_problem_pairs(embed), word_problem_pairs(embed, ((FIRST_SET, "dev"),))
+    without_mmlu, without_mrpc = model_for([mrpc, words], data), model_for([mmlu, words], data)
+    without_second_set = model_for([mmlu, mrpc, first_set_dev], data)
+    folder = Path(tempfile.mkdtemp())
+    model_path, second_path = folder / "without_mmlu.json", folder / "without_word_problems2.json"
     model_path.write_text(json.dumps(without_mmlu))
+    second_path.write_text(json.dumps(without_second_set))
     print("models trained", flush=True)
     shipped = json.loads(MODEL_FILE.read_text())
     result = {
@@ -260,18 +231,23 @@ def main(data: Path) -> None:
         "held_out_models": {
             "without_mmlu": {k: without_mmlu[k] for k in ("coef", "operating_points")},
             "without_mrpc": {k: without_mrpc[k] for k in ("coef", "operating_points")},
+            "without_word_problems2": {k: without_second_set[k] for k in ("coef", "operating_points")},
         },
         "mmlu_contamination": mmlu_contamination(data, model_path),
         "mrpc_pairs": mrpc_as_dedup(data, without_mrpc, mrpc),
         "mmlu_dedup": {
-            "pair_model": "trained without MMLU (MRPC only)",
+            "pair_model": "trained without MMLU (MRPC and the word problems)",
             **run_child("dedup", str(data), str(model_path)),
         },
         "word_problems_heldout": {
-            "pair_model": "shipped (trained on MMLU and MRPC, never on word problems)",
-            **run_child("word_problems", str(MODEL_FILE)),
+            "pair_model": "shipped (trained on MMLU, MRPC, the second set and this set's dev split)",
+            **run_child("word_problems", str(MODEL_FILE), "test", FIRST_SET),
         },
-        "word_problems_check": word_problems(
+        "word_problems2_heldout": {
+            "pair_model": "trained without the second set (MMLU, MRPC and the first set's dev split)",
+            **run_child("word_problems", str(second_path), "", "word_problems2"),
+        },
+        "word_problems_check": hand_check(
             {"shipped": shipped, "without_mmlu": without_mmlu, "without_mrpc": without_mrpc}
         ),
     }
@@ -286,7 +262,7 @@ def child(kind: str, args: list[str]) -> None:
         "contamination": lambda: child_contamination(Path(inputs[0]), Path(inputs[1])),
         "baseline": lambda: child_baseline(Path(inputs[0])),
         "dedup": lambda: child_dedup(Path(inputs[0]), Path(inputs[1])),
-        "word_problems": lambda: child_word_problems(Path(inputs[0])),
+        "word_problems": lambda: child_word_problems(Path(inputs[0]), inputs[1], inputs[2]),
     }
     Path(out).write_text(json.dumps(runners[kind]()))
 

@@ -22,6 +22,10 @@ from tasks.similarity.pair_features import idf_weights, pair_matrix, profile
 from tasks.text_features import word_tokens
 from tasks.vectors.index import build_index
 
+DATA = Path(__file__).resolve().parent / "data"
+FIRST_SET = "word_problems"
+# Trained on: the second set whole and the first set's dev split; the first set's test split is never trained on.
+WORD_PROBLEM_TRAINING = (("word_problems2", ""), (FIRST_SET, "dev"))
 AUGMENT_SAMPLE = 600  # texts per kind of generated pair
 NEIGHBOUR_NEGATIVES = 3  # MRPC: each sampled sentence against its nearest other sentences
 
@@ -81,18 +85,69 @@ def mmlu_pairs(data: Path, embed, augment: bool) -> PairSet:
     """Each candidate against its nearest eval items (as decontamination scores it); a pair is positive when the
     item is the one the candidate restates."""
     evals, index = mmlu_index(data, embed)
-    queries = mmlu_queries(data, evals, augment)
-    vectors = embed(queries["text"].tolist())
-    pairs, embedding = index.item_pairs(vectors)
+    return _eval_pairs("mmlu", index, mmlu_queries(data, evals, augment), embed)
+
+
+def in_split(frame: pd.DataFrame, split: str) -> pd.DataFrame:
+    """The split's rows; a set without a `split` column is one split, read whole."""
+    return frame[frame["split"] == split] if "split" in frame.columns else frame
+
+
+def word_problem_frames(split: str, name: str = FIRST_SET) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(every eval item, the split's rephrasings with source_id, the split's negatives) of set `name`
+    (bench/data/<name>_{eval,rephrased,negatives}.jsonl)."""
+    evals = read_jsonl(DATA / f"{name}_eval.jsonl")
+    rephrased = read_jsonl(DATA / f"{name}_rephrased.jsonl")
+    negatives = read_jsonl(DATA / f"{name}_negatives.jsonl")
+    return evals, in_split(rephrased, split), in_split(negatives, split)
+
+
+def word_problem_pairs(embed, sets: tuple[tuple[str, str], ...] = WORD_PROBLEM_TRAINING) -> PairSet:
+    """Each (set, split)'s rephrasings and negatives against their nearest items of that set's eval index, as
+    decontamination scores them; a pair is positive when the item is the one rephrased. One benchmark. A negative
+    that repeats an item's story and asks another question stays a negative: the scorer answers "does it restate
+    the same task"; contamination's copy check flags a story copied with every number whatever the score."""
+    parts = []
+    for name, split in sets:
+        evals, rephrased, negatives = word_problem_frames(split, name)
+        index = cached_eval_index(
+            evals["id"].tolist(), evals["text"].tolist(), embed, embed.path.parent / "eval_indexes", embed.model_id,
+            calibrate=False,
+        )  # fmt: skip
+        queries = pd.DataFrame(
+            {
+                "text": [*rephrased["text"], *negatives["text"]],
+                "source_id": [*rephrased["source_id"], *[None] * len(negatives)],
+            }
+        )
+        parts.append(_eval_pairs(f"{name}:{split}", index, queries, embed))
+    return _concatenated("word_problems", parts)
+
+
+def _eval_pairs(name: str, index: EvalIndex, queries: pd.DataFrame, embed) -> PairSet:
+    """queries (text, source_id: the item restated or None, optional generated) against their nearest items."""
+    pairs, embedding = index.item_pairs(embed(queries["text"].tolist()))
     profiles = [profile(t) for t in queries["text"]]
     references = {int(j): index.profile(int(j)) for j in np.unique(pairs[:, 1])}
     features = pair_matrix(profiles, references, pairs, embedding, index.idf)
     item_ids = np.array(index.ids, dtype=object)
     labels = (item_ids[pairs[:, 1]] == queries["source_id"].to_numpy(dtype=object)[pairs[:, 0]]).astype(int)
     is_negative = queries["source_id"].isna().to_numpy()
-    generated = queries["generated"].to_numpy()
+    generated = queries["generated"].to_numpy() if "generated" in queries else np.zeros(len(queries), bool)
+    return PairSet(name, features, labels, pairs[:, 0], (~is_negative).astype(int), generated, is_negative & ~generated)
+
+
+def _concatenated(name: str, sets: list[PairSet]) -> PairSet:
+    """Several pair sets as one benchmark (query numbers shifted so they stay distinct)."""
+    offsets = np.cumsum([0] + [len(s.query_labels) for s in sets[:-1]])
     return PairSet(
-        "mmlu", features, labels, pairs[:, 0], (~is_negative).astype(int), generated, is_negative & ~generated
+        name,
+        np.vstack([s.features for s in sets]),
+        np.concatenate([s.labels for s in sets]),
+        np.concatenate([s.query + offset for s, offset in zip(sets, offsets)]),
+        np.concatenate([s.query_labels for s in sets]),
+        np.concatenate([s.query_generated for s in sets]),
+        np.concatenate([s.query_distinct for s in sets]),
     )
 
 

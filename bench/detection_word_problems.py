@@ -5,7 +5,7 @@ have a hand-written GPT-4-style rephrasing (clauses reordered, numbers re-writte
 years" as "a decade", "12" as "a dozen", 25% as "a quarter"), the contaminated candidates; 317 other problems
 of the same style, some sharing names, objects or numbers with eval items, are the hard negatives (the train
 split). Each rephrasing (by its eval item) and each negative is in `dev` (a third, for error analysis) or
-`test` (reported, never read per item). No model is trained on any of it.
+`test` (reported, never read per item, never trained on; the pair model trains on `dev`, bench/train_pair_scorer.py).
 - contamination: each split's rephrasings and negatives checked against all 206 items, as `check-contamination`
   does (the eval set calibrates its own threshold), beside plain top-1 cosine and 13-gram overlap;
 - dedup: each split's (item, rephrasing) pairs hidden among its negatives and the 45 items without a
@@ -30,25 +30,11 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.detection_data import DATA, FIRST_SET, word_problem_frames  # noqa: E402
 from bench.detection_dedup import cosine_dedup, dedup_summary, peak_rss_mib  # noqa: E402
 from tasks.text_features import word_ngrams, word_tokens  # noqa: E402
 
-DATA = ROOT / "bench" / "data"
 FPRS = {"0.1pct": 0.001, "1pct": 0.01, "5pct": 0.05}
-FIRST_SET = "word_problems"
-
-
-def in_split(frame: pd.DataFrame, split: str) -> pd.DataFrame:
-    """The split's rows; a set without a `split` column is one split, read whole."""
-    return frame[frame["split"] == split] if "split" in frame.columns else frame
-
-
-def word_problem_frames(split: str, name: str = FIRST_SET) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(every eval item, the split's rephrasings with source_id, the split's negatives) of set `name`."""
-    evals = pd.read_json(DATA / f"{name}_eval.jsonl", lines=True)
-    rephrased = pd.read_json(DATA / f"{name}_rephrased.jsonl", lines=True)
-    negatives = pd.read_json(DATA / f"{name}_negatives.jsonl", lines=True)
-    return evals, in_split(rephrased, split), in_split(negatives, split)
 
 
 def recall_at_fpr(positives: np.ndarray, negatives: np.ndarray, right: np.ndarray | None = None) -> dict:
@@ -168,11 +154,63 @@ def dedup(model_path: Path, split: str, name: str = FIRST_SET) -> dict:
     }
 
 
-def child_word_problems(model_path: Path, split: str = "test") -> dict:
-    """The benchmark's figures for one split, in a process of its own (bench/detection.py's child)."""
-    result = {"contamination": contamination(model_path, split), "dedup": dedup(model_path, split)}
+def child_word_problems(model_path: Path, split: str = "test", name: str = FIRST_SET) -> dict:
+    """A set's figures for one split, in a process of its own (bench/detection.py's child)."""
+    result = {"contamination": contamination(model_path, split, name), "dedup": dedup(model_path, split, name)}
     result["contamination"].pop("_per_candidate")
-    return result | {"split": split, "peak_rss_mib": peak_rss_mib()}
+    return result | {"set": name, "split": split or "whole", "peak_rss_mib": peak_rss_mib()}
+
+
+def hand_check(models: dict[str, dict]) -> dict:
+    """The hand-written check: contamination against the 20-item eval set and dedup of each item with its check rows."""
+    from schemas.spec import Decontamination
+    from tasks.decontaminate.contamination import score_contamination
+    from tasks.decontaminate.eval_index import build_eval_index
+    from tasks.dedup.duplicates import find_duplicates
+    from tasks.embeddings.cache import EmbeddingCache
+    from tasks.local_cache import cache_root
+    from tasks.similarity.pair_scorer import scorer_from_dict
+
+    embed = EmbeddingCache(cache_root() / "embeddings.sqlite")
+    items = pd.read_json(ROOT / "deployments" / "data" / "eval_word_problems.jsonl", lines=True)
+    check = pd.read_json(DATA / "word_problems_check.jsonl", lines=True)
+    evals = build_eval_index(items["id"].tolist(), items["text"].tolist(), embed)
+    label = check["label"].to_numpy() == 1
+    cosine = (embed(check["text"].tolist()) @ embed(items["text"].tolist()).T).max(axis=1)
+    out = {
+        "rows": {"rephrasings": int(label.sum()), "other_numbers": int((~label).sum()), "eval_items": len(items)},
+        "top1_cosine": {
+            "positives_above_every_negative": round(float((cosine[label] > cosine[~label].max()).mean()), 4)
+        },
+    }
+    texts = items["text"].tolist() + check["text"].tolist()
+    rephrased = [
+        (int(np.flatnonzero(items["id"] == s)[0]), len(items) + i) for i, s in enumerate(check["source_id"]) if label[i]
+    ]
+    for name, model in models.items():
+        scorer = scorer_from_dict(model)
+        verdicts = score_contamination(check["text"].tolist(), evals, Decontamination(), embed, scorer)
+        score, flagged = verdicts["score"].to_numpy(), verdicts["contaminated"].to_numpy()
+        right = (verdicts["nearest_eval_id"] == check["source_id"]).to_numpy()
+        dropped = {d.position for d in find_duplicates(texts, None, embed, minhash_threshold=0.8, scorer=scorer)}
+        out[name] = {
+            "contamination_defaults": {
+                "threshold": round(model["operating_points"]["small_eval_set"], 4),
+                "recall": round(float(flagged[label].mean()), 4),
+                "fpr": round(float(flagged[~label].mean()), 4),
+            },
+            "positives_above_every_negative": round(float((score[label] > score[~label].max()).mean()), 4),
+            "right_nearest_all_positives": round(float(right[label].mean()), 4),
+            "missed": check["text"][label & ~flagged].tolist(),
+            "false_positives": check["text"][~label & flagged].tolist(),
+            "dedup": {
+                "pairs_removed": round(float(np.mean([a in dropped or b in dropped for a, b in rephrased])), 4),
+                "other_numbers_dropped": round(
+                    float(np.mean([len(items) + i in dropped for i in np.flatnonzero(~label)])), 4
+                ),
+            },
+        }
+    return out
 
 
 def show_dev_errors(model_path: Path) -> None:
@@ -191,7 +229,7 @@ def show_dev_errors(model_path: Path) -> None:
 
 
 def show_set(model_path: Path, name: str) -> None:
-    """A whole other set, never tuned on: every figure, then each miss at 0.1% FPR and the top negatives."""
+    """A whole other set: every figure, then each miss at 0.1% FPR and the top negatives."""
     evals, rephrased, negatives = word_problem_frames("", name)
     result = contamination(model_path, "", name)
     per = result.pop("_per_candidate")

@@ -1,18 +1,20 @@
 """Trains the pair scorer on development data only and writes tasks/similarity/pair_model.json.
 
 Data: contamination-dev (MMLU: each rephrasing and each val/dev item against its nearest test items; a pair is
-positive when the item is the one rephrased) and paraphrase-dev (MRPC train pairs, with each sampled
-sentence's nearest other sentences as extra negatives), plus pairs generated from those texts
-(bench/number_rewrites.py). Model: logistic regression on standardised MODEL_FEATURES with coefficients held
-non-negative, each benchmark and each class weighted equally. The sign constraint keeps every feature
-meaning what it says (more agreement is never evidence against a match). Measured across benchmarks
-(docs/detection.md): the lexical overlap features flip sign between MMLU and MRPC; the collection-relative ones
-(density-corrected score, gap) lift MMLU recall but make a score mean different things in a build of a few
-templates (every row in a crowd of its number variants) and in a benchmark, so no fixed dedup operating point
-holds for both. They are computed and reported, not read. Number agreement is read as a changed number
-(numbers_consistent: punished) apart from an added one (not punished: a paraphrase adds a clause, a rephrasing
-appends its answer) and the count of numbers stated alike (numbers_matched); the shares of each side stated
-(numbers_forward, numbers_backward, numbers_all) punished added numbers and held MRPC below plain cosine.
+positive when the item is the one rephrased) and paraphrase-dev (MRPC train pairs, with each sampled sentence's
+nearest other sentences as extra negatives), plus pairs generated from those texts (bench/number_rewrites.py), and
+the word problems written for this project (bench/data: the second set whole and the first set's dev split, each
+rephrasing and negative against its nearest items; the first set's test split is never trained on and is what
+bench/detection.py reports). Model: logistic regression on standardised MODEL_FEATURES with coefficients held
+non-negative, each benchmark and each class weighted equally. The sign constraint keeps every feature meaning what
+it says (more agreement is never evidence against a match). Measured across benchmarks (docs/detection.md): the
+lexical overlap features flip sign between MMLU and MRPC; the collection-relative ones (density-corrected score,
+gap) lift MMLU recall but make a score mean different things in a build of a few templates (every row in a crowd of
+its number variants) and in a benchmark, so no fixed dedup operating point holds for both. They are computed and
+reported, not read. Number agreement is read as a changed number (numbers_consistent: punished) apart from an added
+one (not punished: a paraphrase adds a clause, a rephrasing appends its answer) and the count of numbers stated
+alike (numbers_matched); the shares of each side stated (numbers_forward, numbers_backward, numbers_all) punished
+added numbers and held MRPC below plain cosine.
 Usage: python bench/train_pair_scorer.py [--data DIR] [--out FILE]   (`make train-detector`)
 """
 
@@ -32,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import detection_data, number_rewrites  # noqa: E402
-from bench.detection_data import PairSet, mmlu_pairs, mrpc_pairs  # noqa: E402
+from bench.detection_data import WORD_PROBLEM_TRAINING, PairSet, mmlu_pairs, mrpc_pairs, word_problem_pairs  # noqa: E402
 from tasks.similarity.pair_features import FEATURES  # noqa: E402
 from tasks.similarity.pair_scorer import MODEL_FILE, PairScorer, scorer_from_dict  # noqa: E402
 
@@ -47,6 +49,13 @@ DEV_FILES = (
     "contamination-dev/negatives_mmlu_val_dev.jsonl",
     "paraphrase-dev/mrpc_train_pairs.jsonl",
 )
+WORD_PROBLEM_FILES = tuple(
+    f"{name}_{part}.jsonl" for name, _ in WORD_PROBLEM_TRAINING for part in ("eval", "rephrased", "negatives")
+)
+# Operating points come from collections where a row's nearest rows are its topical neighbours (MMLU's val/dev
+# items against the test items, MRPC's sentences against each other); the word problems' negatives are further
+# from their items, so the lowest quantile across benchmarks would be theirs and too loose for the others.
+COLLECTIONS = ("mmlu", "mrpc")
 
 
 def sample_weights(sets: list[PairSet]) -> np.ndarray:
@@ -139,6 +148,8 @@ def training_hash(data: Path) -> str:
     digest = hashlib.sha256()
     for name in DEV_FILES:
         digest.update((data / name).read_bytes())
+    for name in WORD_PROBLEM_FILES:
+        digest.update((detection_data.DATA / name).read_bytes())
     for module in (detection_data, number_rewrites):
         digest.update(inspect.getsource(module).encode())
     return digest.hexdigest()[:24]
@@ -148,7 +159,7 @@ def model_for(sets: list[PairSet], data: Path) -> dict:
     """The model (JSON-ready dict) fitted on `sets`, with its operating points, data hash and metrics."""
     model = fit(sets)
     scorer = scorer_from_dict(model)
-    model["operating_points"] = operating_points(scorer, sets)
+    model["operating_points"] = operating_points(scorer, [s for s in sets if s.name in COLLECTIONS])
     model["training"] = {
         "benchmarks": [s.name for s in sets],
         "pairs": int(sum(len(s.labels) for s in sets)),
@@ -160,7 +171,7 @@ def model_for(sets: list[PairSet], data: Path) -> dict:
 
 def development_sets(data: Path, embed) -> list[PairSet]:
     """Every development benchmark's pairs, with the generated ones."""
-    return [mmlu_pairs(data, embed, augment=True), mrpc_pairs(data, embed, augment=True)]
+    return [mmlu_pairs(data, embed, augment=True), mrpc_pairs(data, embed, augment=True), word_problem_pairs(embed)]
 
 
 def main() -> None:

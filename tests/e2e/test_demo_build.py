@@ -27,28 +27,24 @@ def test_demo_build_publishes_with_exact_counts(demo_version):
     data = read_version(str(version)).data
     quarantine = pd.read_parquet(version / QUARANTINE_FILE)
 
-    # Dedup's operating point uses the 1% of distinct rows the issue allows (0.91 -> 0.88, docs/detection.md).
-    # Read row by row against the build before: lexical_near_duplicate 8 -> 15 and near_duplicate 73 -> 77 are
-    # 11 template rows with another name and the same numbers, the same task ("James shares 30 apples equally
-    # among 5 friends" against "Chen shares 30 apples equally among 5 friends", scores 0.84-0.91); one of them
-    # was eval_contamination before (14 -> 13) and is now dropped as a duplicate first; blend_share_cap 64 -> 54:
-    # the blend keeps synthetic rows to 60% of the output, so the same number, 437 rows (262 synthetic), publish.
-    # Rows embedded shard by shard (the verified rows' shard, then the real rows, each one call; before: one call
-    # over all of them), so each vector moved (cosine 0.975-1.0 to the old): 3 rows within 0.006 of an operating
-    # point moved, read row by row: "Aisha/Maria shares 25 stickers" (lexical, 0.893 -> 0.887) and "James/Chen
-    # shares 25 marbles" (near, 0.893 -> 0.887) now fall below dedup's 0.889 and are kept; "James has 2 apples and
-    # then buys 6 more" against wp-006 now scores 0.913 (was 0.908) over decontamination's 0.909. So lexical 15 -> 14,
-    # near 77 -> 76, eval_contamination 13 -> 14, and one more synthetic row for the blend's cap (54 -> 55).
+    # Read row by row: the near and lexical duplicates are template rows restating a kept row, most with another
+    # name and the same numbers ("James shares 25 marbles equally among 5 friends" against "Chen shares 25 marbles
+    # ..."), the same task. The pair model trained with the word problems too (docs/detection.md) reads numbers
+    # stated alike as stronger evidence: against the model before it, 3 more such name swaps (scores 0.84-0.93) and
+    # one error, "James has 2 marbles and then buys 4 more marbles" dropped as a duplicate of "James shares 4 marbles
+    # equally among 2 friends" (0.91 over dedup's 0.904: the same name, object and numbers, another operation). So
+    # near 76 -> 78, lexical 14 -> 16, and the blend, which keeps synthetic rows to 60% of the output, caps 4 fewer
+    # (55 -> 51): the same 437 rows (262 synthetic) publish. eval_contamination: the same 14 rows.
     assert manifest["counts"]["quarantined"]["by_reason"] == {
         "arithmetic_wrong": 45,
-        "blend_share_cap": 55,
+        "blend_share_cap": 51,
         "code_failed": 15,
         "eval_contamination": 14,
         "exact_duplicate": 95,
         "gx_input_length": 3,
-        "lexical_near_duplicate": 14,
+        "lexical_near_duplicate": 16,
         "memorised_seed_span": 13,
-        "near_duplicate": 76,
+        "near_duplicate": 78,
         "pii_email": 8,
     }
     assert manifest["counts"]["published"] == {"total": 437, "real": 175, "synthetic": 262}
