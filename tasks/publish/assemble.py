@@ -106,10 +106,12 @@ def write_version_files(
 
 def content_key(data: pd.DataFrame, quarantine: pd.DataFrame, spec_yaml: str) -> str:
     """A hash of what a version holds, blind to row order and to the build run that produced it: the published
-    rows, which rows were quarantined where and why (not the detail, which may name what they matched), and the
-    resolved spec. Two builds with the same key published the same thing."""
+    rows, which rows were quarantined, and the resolved spec. Not where or why a row was quarantined: a rebuild after
+    a publish finds the same duplicates as repeats of the published rows (another stage's check, another reason),
+    and with the reasons in the key it published the same rows again once. Two builds with the same key published
+    the same thing."""
     rows = data.drop(columns=[col.BUILD_RUN_ID]).sort_values(col.ID, kind="stable")
-    rejected = quarantine[[col.ID, col.STAGE, col.REASON]].sort_values([col.ID, col.STAGE, col.REASON], kind="stable")
+    rejected = quarantine[[col.ID]].drop_duplicates().sort_values(col.ID, kind="stable")
     digest = hashlib.sha256(spec_yaml.encode())
     for frame in (rows, rejected):
         digest.update(pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy().tobytes())
@@ -150,7 +152,7 @@ def publish_dataset(
     spec_yaml = dump_spec(spec)
     check_rows_hold_no_secret(data)
     check_text_holds_no_secret(spec_yaml, "the resolved spec")
-    key = content_key(data, quarantine_columns(quarantine, [col.ID, col.STAGE, col.REASON]), spec_yaml)
+    key = content_key(data, quarantine_columns(quarantine, [col.ID]), spec_yaml)
     previous = store.latest()
     if previous and store.manifest(previous).get("content_key") == key:
         return store.url(previous), {**store.manifest(previous), "unchanged": True}
