@@ -4,7 +4,7 @@ and orchestration (the generator and gates sections are in spec_generators.py an
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, StrictInt, model_validator
 
@@ -91,7 +91,7 @@ class Blend(Strict):
         description="spread the synthetic rows kept under the cap evenly over the record's label values (as far as "
         "each has rows), instead of following their mix",
     )
-    stratum_weights: dict[str, float] = Field(
+    stratum_weights: dict[str, Annotated[float, Field(ge=0)]] = Field(
         default={}, description="relative weight per stratify_by value (default 1)"
     )
     include_real: bool = True

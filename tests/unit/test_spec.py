@@ -52,6 +52,18 @@ def test_the_small_spec_is_valid(tmp_path):
             {"generator.samplers": {"n": {"type": "integer", "min": 5, "max": 1}}},
             "lower bound 5 is above upper bound 1",
         ),
+        (
+            {"generator.samplers": {"c": {"type": "category", "values": {"a": -2, "b": 1}}}},
+            r"generator\.samplers\.c\.values\.a: Input should be greater than or equal to 0",
+        ),
+        (
+            {"generator.samplers": {"c": {"type": "category", "values": {"a": 0, "b": 0}}}},
+            r"generator\.samplers\.c: values: at least one weight must be above 0",
+        ),
+        (
+            {"blend.stratify_by": "category", "blend.stratum_weights": {"arithmetic": -1}},
+            r"blend\.stratum_weights\.arithmetic: Input should be greater than or equal to 0",
+        ),
     ],
 )
 def test_bad_specs_name_the_field(tmp_path, overrides, message):
