@@ -64,6 +64,16 @@ def require_column(frame: pd.DataFrame, column: str, path: str | Path) -> None:
         raise TableError(f"{path}: no column {column!r} (columns: {', '.join(map(str, frame.columns))})")
 
 
+def require_text(frame: pd.DataFrame, column: str, path: str | Path) -> None:
+    """Every row holds a non-blank text in column: an eval item without one could never be matched, so it would
+    leave that item unprotected without a word."""
+    blank = frame[column].isna() | frame[column].astype(str).str.strip().eq("")
+    if blank.any():
+        rows = [str(int(i) + 1) for i in blank.to_numpy().nonzero()[0][:5]]
+        more = f" and {int(blank.sum()) - len(rows)} more" if blank.sum() > len(rows) else ""
+        raise TableError(f"{path}: row {', '.join(rows)}{more}: no text in column {column!r}")
+
+
 def write_table(frame: pd.DataFrame, path: str | Path) -> None:
     """Write by extension, atomically: the file appears whole or not at all."""
     path = Path(path)

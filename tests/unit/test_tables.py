@@ -2,7 +2,7 @@
 
 import pytest
 
-from tasks.tables import TableError, read_table
+from tasks.tables import TableError, read_table, require_text
 
 
 def test_broken_jsonl_line_is_named_by_its_number(tmp_path) -> None:
@@ -23,3 +23,12 @@ def test_good_jsonl_reads(tmp_path) -> None:
     path = tmp_path / "rows.jsonl"
     path.write_text('{"id": "a", "text": "one"}\n{"id": "b", "text": "two"}\n')
     assert read_table(path)["text"].tolist() == ["one", "two"]
+
+
+def test_blank_texts_are_named_by_row(tmp_path) -> None:
+    path = tmp_path / "eval.jsonl"
+    path.write_text('{"id": "a", "text": "one"}\n{"id": "b", "question": "two"}\n{"id": "c", "text": "  "}\n')
+    frame = read_table(path)
+    with pytest.raises(TableError, match=r"eval\.jsonl: row 2, 3: no text in column 'text'"):
+        require_text(frame, "text", path)
+    require_text(frame.iloc[:1], "text", path)
