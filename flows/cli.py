@@ -122,7 +122,7 @@ def check_contamination(
     from tasks.embeddings.cache import EmbeddingCache
     from tasks.llm.request_cache import RequestCache
     from tasks.local_cache import cache_root
-    from tasks.tables import TableError, read_table, require_column, write_table
+    from tasks.tables import TableError, read_table, require_column, require_text, write_table
 
     try:
         judge = ContaminationJudge(model=judge_model, band=judge_band) if judge_model else None
@@ -139,6 +139,7 @@ def check_contamination(
         for path in eval_files:
             frame = read_table(path)
             require_column(frame, eval_field or field, path)
+            require_text(frame, eval_field or field, path)
             ids += [f"{path.stem}:{i}" for i in frame.get(eval_id_field, frame.index)]
             texts += frame[eval_field or field].fillna("").astype(str).tolist()
         rows = read_table(candidates)

@@ -184,4 +184,7 @@ def print_quarantine(console: Console, rows, examples: int) -> None:
                 for k in ("score", "duplicate_of", "nearest_eval_id", "detail")
                 if row.get(k) is not None and row.get(k) == row.get(k)
             )
-            console.print(f"  {row['id']}: {str(row['instruction'])[:90]!r}  {why}", highlight=False, markup=False)
+            # emoji=False: Rich would turn the ':email:' of a [REDACTED:email:<hash>] marker into an envelope glyph
+            console.print(
+                f"  {row['id']}: {str(row['instruction'])[:90]!r}  {why}", highlight=False, markup=False, emoji=False
+            )

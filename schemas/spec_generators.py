@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictInt
+from pydantic import Field, StrictInt, model_validator
 
 from schemas.spec_base import Strict
 
@@ -14,7 +14,14 @@ MAX_ROWS = 10_000_000  # candidates one build may ask for; a bigger dataset is s
 
 class CategorySampler(Strict):
     type: Literal["category"]
-    values: dict[str, float] = Field(min_length=1, description="value -> weight")
+    values: dict[str, Annotated[float, Field(ge=0)]] = Field(min_length=1, description="value -> weight")
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> CategorySampler:
+        # all-zero weights leave nothing to draw (numpy's choice fails on NaN probabilities mid-build)
+        if not any(self.values.values()):
+            raise ValueError("values: at least one weight must be above 0")
+        return self
 
 
 class IntegerSampler(Strict):

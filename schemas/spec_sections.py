@@ -4,7 +4,7 @@ and orchestration (the generator and gates sections are in spec_generators.py an
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, StrictInt, model_validator
 
@@ -68,7 +68,8 @@ class Decontamination(Strict):
         gt=0,
         lt=1,
         description="share of an eval set's own items matched by their nearest other items, and of its items "
-        "with their numbers changed; sets the pair-score threshold per eval set",
+        "with their numbers changed; sets the pair-score threshold per eval set. Not read under 200 eval items, "
+        "too few to calibrate: the pair model's small_eval_set operating point applies (score_threshold moves it)",
     )
     score_threshold: float | None = Field(
         default=None, description="a fixed threshold on the pair scorer's probability instead"
@@ -91,7 +92,7 @@ class Blend(Strict):
         description="spread the synthetic rows kept under the cap evenly over the record's label values (as far as "
         "each has rows), instead of following their mix",
     )
-    stratum_weights: dict[str, float] = Field(
+    stratum_weights: dict[str, Annotated[float, Field(ge=0)]] = Field(
         default={}, description="relative weight per stratify_by value (default 1)"
     )
     include_real: bool = True

@@ -21,7 +21,7 @@ from schemas.spec import AnthropicGenerator, EvalSet, OpenAICompatibleGenerator,
 from tasks.fingerprints import content_hash, file_sha256
 from tasks.generate.prompts import template_variables
 from tasks.generate.templates import template_sources
-from tasks.tables import TableError, read_table, require_column
+from tasks.tables import TableError, read_table, require_column, require_text
 from tasks.verify.spec_expectations import (
     check_columns,
     final_configs,
@@ -133,6 +133,10 @@ def _eval_set_items(index: int, eval_set: EvalSet) -> tuple[list[str], list[str]
                 f"{field}.{key}: no column {getattr(eval_set, key)!r} in {eval_set.path} (columns: "
                 f"{', '.join(map(str, frame.columns))})"
             )
+    try:
+        require_text(frame, eval_set.text_field, eval_set.path)
+    except TableError as error:
+        raise SpecError(f"{field}.text_field: {error}") from None
     ids = [f"{eval_set.name}:{i}" for i in frame[eval_set.id_field].astype(str)]
     return ids, frame[eval_set.text_field].fillna("").astype(str).tolist()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -36,12 +37,41 @@ def read_table(path: str | Path) -> pd.DataFrame:
     except FileNotFoundError:
         raise TableError(f"{path}: file not found") from None
     except Exception as error:  # each reader raises its own types for a malformed file
-        raise TableError(f"{path}: cannot be read as {kind}: {error}") from None
+        where = _bad_jsonl_line(path) if kind == "jsonl" else None
+        raise TableError(f"{path}: cannot be read as {kind}: {where or error}") from None
+
+
+def _bad_jsonl_line(path: str | Path) -> str | None:
+    """'line N: <why>' for the first line of a JSON Lines file that is not a JSON object (pandas names a byte)."""
+    try:
+        with open(path, encoding="utf-8") as lines:
+            for number, line in enumerate(lines, 1):
+                if not line.strip():
+                    continue
+                try:
+                    value = json.loads(line.strip())
+                except ValueError as error:
+                    return f"line {number}: {error}"
+                if not isinstance(value, dict):
+                    return f"line {number}: not a JSON object"
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
 
 
 def require_column(frame: pd.DataFrame, column: str, path: str | Path) -> None:
     if column not in frame.columns:
         raise TableError(f"{path}: no column {column!r} (columns: {', '.join(map(str, frame.columns))})")
+
+
+def require_text(frame: pd.DataFrame, column: str, path: str | Path) -> None:
+    """Every row holds a non-blank text in column: an eval item without one could never be matched, so it would
+    leave that item unprotected without a word."""
+    blank = frame[column].isna() | frame[column].astype(str).str.strip().eq("")
+    if blank.any():
+        rows = [str(int(i) + 1) for i in blank.to_numpy().nonzero()[0][:5]]
+        more = f" and {int(blank.sum()) - len(rows)} more" if blank.sum() > len(rows) else ""
+        raise TableError(f"{path}: row {', '.join(rows)}{more}: no text in column {column!r}")
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> None:

@@ -52,6 +52,18 @@ def test_the_small_spec_is_valid(tmp_path):
             {"generator.samplers": {"n": {"type": "integer", "min": 5, "max": 1}}},
             "lower bound 5 is above upper bound 1",
         ),
+        (
+            {"generator.samplers": {"c": {"type": "category", "values": {"a": -2, "b": 1}}}},
+            r"generator\.samplers\.c\.values\.a: Input should be greater than or equal to 0",
+        ),
+        (
+            {"generator.samplers": {"c": {"type": "category", "values": {"a": 0, "b": 0}}}},
+            r"generator\.samplers\.c: values: at least one weight must be above 0",
+        ),
+        (
+            {"blend.stratify_by": "category", "blend.stratum_weights": {"arithmetic": -1}},
+            r"blend\.stratum_weights\.arithmetic: Input should be greater than or equal to 0",
+        ),
     ],
 )
 def test_bad_specs_name_the_field(tmp_path, overrides, message):
@@ -117,3 +129,22 @@ def test_cli_build_exits_2_and_writes_nothing_on_a_bad_spec(tmp_path):
     assert result.exit_code == 2
     assert "eval_sets.0.id_field" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_eval_item_without_text_is_refused(tmp_path):
+    spec = write_spec(tmp_path)
+    with (tmp_path / "eval.jsonl").open("a") as items:
+        items.write('{"id": "e-blank", "question": "the text is under another key"}\n')
+    with pytest.raises(SpecError, match=r"eval_sets\.0\.text_field: .*eval\.jsonl: row \d+: no text in column 'text'"):
+        check(spec)
+
+
+def test_check_contamination_refuses_an_eval_item_without_text(tmp_path):
+    (tmp_path / "eval.jsonl").write_text('{"id": "a", "text": "Maria has 3 apples."}\n{"id": "b", "text": ""}\n')
+    (tmp_path / "cand.jsonl").write_text('{"id": "c", "text": "Maria has 3 apples."}\n')
+    out = tmp_path / "out.jsonl"
+    args = ["check-contamination", "--eval", str(tmp_path / "eval.jsonl"), "--candidates", str(tmp_path / "cand.jsonl")]
+    result = CliRunner().invoke(app, [*args, "--field", "text", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "row 2: no text in column 'text'" in result.output
+    assert not out.exists()

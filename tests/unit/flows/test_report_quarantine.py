@@ -1,0 +1,31 @@
+"""print_quarantine shows redaction markers exactly as the quarantine file holds them."""
+
+import io
+
+import pandas as pd
+from rich.console import Console
+
+from flows.report import print_quarantine
+
+
+def test_redaction_marker_is_not_turned_into_an_emoji() -> None:
+    marker = "[REDACTED:email:e873dea4d72f]"
+    rows = pd.DataFrame(
+        [
+            {
+                "id": "syn-1",
+                "stage": "verify",
+                "reason": "pii_email",
+                "instruction": f"Write a reply to James ({marker}).",
+                "detail": f"found 1: email {marker}",
+                "score": None,
+                "duplicate_of": None,
+                "nearest_eval_id": None,
+            }
+        ]
+    )
+    out = io.StringIO()
+    print_quarantine(Console(file=out, width=200), rows, examples=1)
+    text = out.getvalue()
+    assert text.count(marker) == 2
+    assert "\u2709" not in text

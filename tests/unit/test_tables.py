@@ -1,0 +1,34 @@
+"""read_table names the file, and for JSON Lines the line, of a malformed input."""
+
+import pytest
+
+from tasks.tables import TableError, read_table, require_text
+
+
+def test_broken_jsonl_line_is_named_by_its_number(tmp_path) -> None:
+    path = tmp_path / "eval.jsonl"
+    path.write_text('{"id": "a", "text": "one"}\n{"id": "b", "text": "two\n{"id": "c", "text": "three"}\n')
+    with pytest.raises(TableError, match=r"eval\.jsonl: cannot be read as jsonl: line 2: "):
+        read_table(path)
+
+
+def test_jsonl_line_that_is_not_an_object_is_named(tmp_path) -> None:
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"id": "a", "text": "one"}\n\n[1, 2]\n')
+    with pytest.raises(TableError, match=r"line 3: not a JSON object"):
+        read_table(path)
+
+
+def test_good_jsonl_reads(tmp_path) -> None:
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"id": "a", "text": "one"}\n{"id": "b", "text": "two"}\n')
+    assert read_table(path)["text"].tolist() == ["one", "two"]
+
+
+def test_blank_texts_are_named_by_row(tmp_path) -> None:
+    path = tmp_path / "eval.jsonl"
+    path.write_text('{"id": "a", "text": "one"}\n{"id": "b", "question": "two"}\n{"id": "c", "text": "  "}\n')
+    frame = read_table(path)
+    with pytest.raises(TableError, match=r"eval\.jsonl: row 2, 3: no text in column 'text'"):
+        require_text(frame, "text", path)
+    require_text(frame.iloc[:1], "text", path)
