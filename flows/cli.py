@@ -117,7 +117,7 @@ def check_contamination(
 ) -> None:
     """Flag candidates that copy or rephrase an eval item: score, nearest_eval_id, contaminated."""
     from schemas.spec import ContaminationJudge
-    from tasks.decontaminate.contamination import check_contamination, decision_threshold
+    from tasks.decontaminate.contamination import check_contamination, decision_threshold, threshold_source
     from tasks.decontaminate.eval_index import eval_index_beside
     from tasks.embeddings.cache import EmbeddingCache
     from tasks.llm.request_cache import RequestCache
@@ -144,6 +144,7 @@ def check_contamination(
             texts += frame[eval_field or field].fillna("").astype(str).tolist()
         rows = read_table(candidates)
         require_column(rows, field, candidates)
+        require_text(rows, field, candidates)  # a candidate without text was scored as "" and reported clean
     except TableError as error:
         fail(str(error), BAD_INPUT)
     cache_dir = cache_dir or cache_root()
@@ -160,7 +161,8 @@ def check_contamination(
     )
     console.print(
         f"{int(verdicts['contaminated'].sum())} of {len(rows)} candidates contaminated "
-        f"(score threshold {decision_threshold(evals, config):.3f}{asked}); wrote {out}"
+        f"(score threshold {decision_threshold(evals, config):.3f}: {threshold_source(evals, config)}{asked}); "
+        f"wrote {out}"
     )
 
 
@@ -189,14 +191,16 @@ def dedup(
     from tasks.dedup.duplicates import find_duplicates
     from tasks.embeddings.cache import EmbeddingCache
     from tasks.local_cache import cache_root
-    from tasks.tables import TableError, read_table, require_column, write_table
+    from tasks.tables import TableError, read_table, require_column, require_text, write_table
 
     try:
         earlier = [read_table(path) for path in against or []]
         for path, frame in zip(against or [], earlier):
             require_column(frame, field, path)
+            require_text(frame, field, path)
         rows = read_table(input)
         require_column(rows, field, input)
+        require_text(rows, field, input)  # a row without text was compared as "" and kept without a word
     except TableError as error:
         fail(str(error), BAD_INPUT)
 

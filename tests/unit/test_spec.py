@@ -148,3 +148,21 @@ def test_check_contamination_refuses_an_eval_item_without_text(tmp_path):
     assert result.exit_code == 2
     assert "row 2: no text in column 'text'" in result.output
     assert not out.exists()
+
+
+def test_check_contamination_and_dedup_refuse_a_candidate_without_text(tmp_path):
+    (tmp_path / "eval.jsonl").write_text('{"id": "a", "text": "Maria has 3 apples."}\n')
+    (tmp_path / "cand.jsonl").write_text('{"id": "c", "text": "Maria has 3 apples."}\n{"id": "d"}\n')
+    out = tmp_path / "out.jsonl"
+    checked = CliRunner().invoke(
+        app,
+        ["check-contamination", "--eval", str(tmp_path / "eval.jsonl"), "--candidates", str(tmp_path / "cand.jsonl")]
+        + ["--field", "text", "--out", str(out)],
+    )
+    deduped = CliRunner().invoke(
+        app, ["dedup", "--input", str(tmp_path / "cand.jsonl"), "--field", "text", "--out", str(out)]
+    )
+    for result in (checked, deduped):
+        assert result.exit_code == 2
+        assert "cand.jsonl: row 2: no text in column 'text'" in result.output
+    assert not out.exists()
