@@ -17,7 +17,7 @@ from schemas.record_derived import row_schema
 from schemas.spec import Spec, SpecError
 from tasks.allocator import limit_arenas
 from tasks.blend.shards import BlendPlan, blended_rows
-from tasks.decontaminate.contamination import decision_threshold
+from tasks.decontaminate.contamination import decision_threshold, threshold_source
 from tasks.decontaminate.eval_index import eval_index_beside, load_eval_index, save_eval_index
 from tasks.dedup.cluster_cap import best_first, cap_per_cluster
 from tasks.dedup.duplicates import dedup_rows
@@ -208,12 +208,12 @@ def decontaminate_stage(spec: Spec, work_dir: str, eval_index: str, parts: list[
     """The decontaminate shards' verdicts on synthetic and real rows against every registered eval set (and, with
     decontamination.llm_judge, an LLM deciding the borderline rows).
     Input/output columns: row schema; quarantine sets nearest_eval_id and score."""
-    items = load_eval_items(spec)
-    judged = [p.facts["judge"] for p in parts]
+    items, evals, judged = load_eval_items(spec), load_eval_index(Path(eval_index)), [p.facts["judge"] for p in parts]
     facts = {
         "eval_sets": items.hashes,
         "eval_items": len(items.ids),
-        "threshold": decision_threshold(load_eval_index(Path(eval_index)), spec.decontamination),
+        "threshold": decision_threshold(evals, spec.decontamination),
+        "threshold_source": threshold_source(evals, spec.decontamination),
         "llm_judge": sum_counts(judged, ("asked", "same", "different", "unavailable"))
         if spec.decontamination.llm_judge
         else None,

@@ -20,7 +20,7 @@ import pandas as pd
 
 from schemas.spec import Decontamination
 from tasks.decontaminate.calibration import best_per_query
-from tasks.decontaminate.eval_index import EvalIndex
+from tasks.decontaminate.eval_index import MIN_CALIBRATION_ITEMS, EvalIndex
 from tasks.embeddings.encoder import encoder
 from tasks.similarity.numbers import number_agreement, number_mentions
 from tasks.similarity.pair_features import profile
@@ -47,6 +47,19 @@ def ngram_containment(text: str, evals: EvalIndex, ngram_size: int) -> tuple[flo
         if number_agreement(list(evals.profile(position).mentions), mentions)[0] == 1.0:
             best, best_position = score, position
     return best, best_position
+
+
+def threshold_source(evals: EvalIndex, config: Decontamination) -> str:
+    """How decision_threshold chose its threshold, in words: a false_positive_rate set for a set too small to
+    calibrate is not read, and says so."""
+    if config.score_threshold is not None:
+        return "score_threshold, as set"
+    if len(evals.ids) < MIN_CALIBRATION_ITEMS:
+        return (
+            f"the pair model's small_eval_set operating point: {len(evals.ids)} eval items, under the "
+            f"{MIN_CALIBRATION_ITEMS} a false_positive_rate needs (it is not read)"
+        )
+    return f"calibrated on the {len(evals.ids)} eval items at false_positive_rate {config.false_positive_rate:g}"
 
 
 def decision_threshold(evals: EvalIndex, config: Decontamination, scorer: PairScorer | None = None) -> float:

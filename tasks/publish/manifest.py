@@ -106,6 +106,7 @@ def build_manifest(spec: Spec, stages: Stages, data: pd.DataFrame, quarantine: p
             "eval_sets": {name: {"sha256": digest} for name, digest in decontaminate["eval_sets"].items()},
             "eval_items_checked": decontaminate["eval_items"],
             "contamination_threshold": decontaminate.get("threshold"),
+            "contamination_threshold_source": decontaminate.get("threshold_source"),
             "contamination_llm_judge": decontaminate.get("llm_judge"),
         },
         "spec": spec.model_dump(mode="json"),

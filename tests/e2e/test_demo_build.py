@@ -48,6 +48,7 @@ def test_demo_build_publishes_with_exact_counts(demo_version):
         "pii_email": 8,
     }
     assert manifest["counts"]["published"] == {"total": 437, "real": 175, "synthetic": 262}
+    assert manifest["inputs"]["contamination_threshold_source"].startswith("the pair model's small_eval_set operating")
     assert manifest["counts"]["accounting"] == {
         "synthetic_samples": 600,
         "synthetic_published": 262,
