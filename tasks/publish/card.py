@@ -134,12 +134,12 @@ def render_card(
     accounting = counts["accounting"]
     sections = [
         hf_header(manifest, split_files, record, publish),
-        _record_section(record),
         f"# {manifest['dataset']} ({manifest['version']})\n",
         f"{manifest['purpose']}\n",
         f"Built {manifest['created_at'][:19]}Z by build run `{manifest['build_run_id']}`. **Review by "
         f"{manifest['review_by']}.**\n",
         "## Use limits\n\n" + "\n".join(f"- {limit}" for limit in manifest["use_limits"]) + "\n",
+        _record_section(record),
         "## Composition\n\n"
         + _table(["split", "rows"], [[s, n] for s, n in manifest["splits"].items()])
         + f"\n\n{counts['published'].get('real', 0)} real and {counts['published'].get('synthetic', 0)} synthetic "

@@ -75,6 +75,8 @@ def test_every_shape_loads_with_its_declared_types(built, name):
             assert features[column].dtype == expected and duck_types[column] == "VARCHAR"
     card = (version / "README.md").read_text()
     assert ("license: cc-by-4.0" in card) == (name != "demo") and "dataset_info:" in card
+    headings = [line for line in card.split("\n---\n", 2)[-1].splitlines() if line.startswith("#")]
+    assert headings[0].startswith("# ") and f"## Record: {record.name}" in headings  # the title first
 
 
 def _reasons(version: Path) -> dict[str, int]:
