@@ -14,7 +14,9 @@ MAX_ROWS = 10_000_000  # candidates one build may ask for; a bigger dataset is s
 
 class CategorySampler(Strict):
     type: Literal["category"]
-    values: dict[str, Annotated[float, Field(ge=0)]] = Field(min_length=1, description="value -> weight")
+    values: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
+        min_length=1, description="value -> weight"
+    )
 
     @model_validator(mode="after")
     def _some_weight(self) -> CategorySampler:

@@ -92,7 +92,7 @@ class Blend(Strict):
         description="spread the synthetic rows kept under the cap evenly over the record's label values (as far as "
         "each has rows), instead of following their mix",
     )
-    stratum_weights: dict[str, Annotated[float, Field(ge=0)]] = Field(
+    stratum_weights: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
         default={}, description="relative weight per stratify_by value (default 1)"
     )
     include_real: bool = True

@@ -104,15 +104,18 @@ def write_version_files(
     return files
 
 
-def content_key(data: pd.DataFrame, quarantine: pd.DataFrame, spec_yaml: str) -> str:
+def content_key(data: pd.DataFrame, quarantine: pd.DataFrame, spec_yaml: str, eval_sets: dict | None = None) -> str:
     """A hash of what a version holds, blind to row order and to the build run that produced it: the published
-    rows, which rows were quarantined, and the resolved spec. Not where or why a row was quarantined: a rebuild after
-    a publish finds the same duplicates as repeats of the published rows (another stage's check, another reason),
-    and with the reasons in the key it published the same rows again once. Two builds with the same key published
-    the same thing."""
+    rows, which rows were quarantined, the resolved spec and the content hashes of the eval sets the rows were
+    checked against (an eval file edited in place leaves the spec as it was). Not where or why a row was
+    quarantined: a rebuild after a publish finds the same duplicates as repeats of the published rows (another
+    stage's check, another reason), and with the reasons in the key it published the same rows again once. Two
+    builds with the same key published the same thing."""
     rows = data.drop(columns=[col.BUILD_RUN_ID]).sort_values(col.ID, kind="stable")
     rejected = quarantine[[col.ID]].drop_duplicates().sort_values(col.ID, kind="stable")
     digest = hashlib.sha256(spec_yaml.encode())
+    if eval_sets:
+        digest.update(json.dumps(eval_sets, sort_keys=True).encode())
     for frame in (rows, rejected):
         digest.update(pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy().tobytes())
     return digest.hexdigest()
@@ -143,7 +146,7 @@ def publish_dataset(
 ) -> tuple[str, dict]:
     """Assemble the version locally, check diversity against the previous one, evaluate the assembled folder
     (when given), then commit it, moving LATEST only if the evaluation promotes it: (url, manifest).
-    When the latest version already holds the same rows, quarantine and spec, nothing is written: its (url,
+    When the latest version already holds the same rows, quarantine, spec and eval sets, nothing is written: its (url,
     manifest) come back with manifest["unchanged"] set. Nothing is written while a published row or the spec holds
     a secret; the quarantine, review queue, manifest, card and Data Docs are written with secrets (and, in rows,
     personal data) redacted. The quarantine may be given as its files (tasks/publish/quarantine_files.py): it is
@@ -152,7 +155,8 @@ def publish_dataset(
     spec_yaml = dump_spec(spec)
     check_rows_hold_no_secret(data)
     check_text_holds_no_secret(spec_yaml, "the resolved spec")
-    key = content_key(data, quarantine_columns(quarantine, [col.ID]), spec_yaml)
+    eval_sets = manifest.get("inputs", {}).get("eval_sets")
+    key = content_key(data, quarantine_columns(quarantine, [col.ID]), spec_yaml, eval_sets)
     previous = store.latest()
     if previous and store.manifest(previous).get("content_key") == key:
         return store.url(previous), {**store.manifest(previous), "unchanged": True}

@@ -64,6 +64,14 @@ def test_the_small_spec_is_valid(tmp_path):
             {"blend.stratify_by": "category", "blend.stratum_weights": {"arithmetic": -1}},
             r"blend\.stratum_weights\.arithmetic: Input should be greater than or equal to 0",
         ),
+        (  # .inf in YAML: the weights' sum is inf, their shares NaN, and generate (or the blend) crashed
+            {"generator.samplers": {"c": {"type": "category", "values": {"a": float("inf"), "b": 1}}}},
+            r"generator\.samplers\.c\.values\.a: Input should be a finite number",
+        ),
+        (
+            {"blend.stratify_by": "category", "blend.stratum_weights": {"arithmetic": float("inf")}},
+            r"blend\.stratum_weights\.arithmetic: Input should be a finite number",
+        ),
     ],
 )
 def test_bad_specs_name_the_field(tmp_path, overrides, message):

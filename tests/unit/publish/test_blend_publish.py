@@ -1,4 +1,5 @@
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -197,6 +198,20 @@ def test_an_unchanged_rebuild_publishes_nothing_new(tmp_path, spec):
     again_url, again = publish(tmp_path / "root", spec)
     assert again_url == url and again["unchanged"] and again["version"] == first["version"]
     assert VersionStore(str(tmp_path / "root"), "ds").versions() == [first["version"]]
+
+
+def test_a_rebuild_against_other_eval_sets_publishes_a_version_that_names_them(tmp_path, spec, monkeypatch):
+    # An eval file edited in place (same path, so the same spec) that no row restates: the rows and quarantine are
+    # the same, but the version must name the eval sets its rows were checked against, not the last build's.
+    _, first = publish(tmp_path / "root", spec)
+    other = manifest()
+    other["inputs"]["eval_sets"] = {"e": {"sha256": "ef" * 32}}
+    monkeypatch.setattr(sys.modules[__name__], "manifest", lambda: other)
+    _, again = publish(tmp_path / "root", spec)
+    assert not again.get("unchanged") and again["version"] != first["version"]
+    assert again["inputs"]["eval_sets"] == {"e": {"sha256": "ef" * 32}}
+    _, third = publish(tmp_path / "root", spec)
+    assert third["unchanged"] and third["version"] == again["version"]
 
 
 def test_balance_labels_gives_each_label_the_same_share_of_the_cap():
