@@ -38,7 +38,8 @@ def announce_version(dataset: str, published: dict[str, Any]) -> None:
     """Log the outcome of a publish and emit its event: a new version, or the unchanged one that holds the rows."""
     counts = published["counts"]
     if published["unchanged"]:
-        get_run_logger().info("unchanged: %s already holds these rows, quarantine and spec", published["version"])
+        holds = "these rows, quarantine, spec and eval sets"
+        get_run_logger().info("unchanged: %s already holds %s", published["version"], holds)
     else:
         get_run_logger().info("published %s with %s rows", published["path"], counts["published"]["total"])
     event = UNCHANGED if published["unchanged"] else PUBLISHED

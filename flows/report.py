@@ -108,7 +108,8 @@ def print_build_report(console: Console, result: dict) -> None:
     )
     if result.get("unchanged"):
         console.print(
-            f"unchanged: {result['version']} already holds these rows, quarantine and spec; nothing published"
+            f"unchanged: {result['version']} already holds these rows, quarantine, spec and eval sets; "
+            "nothing published"
         )
     console.print(f"version: {result['path']}", markup=False)
     if result.get("data_docs"):
