@@ -193,8 +193,10 @@ def publish_dataset(
             review_queue.to_parquet(staging / REVIEW_FILE, index=False)
             written.append(REVIEW_FILE)
         outputs = {name: file_sha256(staging / name) for name in written}
+        # the data files and the content key: the same rows checked against other eval sets (or under another spec)
+        # are another version, whose name must differ even when published within the same second
         version = version_name(
-            now, hashlib.sha256("".join(outputs[f] for f in split_files.values()).encode()).hexdigest()
+            now, hashlib.sha256("".join([*(outputs[f] for f in split_files.values()), key]).encode()).hexdigest()
         )
         splits = assign_splits(data[col.ID], spec.blend.validation_share).value_counts().to_dict()
         manifest = {

@@ -1,5 +1,6 @@
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -203,6 +204,10 @@ def test_an_unchanged_rebuild_publishes_nothing_new(tmp_path, spec):
 def test_a_rebuild_against_other_eval_sets_publishes_a_version_that_names_them(tmp_path, spec, monkeypatch):
     # An eval file edited in place (same path, so the same spec) that no row restates: the rows and quarantine are
     # the same, but the version must name the eval sets its rows were checked against, not the last build's.
+    # A second apart, as builds are: versions are named and ordered by the second they were published in.
+    seconds = iter(range(60))
+    clock = type("Clock", (), {"now": staticmethod(lambda tz: datetime(2026, 1, 1, 0, 0, next(seconds), tzinfo=tz))})
+    monkeypatch.setattr(publish_module, "datetime", clock)
     _, first = publish(tmp_path / "root", spec)
     other = manifest()
     other["inputs"]["eval_sets"] = {"e": {"sha256": "ef" * 32}}
