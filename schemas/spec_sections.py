@@ -93,7 +93,9 @@ class Blend(Strict):
         "each has rows), instead of following their mix",
     )
     stratum_weights: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
-        default={}, description="relative weight per stratify_by value (default 1)"
+        default={},
+        description="relative weight per stratify_by value (default 1); 0 leaves a value out, its rows quarantined "
+        "as blend_share_cap saying so (a build whose every value weighs 0 stops, exit 2)",
     )
     include_real: bool = True
     """publish the real seed rows too (false needs allow_all_synthetic)"""

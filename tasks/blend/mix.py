@@ -14,6 +14,7 @@ import pandas as pd
 
 from schemas import records as col
 from schemas.spec import Blend
+from schemas.spec_base import SpecError
 from tasks.quarantine import Reason, to_quarantine
 
 
@@ -60,6 +61,11 @@ def pick_synthetic(
     strata = synthetic[by].astype(str).to_numpy()
     available = pd.Series(strata).value_counts().to_dict()
     weights = {k: 1 / n for k, n in available.items()} if config.balance_labels else config.stratum_weights
+    if cap > 0 and not any(weights.get(k, 1.0) > 0 for k in available):
+        raise SpecError(
+            f"blend.stratum_weights: every {by} value of the synthetic rows ({', '.join(sorted(available))}) has "
+            "weight 0, so none could be kept under the cap; give one a positive weight"
+        )
     quota = allocate(available, weights, cap)
     taken = {k: 0 for k in quota}
     kept = []
@@ -82,13 +88,18 @@ def blend_plan(
 
 
 def share_cap_quarantine(over: pd.DataFrame, config: Blend, cap: int | None, kept: int, blended: int) -> pd.DataFrame:
-    """Synthetic rows over the cap as blend quarantines them, its score the synthetic share of the blended rows."""
-    quarantined = to_quarantine(
-        over,
-        "blend",
-        Reason.BLEND_SHARE_CAP,
-        detail=f"synthetic share capped at {config.max_synthetic_share} ({cap} rows)",
-    )
+    """Synthetic rows over the cap as blend quarantines them, its score the synthetic share of the blended rows;
+    a row of a stratum weighted 0 says so."""
+    detail = pd.Series(f"synthetic share capped at {config.max_synthetic_share} ({cap} rows)", index=over.index)
+    if config.stratify_by and config.stratify_by in over.columns:
+        zero = sorted(k for k, w in config.stratum_weights.items() if w == 0)
+        excluded = over[config.stratify_by].astype(str).isin(zero)
+        detail[excluded] = (
+            over.loc[excluded, config.stratify_by]
+            .astype(str)
+            .map(lambda value: f"blend.stratum_weights gives {config.stratify_by} {value!r} weight 0")
+        )
+    quarantined = to_quarantine(over, "blend", Reason.BLEND_SHARE_CAP, detail=detail)
     quarantined[col.SCORE] = kept / max(1, blended)
     return quarantined
 

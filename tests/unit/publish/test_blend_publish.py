@@ -9,6 +9,7 @@ import pytest
 
 from schemas import records as col
 from schemas.spec import Blend, load_spec
+from schemas.spec_base import SpecError
 from tasks.blend.mix import allocate, blend_rows, synthetic_cap
 from tasks.publish import assemble as publish_module
 from tasks.publish.assemble import SPLIT_FILES, assign_splits, content_key, publish_dataset
@@ -57,6 +58,20 @@ def test_stratified_blend_keeps_the_category_mix_under_the_cap():
     )
     assert blended[blended[col.SOURCE] == "synthetic"][col.CATEGORY].value_counts().to_dict() == {"x": 3, "y": 1}
     assert len(over) == 8
+
+
+def test_a_stratum_weighted_zero_is_quarantined_saying_so_and_all_zero_weights_are_refused():
+    synthetic = rows("s", 12, "synthetic")
+    synthetic[col.CATEGORY] = ["x"] * 9 + ["y"] * 3
+    config = Blend(max_synthetic_share=0.5, seed=3, stratify_by=col.CATEGORY, stratum_weights={"y": 0})
+    blended, over = blend_rows(rows("r", 4, "real"), synthetic, config)
+    assert blended[blended[col.SOURCE] == "synthetic"][col.CATEGORY].tolist() == ["x"] * 4
+    details = over.groupby(col.CATEGORY)[col.DETAIL].unique().to_dict()
+    assert details["y"].tolist() == ["blend.stratum_weights gives category 'y' weight 0"]
+    assert details["x"].tolist() == ["synthetic share capped at 0.5 (4 rows)"]
+    all_zero = Blend(max_synthetic_share=0.5, stratify_by=col.CATEGORY, stratum_weights={"x": 0, "y": 0})
+    with pytest.raises(SpecError, match=r"blend\.stratum_weights: every category value .*\(x, y\) has weight 0"):
+        blend_rows(rows("r", 4, "real"), synthetic, all_zero)
 
 
 def test_an_all_synthetic_dataset_must_be_allowed():
