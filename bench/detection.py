@@ -46,7 +46,7 @@ from bench.detection_dedup import child_dedup, peak_rss_mib  # noqa: E402
 from bench.detection_word_problems import FPRS, OTHER_RATES, child_word_problems, hand_check, recall_at_fpr  # noqa: E402
 from bench.mrpc_labels import as_decided, only_baseline_finds  # noqa: E402
 from bench.recall_interval import recall_gaps  # noqa: E402
-from bench.train_pair_scorer import model_for  # noqa: E402
+from bench.train_pair_scorer import model_for, training_hash  # noqa: E402
 from tasks.text_features import word_ngrams, word_tokens  # noqa: E402
 
 
@@ -214,6 +214,13 @@ def main(data: Path) -> None:
     from tasks.local_cache import cache_root
     from tasks.similarity.pair_scorer import MODEL_FILE
 
+    shipped = json.loads(MODEL_FILE.read_text())
+    trained_on, this_tree = shipped["training"]["data_sha256"], training_hash(data)
+    if trained_on != this_tree:  # else the first set's test split may have been trained on
+        raise SystemExit(
+            f"{MODEL_FILE.name} was trained on other development data or pair code ({trained_on}, this tree's: "
+            f"{this_tree}): run `make train-detector` first, so the figures are held out"
+        )
     embed = EmbeddingCache(cache_root() / "embeddings.sqlite")
     mmlu, mrpc = mmlu_pairs(data, embed, augment=True), mrpc_pairs(data, embed, augment=True)
     words, first_set_dev = word_problem_pairs(embed), word_problem_pairs(embed, ((FIRST_SET, "dev"),))
@@ -224,7 +231,6 @@ def main(data: Path) -> None:
     model_path.write_text(json.dumps(without_mmlu))
     second_path.write_text(json.dumps(without_second_set))
     print("models trained", flush=True)
-    shipped = json.loads(MODEL_FILE.read_text())
     result = {
         "data": str(data.name),
         "shipped_model": {k: shipped[k] for k in ("features", "coef", "intercept", "operating_points", "training")},
