@@ -21,13 +21,13 @@ def gate_rows(result: dict) -> list[dict]:
 
 def report_markdown(result: dict, contamination_examples: pd.DataFrame) -> str:
     published = result["counts"]["published"]
-    lines = [
-        f"# Build of {result['version']}",
-        "",
-        f"Published **{published['total']}** rows ({published.get('real', 0)} real, {published.get('synthetic', 0)} "
-        f"synthetic) to `{result['path']}`;",
-        f"the data card is `{result['path']}/README.md`.",
-    ]
+    rows = f"**{published['total']}** rows ({published.get('real', 0)} real, {published.get('synthetic', 0)} synthetic)"
+    outcome = (
+        f"Unchanged: `{result['path']}` already holds these {rows}, quarantine, spec and eval sets; nothing published;"
+        if result.get("unchanged")
+        else f"Published {rows} to `{result['path']}`;"
+    )
+    lines = [f"# Build of {result['version']}", "", outcome, f"the data card is `{result['path']}/README.md`."]
     if result.get("data_docs"):
         lines.append(f"Great Expectations Data Docs: `{result['path']}/{result['data_docs']}`.")
     llm = result.get("llm_requests")

@@ -102,15 +102,14 @@ def print_build_report(console: Console, result: dict) -> None:
         reasons.add_row(escape(reason), str(count))
     published = result["counts"]["published"]
     console.print(stages, reasons)
-    console.print(
-        f"published {published['total']} rows ({published.get('real', 0)} real, {published.get('synthetic', 0)} "
-        "synthetic)"
-    )
+    rows = f"{published['total']} rows ({published.get('real', 0)} real, {published.get('synthetic', 0)} synthetic)"
     if result.get("unchanged"):
         console.print(
-            f"unchanged: {result['version']} already holds these rows, quarantine, spec and eval sets; "
+            f"unchanged: {result['version']} already holds these {rows}, quarantine, spec and eval sets; "
             "nothing published"
         )
+    else:
+        console.print(f"published {rows}")
     console.print(f"version: {result['path']}", markup=False)
     if result.get("data_docs"):
         console.print(f"data docs: {result['path']}/{result['data_docs']}", markup=False)

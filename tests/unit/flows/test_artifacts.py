@@ -38,3 +38,5 @@ def test_the_report_shows_counts_cost_and_contamination_examples():
         "2 retries (1 throttled)" in text and "cost $0.0123" in text and "| Maria has 3 apples | wp:1 | 0.970 |" in text
     )
     assert gate_rows(result) == [{"stage": "dedup", "reason": "near_duplicate", "rows": 2}]
+    unchanged = report_markdown({**result, "unchanged": True}, hits)
+    assert "Unchanged: `/data/ds/v1` already holds these **10** rows" in unchanged and "Published" not in unchanged

@@ -5,7 +5,7 @@ import io
 import pandas as pd
 from rich.console import Console
 
-from flows.report import print_quarantine
+from flows.report import print_build_report, print_quarantine
 
 
 def test_redaction_marker_is_not_turned_into_an_emoji() -> None:
@@ -29,3 +29,20 @@ def test_redaction_marker_is_not_turned_into_an_emoji() -> None:
     text = out.getvalue()
     assert text.count(marker) == 2
     assert "\u2709" not in text
+
+
+def test_an_unchanged_rebuild_does_not_say_it_published() -> None:
+    result = {
+        "version": "v1",
+        "path": "/data/ds/v1",
+        "unchanged": True,
+        "counts": {"published": {"total": 10, "real": 4, "synthetic": 6}, "quarantined": {"by_reason": {}}},
+        "stages": {},
+    }
+    out = io.StringIO()
+    print_build_report(Console(file=out, width=200), result)
+    assert "unchanged: v1 already holds these 10 rows (4 real, 6 synthetic)" in out.getvalue()
+    assert "published 10" not in out.getvalue()
+    out = io.StringIO()
+    print_build_report(Console(file=out, width=200), {**result, "unchanged": False})
+    assert "published 10 rows (4 real, 6 synthetic)" in out.getvalue() and "unchanged" not in out.getvalue()
