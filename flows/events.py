@@ -3,8 +3,10 @@ a failed build. Each event's resource is the dataset (`synthfactory.dataset.<nam
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import yaml
 from prefect import get_run_logger
 from prefect.events import emit_event
 
@@ -23,14 +25,27 @@ def emit_build_event(event: str, dataset: str, **payload: Any) -> None:
     emit_event(event=event, resource=dataset_resource(dataset), payload=payload)
 
 
-def emit_failure(flow: Any, flow_run: Any, state: Any) -> None:
-    """Prefect's on_failure hook: the build failed (a gate, bad input, or a crash), naming the spec and the error."""
-    parameters = flow_run.parameters or {}
+def failed_build_spec(parameters: dict[str, Any]) -> tuple[str, str]:
+    """The spec path and dataset name a failed build's parameters name: the spec's `dataset` (as overridden), so a
+    failure's resource is the one its published versions carry; the file's stem when the spec cannot be read."""
     # build_dataset names a spec file; the nightly's form names a spec in deployments/specs.
     spec_path = str(
         parameters.get("spec_path") or (f"deployments/specs/{parameters['spec']}.yaml" if "spec" in parameters else "")
     )
-    dataset = spec_path.rsplit("/", 1)[-1].removesuffix(".yaml") or "unknown"
+    overrides = parameters.get("overrides")
+    dataset = overrides.get("dataset") if isinstance(overrides, dict) else None
+    if not dataset and spec_path:
+        try:  # the failure may be this very file: unreadable or not YAML
+            spec = yaml.safe_load(Path(spec_path).read_text())
+            dataset = spec.get("dataset") if isinstance(spec, dict) else None
+        except (OSError, yaml.YAMLError):
+            dataset = None
+    return spec_path, str(dataset or spec_path.rsplit("/", 1)[-1].removesuffix(".yaml") or "unknown")
+
+
+def emit_failure(flow: Any, flow_run: Any, state: Any) -> None:
+    """Prefect's on_failure hook: the build failed (a gate, bad input, or a crash), naming the spec and the error."""
+    spec_path, dataset = failed_build_spec(flow_run.parameters or {})
     emit_build_event(FAILED, dataset, spec_path=spec_path, flow_run_id=str(flow_run.id), error=str(state.message))
 
 

@@ -41,9 +41,10 @@ def verdict(name: str, metric: str, comparison: Comparison, settings: Evaluation
         f"CI low end {low:+.3f}" if settings.rule == "ci_lower_bound" else f"difference {comparison.difference:+.3f}"
     )
     sign = ">=" if promote else "<"
+    # 0 - tolerance, not -tolerance: a tolerance of 0 prints "0", not "-0"
     line = (
         f"{name}: blend {metric} {comparison.blend:.3f} vs real-only {comparison.baseline:.3f}, difference "
-        f"{comparison.difference:+.3f} ({interval}); {judged} {sign} -{settings.tolerance:g}"
+        f"{comparison.difference:+.3f} ({interval}); {judged} {sign} {0 - settings.tolerance:g}"
     )
     return {"metric": metric, **comparison.as_dict(), "promote": promote, "verdict": line}
 

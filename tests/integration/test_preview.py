@@ -22,6 +22,18 @@ def test_preview_of_the_demo_gives_each_row_a_verdict_and_writes_nothing(tmp_pat
     before = tree(ROOT / "deployments")
     result = preview(DEMO, rows=12, overrides={"publish.data_root": str(tmp_path / "out")})
     assert len(result.rows) == 12 and set(result.rows["verdict"]) == {"kept", "rejected"}
+    # docs/cli.md names these columns
+    assert list(result.rows.columns) == [
+        "id",
+        "instruction",
+        "input",
+        "output",
+        "category",
+        "verdict",
+        "stage",
+        "reason",
+        "detail",
+    ]
     rejected = result.rows[result.rows["verdict"] == "rejected"]
     kept = result.rows[result.rows["verdict"] == "kept"]
     assert rejected["reason"].notna().all() and kept["reason"].isna().all()
