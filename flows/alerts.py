@@ -2,7 +2,9 @@
 (Slack, Teams, or any HTTP endpoint) whenever a build emits synthfactory.build.failed (flows/events.py).
 
 `make alerts` (or `python -m flows.alerts`) creates or updates it on the server at PREFECT_API_URL, for the URL in
-SYNTHFACTORY_ALERT_WEBHOOK_URL; the URL is stored in a Prefect block, never in the repository.
+SYNTHFACTORY_ALERT_WEBHOOK_URL; the URL is stored in a Prefect block, never in the repository. Prefect refuses to
+post to a private or loopback address at send time, and says so only in the server's log; so such a URL is refused
+here, at once, unless SYNTHFACTORY_ALERT_ALLOW_PRIVATE=1 says it is meant (an internal relay).
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from prefect.automations import Automation
 from prefect.blocks.notifications import CustomWebhookNotificationBlock
 from prefect.events.actions import SendNotification
 from prefect.events.schemas.automations import EventTrigger, Posture
+from prefect.utilities.urls import validate_restricted_url
 
 from flows.events import FAILED
 
 NAME = "synthfactory-build-failed"
+ALLOW_PRIVATE = "SYNTHFACTORY_ALERT_ALLOW_PRIVATE"
 BODY = (
     "synthfactory: the build of {{ event.resource['prefect.resource.name'] }} failed "
     "(flow run {{ event.payload.flow_run_id }}): {{ event.payload.error }}"
@@ -56,7 +60,18 @@ def main() -> int:
     if not url:
         print("set SYNTHFACTORY_ALERT_WEBHOOK_URL to the webhook that hears of failed builds", file=sys.stderr)
         return 2
-    print(f"automation {NAME}: {ensure_failure_alert(url)}")
+    allow_private = os.environ.get(ALLOW_PRIVATE, "") == "1"
+    if not allow_private:
+        try:
+            validate_restricted_url(url)
+        except ValueError as error:
+            problem = " ".join(str(error).split()).rstrip(".")
+            meant = (
+                f"; if the address is meant (an internal relay), set {ALLOW_PRIVATE}=1" if "private" in problem else ""
+            )
+            print(f"SYNTHFACTORY_ALERT_WEBHOOK_URL: {problem}: Prefect would not post there{meant}", file=sys.stderr)
+            return 2
+    print(f"automation {NAME}: {ensure_failure_alert(url, allow_private_urls=allow_private)}")
     return 0
 
 

@@ -16,6 +16,7 @@ from flows.approval import request_approval
 from flows.artifacts import publish_artifacts
 from flows.events import REJECTED, announce_version, emit_build_event, emit_failure
 from flows.progress import run_mapped, run_sharded, run_stage
+from flows.stop_report import note_build_run
 from flows.stopping import STOPS
 from schemas.spec import Spec, SpecError, load_spec
 from tasks.shards import shard_files
@@ -54,6 +55,7 @@ def build_dataset(spec_path: str, data_root: str | None = None, overrides: dict[
     """Build and publish one version of the dataset that the spec at spec_path declares.
     overrides set dotted spec fields for this run, e.g. {"generator.rows": 50}."""
     spec = load_spec(spec_path, overrides)
+    note_build_run(spec.dataset, spec_path)  # a stopped build marks its runs Crashed (flows/stop_report.py)
     check_spec_inputs(spec)
     root = data_root or default_data_root(spec)
     if problem := data_root_problem(root, spec.dataset):

@@ -53,6 +53,7 @@ def build(
         fail(f"--data-root {error.root}: {error.problem}" if error.given else str(error), BAD_INPUT)
     except SpecError as error:
         fail(str(error), BAD_INPUT)
+    from flows.stop_report import finish_stop_report
     from flows.stopping import BuildStopped, stopped_by_signals, stopped_line
     from synthfactory.api import PrefectUnavailable, run_build
     from tasks.llm.costs import BudgetExceeded
@@ -67,6 +68,7 @@ def build(
         with RichStageListener(console) as progress, listening(progress), stopped_by_signals():
             result = run_build(plan)
     except BuildStopped as stop:
+        finish_stop_report(stopped_line(stop.signal_number))  # before the embedded server, a child, is stopped
         stop_children()
         console.print(stopped_line(stop.signal_number), markup=False, highlight=False)
         sys.stdout.flush()

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 from prefect.exceptions import TerminationSignal
 
+from flows.stop_report import finish_stop_report, start_stop_report
 from tasks.versions.leftovers import remove_own_leftovers, stop_children
 
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -47,12 +48,14 @@ def _watch(read_fd: int) -> None:
         while data := pipe.read(64):  # read to the end: a closed pipe would make the next signal's write fail
             stopped = [number for number in data if number in SIGNALS]
             if stopped and watchdog is None:
+                start_stop_report(stopped_line(stopped[0]))  # at once: the main thread may take seconds
                 watchdog = threading.Timer(CLEANUP_SECONDS, _exit_now, args=(stopped[0],))
                 watchdog.daemon = True
                 watchdog.start()
 
 
 def _exit_now(signal_number: int) -> None:
+    finish_stop_report(stopped_line(signal_number))
     remove_own_leftovers()
     stop_children(grace=2)
     sys.stderr.write(stopped_line(signal_number) + "\n")

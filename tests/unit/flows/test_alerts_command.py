@@ -1,0 +1,31 @@
+"""`make alerts` refuses, at once and by name, a webhook Prefect would refuse only when a build fails."""
+
+import pytest
+
+from flows import alerts
+
+
+@pytest.mark.parametrize(
+    "url, said",
+    [
+        ("http://127.0.0.1:18931/hook", "resolves to the private address 127.0.0.1: Prefect would not post there; if"),
+        ("http://10.1.2.3/hook", "SYNTHFACTORY_ALERT_ALLOW_PRIVATE=1"),
+        ("ftp://hooks.example.com/x", "Only HTTP and HTTPS URLs are allowed: Prefect would not post there\n"),
+    ],
+)
+def test_a_webhook_prefect_would_refuse_is_refused_before_anything_is_created(monkeypatch, capsys, url, said):
+    monkeypatch.setenv("SYNTHFACTORY_ALERT_WEBHOOK_URL", url)
+    monkeypatch.delenv(alerts.ALLOW_PRIVATE, raising=False)
+    monkeypatch.setattr(alerts, "ensure_failure_alert", lambda *a, **k: pytest.fail("nothing may be created"))
+    assert alerts.main() == 2
+    assert said in capsys.readouterr().err
+
+
+def test_a_private_relay_is_allowed_when_meant(monkeypatch):
+    made = {}
+    monkeypatch.setenv("SYNTHFACTORY_ALERT_WEBHOOK_URL", "http://10.1.2.3/hook")
+    monkeypatch.setenv(alerts.ALLOW_PRIVATE, "1")
+    monkeypatch.setattr(
+        alerts, "ensure_failure_alert", lambda url, allow_private_urls: made.update(url=url, allow=allow_private_urls)
+    )
+    assert alerts.main() == 0 and made == {"url": "http://10.1.2.3/hook", "allow": True}
