@@ -125,7 +125,8 @@ class Diversity(Strict):
 
 class Publish(Strict):
     data_root: str = "data"
-    """a path or fsspec URL; --data-root overrides it"""
+    """a path (relative to the working directory, unlike the spec's input files) or fsspec URL; --data-root overrides
+    it"""
     approval: Literal["none", "required"] = "none"
     """required: pause for a person in the Prefect UI before publishing"""
     approval_timeout_hours: float = Field(default=24, gt=0)

@@ -46,7 +46,7 @@ class BuildResult:
             version=report.get("version"),
             path=report.get("path"),
             counts=report.get("counts", {}),
-            published=bool(report.get("published")),
+            published=bool(report.get("published")) and not report.get("unchanged"),  # a new version was written
             unchanged=bool(report.get("unchanged")),
             skipped=report.get("skipped"),
             evaluation=report.get("evaluation"),

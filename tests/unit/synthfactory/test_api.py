@@ -66,3 +66,5 @@ def test_build_result_reads_the_flow_report():
     assert (result.version, result.path, result.published, result.promoted) == ("v1", "/data/tiny/v1", True, False)
     assert BuildResult.from_report({"skipped": "locked"}).skipped == "locked"
     assert BuildResult.from_report({"published": True}).promoted
+    again = BuildResult.from_report({**report, "unchanged": True})  # the flow went through publish, wrote nothing
+    assert again.unchanged and not again.published and again.version == "v1"
