@@ -137,7 +137,7 @@ class Publish(Strict):
     overlap_wait_minutes: float = Field(default=60, ge=0)
     """how long on_overlap: wait waits for the other build"""
     keep_versions: StrictInt = Field(default=20, ge=1)
-    """versions kept; older ones are deleted after a publish"""
+    """versions kept; older ones are deleted after a publish, except the one LATEST names"""
     review_after_days: StrictInt = Field(default=90, ge=1)
     """the review date printed on the card"""
     license: str | None = Field(default=None, description="the card's license, as a Hugging Face id (e.g. cc-by-4.0)")

@@ -108,8 +108,9 @@ class VersionStore:
             self.fs.pipe_file(self.path(LATEST), (version + "\n").encode())
 
     def apply_retention(self, keep: int) -> list[str]:
-        """Delete all but the newest `keep` versions; returns the deleted names."""
-        doomed = self.versions()[:-keep]
+        """Delete all but the newest `keep` versions and the one LATEST names (the newest ones may be versions
+        their evaluation refused); returns the deleted names."""
+        doomed = [version for version in self.versions()[:-keep] if version != self.promoted()]
         for version in doomed:
             self.fs.rm(self.path(version), recursive=True)
             if self.fs.exists(self.private_path(version)):

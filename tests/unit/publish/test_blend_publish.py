@@ -169,6 +169,17 @@ def test_retention_keeps_the_newest_versions(tmp_path, spec):
     assert store.versions() == ["20250102T000000Z-b", "20250103T000000Z-c"]
 
 
+def test_retention_never_deletes_the_version_latest_names(tmp_path):
+    store = VersionStore(str(tmp_path / "root"), "ds")
+    for name in ["20250101T000000Z-a", "20250102T000000Z-b", "20250103T000000Z-c", "20250104T000000Z-d"]:
+        (tmp_path / "root" / "ds" / name).mkdir(parents=True)
+        (tmp_path / "root" / "ds" / name / "manifest.json").write_text("{}")
+    (tmp_path / "root" / "ds" / "LATEST").write_text("20250102T000000Z-b\n")  # the two newer ones were refused
+    assert store.apply_retention(2) == ["20250101T000000Z-a"]
+    assert store.versions() == ["20250102T000000Z-b", "20250103T000000Z-c", "20250104T000000Z-d"]
+    assert store.promoted() == "20250102T000000Z-b"
+
+
 def test_publish_to_an_fsspec_memory_root(spec):
     url, written = publish("memory://bucket/datasets", spec)
     assert url.startswith("memory://") and url.endswith(f"/bucket/datasets/ds/{written['version']}")
