@@ -96,3 +96,28 @@ def push(
         fail(f"the push failed: {error}", 1)
     commit = f" ({result.commit_url})" if result.commit_url else ""
     Console().print(f"pushed {len(result.files)} files of {version} to {to}{commit}", markup=False, highlight=False)
+
+
+@app.command()
+def promote(
+    version: Annotated[str, typer.Argument(help="a published version's folder (path or URL)")],
+    reason: Annotated[str, typer.Option(help="why LATEST moves; kept in the dataset's .latest-history.jsonl")],
+    override_evaluation: Annotated[
+        bool, typer.Option(help="promote a version its downstream evaluation refused")
+    ] = False,
+) -> None:
+    """Point the dataset's LATEST at a published version: a rollback to an earlier one, or (overriding its
+    evaluation) a refused one. Holds the build lock; exit 1 while a build of the dataset runs."""
+    from tasks.versions.lock import BuildLocked
+    from tasks.versions.promote import PromoteRefused, promote_version
+
+    try:
+        move = promote_version(version, reason, override_evaluation)
+    except PromoteRefused as error:
+        fail(str(error), BAD_INPUT)
+    except BuildLocked as error:
+        fail(f"LATEST not moved: {error}", 1)
+    if move.before == move.after:
+        console.print(f"LATEST of {move.dataset} already names {move.after}", markup=False, highlight=False)
+    else:
+        console.print(f"LATEST of {move.dataset}: {move.before} -> {move.after}", markup=False, highlight=False)

@@ -96,10 +96,11 @@ class VersionStore:
             self.fs.put_file(str(staging / MANIFEST), f"{final}/{MANIFEST}")
             shutil.rmtree(staging)
         if move_latest:
-            self._write_latest(version)
+            self.point_latest(version)
         return self.url(version)
 
-    def _write_latest(self, version: str) -> None:
+    def point_latest(self, version: str) -> None:
+        """LATEST names `version` (one atomic replace on a local root)."""
         if self.local:
             pointer = Path(self.base) / f".{LATEST}-{uuid.uuid4().hex}"
             pointer.write_text(version + "\n")

@@ -1,0 +1,74 @@
+"""Moving a dataset's LATEST by a person's decision: back to an earlier version (a rollback, when a problem shows
+after the nightly promoted a version), or to a version its downstream evaluation refused (an override, said so).
+
+A build moves LATEST itself when it publishes a version its evaluation promotes (tasks/versions/store.py). A move
+by hand holds the dataset's build lock, so it never races a publishing build, and is appended to the dataset's
+LATEST history (<data_root>/<dataset>/.latest-history.jsonl: when, from, to, why), so whoever reads LATEST later
+can see that a person put it there.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+import fsspec
+
+from tasks.versions.lock import build_lock
+from tasks.versions.store import MANIFEST, VersionStore
+
+HISTORY = ".latest-history.jsonl"
+
+
+class PromoteRefused(ValueError):
+    """The version cannot become LATEST as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class Move:
+    dataset: str
+    before: str | None
+    after: str
+
+
+def version_store(ref: str) -> tuple[VersionStore, str]:
+    """(the store of the dataset a published version's folder belongs to, the version's name)."""
+    protocol, path = fsspec.core.split_protocol(ref.rstrip("/"))
+    parts = path.rsplit("/", 2)
+    if len(parts) < 3 or not all(parts):
+        raise PromoteRefused(f"{ref}: expected <data_root>/<dataset>/<version>")
+    root, dataset, version = parts
+    store = VersionStore(f"{protocol}://{root}" if protocol else root, dataset)
+    if version not in store.versions():
+        raise PromoteRefused(f"{ref}: not a published version of {dataset} (no {MANIFEST})")
+    return store, version
+
+
+def promote_version(ref: str, reason: str, override_evaluation: bool = False) -> Move:
+    """Point LATEST at the version at `ref`; PromoteRefused when it is not a published version, when its
+    evaluation refused it and the override is not given, or when no reason is; BuildLocked while a build runs."""
+    if not reason.strip():
+        raise PromoteRefused("--reason: say why LATEST moves; it is kept in the dataset's LATEST history")
+    store, version = version_store(ref)
+    evaluation = store.manifest(version).get("evaluation") or {}
+    if evaluation and not evaluation.get("promoted", True) and not override_evaluation:
+        raise PromoteRefused(
+            f"{version}: its downstream evaluation refused it ({evaluation.get('message', 'no message')}); "
+            "--override-evaluation promotes it anyway"
+        )
+    with build_lock(store, f"promote-{version}", wait_seconds=0):
+        before = store.promoted()
+        if before != version:
+            store.point_latest(version)
+            entry = {
+                "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "from": before,
+                "to": version,
+                "reason": reason.strip(),
+                "evaluation_overridden": bool(evaluation) and not evaluation.get("promoted", True),
+            }
+            path = store.path(HISTORY)  # read and written whole: object stores cannot append
+            kept = store.fs.cat_file(path).decode() if store.fs.exists(path) else ""
+            store.fs.pipe_file(path, (kept + json.dumps(entry) + "\n").encode())
+    return Move(store.dataset, before, version)

@@ -1,0 +1,83 @@
+"""`synthfactory promote`: a person moves LATEST back (a rollback) or, overriding its evaluation, to a refused
+version; each move holds the build lock and is kept in the dataset's LATEST history."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from tasks.versions.lock import build_lock
+from tasks.versions.promote import HISTORY
+from tasks.versions.store import VersionStore
+
+OLD, NEW, REFUSED = "20250101T000000Z-a", "20250102T000000Z-b", "20250103T000000Z-c"
+
+
+@pytest.fixture
+def dataset(tmp_path) -> Path:
+    folder = tmp_path / "root" / "ds"
+    for name, evaluation in [
+        (OLD, {"promoted": True}),
+        (NEW, None),
+        (REFUSED, {"promoted": False, "message": "worse"}),
+    ]:
+        (folder / name).mkdir(parents=True)
+        (folder / name / "manifest.json").write_text(json.dumps({"evaluation": evaluation}))
+    (folder / "LATEST").write_text(NEW + "\n")
+    return folder
+
+
+def promote(*args: str):
+    return CliRunner().invoke(app, ["promote", *args])
+
+
+def history(dataset: Path) -> list[dict]:
+    return [json.loads(line) for line in (dataset / HISTORY).read_text().splitlines()]
+
+
+def test_a_rollback_moves_latest_and_is_kept_in_the_history(dataset):
+    result = promote(str(dataset / OLD), "--reason", "NEW leaked a benchmark item")
+    assert result.exit_code == 0, result.output
+    assert f"LATEST of ds: {NEW} -> {OLD}" in result.output
+    assert VersionStore(str(dataset.parent), "ds").promoted() == OLD
+    (entry,) = history(dataset)
+    assert (entry["from"], entry["to"], entry["reason"], entry["evaluation_overridden"]) == (
+        NEW,
+        OLD,
+        "NEW leaked a benchmark item",
+        False,
+    )
+    again = promote(str(dataset / OLD), "--reason", "again")
+    assert again.exit_code == 0 and "already names" in again.output and len(history(dataset)) == 1
+
+
+def test_a_refused_version_needs_the_override_said(dataset):
+    refused = promote(str(dataset / REFUSED), "--reason", "the evaluation set was wrong")
+    assert refused.exit_code == 2 and "its downstream evaluation refused it (worse)" in refused.output
+    assert VersionStore(str(dataset.parent), "ds").promoted() == NEW and not (dataset / HISTORY).exists()
+    moved = promote(str(dataset / REFUSED), "--reason", "the evaluation set was wrong", "--override-evaluation")
+    assert moved.exit_code == 0, moved.output
+    assert VersionStore(str(dataset.parent), "ds").promoted() == REFUSED
+    assert history(dataset)[0]["evaluation_overridden"] is True
+
+
+@pytest.mark.parametrize(
+    "version, reason, said",
+    [
+        ("20990101T000000Z-z", "why", "not a published version of ds"),
+        (OLD, " ", "--reason: say why LATEST moves"),
+    ],
+)
+def test_bad_input_exits_2_naming_it_and_moves_nothing(dataset, version, reason, said):
+    result = promote(str(dataset / version), "--reason", reason)
+    assert result.exit_code == 2 and said in result.output, result.output
+    assert VersionStore(str(dataset.parent), "ds").promoted() == NEW
+
+
+def test_latest_does_not_move_while_a_build_holds_the_lock(dataset):
+    with build_lock(VersionStore(str(dataset.parent), "ds"), "nightly", 0):
+        result = promote(str(dataset / OLD), "--reason", "rollback")
+    assert result.exit_code == 1 and "LATEST not moved: another build of ds is running" in result.output
+    assert VersionStore(str(dataset.parent), "ds").promoted() == NEW
