@@ -140,8 +140,14 @@ class Publish(Strict):
     """versions kept; older ones are deleted after a publish, except the one LATEST names"""
     review_after_days: StrictInt = Field(default=90, ge=1)
     """the review date printed on the card"""
-    license: str | None = Field(default=None, description="the card's license, as a Hugging Face id (e.g. cc-by-4.0)")
-    language: list[str] = Field(default=[], description="the card's languages, ISO 639-1 codes (e.g. [en])")
+    license: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9.+-]*$",
+        description="the card's license, as a Hugging Face id (e.g. cc-by-4.0; lower case, no spaces)",
+    )
+    language: list[Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]] = Field(
+        default=[], description="the card's languages, ISO 639-1 codes (e.g. [en]; a region may follow: en-GB)"
+    )
     quarantine_raw_text: bool = False
     """also keep the quarantine's raw text, unpublished, in <data_root>/.private/<dataset>/<version>/"""
     diversity: Diversity = Diversity()

@@ -72,6 +72,8 @@ def test_the_small_spec_is_valid(tmp_path):
             {"blend.stratify_by": "category", "blend.stratum_weights": {"arithmetic": float("inf")}},
             r"blend\.stratum_weights\.arithmetic: Input should be a finite number",
         ),
+        ({"publish.license": "not a licence"}, r"publish\.license: String should match pattern"),  # the Hub refuses it
+        ({"publish.language": ["english"]}, r"publish\.language\.0: String should match pattern"),
     ],
 )
 def test_bad_specs_name_the_field(tmp_path, overrides, message):
