@@ -72,13 +72,24 @@ def test_the_small_spec_is_valid(tmp_path):
             {"blend.stratify_by": "category", "blend.stratum_weights": {"arithmetic": float("inf")}},
             r"blend\.stratum_weights\.arithmetic: Input should be a finite number",
         ),
-        ({"publish.license": "not a licence"}, r"publish\.license: String should match pattern"),  # the Hub refuses it
-        ({"publish.language": ["english"]}, r"publish\.language\.0: String should match pattern"),
     ],
 )
 def test_bad_specs_name_the_field(tmp_path, overrides, message):
     with pytest.raises(SpecError, match=message):
         check(write_spec(tmp_path, **overrides))
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"publish.license": "not a licence"}, r"publish\.license: String should match pattern"),  # the Hub refuses it
+        ({"publish.language": ["english"]}, r"publish\.language\.0: String should match pattern"),
+    ],
+)
+def test_card_metadata_the_hub_would_refuse_is_refused_at_load(tmp_path, overrides, message):
+    with pytest.raises(SpecError, match=message):
+        load_spec(write_spec(tmp_path), overrides)
+    assert load_spec(write_spec(tmp_path), {"publish.license": "cc-by-4.0", "publish.language": ["en", "de-CH"]})
 
 
 def test_empty_seed_set_is_refused(tmp_path):
