@@ -53,6 +53,7 @@ def build(
         fail(f"--data-root {error.root}: {error.problem}" if error.given else str(error), BAD_INPUT)
     except SpecError as error:
         fail(str(error), BAD_INPUT)
+    from flows.console_logs import quiet_expected_tracebacks
     from flows.stop_report import finish_stop_report
     from flows.stopping import BuildStopped, stopped_by_signals, stopped_line
     from synthfactory.api import PrefectUnavailable, run_build
@@ -64,6 +65,7 @@ def build(
     from tasks.verify.expectations import GateError
     from tasks.versions.leftovers import stop_children
 
+    quiet_expected_tracebacks()
     try:
         with RichStageListener(console) as progress, listening(progress), stopped_by_signals():
             result = run_build(plan)
