@@ -45,7 +45,12 @@ class RichStageListener:
         self.progress.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is not None:  # a stage the build left unfinished says so, not "running" under a frozen spinner
+            word = "failed" if issubclass(kind, Exception) else "stopped"  # a signal, Ctrl-C
+            for task in self.progress.tasks:
+                if not task.finished:
+                    self.progress.update(task.id, note=f"[red]{word}[/]")
         self.progress.stop()
 
     def started(self, stage: str) -> None:

@@ -46,3 +46,21 @@ def test_an_unchanged_rebuild_does_not_say_it_published() -> None:
     out = io.StringIO()
     print_build_report(Console(file=out, width=200), {**result, "unchanged": False})
     assert "published 10 rows (4 real, 6 synthetic)" in out.getvalue() and "unchanged" not in out.getvalue()
+
+
+def test_a_stage_left_unfinished_says_failed_or_stopped_not_running() -> None:
+    from flows.report import RichStageListener
+
+    for error, word in ((RuntimeError("gate"), "failed"), (KeyboardInterrupt(), "stopped")):
+        out = io.StringIO()
+        try:
+            with RichStageListener(Console(file=out, width=120)) as progress:
+                progress.started("generate")
+                progress.finished("generate", {"rows_in": 5, "quarantined": {}, "rows_out": {"synthetic": 5}})
+                progress.started("verify")
+                raise error
+        except BaseException as raised:
+            assert raised is error
+        lines = out.getvalue().splitlines()
+        assert any("verify" in line and word in line for line in lines), lines
+        assert not any("running" in line for line in lines[-2:]), lines
