@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 
+from prefect.logging.configuration import ensure_logging_setup
 from prefect.logging.handlers import PrefectConsoleHandler
 
 from tasks.llm.limits import CircuitOpen
@@ -24,6 +25,7 @@ class WithoutExpectedTraceback(logging.Filter):
 
 def quiet_expected_tracebacks() -> None:
     """Put the filter on Prefect's console handlers (once each)."""
+    ensure_logging_setup()  # Prefect adds its handlers when prefect.main is imported: else there would be none yet
     for handler in logging.getLogger().handlers:
         if isinstance(handler, PrefectConsoleHandler) and not any(
             isinstance(f, WithoutExpectedTraceback) for f in handler.filters

@@ -35,6 +35,7 @@ REPORT_SECONDS = 5  # the most a stop waits for the server; the process ends eit
 UNFINISHED = [StateType.PENDING, StateType.RUNNING, StateType.SCHEDULED]
 _builds: dict[UUID, tuple[str, str]] = {}  # this process's build flow runs: (dataset, spec path)
 _alerted: set[UUID] = set()
+_crashed: set[UUID] = set()  # flow runs a pass marked: a later pass still sweeps their task runs
 _lock = threading.Lock()
 _pass: threading.Thread | None = None
 
@@ -85,9 +86,11 @@ def _tell_server(builds: dict[UUID, tuple[str, str]], message: str) -> None:
                     dataset, spec_path = builds[run_id]
                     emit_build_event(FAILED, dataset, spec_path=spec_path, flow_run_id=str(run_id), error=message)
                     _alerted.add(run_id)
-            if stopped:
+            # A shard the task runner starts after a pass crashed its flow run is refused Running and stays Pending.
+            swept = [*stopped, *(_crashed & (runs.keys() - set(stopped)))]
+            if swept:
                 unfinished = client.read_task_runs(
-                    flow_run_filter=_ids(stopped),
+                    flow_run_filter=_ids(swept),
                     task_run_filter=TaskRunFilter(
                         state=TaskRunFilterState(type=TaskRunFilterStateType(any_=UNFINISHED))
                     ),
@@ -96,6 +99,7 @@ def _tell_server(builds: dict[UUID, tuple[str, str]], message: str) -> None:
                     client.set_task_run_state(task_run.id, Crashed(message=message), force=True)
             for run_id in sorted(stopped, key=lambda run_id: run_id in builds):  # subflows, then the build
                 client.set_flow_run_state(run_id, Crashed(message=message), force=True)
+                _crashed.add(run_id)
         EventsWorker.drain_all(timeout=2)
     except Exception as error:  # the server may be gone or slow: say so in one line, the stop goes on
         sys.stderr.write(f"could not mark the stopped runs Crashed on the Prefect server: {error}\n")

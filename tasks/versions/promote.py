@@ -58,6 +58,8 @@ def promote_version(ref: str, reason: str, override_evaluation: bool = False) ->
             "--override-evaluation promotes it anyway"
         )
     with build_lock(store, f"promote-{version}", wait_seconds=0):
+        if version not in store.versions():  # a build's retention may have deleted it before the lock was ours
+            raise PromoteRefused(f"{ref}: deleted by a build's retention meanwhile; LATEST not moved")
         before = store.promoted()
         if before != version:
             store.point_latest(version)

@@ -113,3 +113,41 @@ def test_a_stopped_command_line_build_is_crashed_on_the_server_and_alerts(server
         assert len(builds) == 2 and all(run.state.is_crashed() for run in builds), builds
         tasks = client.read_task_runs(flow_run_filter=by_id([run.id for run in builds]))
     assert tasks and not [t.name for t in tasks if t.state.is_running() or t.state.is_pending()], tasks
+
+
+LATE_SHARD = """
+from prefect import flow, task
+from prefect.client.orchestration import get_client
+from prefect.states import Pending, Running
+from flows import stop_report
+
+@flow(name="build-dataset")
+def build(): pass
+
+@task(name="generate-shard")
+def shard(): pass
+
+with get_client(sync_client=True) as client:
+    run = client.create_flow_run(build, state=Running())
+    stop_report._builds[run.id] = ("tiny", "spec.yaml")
+    stop_report.start_stop_report("stopped by SIGINT").join()
+    late = client.create_task_run(shard, run.id, dynamic_key="late", state=Pending())
+    print(client.read_flow_run(run.id).state.type.value, client.set_task_run_state(late.id, Running()).status.value)
+    stop_report.finish_stop_report("stopped by SIGINT")
+    print(client.read_task_run(late.id).state.type.value)
+"""
+
+
+def test_a_shard_started_after_the_first_stop_pass_is_crashed_by_the_last(server):
+    # The task runner may start a queued shard between the pass at the signal and the process's end: the server
+    # refuses it Running in the crashed build, and it would stay Pending unless the last pass sweeps it too.
+    # Its own process, so this one's event worker never points at a server the test stops.
+    done = subprocess.run(
+        [sys.executable, "-c", LATE_SHARD],
+        env={**os.environ, **server, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout.split() == ["CRASHED", "ABORT", "CRASHED"], done.stdout + done.stderr

@@ -2,8 +2,11 @@
 
 import io
 import logging
+import subprocess
 import sys
+from pathlib import Path
 
+from prefect.logging.configuration import ensure_logging_setup
 from prefect.logging.handlers import PrefectConsoleHandler
 
 from flows.console_logs import quiet_expected_tracebacks
@@ -11,6 +14,7 @@ from tasks.verify.expectations import GateError
 
 
 def logged(error: BaseException) -> str:
+    ensure_logging_setup()  # as in a build, whose imports configured Prefect's logging before the handler is added
     stream = io.StringIO()
     handler = PrefectConsoleHandler(stream=stream)
     root = logging.getLogger()
@@ -34,3 +38,15 @@ def test_an_expected_failure_is_one_line_an_unexpected_one_keeps_its_traceback()
     unexpected = logged(RuntimeError("disk on fire"))
     assert "disk on fire" in unexpected and "Traceback (most recent call last)" in unexpected
     assert sys.exc_info() == (None, None, None)
+
+
+def test_the_filter_is_in_place_whatever_was_imported_before():
+    # A fresh process that has imported only this module: Prefect has not configured its logging yet.
+    code = (
+        "import logging; from flows.console_logs import quiet_expected_tracebacks, WithoutExpectedTraceback; "
+        "quiet_expected_tracebacks(); "
+        "print([type(f).__name__ for h in logging.getLogger().handlers for f in h.filters])"
+    )
+    root = Path(__file__).resolve().parents[3]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert "WithoutExpectedTraceback" in done.stdout, done.stdout + done.stderr

@@ -2,11 +2,14 @@
 version; each move holds the build lock and is kept in the dataset's LATEST history."""
 
 import json
+import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+import tasks.versions.promote as promote_module
 from flows.cli import app
 from tasks.versions.lock import build_lock
 from tasks.versions.promote import HISTORY
@@ -81,3 +84,16 @@ def test_latest_does_not_move_while_a_build_holds_the_lock(dataset):
         result = promote(str(dataset / OLD), "--reason", "rollback")
     assert result.exit_code == 1 and "LATEST not moved: another build of ds is running" in result.output
     assert VersionStore(str(dataset.parent), "ds").promoted() == NEW
+
+
+def test_a_version_retention_deleted_before_the_lock_was_taken_is_not_promoted(dataset, monkeypatch):
+    @contextmanager
+    def lock_after_a_build(store, run_id, wait_seconds):
+        shutil.rmtree(dataset / OLD)  # the build that held the lock ran its retention, then released it
+        with build_lock(store, run_id, wait_seconds):
+            yield
+
+    monkeypatch.setattr(promote_module, "build_lock", lock_after_a_build)
+    result = promote(str(dataset / OLD), "--reason", "rollback")
+    assert result.exit_code == 2 and "deleted by a build's retention meanwhile" in result.output, result.output
+    assert VersionStore(str(dataset.parent), "ds").promoted() == NEW and not (dataset / HISTORY).exists()
