@@ -66,11 +66,16 @@ def main() -> int:
             validate_restricted_url(url)
         except ValueError as error:
             problem = " ".join(str(error).split()).rstrip(".")
-            meant = (
-                f"; if the address is meant (an internal relay), set {ALLOW_PRIVATE}=1" if "private" in problem else ""
-            )
-            print(f"SYNTHFACTORY_ALERT_WEBHOOK_URL: {problem}: Prefect would not post there{meant}", file=sys.stderr)
-            return 2
+            if "could not be resolved" in problem:  # from here: the server may resolve it, so say so and go on
+                print(f"warning: SYNTHFACTORY_ALERT_WEBHOOK_URL: {problem} from this machine", file=sys.stderr)
+            else:
+                meant = f"; if the address is meant (an internal relay), set {ALLOW_PRIVATE}=1"
+                print(
+                    f"SYNTHFACTORY_ALERT_WEBHOOK_URL: {problem}: Prefect would not post there"
+                    + (meant if "private" in problem else ""),
+                    file=sys.stderr,
+                )
+                return 2
     print(f"automation {NAME}: {ensure_failure_alert(url, allow_private_urls=allow_private)}")
     return 0
 

@@ -10,6 +10,7 @@ and every unfinished task run of theirs Crashed and emits the failed event once:
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 import time
@@ -37,6 +38,8 @@ _builds: dict[UUID, tuple[str, str]] = {}  # this process's build flow runs: (da
 _alerted: set[UUID] = set()
 _crashed: set[UUID] = set()  # flow runs a pass marked: a later pass still sweeps their task runs
 _lock = threading.Lock()
+_finished = threading.Event()
+_complained = threading.Event()
 _pass: threading.Thread | None = None
 
 
@@ -63,7 +66,11 @@ def start_stop_report(message: str) -> threading.Thread | None:
 
 
 def finish_stop_report(message: str, timeout: float = REPORT_SECONDS) -> None:
-    """Wait for the pass under way, then make one more (a subflow may have started since), within `timeout`."""
+    """Wait for the pass under way, then make one more (a subflow may have started since), within `timeout`; once
+    (the command's own stop path and the watchdog may both call it)."""
+    if _finished.is_set():
+        return
+    _finished.set()
     deadline = time.monotonic() + timeout
     if _pass is not None:
         _pass.join(timeout)
@@ -100,9 +107,12 @@ def _tell_server(builds: dict[UUID, tuple[str, str]], message: str) -> None:
             for run_id in sorted(stopped, key=lambda run_id: run_id in builds):  # subflows, then the build
                 client.set_flow_run_state(run_id, Crashed(message=message), force=True)
                 _crashed.add(run_id)
+        logging.getLogger("EventsWorker").setLevel(logging.ERROR)  # not "Still processing items" on every stop
         EventsWorker.drain_all(timeout=2)
     except Exception as error:  # the server may be gone or slow: say so in one line, the stop goes on
-        sys.stderr.write(f"could not mark the stopped runs Crashed on the Prefect server: {error}\n")
+        if not _complained.is_set():
+            _complained.set()
+            sys.stderr.write(f"could not mark the stopped runs Crashed on the Prefect server: {error}\n")
 
 
 def _ids(run_ids: list[UUID]) -> FlowRunFilter:

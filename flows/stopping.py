@@ -17,6 +17,7 @@ from tasks.versions.leftovers import remove_own_leftovers, stop_children
 
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
 CLEANUP_SECONDS = 10  # the most a stopped build may spend on its cleanup before the process just ends
+EXIT_REPORT_SECONDS = 3  # then what the server is told (flows/stop_report.py), and 2 s for the children
 
 
 class BuildStopped(BaseException):
@@ -55,7 +56,7 @@ def _watch(read_fd: int) -> None:
 
 
 def _exit_now(signal_number: int) -> None:
-    finish_stop_report(stopped_line(signal_number))
+    finish_stop_report(stopped_line(signal_number), timeout=EXIT_REPORT_SECONDS)
     remove_own_leftovers()
     stop_children(grace=2)
     sys.stderr.write(stopped_line(signal_number) + "\n")
@@ -66,7 +67,8 @@ def _exit_now(signal_number: int) -> None:
 @contextmanager
 def stopped_by_signals() -> Iterator[None]:
     """SIGTERM and SIGINT raise BuildStopped in the block (while a flow runs, Prefect's own SIGTERM handler marks
-    the run crashed first and hands the signal on); the process ends CLEANUP_SECONDS after the signal at the latest."""
+    the run crashed first and hands the signal on); the process ends CLEANUP_SECONDS after the signal, plus the
+    EXIT_REPORT_SECONDS and the few seconds its children take to stop, at the latest."""
     previous = {number: signal.signal(number, _stop) for number in SIGNALS}
     read_fd, write_fd = os.pipe()
     os.set_blocking(write_fd, False)

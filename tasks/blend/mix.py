@@ -50,22 +50,18 @@ def allocate(available: dict[str, int], weights: dict[str, float], total: int) -
 def pick_synthetic(
     synthetic: pd.DataFrame, cap: int | None, config: Blend, rng: np.random.Generator, label: str | None = None
 ) -> np.ndarray:
-    """Positions of the synthetic rows kept, chosen by a seeded shuffle within each stratum. With balance_labels,
-    the strata are the label's values, each weighted by 1 / its rows, so each gets the same share of the cap."""
+    """Positions of the synthetic rows kept, chosen by a seeded shuffle within each stratum. A stratify_by value
+    weighted 0 is left out whether or not the cap binds. With balance_labels, the strata are the label's values,
+    each weighted by 1 / its rows, so each gets the same share of the cap."""
     order = rng.permutation(len(synthetic))
-    if cap is None or cap >= len(synthetic):
-        return np.sort(order)
     by = label if config.balance_labels else config.stratify_by
-    if not by:
-        return np.sort(order[:cap])
-    strata = synthetic[by].astype(str).to_numpy()
+    strata = synthetic[by].astype(str).to_numpy() if by else None
+    if by and strata is not None and not config.balance_labels:
+        order = order[~np.isin(strata[order], list(_left_out(config, set(strata), by)))]
+    if cap is None or cap >= len(order) or strata is None:
+        return np.sort(order if cap is None else order[:cap])
     available = pd.Series(strata).value_counts().to_dict()
     weights = {k: 1 / n for k, n in available.items()} if config.balance_labels else config.stratum_weights
-    if cap > 0 and not any(weights.get(k, 1.0) > 0 for k in available):
-        raise SpecError(
-            f"blend.stratum_weights: every {by} value of the synthetic rows ({', '.join(sorted(available))}) has "
-            "weight 0, so none could be kept under the cap; give one a positive weight"
-        )
     quota = allocate(available, weights, cap)
     taken = {k: 0 for k in quota}
     kept = []
@@ -74,6 +70,17 @@ def pick_synthetic(
             taken[strata[position]] += 1
             kept.append(position)
     return np.sort(np.array(kept, dtype=int))
+
+
+def _left_out(config: Blend, present: set[str], by: str) -> set[str]:
+    """The stratify_by values weighted 0; SpecError when that is every value the synthetic rows hold."""
+    zero = {value for value, weight in config.stratum_weights.items() if weight == 0}
+    if present and present <= zero:
+        raise SpecError(
+            f"blend.stratum_weights: every {by} value of the synthetic rows ({', '.join(sorted(present))}) has "
+            "weight 0, so none could be published; give one a positive weight"
+        )
+    return zero & present
 
 
 def blend_plan(

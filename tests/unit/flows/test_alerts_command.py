@@ -29,3 +29,12 @@ def test_a_private_relay_is_allowed_when_meant(monkeypatch):
         alerts, "ensure_failure_alert", lambda url, allow_private_urls: made.update(url=url, allow=allow_private_urls)
     )
     assert alerts.main() == 0 and made == {"url": "http://10.1.2.3/hook", "allow": True}
+
+
+def test_a_name_this_machine_cannot_resolve_is_warned_of_and_kept(monkeypatch, capsys):
+    made = {}
+    monkeypatch.setenv("SYNTHFACTORY_ALERT_WEBHOOK_URL", "https://hooks.example.invalid/x")  # the server may resolve it
+    monkeypatch.delenv(alerts.ALLOW_PRIVATE, raising=False)
+    monkeypatch.setattr(alerts, "ensure_failure_alert", lambda url, allow_private_urls: made.update(url=url))
+    assert alerts.main() == 0 and made == {"url": "https://hooks.example.invalid/x"}
+    assert "could not be resolved from this machine" in capsys.readouterr().err

@@ -72,6 +72,12 @@ def test_a_stratum_weighted_zero_is_quarantined_saying_so_and_all_zero_weights_a
     all_zero = Blend(max_synthetic_share=0.5, stratify_by=col.CATEGORY, stratum_weights={"x": 0, "y": 0})
     with pytest.raises(SpecError, match=r"blend\.stratum_weights: every category value .*\(x, y\) has weight 0"):
         blend_rows(rows("r", 4, "real"), synthetic, all_zero)
+    roomy = Blend(max_synthetic_share=0.9, stratify_by=col.CATEGORY, stratum_weights={"y": 0})  # a cap of 36 rows
+    blended, over = blend_rows(rows("r", 4, "real"), synthetic, roomy)
+    assert blended[blended[col.SOURCE] == "synthetic"][col.CATEGORY].tolist() == ["x"] * 9
+    assert over[col.CATEGORY].tolist() == ["y"] * 3 and over[col.DETAIL].str.contains("weight 0").all()
+    with pytest.raises(SpecError, match="has weight 0"):
+        blend_rows(rows("r", 4, "real"), synthetic, roomy.model_copy(update={"stratum_weights": {"x": 0, "y": 0}}))
 
 
 def test_an_all_synthetic_dataset_must_be_allowed():
