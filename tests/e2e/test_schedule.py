@@ -1,9 +1,11 @@
 """Nightly builds that fire: a real Prefect server's scheduler turns the nightly deployment's schedule
 (deployments/prefect.yaml) into scheduled runs, and a worker completes one of them; its run form refuses what it
-does not know."""
+does not know. The server keeps its database in SQLite, as `make serve` does, and in PostgreSQL, as
+docker-compose.yml does."""
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,6 +15,7 @@ from prefect.client.schemas.schedules import IntervalSchedule
 from prefect.exceptions import PrefectHTTPStatusError
 
 from flows import serve
+from tests.helpers.postgres import DATABASE_URL, DATABASES, flow_run_state, server_database
 from tests.helpers.prefect_server import prefect_server
 from tests.helpers.waiting import wait_until
 
@@ -25,10 +28,12 @@ FAST_SCHEDULER = {
 }
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with prefect_server(tmp_path_factory.mktemp("prefect-home"), deploy=True, settings=FAST_SCHEDULER) as env:
-        yield env
+@pytest.fixture(scope="module", params=DATABASES)
+def server(request, tmp_path_factory):
+    with server_database(request.param) as database:
+        home = tmp_path_factory.mktemp("prefect-home")
+        with prefect_server(home, deploy=True, settings=FAST_SCHEDULER | database) as env:
+            yield env
 
 
 def scheduled_runs(client, deployment_id) -> list:
@@ -94,6 +99,9 @@ def test_the_nightly_schedule_creates_runs_and_a_worker_completes_one(server, tm
     manifest = json.loads((version / "manifest.json").read_text())
     assert manifest["build_run_id"] == str(run.id) and manifest["spec"]["generator"]["rows"] == 12
     assert manifest["counts"]["published"] == {"total": 183, "real": 175, "synthetic": 8}
+    if DATABASE_URL in server:  # the run, as PostgreSQL itself holds it: the server used no SQLite file
+        assert flow_run_state(server[DATABASE_URL], run.id) == "COMPLETED"
+        assert not (Path(server["PREFECT_HOME"]) / "prefect.db").exists()
 
 
 def test_the_run_form_names_a_key_it_does_not_know(server):

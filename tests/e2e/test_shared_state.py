@@ -2,7 +2,8 @@
 root: worker A is killed in the middle of a sharded LLM generate stage, worker B starts with an empty cache and
 reads every response A paid for from the data root, so the fake API's ledger shows each row paid exactly once.
 While A builds, a third worker that may not wait is skipped by the `build-<dataset>` concurrency limit; B gets the
-slot once the killed A's lease runs out (a real Prefect server, whose repossessor frees it)."""
+slot once the killed A's lease runs out (a real Prefect server, whose repossessor frees it; its database in SQLite
+and in PostgreSQL)."""
 
 import json
 import os
@@ -18,6 +19,7 @@ from tasks.generate.anthropic import plan_rows
 from tasks.spec_inputs import load_real_rows
 from tests.helpers.fake_anthropic import body_key
 from tests.helpers.holding_anthropic import HoldingAnthropic
+from tests.helpers.postgres import DATABASES, server_database
 from tests.helpers.prefect_server import prefect_server
 from tests.helpers.spec_factory import llm_generator, write_spec
 from tests.helpers.waiting import wait_until
@@ -45,8 +47,9 @@ def start_worker(tmp_path: Path, name: str, spec_path: Path, data_root: str, ove
 
 
 @pytest.mark.timeout(900)  # three builds in processes of their own, and a dead build's lease (60 s) to run out
+@pytest.mark.parametrize("database", DATABASES)
 def test_a_worker_with_an_empty_cache_resumes_another_workers_build_and_pays_for_no_request_twice(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, database
 ):
     generator = llm_generator(
         rows=ROWS,
@@ -70,7 +73,11 @@ def test_a_worker_with_an_empty_cache_resumes_another_workers_build_and_pays_for
     overrides = {"orchestration.shard_rows": SHARD_ROWS, "publish.overlap_wait_minutes": 4}
     # A real server: its repossessor frees the slot of a build whose lease ran out (checked every 2 s here).
     repossess = {"PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS": "2"}
-    with prefect_server(tmp_path / "server", settings=repossess) as server, HoldingAnthropic(ANSWERED) as fake:
+    with (
+        server_database(database) as stored_in,
+        prefect_server(tmp_path / "server", settings=repossess | stored_in) as server,
+        HoldingAnthropic(ANSWERED) as fake,
+    ):
         api = server["PREFECT_API_URL"]
         monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
         monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
