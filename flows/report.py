@@ -115,9 +115,10 @@ def print_build_report(console: Console, result: dict) -> None:
         )
     else:
         console.print(f"published {rows}")
-    console.print(f"version: {result['path']}", markup=False)
+    # soft_wrap: a path is never broken across lines, where a log (not a terminal) is 80 columns wide
+    console.print(f"version: {result['path']}", markup=False, soft_wrap=True)
     if result.get("data_docs"):
-        console.print(f"data docs: {result['path']}/{result['data_docs']}", markup=False)
+        console.print(f"data docs: {result['path']}/{result['data_docs']}", markup=False, soft_wrap=True)
     if result.get("evaluation"):
         evaluation = result["evaluation"]
         for judge in evaluation["judges"].values():

@@ -84,3 +84,18 @@ def test_an_unchanged_rebuild_does_not_say_it_moved_latest() -> None:
     out = io.StringIO()
     print_build_report(Console(file=out, width=200), {**result, "unchanged": False})
     assert "evaluation (0.7 s): promoted, LATEST moved" in out.getvalue()
+
+
+def test_the_version_and_data_docs_paths_are_never_broken_across_lines() -> None:
+    path = "/work/a-rather-long-data-root/instruct-demo/20261129T050554Z-cdee864647"
+    result = {
+        "version": "20261129T050554Z-cdee864647",
+        "path": path,
+        "data_docs": "data_docs/index.html",
+        "counts": {"published": {"total": 10, "real": 4, "synthetic": 6}, "quarantined": {"by_reason": {}}},
+        "stages": {},
+    }
+    out = io.StringIO()
+    print_build_report(Console(file=out, width=40), result)
+    lines = out.getvalue().splitlines()
+    assert f"version: {path}" in lines and f"data docs: {path}/data_docs/index.html" in lines
