@@ -115,17 +115,26 @@ def print_build_report(console: Console, result: dict) -> None:
         )
     else:
         console.print(f"published {rows}")
-    console.print(f"version: {result['path']}", markup=False)
+    # soft_wrap: a path is never broken across lines, where a log (not a terminal) is 80 columns wide
+    console.print(f"version: {result['path']}", markup=False, soft_wrap=True)
     if result.get("data_docs"):
-        console.print(f"data docs: {result['path']}/{result['data_docs']}", markup=False)
+        console.print(f"data docs: {result['path']}/{result['data_docs']}", markup=False, soft_wrap=True)
     if result.get("evaluation"):
         evaluation = result["evaluation"]
         for judge in evaluation["judges"].values():
             console.print(judge["verdict"], highlight=False, soft_wrap=True)
-        console.print(
-            f"evaluation ({evaluation['seconds']:.1f} s): "
-            + ("[green]promoted[/], LATEST moved" if evaluation["promoted"] else "[red]refused[/], LATEST unchanged")
-        )
+        console.print(_evaluation_outcome(evaluation, bool(result.get("unchanged")), result["version"]))
+
+
+def _evaluation_outcome(evaluation: dict, unchanged: bool, version: str) -> str:
+    """What the evaluation decided and what happened to LATEST: an unchanged rebuild moves nothing, so it says
+    whose verdict it repeats instead of claiming a move (after a rollback, LATEST stays where a person put it)."""
+    decision = "[green]promoted[/]" if evaluation["promoted"] else "[red]refused[/]"
+    if unchanged:
+        return f"evaluation of {version} when it was published: {decision}; nothing published now, LATEST not moved"
+    return f"evaluation ({evaluation['seconds']:.1f} s): {decision}, " + (
+        "LATEST moved" if evaluation["promoted"] else "LATEST unchanged"
+    )
 
 
 def _pairs_table(title: str, header: tuple[str, str, str], pairs: dict) -> Table:

@@ -85,7 +85,19 @@ def compare_reported(metrics: dict, items: int, samples: int, confidence: float,
         baseline_score, blend_score = float(metrics["real_only"]), float(metrics["blend"])
         difference = sign * (blend_score - baseline_score)
         ci = metrics.get("difference_ci")
-        interval = (float(ci[0]), float(ci[1])) if ci is not None else (difference, difference)
+        interval = reported_interval(ci, sign, difference) if ci is not None else (difference, difference)
         return name, Comparison(baseline_score, blend_score, difference, interval, confidence if ci else 0.0, 0)
     except (KeyError, TypeError, ValueError, IndexError) as error:
         raise CommandFailed(f"metrics JSON breaks the contract ({type(error).__name__}: {error})") from None
+
+
+def reported_interval(ci: list, sign: float, difference: float) -> tuple[float, float]:
+    """difference_ci (of blend - real_only, in the metric's units) turned around with the difference when lower
+    is better; CommandFailed when it does not contain the difference, as a sign that it was turned already."""
+    low, high = sorted((sign * float(ci[0]), sign * float(ci[1])))
+    if not low - 1e-9 <= difference <= high + 1e-9:
+        raise CommandFailed(
+            f"difference_ci {list(ci)} does not contain blend - real_only "
+            f"({sign * difference:+.3f}); report the interval of blend - real_only in the metric's own units"
+        )
+    return low, high

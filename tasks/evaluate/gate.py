@@ -36,7 +36,7 @@ def verdict(name: str, metric: str, comparison: Comparison, settings: Evaluation
     """A judge's comparison, its decision under the spec's rule, and one line saying why."""
     promote = promotes(comparison, settings.tolerance, settings.rule)
     low, high = comparison.ci
-    interval = f"{comparison.confidence:.0%} CI {low:+.3f}..{high:+.3f}" if comparison.samples else "no interval"
+    interval = f"{comparison.confidence:.0%} CI {low:+.3f}..{high:+.3f}" if comparison.confidence else "no interval"
     judged = (
         f"CI low end {low:+.3f}" if settings.rule == "ci_lower_bound" else f"difference {comparison.difference:+.3f}"
     )

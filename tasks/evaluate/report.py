@@ -41,7 +41,7 @@ def _judge_rows(judges: dict) -> list[list[str]]:
             rows.append([name, "-", "-", "-", "-", "refused: " + j["error"].replace("|", "/")])
             continue
         low, high = j["ci"]
-        interval = f"{low:+.3f} .. {high:+.3f} ({j['confidence']:.0%})" if j["samples"] else "none"
+        interval = f"{low:+.3f} .. {high:+.3f} ({j['confidence']:.0%})" if j["confidence"] else "none"
         rows.append(
             [
                 name,

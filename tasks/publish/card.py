@@ -33,8 +33,8 @@ def _save(figure, path: Path) -> None:
     figure.savefig(path, dpi=90)
 
 
-def draw_plots(data: pd.DataFrame, cluster_shares: dict, folder: Path, record: RecordSchema = INSTRUCTION) -> None:
-    """Lengths, source mix, label balance and cluster coverage, as PNG files under folder/plots/."""
+def lengths_figure(data: pd.DataFrame, record: RecordSchema = INSTRUCTION) -> Figure:
+    """A histogram of each source's prompt length in words, the longest 1% in the last bin."""
     lengths = pd.Series(comparable_text(data, record), index=data.index, dtype=object).map(
         lambda t: len(word_tokens(t))
     )
@@ -44,13 +44,19 @@ def draw_plots(data: pd.DataFrame, cluster_shares: dict, folder: Path, record: R
     bins = np.histogram_bin_edges(lengths, bins=30).tolist()
     for source, colour in COLOURS.items():
         axis.hist(lengths[data[col.SOURCE] == source], bins=bins, alpha=0.6, label=source, color=colour)
-    axis.set(
-        title=f"Prompt length (words: {' + '.join(record.text_fields)}; the last bin holds the longest 1%)",
-        xlabel="words",
-        ylabel="rows",
+    # Two lines: on one, the title was wider than the figure and both its ends were cut off in the PNG.
+    axis.set_title(
+        f"Prompt length in words ({' + '.join(record.text_fields)})\nthe last bin holds the longest 1%",
+        fontsize="medium",
     )
+    axis.set(xlabel="words", ylabel="rows")
     axis.legend()
-    _save(figure, folder / PLOTS["lengths"])
+    return figure
+
+
+def draw_plots(data: pd.DataFrame, cluster_shares: dict, folder: Path, record: RecordSchema = INSTRUCTION) -> None:
+    """Lengths, source mix, label balance and cluster coverage, as PNG files under folder/plots/."""
+    _save(lengths_figure(data, record), folder / PLOTS["lengths"])
 
     counts = data[col.SOURCE].value_counts()
     figure = Figure(figsize=(4, 2.6))

@@ -9,6 +9,7 @@ import pytest
 
 from schemas import records as col
 from schemas.spec_evaluation import Evaluation
+from tasks.evaluate.bootstrap import promotes
 from tasks.evaluate.command import CommandFailed, command_argv, compare_reported, run_command
 from tasks.evaluate.gate import evaluate_version
 from tasks.versions.store import SPLIT_FILES
@@ -97,3 +98,17 @@ def test_metrics_that_break_the_contract_fail(metrics, error):
 def test_a_command_that_runs_too_long_is_stopped(version, test_set):
     with pytest.raises(CommandFailed, match="timed out"):
         run_command([sys.executable, "-c", "import time; time.sleep(30)"], version, test_set, timeout=0.5)
+
+
+def test_a_reported_interval_is_turned_around_with_the_difference_when_lower_is_better():
+    # blend's loss is worse by 1.0: the interval of blend - real_only, [0.5, 1.5], must not promote it
+    metrics = {"metric": "loss", "higher_is_better": False, "blend": 2.0, "real_only": 1.0, "difference_ci": [0.5, 1.5]}
+    _, comparison = compare_reported(metrics, items=6, samples=100, confidence=0.95, seed=0)
+    assert comparison.difference == -1.0 and comparison.ci == (-1.5, -0.5)
+    assert not promotes(comparison, tolerance=0.02, rule="ci_lower_bound")
+
+
+def test_a_reported_interval_that_misses_the_difference_breaks_the_contract():
+    metrics = {"metric": "loss", "higher_is_better": False, "blend": 1.0, "real_only": 2.0, "difference_ci": [0.5, 1.5]}
+    with pytest.raises(CommandFailed, match="does not contain blend - real_only"):
+        compare_reported(metrics, items=6, samples=100, confidence=0.95, seed=0)

@@ -64,3 +64,38 @@ def test_a_stage_left_unfinished_says_failed_or_stopped_not_running() -> None:
         lines = out.getvalue().splitlines()
         assert any("verify" in line and word in line for line in lines), lines
         assert not any("running" in line for line in lines[-2:]), lines
+
+
+def test_an_unchanged_rebuild_does_not_say_it_moved_latest() -> None:
+    # after a rollback, an unchanged rebuild of the newer version leaves LATEST where the person put it
+    evaluation = {"promoted": True, "seconds": 0.7, "judges": {}}
+    result = {
+        "version": "v2",
+        "path": "/data/ds/v2",
+        "unchanged": True,
+        "evaluation": evaluation,
+        "counts": {"published": {"total": 10, "real": 4, "synthetic": 6}, "quarantined": {"by_reason": {}}},
+        "stages": {},
+    }
+    out = io.StringIO()
+    print_build_report(Console(file=out, width=200), result)
+    assert "LATEST moved" not in out.getvalue()
+    assert "evaluation of v2 when it was published: promoted; nothing published now, LATEST not moved" in out.getvalue()
+    out = io.StringIO()
+    print_build_report(Console(file=out, width=200), {**result, "unchanged": False})
+    assert "evaluation (0.7 s): promoted, LATEST moved" in out.getvalue()
+
+
+def test_the_version_and_data_docs_paths_are_never_broken_across_lines() -> None:
+    path = "/work/a-rather-long-data-root/instruct-demo/20261129T050554Z-cdee864647"
+    result = {
+        "version": "20261129T050554Z-cdee864647",
+        "path": path,
+        "data_docs": "data_docs/index.html",
+        "counts": {"published": {"total": 10, "real": 4, "synthetic": 6}, "quarantined": {"by_reason": {}}},
+        "stages": {},
+    }
+    out = io.StringIO()
+    print_build_report(Console(file=out, width=40), result)
+    lines = out.getvalue().splitlines()
+    assert f"version: {path}" in lines and f"data docs: {path}/data_docs/index.html" in lines
