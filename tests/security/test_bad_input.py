@@ -134,6 +134,23 @@ def test_duplicate_keys_are_refused_naming_the_key_and_line(tmp_path):
     assert line == f"error: {spec}: line {len(spec.read_text().splitlines())}: key 'dataset' appears twice"
 
 
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("2025-02-30", "'2025-02-30' is not a valid timestamp (day is out of range for month)"),
+        ("!!int six", "'six' is not a valid int"),
+        ("!!map [6]", "not valid YAML: cannot unpack"),
+    ],
+)
+def test_a_value_yaml_cannot_construct_is_named_with_its_line(tmp_path, value, problem):
+    spec = write_spec(tmp_path)
+    spec.write_text(spec.read_text() + f"created: {value}\n")
+    line = refused_build(spec, tmp_path / "out")
+    assert line.startswith(f"error: {spec}: ") and problem in line
+    if not value.startswith("!!map"):
+        assert f": line {len(spec.read_text().splitlines())}: " in line
+
+
 def test_a_boolean_is_not_a_row_count(tmp_path):
     spec = write_spec(tmp_path, **{"generator.rows": True})
     line = refused_build(spec, tmp_path / "out")
