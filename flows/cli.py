@@ -64,6 +64,7 @@ def build(
     from tasks.stage_progress import listening
     from tasks.verify.expectations import GateError
     from tasks.versions.leftovers import stop_children
+    from tasks.versions.store import VersionDamaged
 
     quiet_expected_tracebacks()
     try:
@@ -80,6 +81,8 @@ def build(
         fail(str(error), 1)
     except (GateError, DiversityDrop, PrivacyError) as error:
         fail(f"the build failed a gate, nothing was published: {error}", 1)
+    except VersionDamaged as error:
+        fail(f"a published version is damaged, nothing was published: {error}", 1)
     except (BudgetExceeded, CircuitOpen) as error:
         fail(f"generation stopped, nothing was published: {error} (stored responses make a rerun resume)", 1)
     except SpecError as error:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import fsspec
 
 from tasks.versions.lock import build_lock
-from tasks.versions.store import MANIFEST, VersionStore
+from tasks.versions.store import MANIFEST, VersionDamaged, VersionStore
 
 HISTORY = ".latest-history.jsonl"
 
@@ -51,7 +51,10 @@ def promote_version(ref: str, reason: str, override_evaluation: bool = False) ->
     if not reason.strip():
         raise PromoteRefused("--reason: say why LATEST moves; it is kept in the dataset's LATEST history")
     store, version = version_store(ref)
-    evaluation = store.manifest(version).get("evaluation") or {}
+    try:
+        evaluation = store.manifest(version).get("evaluation") or {}
+    except VersionDamaged as error:
+        raise PromoteRefused(str(error)) from None
     if evaluation and not evaluation.get("promoted", True) and not override_evaluation:
         raise PromoteRefused(
             f"{version}: its downstream evaluation refused it ({evaluation.get('message', 'no message')}); "

@@ -33,6 +33,21 @@ STAGING_PREFIX = ".staging-"
 STOPPING = threading.Event()
 
 
+class VersionDamaged(ValueError):
+    """A published version whose manifest or files are not as they were published; the message names the file."""
+
+
+def parse_manifest(data: bytes, where: str) -> dict:
+    """A manifest's JSON object; VersionDamaged naming `where` when it is not one (truncated, or edited by hand)."""
+    try:
+        manifest = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise VersionDamaged(f"{where}: not valid JSON ({error})") from None
+    if not isinstance(manifest, dict):
+        raise VersionDamaged(f"{where}: not a JSON object")
+    return manifest
+
+
 class VersionStore:
     def __init__(self, data_root: str, dataset: str):
         self.fs, root = fsspec.core.url_to_fs(str(data_root))
@@ -68,8 +83,7 @@ class VersionStore:
         return self.fs.cat_file(self.path(LATEST)).decode().strip() or None
 
     def manifest(self, version: str) -> dict:
-        with self.fs.open(self.path(version, MANIFEST), "r") as handle:
-            return json.load(handle)
+        return parse_manifest(self.fs.cat_file(self.path(version, MANIFEST)), self.url(version, MANIFEST))
 
     def staging_dir(self) -> Path:
         """A local folder to assemble a version in: beside the versions on a local disk, so one rename publishes it."""
