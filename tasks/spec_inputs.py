@@ -68,15 +68,24 @@ def load_real_rows(spec: Spec) -> pd.DataFrame:
         else:
             rows[name] = _typed_column(frame, name, column, path)
     _check_seed_texts(frame, rows, record, path)
-    rows[col.ID] = (
-        frame[col.ID].astype(str) if col.ID in frame else [f"real-{content_hash(r)}" for r in rows.to_dict("records")]
-    )
+    rows[col.ID] = _seed_ids(frame, rows, path)
     if rows[col.ID].duplicated().any():
         raise SpecError(f"seed_data.path: {path} repeats id {rows[col.ID][rows[col.ID].duplicated()].iloc[0]!r}")
     rows[col.SOURCE] = col.SOURCE_REAL
     for name in (*col.PROVENANCE_COLUMNS[1:], col.JUDGE_SCORE, *col.LLM_COLUMNS):
         rows[name] = None
     return rows[row_schema(record).names].reset_index(drop=True)
+
+
+def _seed_ids(frame: pd.DataFrame, rows: pd.DataFrame, path) -> pd.Series | list[str]:
+    """The seed file's ids as text, or content hashes when it has no id column; SpecError names a row without one
+    (pandas reads a missing or null id as NaN, which Arrow then refused deep in the build)."""
+    if col.ID not in frame:
+        return [f"real-{content_hash(r)}" for r in rows.to_dict("records")]
+    missing = frame[col.ID].isna() | (frame[col.ID].astype(str).str.strip() == "")
+    if missing.any():
+        raise SpecError(f"seed_data.path: {path} row {int(missing.to_numpy().argmax()) + 1} has no {col.ID}")
+    return frame[col.ID].astype(str)
 
 
 def _text_column(frame: pd.DataFrame, column: str, missing: str) -> pd.Series:

@@ -47,6 +47,14 @@ def test_a_seed_row_without_an_instruction_is_named(tmp_path):
     assert line.endswith("seeds.jsonl row 2 has no instruction") and "seed_data.path" in line
 
 
+@pytest.mark.parametrize("second", [{"instruction": "Another task", "output": "ok"}, {"id": None, "output": "ok"}])
+def test_a_seed_row_without_an_id_is_named(tmp_path, second):
+    spec = write_spec(tmp_path)
+    seed_rows(tmp_path, [{"id": "s0", "instruction": "Real task here", "output": "ok"}, {"instruction": "x", **second}])
+    line = refused_build(spec, tmp_path / "out")
+    assert line.endswith("seeds.jsonl row 2 has no id") and "seed_data.path" in line
+
+
 def test_a_data_root_that_is_a_file(tmp_path):
     spec = write_spec(tmp_path)
     (tmp_path / "out").write_text("not a folder\n")
