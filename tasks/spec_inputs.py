@@ -258,12 +258,33 @@ def _check_settings(spec: Spec) -> None:
             raise SpecError(f"{user}: the environment variable ANTHROPIC_API_KEY is not set") from None
 
 
+def _strings(value, field: str = ""):
+    """(dotted field, text) for every string in a spec dumped as JSON."""
+    if isinstance(value, str):
+        yield field, value
+    elif isinstance(value, (dict, list)):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            yield from _strings(item, f"{field}.{key}" if field else str(key))
+
+
+def _check_no_secret(spec: Spec) -> None:
+    """No secret in the spec: publish refuses one, but only after every stage ran, and one given with --set is kept
+    in the Prefect flow run's parameters by then."""
+    from tasks.privacy.secrets import find_secrets
+
+    for field, text in _strings(spec.model_dump(mode="json")):
+        if found := find_secrets(text):
+            raise SpecError(f"{field}: holds a secret ({found[0].kind}); secrets come from the environment only")
+
+
 def check_spec_inputs(spec: Spec) -> None:
     """Fail now, naming the field, for anything that would otherwise fail deep in a run."""
     _check_templates(spec)
     _check_settings(spec)
     _check_gate_files(spec)
     _check_prices(spec)
+    _check_no_secret(spec)
     load_real_rows(spec)
     load_eval_items(spec)
     # A misspelled column fails before GX is imported.

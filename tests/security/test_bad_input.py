@@ -55,6 +55,23 @@ def test_a_seed_row_without_an_id_is_named(tmp_path, second):
     assert line.endswith("seeds.jsonl row 2 has no id") and "seed_data.path" in line
 
 
+def test_a_secret_in_the_spec_is_named_before_a_flow_run_keeps_it(tmp_path):
+    key = "sk-ant-api03-" + "Q" * 80
+    spec = write_spec(tmp_path)
+    result = CliRunner().invoke(
+        app, ["build", str(spec), "--data-root", str(tmp_path / "out"), "--set", f"purpose={key}"]
+    )
+    assert result.exit_code == 2 and key not in result.output
+    assert (
+        result.stderr.strip()
+        == "error: purpose: holds a secret (anthropic_api_key); secrets come from the environment only"
+    )
+    spec.write_text(spec.read_text().replace("purpose: tests", f"purpose: tests {key}"))
+    assert refused_build(spec, tmp_path / "out").endswith(
+        "purpose: holds a secret (anthropic_api_key); secrets come from the environment only"
+    )
+
+
 def test_a_data_root_that_is_a_file(tmp_path):
     spec = write_spec(tmp_path)
     (tmp_path / "out").write_text("not a folder\n")
