@@ -62,6 +62,7 @@ def load_real_rows(spec: Spec) -> pd.DataFrame:
             except TableError as error:
                 raise SpecError(f"seed_data.path: {error}") from None
         if column.type == "text":
+            _check_scalar_texts(frame, name, path)
             rows[name] = _text_column(frame, name, "")
         elif defaulted:
             rows[name] = _text_column(frame, name, "real")
@@ -86,6 +87,16 @@ def _seed_ids(frame: pd.DataFrame, rows: pd.DataFrame, path) -> pd.Series | list
     if missing.any():
         raise SpecError(f"seed_data.path: {path} row {int(missing.to_numpy().argmax()) + 1} has no {col.ID}")
     return frame[col.ID].astype(str)
+
+
+def _check_scalar_texts(frame: pd.DataFrame, column: str, path) -> None:
+    """A text column holds no JSON object or array: str() made Python's repr of one ("{'a': 1}") a published text."""
+    if column not in frame:
+        return
+    for position, value in enumerate(frame[column].tolist()):
+        if pd.api.types.is_list_like(value):  # a dict, a list, or a Parquet list (a numpy array)
+            kind = "an object" if isinstance(value, dict) else "a list"
+            raise SpecError(f"seed_data.path: {path} row {position + 1}: {column} is {kind}, not a text")
 
 
 def _text_column(frame: pd.DataFrame, column: str, missing: str) -> pd.Series:

@@ -72,6 +72,14 @@ def test_a_secret_in_the_spec_is_named_before_a_flow_run_keeps_it(tmp_path):
     )
 
 
+@pytest.mark.parametrize(("value", "kind"), [({"a": 1}, "an object"), (["a", "b"], "a list")])
+def test_a_seed_text_that_is_an_object_or_a_list_is_named(tmp_path, value, kind):
+    spec = write_spec(tmp_path)
+    seed_rows(tmp_path, [{"id": "s0", "instruction": "Real task", "output": "ok"}, {"id": "s1", "instruction": value}])
+    line = refused_build(spec, tmp_path / "out")
+    assert line.endswith(f"seeds.jsonl row 2: instruction is {kind}, not a text") and "seed_data.path" in line
+
+
 def test_a_data_root_that_is_a_file(tmp_path):
     spec = write_spec(tmp_path)
     (tmp_path / "out").write_text("not a folder\n")
