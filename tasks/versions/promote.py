@@ -63,7 +63,10 @@ def promote_version(ref: str, reason: str, override_evaluation: bool = False) ->
     with build_lock(store, f"promote-{version}", wait_seconds=0):
         if version not in store.versions():  # a build's retention may have deleted it before the lock was ours
             raise PromoteRefused(f"{ref}: deleted by a build's retention meanwhile; LATEST not moved")
-        before = store.promoted()
+        try:
+            before = store.promoted()
+        except VersionDamaged:
+            before = None  # an unreadable LATEST is what this move repairs
         if before != version:
             store.point_latest(version)
             entry = {

@@ -80,6 +80,20 @@ def test_a_seed_text_that_is_an_object_or_a_list_is_named(tmp_path, value, kind)
     assert line.endswith(f"seeds.jsonl row 2: instruction is {kind}, not a text") and "seed_data.path" in line
 
 
+@pytest.mark.parametrize("latest", [b"\xff\xfe garbage", b"20990101T000000Z-gone\n"])
+def test_a_latest_naming_no_version_is_refused_before_the_build_and_promote_repairs_it(tmp_path, latest):
+    spec = write_spec(tmp_path)
+    version = tmp_path / "out" / "tiny" / "20260101T000000Z-abc"
+    version.mkdir(parents=True)
+    (version / "manifest.json").write_text('{"outputs": {}}')
+    (version.parent / "LATEST").write_bytes(latest)
+    line = refused_build(spec, tmp_path / "out")
+    assert line.startswith(f"error: --data-root {tmp_path / 'out'}: {version.parent / 'LATEST'}") and "promote" in line
+    moved = CliRunner().invoke(app, ["promote", str(version), "--reason", "LATEST was damaged"])
+    assert moved.exit_code == 0, moved.output
+    assert (version.parent / "LATEST").read_text() == version.name + "\n"
+
+
 def test_a_data_root_that_is_a_file(tmp_path):
     spec = write_spec(tmp_path)
     (tmp_path / "out").write_text("not a folder\n")
