@@ -153,12 +153,15 @@ def _eval_set_items(index: int, eval_set: EvalSet) -> tuple[list[str], list[str]
                 f"{field}.{key}: no column {getattr(eval_set, key)!r} in {eval_set.path} (columns: "
                 f"{', '.join(map(str, frame.columns))})"
             )
-    try:
-        require_text(frame, eval_set.text_field, eval_set.path)
-    except TableError as error:
-        raise SpecError(f"{field}.text_field: {error}") from None
-    ids = [f"{eval_set.name}:{i}" for i in frame[eval_set.id_field].astype(str)]
-    return ids, frame[eval_set.text_field].fillna("").astype(str).tolist()
+    for key in ("text_field", "id_field"):
+        try:
+            require_text(frame, getattr(eval_set, key), eval_set.path)
+        except TableError as error:
+            raise SpecError(f"{field}.{key}: {error}") from None
+    item_ids = frame[eval_set.id_field].astype(str)
+    if item_ids.duplicated().any():  # a contamination report names its nearest eval item by id
+        raise SpecError(f"{field}.id_field: {eval_set.path} repeats id {item_ids[item_ids.duplicated()].iloc[0]!r}")
+    return [f"{eval_set.name}:{i}" for i in item_ids], frame[eval_set.text_field].fillna("").astype(str).tolist()
 
 
 def load_eval_items(spec: Spec) -> EvalItems:

@@ -94,6 +94,15 @@ def test_a_latest_naming_no_version_is_refused_before_the_build_and_promote_repa
     assert (version.parent / "LATEST").read_text() == version.name + "\n"
 
 
+@pytest.mark.parametrize(("second_id", "problem"), [("e0", "repeats id 'e0'"), (None, "row 2: no text in column 'id'")])
+def test_an_eval_item_without_its_own_id_is_named(tmp_path, second_id, problem):
+    spec = write_spec(tmp_path)
+    items = [{"id": "e0", "text": "Maria has 3 apples."}, {"id": second_id, "text": "Chen has 4 pears."}]
+    (tmp_path / "eval.jsonl").write_text("".join(json.dumps(item) + "\n" for item in items))
+    line = refused_build(spec, tmp_path / "out")
+    assert "eval_sets.0.id_field: " in line and line.endswith(problem)
+
+
 def test_a_data_root_that_is_a_file(tmp_path):
     spec = write_spec(tmp_path)
     (tmp_path / "out").write_text("not a folder\n")
