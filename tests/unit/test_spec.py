@@ -209,3 +209,10 @@ def test_check_contamination_and_dedup_refuse_an_out_they_cannot_write_before_sc
         assert result.exit_code == 2, result.output
         assert result.stderr.startswith(f"error: {out}: ") and "Traceback" not in result.output
     assert not (tmp_path / "never").exists()  # refused before any model or cache was opened
+
+
+def test_a_check_across_fields_names_its_field_without_a_top_level_prefix(tmp_path):
+    spec = write_spec(tmp_path, **{"generator.samplers.n.min": 5})
+    with pytest.raises(SpecError) as error:
+        load_spec(spec)
+    assert str(error.value) == f"{spec}: generator.samplers.n: lower bound 5 is above upper bound 3"
