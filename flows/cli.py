@@ -64,6 +64,7 @@ def build(
     from tasks.stage_progress import listening
     from tasks.verify.expectations import GateError
     from tasks.versions.leftovers import stop_children
+    from tasks.versions.store import VersionDamaged
 
     quiet_expected_tracebacks()
     try:
@@ -80,6 +81,8 @@ def build(
         fail(str(error), 1)
     except (GateError, DiversityDrop, PrivacyError) as error:
         fail(f"the build failed a gate, nothing was published: {error}", 1)
+    except VersionDamaged as error:
+        fail(f"a published version is damaged, nothing was published: {error}", 1)
     except (BudgetExceeded, CircuitOpen) as error:
         fail(f"generation stopped, nothing was published: {error} (stored responses make a rerun resume)", 1)
     except SpecError as error:
@@ -126,7 +129,7 @@ def check_contamination(
     from tasks.embeddings.cache import EmbeddingCache
     from tasks.llm.request_cache import RequestCache
     from tasks.local_cache import cache_root
-    from tasks.tables import TableError, read_table, require_column, require_text, write_table
+    from tasks.tables import TableError, check_output_path, read_table, require_column, require_text, write_table
 
     try:
         judge = ContaminationJudge(model=judge_model, band=judge_band) if judge_model else None
@@ -149,6 +152,7 @@ def check_contamination(
         rows = read_table(candidates)
         require_column(rows, field, candidates)
         require_text(rows, field, candidates)  # a candidate without text was scored as "" and reported clean
+        check_output_path(out)
     except TableError as error:
         fail(str(error), BAD_INPUT)
     cache_dir = cache_dir or cache_root()
@@ -195,7 +199,7 @@ def dedup(
     from tasks.dedup.duplicates import find_duplicates
     from tasks.embeddings.cache import EmbeddingCache
     from tasks.local_cache import cache_root
-    from tasks.tables import TableError, read_table, require_column, require_text, write_table
+    from tasks.tables import TableError, check_output_path, read_table, require_column, require_text, write_table
 
     try:
         earlier = [read_table(path) for path in against or []]
@@ -205,6 +209,7 @@ def dedup(
         rows = read_table(input)
         require_column(rows, field, input)
         require_text(rows, field, input)  # a row without text was compared as "" and kept without a word
+        check_output_path(out)
     except TableError as error:
         fail(str(error), BAD_INPUT)
 

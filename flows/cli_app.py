@@ -37,10 +37,12 @@ def fail(message: str, code: int) -> None:
 
 
 def opened(reader, ref: str):
-    """A published version read by `reader`, or exit 2 naming what is not a version."""
+    """A published version read by `reader`, or exit 2 naming what is not a version or the file that is damaged."""
+    from tasks.versions.store import VersionDamaged
+
     try:
         return reader(ref)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, VersionDamaged) as error:
         fail(str(error), BAD_INPUT)
 
 

@@ -31,9 +31,10 @@ def format_validation_error(error: ValidationError) -> str:
     unknown = [e for e in errors if e["type"] == "extra_forbidden"]
     first = unknown[0] if unknown else errors[0]
     loc = first["loc"]
-    field = ".".join(str(part) for i, part in enumerate(loc) if not _is_branch(loc, i)) or "(top level)"
+    field = ".".join(str(part) for i, part in enumerate(loc) if not _is_branch(loc, i))
     if not unknown:  # pydantic prefixes a validator's own message with "Value error, "
-        return f"{field}: {first['msg'].removeprefix('Value error, ')}"
+        message = first["msg"].removeprefix("Value error, ")
+        return f"{field}: {message}" if field else message  # the spec's own validators name their fields
     *parent, key = first["loc"]
     missing = [str(e["loc"][-1]) for e in errors if e["type"] == "missing" and list(e["loc"][:-1]) == parent]
     guess = difflib.get_close_matches(str(key), missing, n=1)

@@ -29,6 +29,17 @@ class _SpecLoader(yaml.SafeLoader):
             )
         return super().compose_node(parent, index)
 
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep=deep)
+        except SpecError:
+            raise
+        except (ValueError, TypeError, KeyError) as error:  # a tagged or implicit scalar PyYAML cannot build
+            raise SpecError(
+                f"line {node.start_mark.line + 1}: {node.value if isinstance(node.value, str) else node.tag!r} "
+                f"is not a valid {node.tag.rsplit(':', 1)[-1]} ({error})"
+            ) from None
+
     def construct_mapping(self, node, deep=False):
         seen: set = set()
         for key_node, _ in node.value:
@@ -45,8 +56,12 @@ def parse_spec_yaml(text: str) -> Any:
     """The YAML document in text; SpecError (without the file name) for anything a spec may not use."""
     try:
         return yaml.load(text, Loader=_SpecLoader)  # noqa: S506  (a SafeLoader subclass)
+    except SpecError:
+        raise
     except yaml.YAMLError as error:
         raise SpecError(f"not valid YAML: {' '.join(str(error).split())}") from None
+    except (ValueError, TypeError, KeyError) as error:  # a tag PyYAML cannot apply to the node it is on (!!map [1])
+        raise SpecError(f"not valid YAML: {error}") from None
 
 
 def read_spec_text(path: Path) -> str:

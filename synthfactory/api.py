@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from schemas import spec as spec_model
 from schemas.spec import Spec, SpecError
+from schemas.spec_yaml import parse_spec_yaml
 
 SpecSource = str | Path | Spec
 
@@ -61,9 +60,9 @@ def parse_overrides(assignments: list[str] | None) -> dict[str, Any]:
         key, sep, text = assignment.partition("=")
         if not sep or not key.strip():
             raise SpecError(f"--set {assignment}: expected key=value, e.g. generator.rows=50")
-        try:
-            overrides[key.strip()] = yaml.safe_load(text) if text.strip() else ""
-        except yaml.YAMLError as error:
+        try:  # read as a spec file is: no anchors, and a value YAML cannot build (2025-02-30) is named
+            overrides[key.strip()] = parse_spec_yaml(text) if text.strip() else ""
+        except SpecError as error:
             raise SpecError(f"--set {key.strip()}: {str(error).splitlines()[0]}") from None
     return overrides
 

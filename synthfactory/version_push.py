@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
-from tasks.versions.store import MANIFEST
+from tasks.versions.store import VersionDamaged
 
 HUB_PREFIX = "hf://datasets/"
 HUB_REPO = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
@@ -37,11 +37,14 @@ class PushResult:
 
 def version_files(version: str) -> tuple[fsspec.AbstractFileSystem, str, list[str]]:
     """The filesystem, folder and files (relative, sorted) of a published version; PushInputError names a folder
-    that is not one."""
-    fs, root = fsspec.core.url_to_fs(version)
-    root = root.rstrip("/")
-    if not fs.exists(f"{root}/{MANIFEST}"):
-        raise PushInputError(f"{version}: not a published version (no {MANIFEST})")
+    that is not one, or a file changed since it was published."""
+    from tasks.versions.read import check_outputs, opened_version
+
+    try:
+        fs, root, manifest = opened_version(version)
+        check_outputs(fs, root, manifest, version)  # what leaves is what was published
+    except (FileNotFoundError, VersionDamaged) as error:
+        raise PushInputError(str(error)) from None
     return fs, root, sorted(path[len(root) + 1 :] for path in fs.find(root))
 
 

@@ -62,21 +62,41 @@ def load_real_rows(spec: Spec) -> pd.DataFrame:
             except TableError as error:
                 raise SpecError(f"seed_data.path: {error}") from None
         if column.type == "text":
+            _check_scalar_texts(frame, name, path)
             rows[name] = _text_column(frame, name, "")
         elif defaulted:
             rows[name] = _text_column(frame, name, "real")
         else:
             rows[name] = _typed_column(frame, name, column, path)
     _check_seed_texts(frame, rows, record, path)
-    rows[col.ID] = (
-        frame[col.ID].astype(str) if col.ID in frame else [f"real-{content_hash(r)}" for r in rows.to_dict("records")]
-    )
+    rows[col.ID] = _seed_ids(frame, rows, path)
     if rows[col.ID].duplicated().any():
         raise SpecError(f"seed_data.path: {path} repeats id {rows[col.ID][rows[col.ID].duplicated()].iloc[0]!r}")
     rows[col.SOURCE] = col.SOURCE_REAL
     for name in (*col.PROVENANCE_COLUMNS[1:], col.JUDGE_SCORE, *col.LLM_COLUMNS):
         rows[name] = None
     return rows[row_schema(record).names].reset_index(drop=True)
+
+
+def _seed_ids(frame: pd.DataFrame, rows: pd.DataFrame, path) -> pd.Series | list[str]:
+    """The seed file's ids as text, or content hashes when it has no id column; SpecError names a row without one
+    (pandas reads a missing or null id as NaN, which Arrow then refused deep in the build)."""
+    if col.ID not in frame:
+        return [f"real-{content_hash(r)}" for r in rows.to_dict("records")]
+    missing = frame[col.ID].isna() | (frame[col.ID].astype(str).str.strip() == "")
+    if missing.any():
+        raise SpecError(f"seed_data.path: {path} row {int(missing.to_numpy().argmax()) + 1} has no {col.ID}")
+    return frame[col.ID].astype(str)
+
+
+def _check_scalar_texts(frame: pd.DataFrame, column: str, path) -> None:
+    """A text column holds no JSON object or array: str() made Python's repr of one ("{'a': 1}") a published text."""
+    if column not in frame:
+        return
+    for position, value in enumerate(frame[column].tolist()):
+        if pd.api.types.is_list_like(value):  # a dict, a list, or a Parquet list (a numpy array)
+            kind = "an object" if isinstance(value, dict) else "a list"
+            raise SpecError(f"seed_data.path: {path} row {position + 1}: {column} is {kind}, not a text")
 
 
 def _text_column(frame: pd.DataFrame, column: str, missing: str) -> pd.Series:
@@ -133,12 +153,15 @@ def _eval_set_items(index: int, eval_set: EvalSet) -> tuple[list[str], list[str]
                 f"{field}.{key}: no column {getattr(eval_set, key)!r} in {eval_set.path} (columns: "
                 f"{', '.join(map(str, frame.columns))})"
             )
-    try:
-        require_text(frame, eval_set.text_field, eval_set.path)
-    except TableError as error:
-        raise SpecError(f"{field}.text_field: {error}") from None
-    ids = [f"{eval_set.name}:{i}" for i in frame[eval_set.id_field].astype(str)]
-    return ids, frame[eval_set.text_field].fillna("").astype(str).tolist()
+    for key in ("text_field", "id_field"):
+        try:
+            require_text(frame, getattr(eval_set, key), eval_set.path)
+        except TableError as error:
+            raise SpecError(f"{field}.{key}: {error}") from None
+    item_ids = frame[eval_set.id_field].astype(str)
+    if item_ids.duplicated().any():  # a contamination report names its nearest eval item by id
+        raise SpecError(f"{field}.id_field: {eval_set.path} repeats id {item_ids[item_ids.duplicated()].iloc[0]!r}")
+    return [f"{eval_set.name}:{i}" for i in item_ids], frame[eval_set.text_field].fillna("").astype(str).tolist()
 
 
 def load_eval_items(spec: Spec) -> EvalItems:
@@ -249,12 +272,33 @@ def _check_settings(spec: Spec) -> None:
             raise SpecError(f"{user}: the environment variable ANTHROPIC_API_KEY is not set") from None
 
 
+def _strings(value, field: str = ""):
+    """(dotted field, text) for every string in a spec dumped as JSON."""
+    if isinstance(value, str):
+        yield field, value
+    elif isinstance(value, (dict, list)):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            yield from _strings(item, f"{field}.{key}" if field else str(key))
+
+
+def _check_no_secret(spec: Spec) -> None:
+    """No secret in the spec: publish refuses one, but only after every stage ran, and one given with --set is kept
+    in the Prefect flow run's parameters by then."""
+    from tasks.privacy.secrets import find_secrets
+
+    for field, text in _strings(spec.model_dump(mode="json")):
+        if found := find_secrets(text):
+            raise SpecError(f"{field}: holds a secret ({found[0].kind}); secrets come from the environment only")
+
+
 def check_spec_inputs(spec: Spec) -> None:
     """Fail now, naming the field, for anything that would otherwise fail deep in a run."""
     _check_templates(spec)
     _check_settings(spec)
     _check_gate_files(spec)
     _check_prices(spec)
+    _check_no_secret(spec)
     load_real_rows(spec)
     load_eval_items(spec)
     # A misspelled column fails before GX is imported.

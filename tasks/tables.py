@@ -74,6 +74,13 @@ def require_text(frame: pd.DataFrame, column: str, path: str | Path) -> None:
         raise TableError(f"{path}: row {', '.join(rows)}{more}: no text in column {column!r}")
 
 
+def check_output_path(path: str | Path) -> None:
+    """TableError naming path when write_table could not write there: checked before the work, not after it."""
+    table_format(path)
+    if Path(path).is_dir():
+        raise TableError(f"{path}: is a folder, not a file to write")
+
+
 def write_table(frame: pd.DataFrame, path: str | Path) -> None:
     """Write by extension, atomically: the file appears whole or not at all."""
     path = Path(path)

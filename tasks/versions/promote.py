@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import fsspec
 
 from tasks.versions.lock import build_lock
-from tasks.versions.store import MANIFEST, VersionStore
+from tasks.versions.store import MANIFEST, VersionDamaged, VersionStore
 
 HISTORY = ".latest-history.jsonl"
 
@@ -51,7 +51,10 @@ def promote_version(ref: str, reason: str, override_evaluation: bool = False) ->
     if not reason.strip():
         raise PromoteRefused("--reason: say why LATEST moves; it is kept in the dataset's LATEST history")
     store, version = version_store(ref)
-    evaluation = store.manifest(version).get("evaluation") or {}
+    try:
+        evaluation = store.manifest(version).get("evaluation") or {}
+    except VersionDamaged as error:
+        raise PromoteRefused(str(error)) from None
     if evaluation and not evaluation.get("promoted", True) and not override_evaluation:
         raise PromoteRefused(
             f"{version}: its downstream evaluation refused it ({evaluation.get('message', 'no message')}); "
@@ -60,7 +63,10 @@ def promote_version(ref: str, reason: str, override_evaluation: bool = False) ->
     with build_lock(store, f"promote-{version}", wait_seconds=0):
         if version not in store.versions():  # a build's retention may have deleted it before the lock was ours
             raise PromoteRefused(f"{ref}: deleted by a build's retention meanwhile; LATEST not moved")
-        before = store.promoted()
+        try:
+            before = store.promoted()
+        except VersionDamaged:
+            before = None  # an unreadable LATEST is what this move repairs
         if before != version:
             store.point_latest(version)
             entry = {

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
+import hashlib
 from dataclasses import dataclass
 
 import fsspec
 import pandas as pd
 import pyarrow.parquet as pq
 
-from tasks.versions.store import MANIFEST, QUARANTINE_FILE
+from tasks.versions.store import MANIFEST, QUARANTINE_FILE, VersionDamaged, parse_manifest
 
 
 @dataclass
@@ -20,14 +20,43 @@ class Version:
     card: str
 
 
-def read_version(ref: str) -> Version:
-    """A published version from its folder (a path or an fsspec URL); FileNotFoundError names it."""
+def opened_version(ref: str) -> tuple[fsspec.AbstractFileSystem, str, dict]:
+    """(filesystem, folder, manifest) of a published version; FileNotFoundError or VersionDamaged names it."""
     fs, root = fsspec.core.url_to_fs(ref)
     root = root.rstrip("/")
     if not fs.exists(f"{root}/{MANIFEST}"):
         raise FileNotFoundError(f"{ref}: not a published version (no {MANIFEST})")
-    with fs.open(f"{root}/{MANIFEST}", "r") as handle:
-        manifest = json.load(handle)
+    manifest = parse_manifest(fs.cat_file(f"{root}/{MANIFEST}"), f"{ref.rstrip('/')}/{MANIFEST}")
+    outputs = manifest.get("outputs")
+    if not isinstance(outputs, dict) or not all(isinstance(d, str) for d in outputs.values()):
+        raise VersionDamaged(f"{ref.rstrip('/')}/{MANIFEST}: no 'outputs' mapping each file to its SHA-256")
+    return fs, root, manifest
+
+
+def check_outputs(
+    fs: fsspec.AbstractFileSystem, root: str, manifest: dict, ref: str, names: list[str] | None = None
+) -> None:
+    """The version's files (those of `names` its manifest lists, else every one) hold the bytes it published;
+    VersionDamaged names the first that is missing or was changed since."""
+    for name in [n for n in manifest["outputs"] if names is None or n in names]:
+        path, shown = f"{root}/{name}", f"{ref.rstrip('/')}/{name}"
+        if not fs.exists(path):
+            raise VersionDamaged(f"{shown}: missing; its manifest lists it")
+        digest = hashlib.sha256()
+        with fs.open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        if digest.hexdigest() != manifest["outputs"][name]:
+            raise VersionDamaged(
+                f"{shown}: its SHA-256 is not the manifest's; the file was changed after the version was published"
+            )
+
+
+def read_version(ref: str) -> Version:
+    """A published version from its folder (a path or an fsspec URL), its files checked against its manifest;
+    FileNotFoundError names a folder that is not a version, VersionDamaged a file that is not as published."""
+    fs, root, manifest = opened_version(ref)
+    check_outputs(fs, root, manifest, ref)
     frames = []
     for name in sorted(n for n in manifest["outputs"] if n.startswith("data/")):
         with fs.open(f"{root}/{name}", "rb") as handle:
@@ -37,10 +66,8 @@ def read_version(ref: str) -> Version:
 
 
 def read_quarantine(ref: str) -> pd.DataFrame:
-    """Every rejected row of a published version."""
-    fs, root = fsspec.core.url_to_fs(ref)
-    root = root.rstrip("/")
-    if not fs.exists(f"{root}/{MANIFEST}"):
-        raise FileNotFoundError(f"{ref}: not a published version (no {MANIFEST})")
+    """Every rejected row of a published version, its file checked against the manifest."""
+    fs, root, manifest = opened_version(ref)
+    check_outputs(fs, root, manifest, ref, [QUARANTINE_FILE])
     with fs.open(f"{root}/{QUARANTINE_FILE}", "rb") as handle:
         return pq.read_table(handle).to_pandas()

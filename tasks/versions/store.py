@@ -33,6 +33,21 @@ STAGING_PREFIX = ".staging-"
 STOPPING = threading.Event()
 
 
+class VersionDamaged(ValueError):
+    """A published version whose manifest or files are not as they were published; the message names the file."""
+
+
+def parse_manifest(data: bytes, where: str) -> dict:
+    """A manifest's JSON object; VersionDamaged naming `where` when it is not one (truncated, or edited by hand)."""
+    try:
+        manifest = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise VersionDamaged(f"{where}: not valid JSON ({error})") from None
+    if not isinstance(manifest, dict):
+        raise VersionDamaged(f"{where}: not a JSON object")
+    return manifest
+
+
 class VersionStore:
     def __init__(self, data_root: str, dataset: str):
         self.fs, root = fsspec.core.url_to_fs(str(data_root))
@@ -65,11 +80,13 @@ class VersionStore:
         """The version LATEST points at: the newest one its evaluation promoted (or that had none)."""
         if not self.fs.exists(self.path(LATEST)):
             return None
-        return self.fs.cat_file(self.path(LATEST)).decode().strip() or None
+        try:
+            return self.fs.cat_file(self.path(LATEST)).decode().strip() or None
+        except UnicodeDecodeError:
+            raise VersionDamaged(f"{self.url(LATEST)}: not a version's name") from None
 
     def manifest(self, version: str) -> dict:
-        with self.fs.open(self.path(version, MANIFEST), "r") as handle:
-            return json.load(handle)
+        return parse_manifest(self.fs.cat_file(self.path(version, MANIFEST)), self.url(version, MANIFEST))
 
     def staging_dir(self) -> Path:
         """A local folder to assemble a version in: beside the versions on a local disk, so one rename publishes it."""
@@ -151,8 +168,8 @@ class VersionStore:
 
 def data_root_problem(data_root: str, dataset: str) -> str | None:
     """Why versions of `dataset` cannot be written under a local data root (it or the dataset's folder is a file,
-    or the nearest existing folder is not writable); None when they can, or when the root is a URL (object
-    stores are checked by the write itself). Reads only: nothing is created."""
+    the nearest existing folder is not writable, or LATEST names no published version); None when they can, or
+    when the root is a URL (object stores are checked by the write itself). Reads only: nothing is created."""
     store = VersionStore(data_root, dataset)
     if not store.local:
         return None
@@ -165,4 +182,18 @@ def data_root_problem(data_root: str, dataset: str) -> str | None:
         return f"{existing} is a file, not a folder"
     if not os.access(existing, os.W_OK | os.X_OK):
         return f"{existing} is not writable" + ("" if existing == base else f" (to create {base})")
+    return _latest_problem(store)
+
+
+def _latest_problem(store: VersionStore) -> str | None:
+    """Why the dataset's LATEST cannot be trusted: publish reads it (to measure drift) only after every stage ran."""
+    try:
+        named = store.promoted()
+    except VersionDamaged as error:
+        return f"{error}; point it at a version with `synthfactory promote` or remove it"
+    if named and named not in store.versions():
+        return (
+            f"{store.url(LATEST)} names {named!r}, which is not a published version; point it at one with "
+            "`synthfactory promote` or remove it"
+        )
     return None

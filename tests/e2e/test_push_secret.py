@@ -16,7 +16,7 @@ def test_push_reads_the_token_from_the_prefect_secret_block(tmp_path, monkeypatc
     (version / "data").mkdir(parents=True)
     pd.DataFrame({"id": ["a"]}).to_parquet(version / "data" / "train-00000-of-00001.parquet")
     (version / "README.md").write_text("# tiny\n")
-    (version / "manifest.json").write_text("{}")
+    (version / "manifest.json").write_text('{"outputs": {}}')  # push checks the files it lists
     Secret(value="hf_from_the_block").save("hf-token", overwrite=True)
     monkeypatch.delenv("HF_TOKEN", raising=False)
     monkeypatch.setattr(huggingface_hub.constants, "HF_TOKEN_PATH", str(tmp_path / "no-token"))

@@ -47,6 +47,62 @@ def test_a_seed_row_without_an_instruction_is_named(tmp_path):
     assert line.endswith("seeds.jsonl row 2 has no instruction") and "seed_data.path" in line
 
 
+@pytest.mark.parametrize("second", [{"instruction": "Another task", "output": "ok"}, {"id": None, "output": "ok"}])
+def test_a_seed_row_without_an_id_is_named(tmp_path, second):
+    spec = write_spec(tmp_path)
+    seed_rows(tmp_path, [{"id": "s0", "instruction": "Real task here", "output": "ok"}, {"instruction": "x", **second}])
+    line = refused_build(spec, tmp_path / "out")
+    assert line.endswith("seeds.jsonl row 2 has no id") and "seed_data.path" in line
+
+
+def test_a_secret_in_the_spec_is_named_before_a_flow_run_keeps_it(tmp_path):
+    key = "sk-ant-api03-" + "Q" * 80
+    spec = write_spec(tmp_path)
+    result = CliRunner().invoke(
+        app, ["build", str(spec), "--data-root", str(tmp_path / "out"), "--set", f"purpose={key}"]
+    )
+    assert result.exit_code == 2 and key not in result.output
+    assert (
+        result.stderr.strip()
+        == "error: purpose: holds a secret (anthropic_api_key); secrets come from the environment only"
+    )
+    spec.write_text(spec.read_text().replace("purpose: tests", f"purpose: tests {key}"))
+    assert refused_build(spec, tmp_path / "out").endswith(
+        "purpose: holds a secret (anthropic_api_key); secrets come from the environment only"
+    )
+
+
+@pytest.mark.parametrize(("value", "kind"), [({"a": 1}, "an object"), (["a", "b"], "a list")])
+def test_a_seed_text_that_is_an_object_or_a_list_is_named(tmp_path, value, kind):
+    spec = write_spec(tmp_path)
+    seed_rows(tmp_path, [{"id": "s0", "instruction": "Real task", "output": "ok"}, {"id": "s1", "instruction": value}])
+    line = refused_build(spec, tmp_path / "out")
+    assert line.endswith(f"seeds.jsonl row 2: instruction is {kind}, not a text") and "seed_data.path" in line
+
+
+@pytest.mark.parametrize("latest", [b"\xff\xfe garbage", b"20990101T000000Z-gone\n"])
+def test_a_latest_naming_no_version_is_refused_before_the_build_and_promote_repairs_it(tmp_path, latest):
+    spec = write_spec(tmp_path)
+    version = tmp_path / "out" / "tiny" / "20260101T000000Z-abc"
+    version.mkdir(parents=True)
+    (version / "manifest.json").write_text('{"outputs": {}}')
+    (version.parent / "LATEST").write_bytes(latest)
+    line = refused_build(spec, tmp_path / "out")
+    assert line.startswith(f"error: --data-root {tmp_path / 'out'}: {version.parent / 'LATEST'}") and "promote" in line
+    moved = CliRunner().invoke(app, ["promote", str(version), "--reason", "LATEST was damaged"])
+    assert moved.exit_code == 0, moved.output
+    assert (version.parent / "LATEST").read_text() == version.name + "\n"
+
+
+@pytest.mark.parametrize(("second_id", "problem"), [("e0", "repeats id 'e0'"), (None, "row 2: no text in column 'id'")])
+def test_an_eval_item_without_its_own_id_is_named(tmp_path, second_id, problem):
+    spec = write_spec(tmp_path)
+    items = [{"id": "e0", "text": "Maria has 3 apples."}, {"id": second_id, "text": "Chen has 4 pears."}]
+    (tmp_path / "eval.jsonl").write_text("".join(json.dumps(item) + "\n" for item in items))
+    line = refused_build(spec, tmp_path / "out")
+    assert "eval_sets.0.id_field: " in line and line.endswith(problem)
+
+
 def test_a_data_root_that_is_a_file(tmp_path):
     spec = write_spec(tmp_path)
     (tmp_path / "out").write_text("not a folder\n")
@@ -132,6 +188,23 @@ def test_duplicate_keys_are_refused_naming_the_key_and_line(tmp_path):
     spec.write_text(spec.read_text() + "dataset: other\n")
     line = refused_build(spec, tmp_path / "out")
     assert line == f"error: {spec}: line {len(spec.read_text().splitlines())}: key 'dataset' appears twice"
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("2025-02-30", "'2025-02-30' is not a valid timestamp (day is out of range for month)"),
+        ("!!int six", "'six' is not a valid int"),
+        ("!!map [6]", "not valid YAML: cannot unpack"),
+    ],
+)
+def test_a_value_yaml_cannot_construct_is_named_with_its_line(tmp_path, value, problem):
+    spec = write_spec(tmp_path)
+    spec.write_text(spec.read_text() + f"created: {value}\n")
+    line = refused_build(spec, tmp_path / "out")
+    assert line.startswith(f"error: {spec}: ") and problem in line
+    if not value.startswith("!!map"):
+        assert f": line {len(spec.read_text().splitlines())}: " in line
 
 
 def test_a_boolean_is_not_a_row_count(tmp_path):

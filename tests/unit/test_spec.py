@@ -187,3 +187,32 @@ def test_check_contamination_and_dedup_refuse_a_candidate_without_text(tmp_path)
         assert result.exit_code == 2
         assert "cand.jsonl: row 2: no text in column 'text'" in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("out_name", ["verdicts.txt", "a_folder"])
+def test_check_contamination_and_dedup_refuse_an_out_they_cannot_write_before_scoring(tmp_path, out_name):
+    (tmp_path / "eval.jsonl").write_text('{"id": "a", "text": "Maria has 3 apples."}\n')
+    (tmp_path / "cand.jsonl").write_text('{"id": "c", "text": "Maria has 3 apples."}\n')
+    (tmp_path / "a_folder").mkdir()
+    out = tmp_path / out_name
+    checked = CliRunner().invoke(
+        app,
+        ["check-contamination", "--eval", str(tmp_path / "eval.jsonl"), "--candidates", str(tmp_path / "cand.jsonl")]
+        + ["--field", "text", "--out", str(out), "--cache-dir", str(tmp_path / "never")],
+    )
+    deduped = CliRunner().invoke(
+        app,
+        ["dedup", "--input", str(tmp_path / "cand.jsonl"), "--field", "text", "--out", str(out)]
+        + ["--cache-dir", str(tmp_path / "never")],
+    )
+    for result in (checked, deduped):
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith(f"error: {out}: ") and "Traceback" not in result.output
+    assert not (tmp_path / "never").exists()  # refused before any model or cache was opened
+
+
+def test_a_check_across_fields_names_its_field_without_a_top_level_prefix(tmp_path):
+    spec = write_spec(tmp_path, **{"generator.samplers.n.min": 5})
+    with pytest.raises(SpecError) as error:
+        load_spec(spec)
+    assert str(error.value) == f"{spec}: generator.samplers.n: lower bound 5 is above upper bound 3"

@@ -17,7 +17,9 @@ def test_set_values_are_yaml_scalars():
     assert parse_overrides(["purpose=a = b", "use_limits=[x, y]"]) == {"purpose": "a = b", "use_limits": ["x", "y"]}
 
 
-@pytest.mark.parametrize("bad", ["generator.rows", "=5", "purpose=[unclosed"])
+@pytest.mark.parametrize(
+    "bad", ["generator.rows", "=5", "purpose=[unclosed", "generator.samplers.day.start=2025-02-30", "purpose=&a x"]
+)
 def test_a_malformed_set_names_itself(bad):
     with pytest.raises(SpecError, match="--set"):
         parse_overrides([bad])
