@@ -124,9 +124,14 @@ def content_key(data: pd.DataFrame, quarantine: pd.DataFrame, spec_yaml: str, ev
 def write_private_quarantine(
     store: VersionStore, version: str, raw: Quarantine, record: RecordSchema = INSTRUCTION
 ) -> str:
-    """The quarantine with its raw text, outside the published tree (publish.quarantine_raw_text opts in)."""
+    """The quarantine with its raw text, outside the published tree (publish.quarantine_raw_text opts in); on a
+    local root readable by its owner only (it holds the personal data the gates found)."""
     path = store.private_path(version, RAW_QUARANTINE_FILE)
     store.fs.makedirs(store.private_path(version), exist_ok=True)
+    if store.local:
+        for folder in (Path(store.private), Path(store.private_path(version))):
+            folder.chmod(0o700)
+        Path(path).touch(mode=0o600)
     with store.fs.open(path, "wb") as handle:
         write_quarantine(raw, handle, quarantine_schema(record), redact=False)
     return path

@@ -2,23 +2,19 @@
 after the nightly promoted a version), or to a version its downstream evaluation refused (an override, said so).
 
 A build moves LATEST itself when it publishes a version its evaluation promotes (tasks/versions/store.py). A move
-by hand holds the dataset's build lock, so it never races a publishing build, and is appended to the dataset's
-LATEST history (<data_root>/<dataset>/.latest-history.jsonl: when, from, to, why), so whoever reads LATEST later
-can see that a person put it there.
+by hand holds the dataset's build lock, so it never races a publishing build. Every move, a build's or a person's,
+is appended to the dataset's LATEST history (<data_root>/<dataset>/.latest-history.jsonl: when, from, to, why), so
+whoever reads LATEST later can see who put it there.
 """
 
 from __future__ import annotations
 
-import json
-import time
 from dataclasses import dataclass
 
 import fsspec
 
 from tasks.versions.lock import build_lock
 from tasks.versions.store import MANIFEST, VersionDamaged, VersionStore
-
-HISTORY = ".latest-history.jsonl"
 
 
 class PromoteRefused(ValueError):
@@ -41,7 +37,9 @@ def version_store(ref: str) -> tuple[VersionStore, str]:
     root, dataset, version = parts
     store = VersionStore(f"{protocol}://{root}" if protocol else root, dataset)
     if version not in store.versions():
-        raise PromoteRefused(f"{ref}: not a published version of {dataset} (no {MANIFEST})")
+        raise PromoteRefused(
+            f"{ref}: not a published version (no {MANIFEST}); expected <data_root>/<dataset>/<version>"
+        )
     return store, version
 
 
@@ -68,15 +66,6 @@ def promote_version(ref: str, reason: str, override_evaluation: bool = False) ->
         except VersionDamaged:
             before = None  # an unreadable LATEST is what this move repairs
         if before != version:
-            store.point_latest(version)
-            entry = {
-                "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "from": before,
-                "to": version,
-                "reason": reason.strip(),
-                "evaluation_overridden": bool(evaluation) and not evaluation.get("promoted", True),
-            }
-            path = store.path(HISTORY)  # read and written whole: object stores cannot append
-            kept = store.fs.cat_file(path).decode() if store.fs.exists(path) else ""
-            store.fs.pipe_file(path, (kept + json.dumps(entry) + "\n").encode())
+            overridden = bool(evaluation) and not evaluation.get("promoted", True)
+            store.point_latest(version, reason.strip(), evaluation_overridden=overridden)
     return Move(store.dataset, before, version)

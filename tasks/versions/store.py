@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from tasks.versions.shared_objects import shared_cache_folder
 # The files of a published version (see tasks/publish/assemble.py for the whole layout).
 MANIFEST = "manifest.json"
 LATEST = "LATEST"
+HISTORY = ".latest-history.jsonl"  # every move of LATEST: when, from, to, why
+BUILD_MOVE = "published by a build; its downstream evaluation promoted it, or it has none"
 SPLIT_FILES = {"train": "data/train-00000-of-00001.parquet", "validation": "data/validation-00000-of-00001.parquet"}
 QUARANTINE_FILE = "quarantine/quarantine-00000-of-00001.parquet"
 REVIEW_FILE = "review/queue-00000-of-00001.parquet"
@@ -95,7 +98,7 @@ class VersionStore:
             return Path(self.base) / f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex}"
         return Path(tempfile.mkdtemp(prefix="synthfactory-staging-"))
 
-    def commit(self, staging: Path, version: str, move_latest: bool = True) -> str:
+    def commit(self, staging: Path, version: str, move_latest: bool = True, why: str = BUILD_MOVE) -> str:
         """Move an assembled version into place, then (unless its evaluation refused it) point LATEST at it;
         returns where it now lives."""
         final = self.path(version)
@@ -113,17 +116,32 @@ class VersionStore:
             self.fs.put_file(str(staging / MANIFEST), f"{final}/{MANIFEST}")
             shutil.rmtree(staging)
         if move_latest:
-            self.point_latest(version)
+            self.point_latest(version, why)
         return self.url(version)
 
-    def point_latest(self, version: str) -> None:
-        """LATEST names `version` (one atomic replace on a local root)."""
+    def point_latest(self, version: str, reason: str, evaluation_overridden: bool = False) -> None:
+        """LATEST names `version` (one atomic replace on a local root), the move appended to the dataset's LATEST
+        history (HISTORY: when, from, to, why), a build's move as a person's."""
+        try:
+            before = self.promoted()
+        except VersionDamaged:
+            before = None  # an unreadable LATEST is what this move repairs
+        entry = {
+            "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "from": before,
+            "to": version,
+            "reason": reason,
+            "evaluation_overridden": evaluation_overridden,
+        }
         if self.local:
             pointer = Path(self.base) / f".{LATEST}-{uuid.uuid4().hex}"
             pointer.write_text(version + "\n")
             os.replace(pointer, Path(self.base) / LATEST)
         else:
             self.fs.pipe_file(self.path(LATEST), (version + "\n").encode())
+        path = self.path(HISTORY)  # read and written whole: object stores cannot append
+        kept = self.fs.cat_file(path).decode() if self.fs.exists(path) else ""
+        self.fs.pipe_file(path, (kept + json.dumps(entry) + "\n").encode())
 
     def apply_retention(self, keep: int) -> list[str]:
         """Delete all but the newest `keep` versions and the one LATEST names (the newest ones may be versions

@@ -148,6 +148,12 @@ def test_raw_quarantine_text_is_kept_only_outside_the_published_version(tmp_path
     for topic, (_, value) in PLANTED.items():
         assert _files_holding(root, value) == [str(private.relative_to(root))], topic
     assert "kept unpublished in" in json.loads((version / "manifest.json").read_text())["quarantine_raw_text"]
+    # Its owner's only: it was 0644, readable by every user of the machine, raw emails and all.
+    assert [oct(p.stat().st_mode & 0o777) for p in (private.parent.parent, private.parent, private)] == [
+        "0o700",
+        "0o700",
+        "0o600",
+    ]
 
 
 def _seed_file(folder: Path, extra: dict) -> None:

@@ -12,8 +12,7 @@ from typer.testing import CliRunner
 import tasks.versions.promote as promote_module
 from flows.cli import app
 from tasks.versions.lock import build_lock
-from tasks.versions.promote import HISTORY
-from tasks.versions.store import VersionStore
+from tasks.versions.store import BUILD_MOVE, HISTORY, VersionStore
 
 OLD, NEW, REFUSED = "20250101T000000Z-a", "20250102T000000Z-b", "20250103T000000Z-c"
 
@@ -56,6 +55,24 @@ def test_a_rollback_moves_latest_and_is_kept_in_the_history(dataset):
     assert again.exit_code == 0 and "already names" in again.output and len(history(dataset)) == 1
 
 
+def publish(store: VersionStore, version: str, move_latest: bool = True) -> None:
+    staging = store.staging_dir()
+    staging.mkdir()
+    (staging / "manifest.json").write_text("{}")
+    store.commit(staging, version, move_latest=move_latest)
+
+
+def test_a_build_that_moves_latest_is_kept_in_the_history_too(dataset):
+    store = VersionStore(str(dataset.parent), "ds")
+    publish(store, "20250104T000000Z-d")
+    publish(store, "20250105T000000Z-e", move_latest=False)  # its evaluation refused it: LATEST stays
+    assert promote(str(dataset / OLD), "--reason", "rollback").exit_code == 0
+    assert [(e["from"], e["to"], e["reason"]) for e in history(dataset)] == [
+        (NEW, "20250104T000000Z-d", BUILD_MOVE),
+        ("20250104T000000Z-d", OLD, "rollback"),
+    ]
+
+
 def test_a_refused_version_needs_the_override_said(dataset):
     refused = promote(str(dataset / REFUSED), "--reason", "the evaluation set was wrong")
     assert refused.exit_code == 2 and "its downstream evaluation refused it (worse)" in refused.output
@@ -69,7 +86,8 @@ def test_a_refused_version_needs_the_override_said(dataset):
 @pytest.mark.parametrize(
     "version, reason, said",
     [
-        ("20990101T000000Z-z", "why", "not a published version of ds"),
+        ("20990101T000000Z-z", "why", "not a published version (no manifest.json)"),
+        ("", "why", "expected <data_root>/<dataset>/<version>"),  # the dataset's folder, not a version's
         (OLD, " ", "--reason: say why LATEST moves"),
     ],
 )
