@@ -61,6 +61,7 @@ def build(
     from tasks.llm.limits import CircuitOpen
     from tasks.privacy.guard import PrivacyError
     from tasks.publish.assemble import DiversityDrop
+    from tasks.stage_policy import disk_full
     from tasks.stage_progress import listening
     from tasks.verify.expectations import GateError
     from tasks.versions.leftovers import stop_children
@@ -87,6 +88,10 @@ def build(
         fail(f"generation stopped, nothing was published: {error} (stored responses make a rerun resume)", 1)
     except SpecError as error:
         fail(str(error), BAD_INPUT)
+    except OSError as error:
+        if not disk_full(error):
+            raise
+        fail(f"no space left on the disk, nothing was published: {error.filename or ''}: {error.strerror}", 1)
     if result.skipped:
         console.print(Text.assemble(("skipped: ", "yellow"), result.skipped), highlight=False)
         return

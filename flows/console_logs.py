@@ -1,7 +1,7 @@
 """Prefect's console log during a command-line build. An expected failure (a gate's verdict, bad input, a spend cap,
-an open circuit) reaches the person as the command's own one-line error; Prefect's task and flow run loggers would
-print its traceback twice before it (about 150 lines). On the console those lines keep their message and lose the
-traceback; the log Prefect sends to its server keeps it whole (its handler sees the record first)."""
+an open circuit, a full disk) reaches the person as the command's own one-line error; Prefect's task and flow run
+loggers would print its traceback twice before it (about 150 lines). On the console those lines keep their message
+and lose the traceback; the log Prefect sends to its server keeps it whole (its handler sees the record first)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from prefect.logging.configuration import ensure_logging_setup
 from prefect.logging.handlers import PrefectConsoleHandler
 
 from tasks.llm.limits import CircuitOpen
-from tasks.stage_policy import FINAL_ERRORS
+from tasks.stage_policy import FINAL_ERRORS, disk_full
 
 EXPECTED = (*FINAL_ERRORS, CircuitOpen)
 
 
 class WithoutExpectedTraceback(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], EXPECTED):
+        if record.exc_info and (isinstance(record.exc_info[1], EXPECTED) or disk_full(record.exc_info[1])):
             record.exc_info, record.exc_text = None, None
         return True
 

@@ -3,6 +3,7 @@ stage's code, spec and input contents, so a retried flow run skips the stages th
 
 from __future__ import annotations
 
+import errno
 from datetime import timedelta
 from typing import Any
 
@@ -17,10 +18,15 @@ from tasks.verify.expectations import GateError
 FINAL_ERRORS = (GateError, SpecError, AccountingError, DiversityDrop, BudgetExceeded, PrivacyError)
 
 
+def disk_full(error: BaseException | None) -> bool:
+    """The disk (or the user's quota) has no room left: a retry soon after would only fail again."""
+    return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
 def worth_retrying(task, task_run, state) -> bool:
     """Retry I/O and LLM failures; a gate's verdict, bad input or lost rows would only fail again."""
     error = state.data if isinstance(state.data, BaseException) else state.result(raise_on_failure=False)
-    return not isinstance(error, FINAL_ERRORS)
+    return not isinstance(error, FINAL_ERRORS) and not disk_full(error)
 
 
 RETRIES: dict[str, Any] = {

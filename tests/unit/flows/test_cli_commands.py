@@ -89,3 +89,16 @@ def test_schema_prints_and_writes_the_stored_schema(tmp_path):
     assert result.exit_code == 0 and json.loads(result.stdout) == json.loads(SCHEMA_PATH.read_text())
     result = runner.invoke(app, ["schema", "--out", str(tmp_path / "spec.schema.json")])
     assert result.exit_code == 0 and (tmp_path / "spec.schema.json").read_text() == SCHEMA_PATH.read_text()
+
+
+def test_a_full_disk_is_one_line_naming_the_file_and_exit_1(tmp_path, monkeypatch):
+    import synthfactory.api
+
+    def full(plan):
+        raise OSError(28, "No space left on device", str(tmp_path / "out" / "tiny" / ".work" / "x.parquet"))
+
+    monkeypatch.setattr(synthfactory.api, "run_build", full)
+    result = runner.invoke(app, ["build", str(write_spec(tmp_path)), "--data-root", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert "no space left on the disk, nothing was published:" in said and "x.parquet" in said, result.output

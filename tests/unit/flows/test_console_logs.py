@@ -35,6 +35,8 @@ def logged(error: BaseException) -> str:
 def test_an_expected_failure_is_one_line_an_unexpected_one_keeps_its_traceback():
     expected = logged(GateError("batch-level gate failed: distinct_2 fell"))
     assert "batch-level gate failed" in expected and "Traceback" not in expected
+    full = logged(OSError(28, "No space left on device", "/data/demo/.work/x.parquet"))
+    assert "No space left on device" in full and "Traceback" not in full
     unexpected = logged(RuntimeError("disk on fire"))
     assert "disk on fire" in unexpected and "Traceback (most recent call last)" in unexpected
     assert sys.exc_info() == (None, None, None)
