@@ -161,6 +161,7 @@ def render_card(
             ["generator", "model", "template", "template hash", "rows", "seeds"],
             [list(p.values()) for p in manifest["provenance"]],
         )
+        + _generation_cost_line(manifest.get("llm"))
         + "\n",
         "## Eval isolation\n\n"
         + _table(["eval set", "sha256"], [[n, f"`{e['sha256'][:16]}…`"] for n, e in inputs["eval_sets"].items()])
@@ -229,6 +230,14 @@ def _record_section(record: RecordSchema) -> str:
         + ", ".join(f"`{f}`" for f in record.text_fields)
         + ". JSON columns hold JSON text.\n"
     )
+
+
+def _generation_cost_line(llm: dict | None) -> str:
+    """What generating the candidates cost, for an LLM backend (the judges' cost is under Gates)."""
+    if not llm or "spent_usd" not in llm:
+        return ""
+    cached = f", {llm['from_cache']} answered from the request cache" if llm.get("from_cache") else ""
+    return f"\n\nGeneration cost ${llm['spent_usd']:.4f} for {llm.get('requests', 0)} requests{cached}."
 
 
 def _judge_line(judge: dict | None) -> str:

@@ -91,6 +91,8 @@ def test_anthropic_backend_builds_and_quarantines_bad_replies(tmp_path, monkeypa
     assert manifest["spec"]["generator"]["model"] == "claude-test-model"
     llm = manifest["llm"]
     assert llm["requests"] == 24 - modes["error"] and llm["sent"] == 24 and llm["spent_usd"] > 0
+    card = (version / "README.md").read_text()
+    assert f"Generation cost ${llm['spent_usd']:.4f} for {llm['requests']} requests." in card
     published = pd.read_parquet(version / "data")
     synthetic = published[published[col.SOURCE] == col.SOURCE_SYNTHETIC]
     assert (
