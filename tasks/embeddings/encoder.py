@@ -19,6 +19,10 @@ from tasks.local_cache import cache_root
 
 BACKENDS = ("onnx-int8", "torch")
 DEFAULT_BACKEND = "onnx-int8"
+# What the caches call each backend's vectors. A change to how a backend computes them takes a new name, so no cache
+# serves the old kind beside the new: the int8 vectors were computed 8 texts a run until each text got a run of its
+# own, and the old ones depended on their batch.
+VECTOR_KINDS = {"onnx-int8": "onnx-int8/one-text-a-run", "torch": "torch"}
 
 
 _loading = threading.Lock()

@@ -1,11 +1,11 @@
-"""The rows' vectors as the embed shards made them (tasks/stage_shards.py embed_shard): one array per shard, each a
-fixed function of its shard's texts (the int8 encoder's vectors depend on the batch), read back by dedup's global
-step instead of embedding every row again in one call. Embed shards are EMBED_ROWS rows of a table in row order,
-whatever the spec's shard_rows: so the vectors, and every verdict taken with them, do not change with the shard size.
+"""The rows' vectors as the embed shards made them (tasks/stage_shards.py embed_shard): one array per shard, read back
+by dedup's global step instead of embedding every row again in one call. Embed shards are EMBED_ROWS rows of a table
+in row order, whatever the spec's shard_rows.
 
-A text may sit in several shards, with a slightly different vector in each. Dedup decides with the vector of its
-first row in dedup's order (references first, then the best rows): `VectorsByText` answers that one for the text
-wherever it is asked, and dedup stores it in the embedding cache for the stages after it.
+A text may sit in several shards. Its vector is a function of the text alone (tasks/embeddings/onnx_int8.py), so
+it is the same in each; dedup still answers with the vector of its first row in dedup's order (references first,
+then the best rows), `VectorsByText`, and stores it in the embedding cache for the stages after it. (That choice
+dates from vectors that depended on the run a text was embedded in.)
 """
 
 from __future__ import annotations
