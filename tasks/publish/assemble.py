@@ -22,7 +22,7 @@ from schemas import records as col
 from schemas.record_builtins import INSTRUCTION
 from schemas.record_derived import quarantine_schema, row_schema
 from schemas.record_schema import RecordSchema
-from schemas.spec import Spec, dump_spec
+from schemas.spec import Spec, content_spec, dump_spec
 from tasks.fingerprints import file_sha256
 from tasks.privacy.guard import check_rows_hold_no_secret, check_text_holds_no_secret, redact_rows, scrub_docs
 from tasks.privacy.redact import scrub_strings
@@ -106,7 +106,8 @@ def write_version_files(
 
 def content_key(data: pd.DataFrame, quarantine: pd.DataFrame, spec_yaml: str, eval_sets: dict | None = None) -> str:
     """A hash of what a version holds, blind to row order and to the build run that produced it: the published
-    rows, which rows were quarantined, the resolved spec and the content hashes of the eval sets the rows were
+    rows, which rows were quarantined, the resolved spec (without the settings of how and where it ran,
+    schemas/spec.py content_spec) and the content hashes of the eval sets the rows were
     checked against (an eval file edited in place leaves the spec as it was). Not where or why a row was
     quarantined: a rebuild after a publish finds the same duplicates as repeats of the published rows (another
     stage's check, another reason), and with the reasons in the key it published the same rows again once. Two
@@ -161,7 +162,7 @@ def publish_dataset(
     check_rows_hold_no_secret(data)
     check_text_holds_no_secret(spec_yaml, "the resolved spec")
     eval_sets = manifest.get("inputs", {}).get("eval_sets")
-    key = content_key(data, quarantine_columns(quarantine, [col.ID]), spec_yaml, eval_sets)
+    key = content_key(data, quarantine_columns(quarantine, [col.ID]), content_spec(spec), eval_sets)
     previous = store.latest()
     if previous and store.manifest(previous).get("content_key") == key:
         return store.url(previous), {**store.manifest(previous), "unchanged": True}
