@@ -240,10 +240,11 @@ def dedup(
 
 @app.command()
 def show(version: Annotated[str, typer.Argument(help="a published version's folder (path or URL)")]) -> None:
-    """Summary, counts and the data card of a published version."""
+    """Summary, counts, whether LATEST names it, and the data card of a published version."""
+    from tasks.versions.promote import latest_line
     from tasks.versions.read import read_version
 
-    print_version(Console(), opened(read_version, version))
+    print_version(Console(), opened(read_version, version), latest_line(version))
 
 
 @app.command()

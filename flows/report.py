@@ -146,8 +146,8 @@ def _pairs_table(title: str, header: tuple[str, str, str], pairs: dict) -> Table
     return table
 
 
-def print_version(console: Console, version) -> None:
-    """A version's summary, then its card."""
+def print_version(console: Console, version, latest: str | None = None) -> None:
+    """A version's summary, whether LATEST names it, then its card."""
     manifest = version.manifest
     counts = manifest["counts"]
     console.print(
@@ -158,6 +158,8 @@ def print_version(console: Console, version) -> None:
         f"published {counts['published']['total']} rows, splits {manifest.get('splits')}, quarantined "
         f"{counts['quarantined']['total']}"
     )
+    if latest:
+        console.print(latest, markup=False, highlight=False)
     console.print(Markdown(version.card.split("---\n", 2)[-1]))
 
 

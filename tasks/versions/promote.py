@@ -69,3 +69,20 @@ def promote_version(ref: str, reason: str, override_evaluation: bool = False) ->
             overridden = bool(evaluation) and not evaluation.get("promoted", True)
             store.point_latest(version, reason.strip(), evaluation_overridden=overridden)
     return Move(store.dataset, before, version)
+
+
+def latest_line(ref: str) -> str | None:
+    """Whether LATEST names the version at `ref`, with the move that put it there (its time, reason, and whether
+    an evaluation was overridden); None for a folder outside a dataset's store (a pushed copy)."""
+    try:
+        store, version = version_store(ref)
+        latest = store.promoted()
+    except (PromoteRefused, VersionDamaged, OSError):
+        return None
+    if latest != version:
+        return f"LATEST names {latest}, not this version" if latest else "no version is LATEST"
+    moves = [move for move in store.latest_history() if move.get("to") == version]
+    if not moves:
+        return "LATEST names this version"
+    overridden = "; its evaluation overridden" if moves[-1].get("evaluation_overridden") else ""
+    return f"LATEST names this version since {moves[-1]['at']} ({moves[-1]['reason']}{overridden})"

@@ -139,9 +139,14 @@ class VersionStore:
             os.replace(pointer, Path(self.base) / LATEST)
         else:
             self.fs.pipe_file(self.path(LATEST), (version + "\n").encode())
-        path = self.path(HISTORY)  # read and written whole: object stores cannot append
-        kept = self.fs.cat_file(path).decode() if self.fs.exists(path) else ""
-        self.fs.pipe_file(path, (kept + json.dumps(entry) + "\n").encode())
+        kept = "".join(json.dumps(move) + "\n" for move in self.latest_history())
+        self.fs.pipe_file(self.path(HISTORY), (kept + json.dumps(entry) + "\n").encode())  # object stores cannot append
+
+    def latest_history(self) -> list[dict]:
+        """Every move of LATEST so far, oldest first (point_latest's entries)."""
+        path = self.path(HISTORY)
+        text = self.fs.cat_file(path).decode() if self.fs.exists(path) else ""
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
 
     def apply_retention(self, keep: int) -> list[str]:
         """Delete all but the newest `keep` versions and the one LATEST names (the newest ones may be versions

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 import tasks.versions.promote as promote_module
 from flows.cli import app
 from tasks.versions.lock import build_lock
+from tasks.versions.promote import latest_line
 from tasks.versions.store import BUILD_MOVE, HISTORY, VersionStore
 
 OLD, NEW, REFUSED = "20250101T000000Z-a", "20250102T000000Z-b", "20250103T000000Z-c"
@@ -81,6 +82,10 @@ def test_a_refused_version_needs_the_override_said(dataset):
     assert moved.exit_code == 0, moved.output
     assert VersionStore(str(dataset.parent), "ds").promoted() == REFUSED
     assert history(dataset)[0]["evaluation_overridden"] is True
+    # `show` says so: the card, written when the evaluation refused it, cannot.
+    said = latest_line(str(dataset / REFUSED))
+    assert said and said.startswith("LATEST names this version since ") and "evaluation overridden" in said
+    assert latest_line(str(dataset / NEW)) == f"LATEST names {REFUSED}, not this version"
 
 
 @pytest.mark.parametrize(
