@@ -28,6 +28,11 @@ def table_format(path: str | Path) -> str:
 def read_table(path: str | Path) -> pd.DataFrame:
     """Read a JSONL, CSV or Parquet file; every failure names the file."""
     kind = table_format(path)
+    local = Path(path) if "://" not in str(path) else None
+    if local is not None and (
+        local.is_fifo() or local.is_char_device() or local.is_block_device() or local.is_socket()
+    ):
+        raise TableError(f"{path}: not a file but a pipe, device or socket (reading it may never end)")
     try:
         if kind == "parquet":
             return pq.read_table(path).to_pandas()

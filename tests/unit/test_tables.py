@@ -1,5 +1,7 @@
 """read_table names the file, and for JSON Lines the line, of a malformed input."""
 
+import os
+
 import pytest
 
 from tasks.tables import TableError, read_table, require_text
@@ -32,3 +34,13 @@ def test_blank_texts_are_named_by_row(tmp_path) -> None:
     with pytest.raises(TableError, match=r"eval\.jsonl: row 2, 3: no text in column 'text'"):
         require_text(frame, "text", path)
     require_text(frame.iloc[:1], "text", path)
+
+
+def test_a_pipe_or_device_is_refused_not_read_forever(tmp_path) -> None:
+    pipe = tmp_path / "seeds.jsonl"
+    os.mkfifo(pipe)  # nobody writes to it: reading it would wait forever
+    endless = tmp_path / "rows.jsonl"
+    endless.symlink_to("/dev/zero")
+    for path in (pipe, endless):
+        with pytest.raises(TableError, match="not a file but a pipe, device or socket"):
+            read_table(path)
