@@ -4,6 +4,7 @@ a build are in flows/cli_dataset.py, the app they share in flows/cli_app.py)."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -61,7 +62,7 @@ def build(
     from tasks.llm.limits import CircuitOpen
     from tasks.privacy.guard import PrivacyError
     from tasks.publish.assemble import DiversityDrop
-    from tasks.stage_policy import disk_full
+    from tasks.stage_policy import disk_full, where_full
     from tasks.stage_progress import listening
     from tasks.verify.expectations import GateError
     from tasks.versions.leftovers import stop_children
@@ -88,10 +89,10 @@ def build(
         fail(f"generation stopped, nothing was published: {error} (stored responses make a rerun resume)", 1)
     except SpecError as error:
         fail(str(error), BAD_INPUT)
-    except OSError as error:
+    except (OSError, sqlite3.OperationalError) as error:
         if not disk_full(error):
             raise
-        fail(f"no space left on the disk, nothing was published: {error.filename or ''}: {error.strerror}", 1)
+        fail(f"no space left on the disk, nothing was published: {where_full(error)}", 1)
     if result.skipped:
         console.print(Text.assemble(("skipped: ", "yellow"), result.skipped), highlight=False)
         return

@@ -4,6 +4,7 @@ stage's code, spec and input contents, so a retried flow run skips the stages th
 from __future__ import annotations
 
 import errno
+import sqlite3
 from datetime import timedelta
 from typing import Any
 
@@ -19,8 +20,18 @@ FINAL_ERRORS = (GateError, SpecError, AccountingError, DiversityDrop, BudgetExce
 
 
 def disk_full(error: BaseException | None) -> bool:
-    """The disk (or the user's quota) has no room left: a retry soon after would only fail again."""
+    """The disk (or the user's quota) has no room left: a retry soon after would only fail again. SQLite (the
+    embedding and request caches) says so with its own error, SQLITE_FULL, not an OSError."""
+    if isinstance(error, sqlite3.OperationalError):
+        return getattr(error, "sqlite_errorname", None) == "SQLITE_FULL"
     return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def where_full(error: OSError | sqlite3.OperationalError) -> str:
+    """The file a full disk stopped, as its error names it."""
+    if isinstance(error, OSError):
+        return f"{error.filename or ''}: {error.strerror}"
+    return f"a SQLite cache (embeddings or requests): {error}"
 
 
 def worth_retrying(task, task_run, state) -> bool:

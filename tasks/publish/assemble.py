@@ -165,6 +165,7 @@ def publish_dataset(
     key = content_key(data, quarantine_columns(quarantine, [col.ID]), content_spec(spec), eval_sets)
     previous = store.latest()
     if previous and store.manifest(previous).get("content_key") == key:
+        store.apply_retention(settings.keep_versions)  # a lowered keep_versions alone rebuilds into unchanged
         return store.url(previous), {**store.manifest(previous), "unchanged": True}
     review_queue = redact_rows(review_queue) if review_queue is not None else None
     # Rows in id order, so the clusters depend on the rows and not on the blend's shuffle.

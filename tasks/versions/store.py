@@ -139,14 +139,28 @@ class VersionStore:
             os.replace(pointer, Path(self.base) / LATEST)
         else:
             self.fs.pipe_file(self.path(LATEST), (version + "\n").encode())
-        kept = "".join(json.dumps(move) + "\n" for move in self.latest_history())
-        self.fs.pipe_file(self.path(HISTORY), (kept + json.dumps(entry) + "\n").encode())  # object stores cannot append
+        self._append_history(json.dumps(entry) + "\n")
+
+    def _append_history(self, line: str) -> None:
+        # Read and written whole (object stores cannot append), the text kept as it is: a line torn by a write cut
+        # short must not stop the next move (LATEST has moved by then). On a local root one atomic replace, so a
+        # full disk cannot truncate the history it rewrites.
+        kept = self._history_text()
+        text = (kept if not kept or kept.endswith("\n") else kept + "\n") + line
+        if self.local:
+            staged = Path(self.base) / f"{HISTORY}-{uuid.uuid4().hex}"
+            staged.write_text(text)
+            os.replace(staged, Path(self.base) / HISTORY)
+        else:
+            self.fs.pipe_file(self.path(HISTORY), text.encode())
+
+    def _history_text(self) -> str:
+        path = self.path(HISTORY)
+        return self.fs.cat_file(path).decode(errors="replace") if self.fs.exists(path) else ""
 
     def latest_history(self) -> list[dict]:
-        """Every move of LATEST so far, oldest first (point_latest's entries)."""
-        path = self.path(HISTORY)
-        text = self.fs.cat_file(path).decode() if self.fs.exists(path) else ""
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
+        """Every move of LATEST so far, oldest first (point_latest's entries); a torn line is passed over."""
+        return [move for line in self._history_text().splitlines() if isinstance(move := _json_line(line), dict)]
 
     def apply_retention(self, keep: int) -> list[str]:
         """Delete all but the newest `keep` versions and the one LATEST names (the newest ones may be versions
@@ -220,3 +234,11 @@ def _latest_problem(store: VersionStore) -> str | None:
             "`synthfactory promote` or remove it"
         )
     return None
+
+
+def _json_line(line: str) -> object:
+    """A line's JSON value, or None for a line that is not JSON (torn by a write cut short)."""
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None

@@ -54,7 +54,9 @@ def postgres_database() -> Iterator[str]:
     data, port = folder / "data", free_port()
 
     def as_owner(*command, check: bool = True) -> None:
-        subprocess.run([*owner, *command], check=check, capture_output=True)
+        done = subprocess.run([*owner, *command], capture_output=True)
+        if check and done.returncode:
+            raise RuntimeError(failure(Path(command[0]).name, done, folder / "server.log"))
 
     try:
         as_owner(bin_dir / "initdb", "-D", data, "--auth=trust", "--username=prefect", "--encoding=UTF8")
@@ -65,6 +67,14 @@ def postgres_database() -> Iterator[str]:
     finally:
         as_owner(bin_dir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop", check=False)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def failure(program: str, done: subprocess.CompletedProcess, log: Path) -> str:
+    """What a PostgreSQL program that failed said, and the end of the server's log (removed with its folder after)."""
+    said = [done.stderr.decode(errors="replace").strip()]
+    if log.exists():
+        said.append(f"server.log: {log.read_text(errors='replace')[-2000:].strip()}")
+    return f"{program} exited {done.returncode}: " + "\n".join(part for part in said if part)
 
 
 DATABASES = ["sqlite", "postgresql"]  # make serve's, docker-compose.yml's

@@ -102,3 +102,21 @@ def test_a_full_disk_is_one_line_naming_the_file_and_exit_1(tmp_path, monkeypatc
     assert result.exit_code == 1, result.output
     said = " ".join(result.output.split())
     assert "no space left on the disk, nothing was published:" in said and "x.parquet" in said, result.output
+
+
+def test_a_full_disk_under_a_sqlite_cache_is_one_line_and_exit_1(tmp_path, monkeypatch):
+    import sqlite3
+
+    import synthfactory.api
+
+    def full(plan):  # SQLite's own error for a full disk (SQLITE_FULL), here from a page limit
+        db = sqlite3.connect(tmp_path / "embeddings.sqlite")
+        db.execute("PRAGMA max_page_count=2")
+        db.execute("CREATE TABLE vectors (vector BLOB)")
+        db.execute("INSERT INTO vectors VALUES (?)", (b"x" * 100_000,))
+
+    monkeypatch.setattr(synthfactory.api, "run_build", full)
+    result = runner.invoke(app, ["build", str(write_spec(tmp_path)), "--data-root", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert "no space left on the disk, nothing was published: a SQLite cache" in said, result.output

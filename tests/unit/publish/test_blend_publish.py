@@ -233,6 +233,20 @@ def test_an_unchanged_rebuild_publishes_nothing_new(tmp_path, spec):
     assert VersionStore(str(tmp_path / "root"), "ds").versions() == [first["version"]]
 
 
+def test_an_unchanged_rebuild_still_applies_a_lowered_keep_versions(tmp_path, spec):
+    # keep_versions is left out of the content key: lowering it alone rebuilds into "unchanged", which must still
+    # delete the versions it no longer keeps (the rebuild is the only build that reads the new setting).
+    store = VersionStore(str(tmp_path / "root"), "ds")
+    for name in ["20250101T000000Z-a", "20250102T000000Z-b"]:
+        (tmp_path / "root" / "ds" / name).mkdir(parents=True)
+        (tmp_path / "root" / "ds" / name / "manifest.json").write_text("{}")
+    _, first = publish(tmp_path / "root", spec)
+    _, again = publish(
+        tmp_path / "root", spec.model_copy(update={"publish": spec.publish.model_copy(update={"keep_versions": 1})})
+    )
+    assert again["unchanged"] and store.versions() == [first["version"]]
+
+
 def test_a_rebuild_against_other_eval_sets_publishes_a_version_that_names_them(tmp_path, spec, monkeypatch):
     # An eval file edited in place (same path, so the same spec) that no row restates: the rows and quarantine are
     # the same, but the version must name the eval sets its rows were checked against, not the last build's.

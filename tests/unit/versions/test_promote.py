@@ -120,3 +120,14 @@ def test_a_version_retention_deleted_before_the_lock_was_taken_is_not_promoted(d
     result = promote(str(dataset / OLD), "--reason", "rollback")
     assert result.exit_code == 2 and "deleted by a build's retention meanwhile" in result.output, result.output
     assert VersionStore(str(dataset.parent), "ds").promoted() == NEW and not (dataset / HISTORY).exists()
+
+
+def test_a_torn_history_line_stops_neither_a_move_nor_show(dataset):
+    # A write cut short (a full disk, a killed process) leaves a line that is not JSON and has no newline.
+    (dataset / HISTORY).write_text(json.dumps({"at": "x", "from": None, "to": NEW, "reason": "r"}) + '\n{"at": "20')
+    store = VersionStore(str(dataset.parent), "ds")
+    publish(store, "20250104T000000Z-d")  # LATEST moves and the move is kept, the torn line left as it was
+    assert store.promoted() == "20250104T000000Z-d"
+    assert [e["to"] for e in store.latest_history()] == [NEW, "20250104T000000Z-d"]
+    said = latest_line(str(dataset / "20250104T000000Z-d"))
+    assert said and said.startswith("LATEST names this version since ")
