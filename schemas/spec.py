@@ -272,13 +272,12 @@ def dump_spec(spec: Spec) -> str:
 
 
 # Fields that say how and where a build runs, not what it publishes: left out of a version's content key, so a
-# change to them alone rebuilds into "unchanged" instead of a new version holding the same rows.
+# change to them alone rebuilds into "unchanged" instead of a new version holding the same rows. (Not approval: a
+# version a person approved is another version than one nobody did.)
 RUN_SETTINGS = {
     "orchestration": None,
     "publish": (
         "data_root",
-        "approval",
-        "approval_timeout_hours",
         "on_overlap",
         "overlap_wait_minutes",
         "keep_versions",

@@ -9,6 +9,7 @@ import gc
 import threading
 from collections.abc import Callable
 from functools import lru_cache
+from importlib import metadata
 
 import numpy as np
 
@@ -22,7 +23,8 @@ DEFAULT_BACKEND = "onnx-int8"
 # What the caches call each backend's vectors. A change to how a backend computes them takes a new name, so no cache
 # serves the old kind beside the new: the int8 vectors were computed 8 texts a run until each text got a run of its
 # own, and the old ones depended on their batch.
-VECTOR_KINDS = {"onnx-int8": "onnx-int8/one-text-a-run", "torch": "torch"}
+# The int8 kind names its onnxruntime too: another release may quantise and compute otherwise (the export is redone).
+VECTOR_KINDS = {"onnx-int8": f"onnx-int8/one-text-a-run/ort{metadata.version('onnxruntime')}", "torch": "torch"}
 
 
 _loading = threading.Lock()

@@ -109,8 +109,7 @@ class VectorsByText:
     def from_shards(cls, texts: list[str], shards: list[dict], order: np.ndarray) -> VectorsByText:
         """texts with the embed shards' vectors read in `order` (read_vectors), held in float16: half the
         memory of dedup's largest part (0.75 GB at a million rows). Each block is computed on in float32; the
-        rounding moves a pair's cosine by about 1e-5 (at most 1e-4), far below the int8 encoder's own spread
-        between batches (1 - cosine about 3e-3 for one text in two batches)."""
+        rounding moves a pair's cosine by about 1e-5 (at most 1e-4)."""
         return cls(texts, read_vectors(shards, len(texts), order, dtype=np.float16))
 
     def __call__(self, texts: list[str]) -> np.ndarray:
@@ -123,6 +122,6 @@ class VectorsByText:
         return vectors
 
     def repeated_vectors(self) -> tuple[list[str], np.ndarray]:
-        """(every text given more than once, the vector held for it): where the shards' vectors disagree."""
+        """(every text given more than once, the vector held for it)."""
         texts = list(self.repeated)
         return texts, self(texts)

@@ -242,9 +242,14 @@ def publish_dataset(
         (staging / "README.md").write_text(render_card(manifest, card_files, spec.record_schema, spec.publish))
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n")
         _fsync_tree(staging)
-        url = store.commit(staging, version, move_latest=manifest.get("evaluation", {}).get("promoted", True))
-        if raw_quarantine is not None:
+        if raw_quarantine is not None:  # before the commit: a version is never published without what it promises
             write_private_quarantine(store, version, raw_quarantine, spec.record_schema)
+        try:
+            url = store.commit(staging, version, move_latest=manifest.get("evaluation", {}).get("promoted", True))
+        except BaseException:
+            if raw_quarantine is not None and store.fs.exists(store.private_path(version)):
+                store.fs.rm(store.private_path(version), recursive=True)
+            raise
     finally:
         if staging.exists():
             shutil.rmtree(staging)

@@ -48,9 +48,6 @@ def postgres_database() -> Iterator[str]:
     bin_dir = require_postgres()
     folder = Path(tempfile.mkdtemp(prefix="synthfactory-postgres-"))
     owner: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root: the cluster belongs to the postgres user
-        owner = ["runuser", "-u", "postgres", "--"]
-        shutil.chown(folder, "postgres")
     data, port = folder / "data", free_port()
 
     def as_owner(*command, check: bool = True) -> None:
@@ -59,14 +56,20 @@ def postgres_database() -> Iterator[str]:
             raise RuntimeError(failure(Path(command[0]).name, done, folder / "server.log"))
 
     try:
+        if os.geteuid() == 0:  # initdb refuses to run as root: the cluster belongs to the postgres user
+            owner = ["runuser", "-u", "postgres", "--"]
+            shutil.chown(folder, "postgres")
         as_owner(bin_dir / "initdb", "-D", data, "--auth=trust", "--username=prefect", "--encoding=UTF8")
         options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
         as_owner(bin_dir / "pg_ctl", "-D", data, "-l", folder / "server.log", "-o", options, "-w", "start")
         as_owner(bin_dir / "createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "prefect", "prefect")
         yield f"postgresql+asyncpg://prefect@127.0.0.1:{port}/prefect"
     finally:
-        as_owner(bin_dir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop", check=False)
-        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            if data.exists():
+                as_owner(bin_dir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop", check=False)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def failure(program: str, done: subprocess.CompletedProcess, log: Path) -> str:

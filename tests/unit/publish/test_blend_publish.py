@@ -273,3 +273,16 @@ def test_balance_labels_gives_each_label_the_same_share_of_the_cap():
     )
     kept = blended[blended[col.SOURCE] == "synthetic"][col.CATEGORY].value_counts().to_dict()
     assert kept == {"x": 3, "y": 3} and len(over) == 6
+
+
+def test_no_version_is_published_when_its_raw_quarantine_cannot_be_written(tmp_path, spec, monkeypatch):
+    # The raw quarantine was written after the commit: on a full disk the version (whose manifest says where its
+    # raw quarantine is kept) was already LATEST while the command said nothing was published.
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device", "quarantine-raw.parquet")
+
+    monkeypatch.setattr(publish_module, "write_private_quarantine", full)
+    with pytest.raises(OSError):
+        publish(tmp_path / "root", spec, raw_quarantine=empty_quarantine())
+    store = VersionStore(str(tmp_path / "root"), "ds")
+    assert store.versions() == [] and store.promoted() is None
