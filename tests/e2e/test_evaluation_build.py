@@ -60,13 +60,12 @@ def test_a_helpful_blend_is_promoted_with_its_numbers_in_the_card(builds):
     proxy = evaluation["judges"]["proxy"]
     assert evaluation["promoted"] and proxy["promote"]
     assert (dataset / "LATEST").read_text().strip() == version.name
-    # 143 since the pair model reads the word problems too (dedup's point 0.889 -> 0.904): four greeting or closing
-    # variants of a kept ticket now score 0.891-0.894 and stay ("I cancelled in March and you are still taking money
-    # every month. Please help."), one month variant goes ("My invoice for May shows the same charge three times.",
-    # 0.907); the blend's seeded draw then lands one row fewer in the train split. Blend 0.928 against 0.911.
-    assert evaluation["test_set"]["items"] == 180 and proxy["train_rows"] == {"real_only": 36, "blend": 143}
+    # 147 since the spec draws 600 candidates, not 400: with vectors that depend on each text alone the 400-row blend
+    # scored 0.922 against real-only 0.917 (CI low end -0.026) and was refused; from 600 the blend keeps more
+    # distinct tickets under the same cap and scores 0.933 (CI -0.015..+0.054).
+    assert evaluation["test_set"]["items"] == 180 and proxy["train_rows"] == {"real_only": 36, "blend": 147}
     assert proxy["ci"][0] >= -0.02 and proxy["blend"] >= proxy["baseline"]
-    assert [round(p["share"], 2) for p in proxy["sweep"]] == [0.0, 0.25, 0.5, 0.75] and proxy["sweep"][-1]["is_blend"]
+    assert [round(p["share"], 2) for p in proxy["sweep"]] == [0.0, 0.25, 0.5, 0.76] and proxy["sweep"][-1]["is_blend"]
     assert proxy["sweep"][0]["score"] == pytest.approx(proxy["baseline"])
     card = (version / "README.md").read_text()
     assert "## Downstream evaluation" in card and "**Promoted**" in card
