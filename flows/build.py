@@ -20,7 +20,7 @@ from flows.stop_report import note_build_run
 from flows.stopping import STOPS
 from schemas.spec import Spec, SpecError, load_spec
 from tasks.shards import shard_files
-from tasks.spec_inputs import check_spec_inputs
+from tasks.spec_checks import check_spec_inputs
 from tasks.stage_result import Stages, llm_totals
 from tasks.stage_shards import (
     blend_shard,

@@ -79,7 +79,7 @@ def load_spec(spec: SpecSource, overrides: Mapping[str, Any] | None = None) -> S
 
 def validate(spec: SpecSource, overrides: Mapping[str, Any] | None = None) -> Spec:
     """The spec, checked for structure and for every file and setting it names; SpecError names what is wrong."""
-    from tasks.spec_inputs import check_spec_inputs
+    from tasks.spec_checks import check_spec_inputs
 
     loaded = load_spec(spec, overrides)
     check_spec_inputs(loaded)

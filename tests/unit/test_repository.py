@@ -12,7 +12,7 @@ from schemas.records import INSTRUCTION_TOOL_SCHEMA_PATH, InstructionRecord
 from schemas.spec import load_spec
 from schemas.spec_reference import REFERENCE_PATH, render_reference
 from schemas.suites import SUITE_BUILDERS, load_suite
-from tasks.spec_inputs import check_spec_inputs
+from tasks.spec_checks import check_spec_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = sorted((ROOT / "deployments" / "specs").glob("*.yaml"))

@@ -3,7 +3,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from schemas.spec import SpecError, load_spec
-from tasks.spec_inputs import check_spec_inputs
+from tasks.spec_checks import check_spec_inputs
 from tests.helpers.spec_factory import llm_generator, write_spec
 
 
