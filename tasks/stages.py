@@ -55,7 +55,7 @@ from tasks.verify.expectations import apply_gates, check_reject_rate
 from tasks.verify.gate_shards import gate_table
 from tasks.verify.merge import merge_verdicts
 from tasks.verify.spec_expectations import final_expectations, gate_expectations
-from tasks.versions.read import read_version
+from tasks.versions.read import left_out_at_blend, read_version
 from tasks.versions.shared_indexes import synced_published_index
 from tasks.versions.store import VersionStore
 
@@ -163,13 +163,14 @@ def dedup_stage(
     rows = VectorsByText.from_shards(text_of(real) + text_of(frame), embedded, in_order)
     embed = EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend)
     settings = spec.dedup
-    published = None
+    published, judged = None, set()
     if settings.against_published and published_versions:
         store = VersionStore(data_root, spec.dataset)
         readers = {v: partial(_version_data, store, v) for v in published_versions}
         published = synced_published_index(store.published_index_path(embed.model_id), readers, text_of, embed)
+        judged = left_out_at_blend(store.url(published_versions[-1]))
     kept, quarantined = dedup_rows(
-        frame, settings.near_duplicate_threshold, rows, real, settings.minhash_threshold, published, text_of
+        frame, settings.near_duplicate_threshold, rows, real, settings.minhash_threshold, published, text_of, judged
     )
     if settings.max_rows_per_cluster:
         kept, capped = cap_per_cluster(kept, rows(text_of(kept)), settings.max_rows_per_cluster, settings.clusters)

@@ -129,11 +129,18 @@ def find_duplicates(
 
 
 def published_duplicates(
-    frame: pd.DataFrame, published: PublishedIndex, threshold: float | None, embed, text_of=comparable_text
+    frame: pd.DataFrame,
+    published: PublishedIndex,
+    threshold: float | None,
+    embed,
+    text_of=comparable_text,
+    judged: Collection[str] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(rows new to the dataset, quarantined rows that repeat an earlier version's row, duplicate_of naming it)."""
+    """(rows new to the dataset, quarantined rows that repeat an earlier version's row, duplicate_of naming it);
+    `judged` ids are rows rebuilt (PublishedIndex.duplicates)."""
     texts = text_of(frame)
-    found = published.duplicates(frame[col.ID].astype(str).tolist(), texts, embed(texts), dedup_threshold(threshold))
+    ids = frame[col.ID].astype(str).tolist()
+    found = published.duplicates(ids, texts, embed(texts), dedup_threshold(threshold), judged=judged)
     positions = [f[0] for f in found]
     dropped = frame.iloc[positions]
     quarantined = to_quarantine(
@@ -155,6 +162,7 @@ def dedup_rows(
     minhash_threshold: float | None = None,
     published: PublishedIndex | None = None,
     text_of=comparable_text,
+    judged: Collection[str] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(kept rows, quarantined duplicates with duplicate_of set to the kept, reference or published row's id).
     Against published rows first, then among the rest and against the references; rows are compared on
@@ -164,7 +172,7 @@ def dedup_rows(
     embed = embed or encoder()
     quarantined = []
     if published is not None:
-        frame, repeats = published_duplicates(frame, published, threshold, embed, text_of)
+        frame, repeats = published_duplicates(frame, published, threshold, embed, text_of, judged)
         frame = frame.reset_index(drop=True)
         quarantined.append(repeats)
     references = references if references is not None else frame.iloc[0:0]

@@ -2,8 +2,9 @@
 
 Each build first brings the index up to date with the versions it has not seen (only their rows are read and
 embedded, mostly from the embedding cache), then deduplicates its candidates against it. A candidate with the
-id of a published row is that row rebuilt (ids are stable for the same config and sample), not a duplicate,
-so a deterministic rebuild publishes the same data; a new row that repeats a published one (the same normal
+id of a published row is that row rebuilt (ids are stable for the same config and sample), not a duplicate, and
+so is one the newest version's build left out only at the blend (tasks/versions/read.py left_out_at_blend), so a
+deterministic rebuild publishes the same data; a new row that repeats a published one (the same normal
 form, or a pair the pair scorer accepts among its nearest published rows) is quarantined with duplicate_of
 naming it. Rows of versions removed by retention stay in the index.
 Files: rows.parquet (id, version, text; row i is vector i), vectors.faiss, versions.json.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 import faiss
@@ -90,13 +91,21 @@ class PublishedIndex:
         os.replace(self.folder / (VERSIONS + tag), self.folder / VERSIONS)
 
     def duplicates(
-        self, ids: list[str], texts: list[str], vectors: np.ndarray, threshold: float, scorer: PairScorer | None = None
+        self,
+        ids: list[str],
+        texts: list[str],
+        vectors: np.ndarray,
+        threshold: float,
+        scorer: PairScorer | None = None,
+        judged: Collection[str] = (),
     ) -> list[tuple[int, str, str, float]]:
         """(position, published id, reason, score) for each candidate that repeats a published row: the same
-        normal form, or a nearest published row the pair scorer scores at least `threshold`."""
+        normal form, or a nearest published row the pair scorer scores at least `threshold`. Candidates with the
+        id of a published row, or among `judged` (rows the newest version's build kept through its own dedup and
+        left out only at the blend), are those rows rebuilt: they were judged beside the published rows already."""
         if not self.size:
             return []
-        own = set(self.rows["id"])
+        own = set(self.rows["id"]) | set(judged)
         found, pending = [], []
         for position, (row_id, text) in enumerate(zip(ids, texts)):
             if row_id in own:

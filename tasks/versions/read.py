@@ -71,3 +71,16 @@ def read_quarantine(ref: str) -> pd.DataFrame:
     check_outputs(fs, root, manifest, ref, [QUARANTINE_FILE])
     with fs.open(f"{root}/{QUARANTINE_FILE}", "rb") as handle:
         return pq.read_table(handle).to_pandas()
+
+
+def left_out_at_blend(ref: str) -> set[str]:
+    """Ids of the rows a version's build kept through its dedup and decontamination and left out only at the blend
+    (its share cap or weights). A rebuild meets them again, judged beside that version's rows already: its in-build
+    dedup scores each row's nearest rows, the published index finds others, so without this a rebuild of the demo
+    dropped one such row and its seeded blend then swapped 28 rows, a new version of unchanged inputs."""
+    fs, root = fsspec.core.url_to_fs(ref)
+    with fs.open(f"{root.rstrip('/')}/{QUARANTINE_FILE}", "rb") as handle:
+        table = pq.read_table(handle, columns=["id", "stage"])
+    return {
+        row for row, stage in zip(table.column("id").to_pylist(), table.column("stage").to_pylist()) if stage == "blend"
+    }
