@@ -55,7 +55,7 @@ from tasks.verify.expectations import apply_gates, check_reject_rate
 from tasks.verify.gate_shards import gate_table
 from tasks.verify.merge import merge_verdicts
 from tasks.verify.spec_expectations import final_expectations, gate_expectations
-from tasks.versions.read import left_out_at_blend, read_version
+from tasks.versions.read import left_out_at_blend, version_rows
 from tasks.versions.shared_indexes import synced_published_index
 from tasks.versions.store import VersionStore
 
@@ -166,7 +166,7 @@ def dedup_stage(
     published, judged = None, set()
     if settings.against_published and published_versions:
         store = VersionStore(data_root, spec.dataset)
-        readers = {v: partial(_version_data, store, v) for v in published_versions}
+        readers = {v: partial(version_rows, store.url(v)) for v in published_versions}
         published = synced_published_index(store.published_index_path(embed.model_id), readers, text_of, embed)
         judged = left_out_at_blend(store.url(published_versions[-1]))
     kept, quarantined = dedup_rows(
@@ -186,10 +186,6 @@ def dedup_stage(
         shard_rows=spec.orchestration.shard_rows,
         record=spec.record_schema,
     )
-
-
-def _version_data(store: VersionStore, version: str) -> pd.DataFrame:
-    return read_version(store.url(version)).data
 
 
 @task(name="eval-index", **RESUMABLE)

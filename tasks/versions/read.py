@@ -65,6 +65,11 @@ def read_version(ref: str) -> Version:
     return Version(ref, manifest, pd.concat(frames, ignore_index=True), card)
 
 
+def version_rows(ref: str) -> pd.DataFrame:
+    """The published rows of a version, its files checked against its manifest."""
+    return read_version(ref).data
+
+
 def read_quarantine(ref: str) -> pd.DataFrame:
     """Every rejected row of a published version, its file checked against the manifest."""
     fs, root, manifest = opened_version(ref)
