@@ -4,6 +4,7 @@ as JSON (the contract is in docs/evaluation.md)."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import tempfile
@@ -13,6 +14,7 @@ from pathlib import Path
 from tasks.evaluate.bootstrap import Comparison, compare_item_scores
 
 PLACEHOLDERS = ("{version}", "{test_set}", "{metrics}")
+MEAN_ROUNDING = 0.005  # a reported score may be its per-item mean rounded to two decimals
 
 
 class CommandFailed(RuntimeError):
@@ -71,6 +73,7 @@ def compare_reported(metrics: dict, items: int, samples: int, confidence: float,
     try:
         name = str(metrics["metric"])
         sign = 1.0 if metrics.get("higher_is_better", True) else -1.0
+        baseline_score, blend_score = float(metrics["real_only"]), float(metrics["blend"])
         per_item = metrics.get("per_item")
         if per_item is not None:
             baseline, blend = per_item["real_only"], per_item["blend"]
@@ -79,10 +82,18 @@ def compare_reported(metrics: dict, items: int, samples: int, confidence: float,
             found = compare_item_scores(
                 [sign * v for v in baseline], [sign * v for v in blend], samples, confidence, seed
             )
+            for arm, reported, mean in (
+                ("real_only", baseline_score, found.baseline),
+                ("blend", blend_score, found.blend),
+            ):
+                if not math.isclose(reported, sign * mean, rel_tol=1e-3, abs_tol=MEAN_ROUNDING):
+                    raise CommandFailed(
+                        f"{arm} is {reported:g} but the mean of per_item.{arm} is {sign * mean:g}: per_item must "
+                        f"hold the scores whose mean is the metric"
+                    )
             return name, Comparison(
                 sign * found.baseline, sign * found.blend, found.difference, found.ci, confidence, samples
             )
-        baseline_score, blend_score = float(metrics["real_only"]), float(metrics["blend"])
         difference = sign * (blend_score - baseline_score)
         ci = metrics.get("difference_ci")
         interval = reported_interval(ci, sign, difference) if ci is not None else (difference, difference)

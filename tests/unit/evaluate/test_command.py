@@ -87,12 +87,31 @@ def test_metrics_printed_on_stdout_are_read_and_lower_is_better_is_honoured(vers
     ("metrics", "error"),
     [
         ({"blend": 1}, "KeyError"),
-        ({"metric": "acc", "per_item": {"blend": [1], "real_only": [1]}}, "1 and 1 scores for 6 test items"),
+        ({"metric": "acc", "per_item": {"blend": [1], "real_only": [1]}}, "KeyError"),  # the scores are required
+        (
+            {"metric": "acc", "blend": 1, "real_only": 1, "per_item": {"blend": [1], "real_only": [1]}},
+            "1 and 1 scores for 6 test items",
+        ),
+        (  # a per-item list that is not what the command reported is not silently taken instead
+            {"metric": "f1", "blend": 0.9, "real_only": 0.0, "per_item": {"blend": [1, 0] * 3, "real_only": [0] * 6}},
+            "blend is 0.9 but the mean of per_item.blend is 0.5",
+        ),
     ],
 )
 def test_metrics_that_break_the_contract_fail(metrics, error):
     with pytest.raises(CommandFailed, match=error):
         compare_reported(metrics, items=6, samples=100, confidence=0.95, seed=0)
+
+
+def test_reported_scores_may_be_their_per_item_means_rounded():
+    metrics = {
+        "metric": "acc",
+        "blend": 0.67,
+        "real_only": 0.33,
+        "per_item": {"blend": [1, 1, 0] * 2, "real_only": [1, 0, 0] * 2},
+    }
+    _, comparison = compare_reported(metrics, items=6, samples=100, confidence=0.95, seed=0)
+    assert comparison.blend == pytest.approx(2 / 3) and comparison.baseline == pytest.approx(1 / 3)
 
 
 def test_a_command_that_runs_too_long_is_stopped(version, test_set):
