@@ -42,12 +42,15 @@ def read_table(path: str | Path) -> pd.DataFrame:
     except FileNotFoundError:
         raise TableError(f"{path}: file not found") from None
     except Exception as error:  # each reader raises its own types for a malformed file
-        where = _bad_jsonl_line(path) if kind == "jsonl" else None
+        where = _bad_jsonl_line(path) if kind == "jsonl" else _not_utf8_line(path) if kind == "csv" else None
         raise TableError(f"{path}: cannot be read as {kind}: {where or error}") from None
 
 
 def _bad_jsonl_line(path: str | Path) -> str | None:
-    """'line N: <why>' for the first line of a JSON Lines file that is not a JSON object (pandas names a byte)."""
+    """'line N: <why>' for the first line of a JSON Lines file that is not UTF-8 or not a JSON object (pandas
+    names a byte)."""
+    if (where := _not_utf8_line(path)) is not None:
+        return where
     try:
         with open(path, encoding="utf-8") as lines:
             for number, line in enumerate(lines, 1):
@@ -59,7 +62,21 @@ def _bad_jsonl_line(path: str | Path) -> str | None:
                     return f"line {number}: {error}"
                 if not isinstance(value, dict):
                     return f"line {number}: not a JSON object"
-    except (OSError, UnicodeDecodeError):
+    except OSError:
+        return None
+    return None
+
+
+def _not_utf8_line(path: str | Path) -> str | None:
+    """'line N: not UTF-8 ...' for the first line of a text file that is not UTF-8, else None."""
+    try:
+        with open(path, "rb") as lines:
+            for number, raw in enumerate(lines, 1):
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError as error:
+                    return f"line {number}: not UTF-8 (byte {raw[error.start]:#04x} at column {error.start + 1})"
+    except OSError:
         return None
     return None
 

@@ -21,6 +21,21 @@ def test_jsonl_line_that_is_not_an_object_is_named(tmp_path) -> None:
         read_table(path)
 
 
+@pytest.mark.parametrize("name", ["seeds.jsonl", "seeds.csv"])
+def test_a_line_that_is_not_utf8_is_named_by_its_number(tmp_path, name) -> None:
+    path = tmp_path / name
+    header = b"id,text\n" if name.endswith(".csv") else b""
+    row = (
+        (lambda i, text: b'{"id": "%d", "text": "%s"}\n' % (i, text))
+        if name.endswith(".jsonl")
+        else (lambda i, text: b"%d,%s\n" % (i, text))
+    )
+    path.write_bytes(header + row(1, b"fine") + row(2, "caf\u00e9".encode("latin-1")) + row(3, b"fine"))
+    line = 3 if header else 2
+    with pytest.raises(TableError, match=rf"{name}: cannot be read as \w+: line {line}: not UTF-8 \(byte 0xe9 at"):
+        read_table(path)
+
+
 def test_good_jsonl_reads(tmp_path) -> None:
     path = tmp_path / "rows.jsonl"
     path.write_text('{"id": "a", "text": "one"}\n{"id": "b", "text": "two"}\n')
