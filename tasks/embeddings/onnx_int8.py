@@ -1,9 +1,11 @@
 """all-MiniLM-L6-v2 as dynamic-int8 ONNX, exported offline from the bundled model and run by onnxruntime.
 
 The export (torch.onnx) and quantisation (onnxruntime, int8 weights per channel) run once and are kept under
-the cache folder; no hub is asked. Sentences are tokenised by the model's own fast tokenizer, run one text at a
-time (a text's vector is a function of the text alone, whatever else is embedded with it), mean-pooled and scaled
-to unit length, as the sentence-transformers pipeline of this model does. Measured on the MMLU development set:
+the cache folder; no hub is asked. The quantisation is made per text (tasks/embeddings/per_row_quantisation.py) and
+texts run in batches of the same token count, nothing padded, so a text's vector is a function of the text alone,
+whatever else is embedded with it: the vector it gets run alone, bit for bit. Sentences are tokenised by the
+model's own fast tokenizer, mean-pooled and scaled to unit length, as the sentence-transformers pipeline of this
+model does. Measured on the MMLU development set:
 0.993 mean cosine to the fp32 vectors.
 """
 
@@ -28,6 +30,7 @@ ENCODING_FIELDS = (("ids", np.int32), ("attention_mask", np.int8), ("type_ids", 
 # threads tokenise side by side: blocks of 4,096 held 8 x 4,096 of them at once, freed to malloc but kept by the
 # process (bench/embed_memory.py 40000, the embed shards' peak: 927 MB with 4,096, 823 MB with 256, same vectors).
 TOKENIZE_BLOCK = 256
+RUN_TEXTS = 32  # texts of one token count a run
 _lock = threading.Lock()
 
 
@@ -35,10 +38,8 @@ def export_int8(folder: Path) -> Path:
     """The quantised model file, exported into `folder` on first use (one file per onnxruntime and model)."""
     import onnxruntime
 
-    folder = (
-        folder
-        / f"all-MiniLM-L6-v2-int8-ort{onnxruntime.__version__}-{hashlib.sha256(model_path().encode()).hexdigest()[:8]}"
-    )
+    source = hashlib.sha256(model_path().encode()).hexdigest()[:8]
+    folder = folder / f"all-MiniLM-L6-v2-int8-per-row-ort{onnxruntime.__version__}-{source}"
     target = folder / "model.int8.onnx"
     if not target.exists():
         folder.mkdir(parents=True, exist_ok=True)
@@ -80,7 +81,10 @@ def _export_fp32(path: Path) -> None:
 
 
 def _quantize(source: Path, target: Path) -> None:
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from tasks.embeddings.per_row_quantisation import per_row
 
     root = logging.getLogger()
     previous = root.level
@@ -89,6 +93,7 @@ def _quantize(source: Path, target: Path) -> None:
         quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True)
     finally:
         root.setLevel(previous)
+    onnx.save(per_row(onnx.load(str(target))), str(target))
 
 
 class OnnxEncoder:
@@ -100,8 +105,8 @@ class OnnxEncoder:
             path = export_int8(folder)
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # A run is one text, too small to split over threads: texts run side by side instead, one thread per core
-        # this process may run on (onnxruntime counts the machine's cores, so a Dask worker held to one core ran
+        # A run is a few short texts, too small to split over threads: runs go side by side instead, one thread per
+        # core this process may run on (onnxruntime counts the machine's cores, so a Dask worker held to one core ran
         # two spinning threads on it: a 40k build's embedding, 78 CPU s, threads waiting 285 s).
         options.intra_op_num_threads = 1
         self._cores = len(os.sched_getaffinity(0))
@@ -131,25 +136,46 @@ class OnnxEncoder:
         return counts, starts, tuple(np.concatenate([block[i] for block in flat]) for i in range(len(INPUTS)))
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        """Unit-length float32 vectors, one row per text, in order. Each text is a run of its own: the int8 model
-        quantises a run's activations with one scale, so a text run among others got a vector that depended on
-        them (up to 0.019 cosine, 0.007 on average, measured on MMLU items in two random batches of 8)."""
+        """Unit-length float32 vectors, one row per text, in order. A run holds texts of one token count only: the
+        per-row quantisation makes each text's vector its own, and padding would add tokens to its activations."""
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         if not texts:
             return out
         lengths, starts, values = self._tokenized(texts)
-        spans = list(zip(range(len(texts)), starts.tolist(), lengths.tolist()))
-        with self._running:  # one call at a time, its texts spread over a thread per core this process may use
-            list(self._threads.map(lambda part: self._embed_each(part, values, out), _dealt(spans, self._cores)))
+        runs = same_length_runs(lengths, RUN_TEXTS)
+        with self._running:  # one call at a time, its runs spread over a thread per core this process may use
+            list(
+                self._threads.map(
+                    lambda part: self._embed(part, starts, lengths, values, out), _dealt(runs, self._cores)
+                )
+            )
         return out
 
-    def _embed_each(self, spans: list[tuple[int, int, int]], values: tuple[np.ndarray, ...], out: np.ndarray) -> None:
-        for row, first, count in spans:
-            feed = {name: flat[None, first : first + count].astype(np.int64) for name, flat in zip(INPUTS, values)}
-            pooled = self.session.run(None, feed)[0][0].mean(axis=0)  # one text: every token is real
-            out[row] = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+    def _embed(
+        self,
+        runs: list[np.ndarray],
+        starts: np.ndarray,
+        lengths: np.ndarray,
+        values: tuple[np.ndarray, ...],
+        out: np.ndarray,
+    ) -> None:
+        for rows in runs:
+            tokens = starts[rows][:, None] + np.arange(lengths[rows[0]])
+            feed = {name: flat[tokens].astype(np.int64) for name, flat in zip(INPUTS, values)}
+            hidden = self.session.run(None, feed)[0]  # every token is real: nothing was padded
+            for row, states in zip(rows.tolist(), hidden):
+                pooled = states.mean(axis=0)
+                out[row] = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+
+
+def same_length_runs(lengths: np.ndarray, size: int) -> list[np.ndarray]:
+    """Row numbers grouped by token count, at most `size` a group, longest first (the longest runs are dealt
+    first, so the threads finish together)."""
+    order = np.argsort(-lengths, kind="stable")
+    bounds = np.flatnonzero(np.diff(lengths[order])) + 1
+    return [group[i : i + size] for group in np.split(order, bounds) for i in range(0, len(group), size)]
 
 
 def _dealt(items: list, hands: int) -> list[list]:
-    """items dealt round-robin into `hands` lists (texts sorted by nothing: each hand gets long and short ones)."""
+    """items dealt round-robin into `hands` lists (runs sorted longest first: each hand gets long and short ones)."""
     return [items[hand::hands] for hand in range(hands)]
