@@ -39,6 +39,8 @@ _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1
 _MONTH_WORDS = "january february march april may june july august september october november december"
 _MONTHS = {m: float(i + 1) for i, m in enumerate(_MONTH_WORDS.split())}
 _MONTHS |= {m[:3]: v for m, v in _MONTHS.items()} | {"sept": 9.0}  # "Jan. 12", "Sept. 3"
+_VERB_MONTHS = frozenset({"may", "march", "mar"})
+_ORDINAL_ENDS = (["st"], ["nd"], ["rd"], ["th"])  # "4th" is read as the tokens "4" and "th"
 # "38-million euros", "a 1.5 billion-pound writedown": the scale word is its own word.
 _HYPHENED_SCALE = re.compile(r"(?<=\d)-(?=(?:hundred|thousand|million|billion|trillion)\b)|(?<=illion)-(?=[a-z])")
 _DECIMAL_COMMA = re.compile(r"(?<![\d,.])(\d{1,3}),(\d{1,2})(?![\d,])")  # "1,2 million" written the European way
@@ -124,14 +126,41 @@ def _value_at(words: list[str], i: int) -> tuple[float, int, bool] | None:
     # a lone "one" is mostly a pronoun ("each one gets"), unless a fraction or a ratio follows
     if run is not None and (word != "one" or run[1] > 1 or nxt in ("and", "in", "out")):
         return run[0], run[1], False
-    if word in _MONTHS and (_digits(nxt) is not None or (i and _digits(words[i - 1]) is not None)):
-        return _MONTHS[word], 1, False  # a month in a date ("April 14", "14 April") is its number
+    if word in _MONTHS and (year := _digits(nxt)) is not None and nxt.isdigit() and 1000 <= year[0] <= 2100:
+        return _MONTHS[word], 1, False  # a month and a year ("April 2025"): the month is its number
+    return None
+
+
+def _day(word: str) -> int | None:
+    """The day of the month a token may be ("14", "04"), or None."""
+    return int(word) if word.isdigit() and len(word) <= 2 and 1 <= int(word) <= 31 else None
+
+
+def _date_at(words: list[str], i: int) -> tuple[set, int] | None:
+    """(readings, words used) of a day and month at words[i], either way round ("July 4", "4 July", "the 4th of
+    July"): one value, ("date", month, day), so "July 04" and "April 07" are two dates, not the same two numbers.
+    "march 5 miles" is a march, and "1 to 4 may vary" a verb: a unit after the day, or "may" and "march" after a
+    bare number, make no date."""
+    if words[i] in _MONTHS and i + 1 < len(words) and (day := _day(words[i + 1])) is not None:
+        used = 2 + (words[i + 2 : i + 3] in _ORDINAL_ENDS)
+        if not unit_after({1.0}, words, i + used)[1]:
+            return {("date", _MONTHS[words[i]], float(day))}, used
+    if (day := _day(words[i])) is not None:
+        ordinal = words[i + 1 : i + 2] in _ORDINAL_ENDS
+        month = i + 1 + ordinal
+        month += words[month : month + 1] == ["of"]
+        plain = month == i + 1
+        if month < len(words) and words[month] in _MONTHS and not (plain and words[month] in _VERB_MONTHS):
+            return {("date", _MONTHS[words[month]], float(day))}, month + 1 - i
     return None
 
 
 def _mention_at(words: list[str], i: int) -> tuple[set, int] | None:
-    """(readings, words used) of the number at words[i] with what qualifies it: "and a half", a counted noun
-    ("three quarters"), a percentage, a ratio ("one in five"), a unit ("18 inches"); None if no number."""
+    """(readings, words used) of the number at words[i] with what qualifies it: a date ("July 4"), "and a half",
+    a counted noun ("three quarters"), a percentage, a ratio ("one in five"), a unit ("18 inches"); None if no
+    number."""
+    if (date := _date_at(words, i)) is not None:
+        return date
     if (whole := one_unit_and_a_fraction(words, i)) is not None:
         return whole
     if (one := one_unit(words, i, _value_at)) is not None:
@@ -207,8 +236,8 @@ def number_mentions(text: str) -> list[Mention]:
 
 
 def canonical_numbers(text: str) -> list[float]:
-    """The multiset of values a text states (a percentage as its fraction), sorted."""
-    return sorted(min(_values(m), key=abs) for m in number_mentions(text))
+    """The multiset of bare values a text states (a percentage as its fraction), sorted; a date states none."""
+    return sorted(min(values, key=abs) for m in number_mentions(text) if (values := _values(m)))
 
 
 def _matched(left: list[Mention], right: list[Mention]) -> int:

@@ -63,12 +63,28 @@ def test_canonical_values_are_a_multiset_with_percentages_as_fractions():
     assert canonical_numbers("each one gets a share") == []  # a lone "one" is a pronoun
 
 
-def test_a_month_counts_only_in_a_date():
+def test_a_day_and_its_month_are_one_date():
     assert agreement("What day of the week is January 14, 2025?", "What day of the week is April 14, 2025?") == (
-        2 / 3,
-        2 / 3,
+        0.5,
+        0.5,
     )
-    assert canonical_numbers("You may go") == []
+    # the same two numbers, another date: a changed number, not the same task
+    assert conflict("Book a table for July 04, 2025", "Book a table for April 07, 2025") == (0.5, 1 / 3)
+    assert conflict("Book a table for July 4, 2025", "Book a table for the 4th of July, 2025") == (0.0, 2 / 3)
+    assert agreement("Due 14 April", "Due April 14th") == (1.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    "text, values",
+    [
+        ("You may go", []),
+        ("in April 2025", [4.0, 2025.0]),  # a month and a year: the month is its number
+        ("they march 5 miles", [5.0]),  # a verb, and a unit after the number
+        ("answers 1 to 4 may vary", [1.0, 4.0]),
+    ],
+)
+def test_a_month_word_is_a_number_only_in_a_date(text, values):
+    assert canonical_numbers(text) == values
 
 
 def conflict(a: str, b: str) -> tuple[float, float]:
@@ -81,7 +97,7 @@ def test_a_changed_number_conflicts_but_an_added_one_does_not():
     assert conflict("Write a poem", "Write a haiku") == (0.0, 0.0)  # no numbers: no evidence either way
     assert conflict("the 2 best friends", "a 2001 agreement") == (0.0, 0.0)  # a year against a count: another role
     assert conflict("lost 14.7 pounds", "lost about 15 pounds") == (0.0, 0.0)  # rounded, not changed
-    assert conflict("What day is January 29, 2025?", "What day is January 30, 2025?") == (1 / 3, 2 / 3)
+    assert conflict("What day is January 29, 2025?", "What day is January 30, 2025?") == (0.5, 1 / 3)
 
 
 @pytest.mark.parametrize(
