@@ -8,6 +8,7 @@ import json
 
 import jinja2
 import jsonschema
+import pandas as pd
 from pydantic import ValidationError
 
 from schemas.record_derived import row_schema
@@ -144,6 +145,19 @@ def _check_no_secret(spec: Spec) -> None:
             raise SpecError(f"{field}: holds a secret ({found[0].kind}); secrets come from the environment only")
 
 
+def _check_seeds_hold_no_secret(spec: Spec, seeds: pd.DataFrame) -> None:
+    """No secret in the seed rows: the generator puts them in its prompts (sent to the LLM's provider), and publish
+    would refuse the version only after every stage ran."""
+    from tasks.privacy.guard import first_secret_in_rows
+
+    if found := first_secret_in_rows(seeds):
+        row_id, column, kind = found
+        raise SpecError(
+            f"seed_data.path: {spec.seed_data.path} row {row_id!r} holds a secret ({kind}) in {column!r}; "
+            "remove it from the seed file"
+        )
+
+
 def check_spec_inputs(spec: Spec) -> None:
     """Fail now, naming the field, for anything that would otherwise fail deep in a run."""
     _check_templates(spec)
@@ -151,7 +165,7 @@ def check_spec_inputs(spec: Spec) -> None:
     _check_gate_files(spec)
     _check_prices(spec)
     _check_no_secret(spec)
-    load_real_rows(spec)
+    _check_seeds_hold_no_secret(spec, load_real_rows(spec))
     load_eval_items(spec)
     # A misspelled column fails before GX is imported.
     check_columns(gate_configs(spec) + final_configs(spec), row_schema(spec.record_schema).names)

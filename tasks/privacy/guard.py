@@ -58,8 +58,8 @@ def written_redacted(path: str | Path) -> bool:
     return all(metadata.get(key) == value for key, value in REDACTED_MARK.items())
 
 
-def check_rows_hold_no_secret(frame: pd.DataFrame, what: str = "published row") -> None:
-    """Raise PrivacyError naming the first row, column and kind of secret in any string column (never its value)."""
+def first_secret_in_rows(frame: pd.DataFrame) -> tuple[str, str, str] | None:
+    """(row id, column, kind) of the first secret in any string column (never its value), or None."""
     environ = secret_environ()
     for column in frame.columns:
         if frame[column].dtype.kind not in "OUST":  # object or string columns only
@@ -69,10 +69,18 @@ def check_rows_hold_no_secret(frame: pd.DataFrame, what: str = "published row") 
             if not isinstance(value, str) or value in clean:
                 continue
             if found := find_secrets(value, environ):
-                raise PrivacyError(
-                    f"{what} {row_id!r} holds a secret ({found[0].kind}) in column {column!r}; nothing was published"
-                )
+                return str(row_id), str(column), found[0].kind
             clean.add(value)
+    return None
+
+
+def check_rows_hold_no_secret(frame: pd.DataFrame) -> None:
+    """Raise PrivacyError naming the first published row, column and kind of secret (never its value)."""
+    if found := first_secret_in_rows(frame):
+        row_id, column, kind = found
+        raise PrivacyError(
+            f"published row {row_id!r} holds a secret ({kind}) in column {column!r}; nothing was published"
+        )
 
 
 def check_text_holds_no_secret(text: str, name: str) -> None:

@@ -72,6 +72,24 @@ def test_a_secret_in_the_spec_is_named_before_a_flow_run_keeps_it(tmp_path):
     )
 
 
+def test_a_secret_in_a_seed_row_is_named_before_any_row_is_generated(tmp_path):
+    # the generator puts seed rows in its prompts: a key there would reach the LLM's provider before publish refused it
+    key = "sk-ant-api03-" + "Q" * 80
+    spec = write_spec(tmp_path)
+    seed_rows(
+        tmp_path,
+        [
+            {"id": "s0", "instruction": "Real task here", "output": "ok"},
+            {"id": "s1", "instruction": f"Use {key}", "output": "ok"},
+        ],
+    )
+    line = refused_build(spec, tmp_path / "out")
+    assert key not in line
+    assert line.endswith(
+        "seeds.jsonl row 's1' holds a secret (anthropic_api_key) in 'instruction'; remove it from the seed file"
+    )
+
+
 @pytest.mark.parametrize(("value", "kind"), [({"a": 1}, "an object"), (["a", "b"], "a list")])
 def test_a_seed_text_that_is_an_object_or_a_list_is_named(tmp_path, value, kind):
     spec = write_spec(tmp_path)

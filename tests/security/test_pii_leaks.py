@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.build import build_dataset
+from schemas.spec import SpecError
 from tasks.privacy.guard import PrivacyError
 from tests.helpers.fake_anthropic import FakeAnthropic
 from tests.helpers.spec_factory import write_spec
@@ -163,18 +164,19 @@ def _seed_file(folder: Path, extra: dict) -> None:
     (folder / "seeds.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
-def test_a_secret_in_a_published_real_row_fails_the_build_naming_the_row_not_the_secret(tmp_path, monkeypatch):
+def test_a_secret_in_a_real_row_fails_the_build_before_it_runs_naming_the_row_not_the_secret(tmp_path, monkeypatch):
+    # before any row is generated: the generator's prompts hold seed rows (the publish guard came after every stage)
     spec = write_spec(tmp_path, **{"blend.max_synthetic_share": 0.9})
     leaked = "ghp_" + "a1B2c3D4e5" * 3 + "f6G7h8"
     _seed_file(
         tmp_path,
         {"id": "s-leak", "instruction": "Summarise the deploy notes", "input": f"token {leaked}", "output": "done"},
     )
-    with pytest.raises(PrivacyError) as error:
+    with pytest.raises(SpecError) as error:
         build_dataset(str(spec), str(tmp_path / "out"))
     message = str(error.value)
     assert "'s-leak'" in message and "github_token" in message and leaked not in message
-    assert not [p for p in (tmp_path / "out" / "tiny").iterdir() if not p.name.startswith(".")]
+    assert not (tmp_path / "out" / "tiny").exists()  # nothing was run, so nothing written
 
 
 def test_personal_data_in_real_rows_is_reported_or_refused(tmp_path, monkeypatch):
