@@ -20,7 +20,7 @@ from tasks.blend.shards import BlendPlan, blended_rows
 from tasks.decontaminate.contamination import decision_threshold, threshold_source
 from tasks.decontaminate.eval_index import eval_index_beside, load_eval_index, save_eval_index
 from tasks.dedup.cluster_cap import best_first, cap_per_cluster
-from tasks.dedup.duplicates import dedup_rows
+from tasks.dedup.duplicates import dedup_rows, rebuilt_first
 from tasks.embeddings.cache import EmbeddingCache
 from tasks.embeddings.encoder import release_encoders
 from tasks.embeddings.row_vectors import VectorsByText
@@ -156,11 +156,7 @@ def dedup_stage(
     shards made (`embedded`: the synthetic shards' arrays, then the real rows'). Columns: row schema; duplicate_of."""
     release_encoders()  # dedup embeds nothing: the int8 session hands back its arena and heap (about 0.2 GB)
     frame, real = read_parquet(synthetic_path), read_parquet(real_path)
-    order = best_first(frame).index.to_numpy()  # the first of duplicates is kept: make it the best
-    frame = frame.iloc[order].reset_index(drop=True)  # numbered afresh here, so dedup_rows holds no copy
     text_of = partial(comparable_text, record=spec.record_schema)
-    in_order = np.concatenate([len(order) + np.arange(len(real)), order])  # the references first, as compared
-    rows = VectorsByText.from_shards(text_of(real) + text_of(frame), embedded, in_order)
     embed = EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend)
     settings = spec.dedup
     published, judged = None, set()
@@ -169,6 +165,11 @@ def dedup_stage(
         readers = {v: partial(version_rows, store.url(v)) for v in published_versions}
         published = synced_published_index(store.published_index_path(embed.model_id), readers, text_of, embed)
         judged = left_out_at_blend(store.url(published_versions[-1]))
+    ranked = best_first(frame)  # the first of duplicates is kept: make it the best, after the rows built before
+    order = (ranked if published is None else rebuilt_first(ranked, published, judged)).index.to_numpy()
+    frame = frame.iloc[order].reset_index(drop=True)  # numbered afresh here, so dedup_rows holds no copy
+    in_order = np.concatenate([len(order) + np.arange(len(real)), order])  # the references first, as compared
+    rows = VectorsByText.from_shards(text_of(real) + text_of(frame), embedded, in_order)
     kept, quarantined = dedup_rows(
         frame, settings.near_duplicate_threshold, rows, real, settings.minhash_threshold, published, text_of, judged
     )

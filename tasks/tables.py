@@ -42,7 +42,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
     except FileNotFoundError:
         raise TableError(f"{path}: file not found") from None
     except Exception as error:  # each reader raises its own types for a malformed file
-        where = _bad_jsonl_line(path) if kind == "jsonl" else _not_utf8_line(path) if kind == "csv" else None
+        # pandas stops at the first fault it meets: a byte that is not UTF-8 further down is not why, then
+        not_utf8 = kind == "csv" and isinstance(error, UnicodeDecodeError)
+        where = _bad_jsonl_line(path) if kind == "jsonl" else _not_utf8_line(path) if not_utf8 else None
         raise TableError(f"{path}: cannot be read as {kind}: {where or error}") from None
 
 

@@ -154,6 +154,16 @@ def published_duplicates(
     return frame.drop(index=dropped.index), quarantined
 
 
+def rebuilt_first(frame: pd.DataFrame, published: PublishedIndex, judged: Collection[str] = ()) -> pd.DataFrame:
+    """frame with the rows built before (a published row's id, or one of `judged`) ahead of the new ones, each
+    kept in its order (and index): a new row that repeats a rebuilt one is then the row dedup drops, as the
+    published check would, never the rebuilt row in its place. frame itself when they are ahead already."""
+    rebuilt = frame[col.ID].astype(str).isin(set(published.rows["id"]) | set(judged)).to_numpy()
+    if rebuilt[: rebuilt.sum()].all():
+        return frame
+    return pd.concat([frame[rebuilt], frame[~rebuilt]])
+
+
 def dedup_rows(
     frame: pd.DataFrame,
     threshold: float | None,
@@ -169,7 +179,10 @@ def dedup_rows(
     compared on text_of(frame) (the record's text fields). In that order the in-build verdicts depend on the
     build's rows alone: checked against the published rows first, a rebuild of the same inputs lost the rows
     that repeat its own published rows before the in-build pass, whose nearest rows then changed, and one pair
-    near the threshold that the first build never compared (0.9026 over 0.9021) published a new version."""
+    near the threshold that the first build never compared (0.9026 over 0.9021) published a new version. With
+    published rows, the rebuilt rows go first (rebuilt_first)."""
+    if published is not None:
+        frame = rebuilt_first(frame, published, judged)
     if not frame.index.equals(pd.RangeIndex(len(frame))):  # reset_index copies every row, even where it changes none
         frame = frame.reset_index(drop=True)
     embed = embed or encoder()

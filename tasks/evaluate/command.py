@@ -14,7 +14,9 @@ from pathlib import Path
 from tasks.evaluate.bootstrap import Comparison, compare_item_scores
 
 PLACEHOLDERS = ("{version}", "{test_set}", "{metrics}")
-MEAN_ROUNDING = 0.005  # a reported score may be its per-item mean rounded to two decimals
+# A reported score may be its per-item mean rounded to two decimals, and a mean half way between two (1/8 of 8
+# items) rounds to a float a hair more than 0.005 away: round(0.125, 2) is 0.12, 0.005000000000000004 from it.
+MEAN_ROUNDING = 0.005 + 1e-9
 
 
 class CommandFailed(RuntimeError):

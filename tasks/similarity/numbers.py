@@ -139,8 +139,9 @@ def _day(word: str) -> int | None:
 def _date_at(words: list[str], i: int) -> tuple[set, int] | None:
     """(readings, words used) of a day and month at words[i], either way round ("July 4", "4 July", "the 4th of
     July"): one value, ("date", month, day), so "July 04" and "April 07" are two dates, not the same two numbers.
-    "march 5 miles" is a march, and "1 to 4 may vary" a verb: a unit after the day, or "may" and "march" after a
-    bare number, make no date."""
+    "march 5 miles" is a march: a unit after the day makes no date. "may" or "march" right after a bare number
+    may be a verb ("1 to 4 may vary"): without a year after it, that number is read as itself too, so "on 4 May"
+    still meets "on May 4"."""
     if words[i] in _MONTHS and i + 1 < len(words) and (day := _day(words[i + 1])) is not None:
         used = 2 + (words[i + 2 : i + 3] in _ORDINAL_ENDS)
         if not unit_after({1.0}, words, i + used)[1]:
@@ -149,10 +150,16 @@ def _date_at(words: list[str], i: int) -> tuple[set, int] | None:
         ordinal = words[i + 1 : i + 2] in _ORDINAL_ENDS
         month = i + 1 + ordinal
         month += words[month : month + 1] == ["of"]
-        plain = month == i + 1
-        if month < len(words) and words[month] in _MONTHS and not (plain and words[month] in _VERB_MONTHS):
-            return {("date", _MONTHS[words[month]], float(day))}, month + 1 - i
+        if month < len(words) and words[month] in _MONTHS:
+            date = ("date", _MONTHS[words[month]], float(day))
+            verb = month == i + 1 and words[month] in _VERB_MONTHS and not _is_year(words[month + 1 : month + 2])
+            return ({date, float(day)} if verb else {date}), month + 1 - i
     return None
+
+
+def _is_year(words: list[str]) -> bool:
+    """Whether the (at most one) word is a year written in digits ("2025")."""
+    return bool(words) and words[0].isdigit() and 1000 <= int(words[0]) <= 2100
 
 
 def _mention_at(words: list[str], i: int) -> tuple[set, int] | None:

@@ -36,6 +36,13 @@ def test_a_line_that_is_not_utf8_is_named_by_its_number(tmp_path, name) -> None:
         read_table(path)
 
 
+def test_a_csv_that_fails_for_another_reason_keeps_that_reason_though_a_later_line_is_not_utf8(tmp_path) -> None:
+    path = tmp_path / "seeds.csv"
+    path.write_bytes(b"id,text\n1,a\n2,b,c,d\n" + b"3,x\n" * 5000 + "4,caf\u00e9\n".encode("latin-1"))
+    with pytest.raises(TableError, match=r"seeds.csv: cannot be read as csv: Error tokenizing data.*line 3, saw 4"):
+        read_table(path)
+
+
 def test_good_jsonl_reads(tmp_path) -> None:
     path = tmp_path / "rows.jsonl"
     path.write_text('{"id": "a", "text": "one"}\n{"id": "b", "text": "two"}\n')

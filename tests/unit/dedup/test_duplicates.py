@@ -6,6 +6,7 @@ import pandas as pd
 from schemas import records as col
 from tasks.dedup.duplicates import EXACT, NEAR, dedup_rows, find_duplicates, find_exact_duplicates, vectors_of
 from tasks.dedup.minhash import find_lexical_duplicates
+from tasks.dedup.published_index import PublishedIndex, sync_published
 from tasks.embeddings.row_vectors import VectorsByText
 from tasks.text_features import normalize_text
 from tests.helpers.fake_embed import bag_of_words
@@ -122,3 +123,20 @@ def test_vectors_of_the_stage_rows_are_its_own_array_where_every_compared_row_is
     copied = vectors_of(["a", "b", "a", "c"], rows, [0, 1, 2, 3])
     assert copied.tolist() == [[0, 1], [2, 3], [0, 1], [6, 7]]
     assert vectors_of(["c", "a"], rows, [0, 1]).tolist() == [[6, 7], [0, 1]]
+
+
+def test_a_new_row_that_repeats_a_rebuilt_published_row_is_dropped_not_the_published_row(tmp_path):
+    def rows(ids, texts):
+        return pd.DataFrame({col.ID: ids, col.SOURCE: col.SOURCE_SYNTHETIC, col.INSTRUCTION: texts, col.INPUT: ""})
+
+    published = rows(["b", "c"], ["Name three rivers of Europe.", "Write a haiku about rain."])
+    index = sync_published(PublishedIndex(tmp_path), {"v1": lambda: published}, text_of, bag_of_words)
+    # the rebuild ranks a new row that says what "b" says first: in-build it would drop "b", then itself lose to "b"
+    rebuild = rows(["new", "b", "c"], ["name three rivers of europe!", *published[col.INSTRUCTION]])
+    kept, quarantined = dedup_rows(rebuild, 0.8, bag_of_words, published=index, text_of=text_of)
+    assert kept[col.ID].tolist() == ["b", "c"]
+    assert quarantined[[col.ID, col.DUPLICATE_OF]].values.tolist() == [["new", "b"]]
+
+
+def text_of(frame):
+    return frame[col.INSTRUCTION].tolist()

@@ -114,6 +114,20 @@ def test_reported_scores_may_be_their_per_item_means_rounded():
     assert comparison.blend == pytest.approx(2 / 3) and comparison.baseline == pytest.approx(1 / 3)
 
 
+@pytest.mark.parametrize("correct", [1, 3, 5, 7])
+def test_a_mean_half_way_between_two_decimals_may_be_rounded_either_way(correct):
+    blend = [1] * correct + [0] * (8 - correct)  # 0.125, 0.375, 0.625, 0.875: each rounds to a float just past 0.005
+    for rounded in (round(correct / 8, 2), float(f"{correct / 8 + 1e-9:.2f}")):  # half to even, and half up
+        metrics = {
+            "metric": "acc",
+            "blend": rounded,
+            "real_only": 0.0,
+            "per_item": {"blend": blend, "real_only": [0] * 8},
+        }
+        _, comparison = compare_reported(metrics, items=8, samples=100, confidence=0.95, seed=0)
+        assert comparison.blend == correct / 8
+
+
 def test_a_command_that_runs_too_long_is_stopped(version, test_set):
     with pytest.raises(CommandFailed, match="timed out"):
         run_command([sys.executable, "-c", "import time; time.sleep(30)"], version, test_set, timeout=0.5)

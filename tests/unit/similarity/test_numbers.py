@@ -75,6 +75,20 @@ def test_a_day_and_its_month_are_one_date():
 
 
 @pytest.mark.parametrize(
+    "day_first, month_first",
+    [
+        ("The meeting is on 4 May.", "The meeting is on May 4."),
+        ("The store opens on 12 March 2024.", "The store opens on March 12, 2024."),
+    ],
+)
+def test_may_and_march_after_a_day_still_make_the_date_written_month_first(day_first, month_first):
+    assert agreement(day_first, month_first) == (1.0, 1.0)
+    assert conflict(day_first, month_first)[0] == 0.0
+    # with a year after it the day is a date only: another month is a changed number
+    assert conflict("What day of the week is 11 May 2025?", "What day of the week is 11 March 2025?")[0] == 0.5
+
+
+@pytest.mark.parametrize(
     "text, values",
     [
         ("You may go", []),
