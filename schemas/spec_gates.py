@@ -124,4 +124,5 @@ class Gates(Strict):
         default=1.0, gt=0, le=1, description="the build fails when verify rejects a larger share"
     )
     pii_in_real: Literal["report", "refuse"] = "report"
-    """personal data or secrets in the real seed rows: counted in the manifest and card (report) or fail the build"""
+    """personal data in the real seed rows: counted in the manifest and card (report) or fail the build; a secret in a
+    seed row fails the build before it runs, either way (the generator's prompts hold seed rows)"""
