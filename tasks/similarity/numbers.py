@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from tasks.similarity.dates import MONTHS, date_at, is_year
 from tasks.similarity.number_words import COUNTED as _COUNTED
 from tasks.similarity.number_words import LONE as _LONE
 from tasks.similarity.number_words import rewrite_idioms
@@ -36,11 +37,6 @@ _UNITS = {w: i for i, w in enumerate(_UNIT_WORDS.split())}
 _TEN_WORDS = "twenty thirty forty fifty sixty seventy eighty ninety"
 _TENS = {w: 10 * (i + 2) for i, w in enumerate(_TEN_WORDS.split())}
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 10**12}
-_MONTH_WORDS = "january february march april may june july august september october november december"
-_MONTHS = {m: float(i + 1) for i, m in enumerate(_MONTH_WORDS.split())}
-_MONTHS |= {m[:3]: v for m, v in _MONTHS.items()} | {"sept": 9.0}  # "Jan. 12", "Sept. 3"
-_VERB_MONTHS = frozenset({"may", "march", "mar"})
-_ORDINAL_ENDS = (["st"], ["nd"], ["rd"], ["th"])  # "4th" is read as the tokens "4" and "th"
 # "38-million euros", "a 1.5 billion-pound writedown": the scale word is its own word.
 _HYPHENED_SCALE = re.compile(r"(?<=\d)-(?=(?:hundred|thousand|million|billion|trillion)\b)|(?<=illion)-(?=[a-z])")
 _DECIMAL_COMMA = re.compile(r"(?<![\d,.])(\d{1,3}),(\d{1,2})(?![\d,])")  # "1,2 million" written the European way
@@ -126,47 +122,16 @@ def _value_at(words: list[str], i: int) -> tuple[float, int, bool] | None:
     # a lone "one" is mostly a pronoun ("each one gets"), unless a fraction or a ratio follows
     if run is not None and (word != "one" or run[1] > 1 or nxt in ("and", "in", "out")):
         return run[0], run[1], False
-    if word in _MONTHS and (year := _digits(nxt)) is not None and nxt.isdigit() and 1000 <= year[0] <= 2100:
-        return _MONTHS[word], 1, False  # a month and a year ("April 2025"): the month is its number
+    if word in MONTHS and is_year([nxt]):
+        return MONTHS[word], 1, False  # a month and a year ("April 2025"): the month is its number
     return None
-
-
-def _day(word: str) -> int | None:
-    """The day of the month a token may be ("14", "04"), or None."""
-    return int(word) if word.isdigit() and len(word) <= 2 and 1 <= int(word) <= 31 else None
-
-
-def _date_at(words: list[str], i: int) -> tuple[set, int] | None:
-    """(readings, words used) of a day and month at words[i], either way round ("July 4", "4 July", "the 4th of
-    July"): one value, ("date", month, day), so "July 04" and "April 07" are two dates, not the same two numbers.
-    "march 5 miles" is a march: a unit after the day makes no date. "may" or "march" right after a bare number
-    may be a verb ("1 to 4 may vary"): without a year after it, that number is read as itself too, so "on 4 May"
-    still meets "on May 4"."""
-    if words[i] in _MONTHS and i + 1 < len(words) and (day := _day(words[i + 1])) is not None:
-        used = 2 + (words[i + 2 : i + 3] in _ORDINAL_ENDS)
-        if not unit_after({1.0}, words, i + used)[1]:
-            return {("date", _MONTHS[words[i]], float(day))}, used
-    if (day := _day(words[i])) is not None:
-        ordinal = words[i + 1 : i + 2] in _ORDINAL_ENDS
-        month = i + 1 + ordinal
-        month += words[month : month + 1] == ["of"]
-        if month < len(words) and words[month] in _MONTHS:
-            date = ("date", _MONTHS[words[month]], float(day))
-            verb = month == i + 1 and words[month] in _VERB_MONTHS and not _is_year(words[month + 1 : month + 2])
-            return ({date, float(day)} if verb else {date}), month + 1 - i
-    return None
-
-
-def _is_year(words: list[str]) -> bool:
-    """Whether the (at most one) word is a year written in digits ("2025")."""
-    return bool(words) and words[0].isdigit() and 1000 <= int(words[0]) <= 2100
 
 
 def _mention_at(words: list[str], i: int) -> tuple[set, int] | None:
     """(readings, words used) of the number at words[i] with what qualifies it: a date ("July 4"), "and a half",
     a counted noun ("three quarters"), a percentage, a ratio ("one in five"), a unit ("18 inches"); None if no
     number."""
-    if (date := _date_at(words, i)) is not None:
+    if (date := date_at(words, i)) is not None:
         return date
     if (whole := one_unit_and_a_fraction(words, i)) is not None:
         return whole
@@ -221,7 +186,7 @@ def _mention_at(words: list[str], i: int) -> tuple[set, int] | None:
 
 
 # the words a number may start with: any other word is skipped at once (most words of a text)
-_STARTS = frozenset(_UNITS) | set(_TENS) | set(_SCALES) | set(_LONE) | set(LONE_UNITS) | set(_MONTHS) | {"a", "an"}
+_STARTS = frozenset(_UNITS) | set(_TENS) | set(_SCALES) | set(_LONE) | set(LONE_UNITS) | set(MONTHS) | {"a", "an"}
 _DIGIT_STARTS = frozenset("$£€0123456789")
 
 
