@@ -1,5 +1,6 @@
-"""Where dedup's memory goes: the dedup stage's core on N template rows of the widened demo spec (bench/scale.py),
-in this process and without Prefect (the embed shards one after another, then the stage), with the process's RSS
+"""Where dedup's memory goes: dedup's tasks (its plan, its pair blocks one after another, its decision) on N
+template rows of the widened demo spec (bench/scale.py), in this process and without Prefect (the embed shards one
+after another, then dedup), with the process's RSS
 sampled every 20 ms and kept per step (the highest while the step ran, and what stayed after it), and each step's
 seconds. Prints one JSON line.
 
@@ -24,28 +25,29 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import tasks.dedup.duplicates as duplicates  # noqa: E402
+import tasks.dedup_stages as dedup_stages  # noqa: E402
 import tasks.similarity.row_pairs as row_pairs  # noqa: E402
 import tasks.stage_result as stage_result  # noqa: E402
-import tasks.stages as stages  # noqa: E402
 from bench.scale import wide_spec  # noqa: E402
 from schemas.record_derived import row_schema  # noqa: E402
 from schemas.spec import load_spec  # noqa: E402
+from tasks.dedup_stages import dedup_pair_plan, dedup_pairs, dedup_plan, dedup_rows_block, dedup_stage  # noqa: E402
 from tasks.embeddings.cache import EmbeddingCache  # noqa: E402
 from tasks.generate.templates import generate_from_templates  # noqa: E402
 from tasks.spec_inputs import load_real_rows  # noqa: E402
 from tasks.stage_shards import embed_shard, embed_shards  # noqa: E402
-from tasks.stages import dedup_stage  # noqa: E402
 
 STEPS = [
-    (duplicates, "find_exact_duplicates"),
-    (row_pairs, "neighbour_graph"),
-    (duplicates, "find_lexical_duplicates"),
-    (duplicates, "find_near_duplicates"),
+    (dedup_stages, "dedup_inputs"),
+    (dedup_stages, "start_plan"),
+    (dedup_stages, "search_rows"),
+    (dedup_stages, "plan_pairs"),
+    (dedup_stages, "score_block"),
+    (dedup_stages, "resolve_duplicates"),
     (stage_result, "redact_rows"),
     (row_pairs, "idf_weights"),
-    (stages, "cap_per_cluster"),
-    (stages, "write_stage"),
+    (dedup_stages, "cap_per_cluster"),
+    (dedup_stages, "write_stage"),
 ]
 
 
@@ -101,7 +103,7 @@ def main(rows: int, cache: str, vectors: str | None = None) -> None:
     for module, name in STEPS:
         setattr(module, name, meter.marked(name, getattr(module, name)))
     EmbeddingCache.__call__ = meter.marked("embed", EmbeddingCache.__call__)  # type: ignore[method-assign]
-    row_pairs.RowPairs.scores = meter.marked("pair_scores", row_pairs.RowPairs.scores)  # type: ignore[method-assign]
+    row_pairs.RowPairs.bounds = meter.marked("pair_bounds", row_pairs.RowPairs.bounds)  # type: ignore[method-assign]
     folder = Path(tempfile.mkdtemp(prefix="dedup-memory-"))
     spec = load_spec(str(wide_spec(rows, folder)))
     real = load_real_rows(spec)
@@ -121,9 +123,14 @@ def main(rows: int, cache: str, vectors: str | None = None) -> None:
     ]
     meter.seconds["embed_shards"], meter.step = round(time.perf_counter() - start, 1), "dedup"
     start, cpu = time.perf_counter(), time.process_time()
-    result = dedup_stage.fn(spec, synthetic, real_path, embedded, work, cache, "", [])
+    inputs = (spec, synthetic, real_path, embedded, work, cache, "", [])
+    plan = dedup_plan.fn(*inputs)
+    searched = [dedup_rows_block.fn(plan, block) for block in plan["blocks"]]
+    pairs = dedup_pair_plan.fn(plan, searched, spec.orchestration.shard_rows)
+    result = dedup_stage.fn(*inputs, pairs, [dedup_pairs.fn(pairs, block) for block in pairs["blocks"]])
     meter.seconds["dedup_stage"] = round(time.perf_counter() - start, 1)
     meter.cpu_seconds["dedup_stage"] = round(time.process_time() - cpu, 1)
+    meter.seconds["blocks"] = [len(plan["blocks"]), len(pairs["blocks"])]
     steps = {name: {"peak_mb": meter.peak.get(name), "after_mb": meter.after.get(name)} for name in meter.after}
     figures = {"rows": rows, "rss_before_mb": before, "peak_mb": max(meter.peak.values()), "steps": steps}
     counts = {"kept": result.rows_out, "quarantined": result.quarantined, "verdicts": verdict_digest(result)}

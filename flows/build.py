@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+from functools import partial
 from typing import Any
 
-from prefect import flow, get_run_logger
+from prefect import flow, get_run_logger, unmapped
 from prefect.runtime import flow_run
 from prefect.settings import get_current_settings
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -15,13 +16,14 @@ from prefect_dask import DaskTaskRunner
 from flows.approval import request_approval
 from flows.artifacts import publish_artifacts
 from flows.events import REJECTED, announce_version, emit_build_event, emit_failure
-from flows.progress import run_mapped, run_sharded, run_stage
+from flows.progress import run_mapped, run_sharded, run_stage, run_steps
 from flows.stop_report import note_build_run
 from flows.stopping import STOPS
 from schemas.spec import Spec, SpecError, load_spec
+from tasks.dedup_stages import dedup_pair_plan, dedup_pairs, dedup_plan, dedup_rows_block, dedup_stage
 from tasks.shards import shard_files
 from tasks.spec_checks import check_spec_inputs
-from tasks.stage_result import Stages, llm_totals
+from tasks.stage_result import StageResult, Stages, llm_totals
 from tasks.stage_shards import (
     blend_shard,
     decontaminate_shard,
@@ -36,7 +38,6 @@ from tasks.stage_shards import (
 from tasks.stages import (
     blend_stage,
     decontaminate_stage,
-    dedup_stage,
     generate_stage,
     index_eval_sets,
     publish_stage,
@@ -103,9 +104,8 @@ def build_stages(spec: Spec, root: str, run_id: str) -> Stages:
     )
     synthetic = stages["verify"].table("synthetic")
     embedded = run_mapped("embed", embed_shard, embed_shards(synthetic, real), spec, work, vectors)
-    stages["dedup"] = run_stage(
-        "dedup", dedup_stage, spec, synthetic, real, embedded, work, vectors, root, store.versions()
-    )
+    inputs = (spec, synthetic, real, embedded, work, vectors, root, store.versions())
+    stages["dedup"] = run_steps("dedup", partial(dedup_steps, inputs, spec.orchestration.shard_rows))
     unique = decontaminate_shards(stages["dedup"].table("synthetic"), real)
     evals = index_eval_sets.submit(spec, work, vectors).result()
     stages["decontaminate"] = run_sharded(
@@ -118,6 +118,16 @@ def build_stages(spec: Spec, root: str, run_id: str) -> Stages:
         "blend", blend_shard, plan.shards, (spec, work, plan.counts), blend_stage, spec, clean.table("real"), work, plan
     )
     return stages
+
+
+def dedup_steps(inputs: tuple, shard_rows: int) -> StageResult:
+    """Dedup's steps (tasks/dedup_stages.py): its plan, the rows' nearest rows mapped over blocks of rows, the pairs
+    to score, their scores mapped over blocks of pairs, then the decision."""
+    plan = dedup_plan.submit(*inputs).result()
+    searched = dedup_rows_block.map(unmapped(plan), plan["blocks"]).result()
+    pairs = dedup_pair_plan.submit(plan, searched, shard_rows).result()
+    scored = dedup_pairs.map(unmapped(pairs), pairs["blocks"]).result()
+    return dedup_stage.submit(*inputs, pairs, scored).result()
 
 
 def run_build(spec: Spec, root: str, run_id: str) -> dict:

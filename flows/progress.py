@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from prefect import unmapped
@@ -29,6 +30,17 @@ def run_sharded(stage: str, shard_task: Any, shards: list, shard_args: tuple, me
     hears.started(stage)
     parts = shard_task.map(*(unmapped(arg) for arg in shard_args), shards).result()
     summary = merge_task.submit(*merge_args, parts).result()
+    release_free_memory()
+    hears.finished(stage, summary.as_dict())
+    return summary
+
+
+def run_steps(stage: str, steps: Callable[[], StageResult]) -> StageResult:
+    """Run a stage made of several task steps (steps() submits them and returns the last one's summary), telling
+    the listener of the stage as one."""
+    hears = listener()
+    hears.started(stage)
+    summary = steps()
     release_free_memory()
     hears.finished(stage, summary.as_dict())
     return summary

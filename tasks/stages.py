@@ -7,8 +7,6 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
@@ -19,11 +17,7 @@ from tasks.allocator import limit_arenas
 from tasks.blend.shards import BlendPlan, blended_rows
 from tasks.decontaminate.contamination import decision_threshold, threshold_source
 from tasks.decontaminate.eval_index import eval_index_beside, load_eval_index, save_eval_index
-from tasks.dedup.cluster_cap import best_first, cap_per_cluster
-from tasks.dedup.duplicates import dedup_rows, rebuilt_first
 from tasks.embeddings.cache import EmbeddingCache
-from tasks.embeddings.encoder import release_encoders
-from tasks.embeddings.row_vectors import VectorsByText
 from tasks.evaluate.gate import evaluate_version
 from tasks.llm.request_cache import RequestCache
 from tasks.privacy.guard import real_rows_report, refuse_real_rows
@@ -55,8 +49,6 @@ from tasks.verify.expectations import apply_gates, check_reject_rate
 from tasks.verify.gate_shards import gate_table
 from tasks.verify.merge import merge_verdicts
 from tasks.verify.spec_expectations import final_expectations, gate_expectations
-from tasks.versions.read import left_out_at_blend, version_rows
-from tasks.versions.shared_indexes import synced_published_index
 from tasks.versions.store import VersionStore
 
 limit_arenas()  # before the task runner starts the threads the stages run on (tasks/allocator.py)
@@ -136,55 +128,6 @@ def verify_stage(
         files={"review": str(review_path)} | gated.files,
         facts={"batch_gates": batch_gates, "row_checks": check_counts, "review": reviewed.stats},
         llm_requests=llm_counts(cache),
-        record=spec.record_schema,
-    )
-
-
-@task(name="dedup", **RESUMABLE)
-def dedup_stage(
-    spec: Spec,
-    synthetic_path: str,
-    real_path: str,
-    embedded: list[dict],
-    work_dir: str,
-    embedding_cache: str,
-    data_root: str,
-    published_versions: list[str],
-) -> StageResult:
-    """Exact and near duplicates, among synthetic rows, against the real ones and against every row of the
-    `published_versions` (part of the cache key: a new version means a new check), decided with the vectors the embed
-    shards made (`embedded`: the synthetic shards' arrays, then the real rows'). Columns: row schema; duplicate_of."""
-    release_encoders()  # dedup embeds nothing: the int8 session hands back its arena and heap (about 0.2 GB)
-    frame, real = read_parquet(synthetic_path), read_parquet(real_path)
-    text_of = partial(comparable_text, record=spec.record_schema)
-    embed = EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend)
-    settings = spec.dedup
-    published, judged = None, set()
-    if settings.against_published and published_versions:
-        store = VersionStore(data_root, spec.dataset)
-        readers = {v: partial(version_rows, store.url(v)) for v in published_versions}
-        published = synced_published_index(store.published_index_path(embed.model_id), readers, text_of, embed)
-        judged = left_out_at_blend(store.url(published_versions[-1]))
-    ranked = best_first(frame)  # the first of duplicates is kept: make it the best, after the rows built before
-    order = (ranked if published is None else rebuilt_first(ranked, published, judged)).index.to_numpy()
-    frame = frame.iloc[order].reset_index(drop=True)  # numbered afresh here, so dedup_rows holds no copy
-    in_order = np.concatenate([len(order) + np.arange(len(real)), order])  # the references first, as compared
-    rows = VectorsByText.from_shards(text_of(real) + text_of(frame), embedded, in_order)
-    kept, quarantined = dedup_rows(
-        frame, settings.near_duplicate_threshold, rows, real, settings.minhash_threshold, published, text_of, judged
-    )
-    if settings.max_rows_per_cluster:
-        kept, capped = cap_per_cluster(kept, rows(text_of(kept)), settings.max_rows_per_cluster, settings.clusters)
-        quarantined = pd.concat([quarantined, capped], ignore_index=True)
-    embed.store(*rows.repeated_vectors())  # a text of several shards: decontaminate and publish read dedup's vector
-    return write_stage(
-        work_dir,
-        "dedup",
-        {"synthetic": kept},
-        quarantined,
-        len(frame),
-        spec.publish.quarantine_raw_text,
-        shard_rows=spec.orchestration.shard_rows,
         record=spec.record_schema,
     )
 

@@ -14,46 +14,34 @@ Output columns: the rows kept; the others go to quarantine with duplicate_of and
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from schemas import records as col
 from tasks.dedup.minhash import REASON as LEXICAL
-from tasks.dedup.minhash import find_lexical_duplicates
+from tasks.dedup.minhash import greedy_lexical
+from tasks.dedup.plan import (
+    NEAR,
+    PROFILES_READ,
+    Duplicate,
+    DuplicatePlan,
+    find_exact_duplicates,
+    plan_pairs,
+    score_block,
+    search_rows,
+    start_plan,
+)
 from tasks.dedup.published_index import PublishedIndex
 from tasks.embeddings.encoder import encoder
 from tasks.embeddings.row_vectors import VectorsByText
 from tasks.quarantine import to_quarantine
 from tasks.similarity.pair_scorer import PairScorer, load_scorer
-from tasks.similarity.row_pairs import RowPairs
-from tasks.text_features import comparable_text, exact_key
-
-EXACT = "exact_duplicate"
-NEAR = "near_duplicate"
-
-
-@dataclass(frozen=True)
-class Duplicate:
-    position: int
-    duplicate_of: int
-    reason: str
-    score: float
-
-
-def find_exact_duplicates(texts: list[str], references: int = 0) -> list[Duplicate]:
-    """Every text (after the first `references`) whose normal form was seen earlier, pointing at its first one."""
-    first: dict[str, int] = {}
-    found = []
-    for position, text in enumerate(texts):
-        key = exact_key(text)
-        if key in first and position >= references:
-            found.append(Duplicate(position, first[key], EXACT, 1.0))
-        else:
-            first.setdefault(key, position)
-    return found
+from tasks.similarity.row_pairs import PAIR_BLOCK
+from tasks.text_features import comparable_text
 
 
 def dedup_threshold(threshold: float | None, scorer: PairScorer | None = None) -> float:
@@ -61,21 +49,11 @@ def dedup_threshold(threshold: float | None, scorer: PairScorer | None = None) -
     return (scorer or load_scorer()).operating_points["dedup"] if threshold is None else threshold
 
 
-def find_near_duplicates(
-    texts: list[str],
-    vectors: np.ndarray,
-    threshold: float | None,
-    skip: Collection[int] = frozenset(),
-    references: int = 0,
-    pairs: RowPairs | None = None,
+def greedy_near(
+    candidates: list[int], nearest: np.ndarray, scores: np.ndarray, threshold: float, references: int = 0
 ) -> list[Duplicate]:
-    """Greedy in input order: a text is dropped when it and an earlier kept text, among each other's nearest
-    rows, score at least `threshold` on the pair scorer."""
-    candidates = [i for i in range(len(texts)) if i not in skip]
-    pairs = pairs or RowPairs(texts, vectors, candidates)
-    threshold = dedup_threshold(threshold, pairs.scorer)
-    nearest = pairs.nearest()
-    scores = pairs.scores(nearest, at_least=threshold)
+    """Greedy in input order: each of `candidates` (after the first `references`) is dropped when it and an
+    earlier row not dropped here, among each other's nearest rows, score at least `threshold`."""
     earlier: dict[int, list[tuple[float, int]]] = {}
     hits = scores >= threshold  # only these as Python lists: every pair's was 1.4 KB a row
     for (row, other), score in zip(nearest[hits].tolist(), scores[hits].tolist()):
@@ -101,6 +79,25 @@ def vectors_of(texts: list[str], embed: Callable[[list[str]], np.ndarray], rows:
     return embed(texts)
 
 
+def resolve_duplicates(plan: DuplicatePlan, live_scores: np.ndarray) -> list[Duplicate]:
+    """Exact, then lexical, then semantic near duplicates, sorted by position, given the scores of the plan's live
+    pairs (the others' bounds are under its threshold)."""
+    scores = plan.bound.copy()
+    scores[plan.live()] = live_scores
+    found = list(plan.exact)
+    exact = {d.position for d in found}
+    members = [i for i in range(plan.rows) if i not in exact]
+    close = slice(0, plan.lexical)
+    same = scores[close] >= plan.threshold
+    lexical = greedy_lexical(members, plan.pairs[close], plan.jaccard, same, plan.references)
+    found += [Duplicate(position, kept, LEXICAL, score) for position, kept, score in lexical]
+    dropped = {d.position for d in found}
+    candidates = [i for i in range(plan.rows) if i not in dropped]
+    nearest = slice(plan.lexical, len(plan.pairs))
+    near = greedy_near(candidates, plan.pairs[nearest], scores[nearest], plan.threshold, plan.references)
+    return sorted(found + near, key=lambda d: d.position)
+
+
 def find_duplicates(
     texts: list[str],
     threshold: float | None = None,
@@ -111,21 +108,19 @@ def find_duplicates(
 ) -> list[Duplicate]:
     """Exact, then (with minhash_threshold) lexical, then semantic near duplicates, sorted by position; both
     kinds of near duplicate are decided by the pair scorer at `threshold` (default: its dedup operating point).
-    The first `references` texts are never dropped."""
-    found = find_exact_duplicates(texts, references)
-    exact = {d.position for d in found}
-    candidates = [i for i in range(len(texts)) if i not in exact]
-    vectors = vectors_of(texts, embed or encoder(), candidates)  # an exact duplicate's vector is never read
-    pairs = RowPairs(texts, vectors, candidates, scorer)
-    limit = dedup_threshold(threshold, pairs.scorer)
-    if minhash_threshold is not None:
-        same = lambda batch: pairs.scores(batch, at_least=limit) >= limit  # noqa: E731
-        lexical = find_lexical_duplicates(texts, minhash_threshold, same, skip=exact, references=references)
-        found += [Duplicate(position, kept, LEXICAL, score) for position, kept, score in lexical]
-    near = find_near_duplicates(
-        texts, vectors, limit, skip={d.position for d in found}, references=references, pairs=pairs
-    )
-    return sorted(found + near, key=lambda d: d.position)
+    The first `references` texts are never dropped. The steps of tasks/dedup/plan.py, here one after another."""
+    scorer = scorer or load_scorer()
+    with tempfile.TemporaryDirectory(prefix="synthfactory-dedup-") as work:
+        folder = Path(work)
+        skip = {d.position for d in find_exact_duplicates(texts, references)}
+        vectors = vectors_of(texts, embed or encoder(), [i for i in range(len(texts)) if i not in skip])
+        limit = dedup_threshold(threshold, scorer)
+        row_blocks = start_plan(folder, texts, vectors, references, limit, minhash_threshold)
+        searched = [search_rows(folder, block, scorer) for block in row_blocks]
+        blocks = plan_pairs(folder, searched, scorer, PAIR_BLOCK)
+        scores = [score_block(folder, block, scorer) for block in blocks]
+        PROFILES_READ.forget()
+        return resolve_duplicates(DuplicatePlan.load(folder), np.concatenate(scores) if scores else np.zeros(0))
 
 
 def published_duplicates(
@@ -173,8 +168,11 @@ def dedup_rows(
     published: PublishedIndex | None = None,
     text_of=comparable_text,
     judged: Collection[str] = (),
+    found: list[Duplicate] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(kept rows, quarantined duplicates with duplicate_of set to the kept, reference or published row's id).
+    `found`: the in-build duplicates already decided (tasks/dedup_stages.py: the references' and frame's texts,
+    in this order, planned and scored shard by shard); by default find_duplicates decides them here.
     Among the rows and against the references first, then the rows kept against the published ones; rows are
     compared on text_of(frame) (the record's text fields). In that order the in-build verdicts depend on the
     build's rows alone: checked against the published rows first, a rebuild of the same inputs lost the rows
@@ -188,7 +186,8 @@ def dedup_rows(
     embed = embed or encoder()
     references = references if references is not None else frame.iloc[0:0]
     texts = text_of(references) + text_of(frame)
-    found = find_duplicates(texts, threshold, embed, references=len(references), minhash_threshold=minhash_threshold)
+    if found is None:
+        found = find_duplicates(texts, threshold, embed, len(references), minhash_threshold)
     ids = pd.concat([references[col.ID], frame[col.ID]], ignore_index=True).to_numpy()
     duplicates = [Duplicate(d.position - len(references), d.duplicate_of, d.reason, d.score) for d in found]
     positions = [d.position for d in duplicates]

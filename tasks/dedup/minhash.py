@@ -75,6 +75,63 @@ def estimated_jaccard(texts: list[str], pairs: np.ndarray) -> np.ndarray:
     return np.concatenate(blocks) if blocks else np.zeros(0)
 
 
+def band_shape(threshold: float) -> tuple[int, int]:
+    """(bands, rows per band) of datasketch's MinHashLSH for the threshold."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    return lsh.b, lsh.r
+
+
+def row_band_keys(texts: list[str], threshold: float) -> np.ndarray:
+    """Each text's band keys (texts x bands), filled row by row: a list of every row's keys as Python ints first
+    held 0.6 KB a row."""
+    bands, rows = band_shape(threshold)
+    keys = np.empty((len(texts), bands), dtype=np.uint64)
+    for row, text in enumerate(texts):
+        keys[row] = band_keys(minhash(text).hashvalues, bands, rows)
+    return keys
+
+
+def close_pairs(
+    texts: list[str], members: np.ndarray, keys: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """((later, earlier) pairs of `members` (positions in texts, ascending; keys: their band keys, in order) whose
+    estimated shingle Jaccard reaches `threshold`, each pair's estimate)."""
+    pairs = members[candidate_pairs(keys)]
+    jaccard = estimated_jaccard(texts, pairs)
+    close = jaccard >= threshold
+    return pairs[close], jaccard[close]
+
+
+def lexical_candidates(
+    texts: list[str], threshold: float, skip: Collection[int] = frozenset()
+) -> tuple[np.ndarray, np.ndarray]:
+    """close_pairs of the texts outside `skip`: the pairs a caller then decides."""
+    skipped = set(skip)
+    members = np.array([p for p in range(len(texts)) if p not in skipped], dtype=np.int64)
+    return close_pairs(texts, members, row_band_keys([texts[p] for p in members.tolist()], threshold), threshold)
+
+
+def greedy_lexical(
+    members: list[int], close: np.ndarray, jaccard: np.ndarray, accepted: np.ndarray, references: int = 0
+) -> list[tuple[int, int, float]]:
+    """(position, duplicate_of, estimated Jaccard) for each of `members` (in order), after the first
+    `references`, that an accepted close pair links to a member kept before it."""
+    matches: dict[int, list[tuple[float, int]]] = {}
+    for (position, other), score, ok in zip(close.tolist(), jaccard.tolist(), accepted):
+        if ok:
+            matches.setdefault(position, []).append((score, other))
+    kept: set[int] = set()
+    found: list[tuple[int, int, float]] = []
+    for position in members:  # greedy in input order: a match counts only with a row kept before it
+        live = [(score, other) for score, other in matches.get(position, []) if other in kept]
+        if live and position >= references:
+            score, other = max(live)
+            found.append((position, other, float(score)))
+        else:
+            kept.add(position)
+    return found
+
+
 def find_lexical_duplicates(
     texts: list[str],
     threshold: float,
@@ -85,28 +142,8 @@ def find_lexical_duplicates(
     """(position, duplicate_of, estimated Jaccard) for each text, after the first `references`, whose shingles
     overlap an earlier kept text's by at least `threshold` and that `same` accepts (same: (position, earlier)
     pairs -> one bool each)."""
-    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-    skipped = set(skip)
-    members = np.array([p for p in range(len(texts)) if p not in skipped], dtype=np.int64)
-    # Filled row by row: a list of every row's keys as Python ints first held 0.6 KB a row.
-    keys = np.empty((len(members), lsh.b), dtype=np.uint64)
-    for row, position in enumerate(members.tolist()):
-        keys[row] = band_keys(minhash(texts[position]).hashvalues, lsh.b, lsh.r)
-    pairs = members[candidate_pairs(keys)]
-    jaccard = estimated_jaccard(texts, pairs)
-    close = pairs[jaccard >= threshold] if len(pairs) else pairs
+    close, jaccard = lexical_candidates(texts, threshold, skip)
     accepted = same(close) if len(close) else np.zeros(0, bool)
-    matches: dict[int, list[tuple[float, int]]] = {}
-    for (position, other), score, ok in zip(close.tolist(), jaccard[jaccard >= threshold].tolist(), accepted):
-        if ok:
-            matches.setdefault(position, []).append((score, other))
-    kept: set[int] = set()
-    found: list[tuple[int, int, float]] = []
-    for position in members.tolist():  # greedy in input order: a match counts only with a row kept before it
-        live = [(score, other) for score, other in matches.get(position, []) if other in kept]
-        if live and position >= references:
-            score, other = max(live)
-            found.append((position, other, float(score)))
-        else:
-            kept.add(position)
-    return found
+    skipped = set(skip)
+    members = [p for p in range(len(texts)) if p not in skipped]
+    return greedy_lexical(members, close, jaccard, accepted, references)

@@ -55,6 +55,7 @@ TEXT_FEATURES = [
     "token_set",
 ]
 FEATURES = EMBEDDING_FEATURES + TEXT_FEATURES
+NUMBER_CONFLICT_ONLY = frozenset(EMBEDDING_FEATURES + ["numbers_consistent", "numbers_matched"])
 # The values each text feature can take: what the text of a pair can add to its score at most
 # (tasks/similarity/pair_scorer.py's PairScorer.most), so pairs that cannot reach a threshold skip the text.
 TEXT_FEATURE_RANGES = (
@@ -197,8 +198,17 @@ def pair_matrix(
 ) -> np.ndarray:
     """FEATURES for each (candidate position, reference position) row of `pairs`, with `embedding` holding the
     EMBEDDING_FEATURES of each pair in the same order (with `needed`, text features outside it may be 0)."""
-    unseen = max(idf.values(), default=1.0)
     only = frozenset(needed) if needed is not None else None
+    embedding = np.asarray(embedding, dtype=np.float64).reshape(len(pairs), len(EMBEDDING_FEATURES))
+    if only is not None and only <= NUMBER_CONFLICT_ONLY:  # the shipped model's: the numbers compared, no more
+        matrix = np.zeros((len(pairs), len(FEATURES)))
+        matrix[:, : len(EMBEDDING_FEATURES)] = embedding
+        conflicts = [number_conflict(candidates[i].mentions, references[j].mentions) for i, j in pairs]
+        if conflicts:
+            matrix[:, FEATURES.index("numbers_consistent")] = [-changed for changed, _ in conflicts]
+            matrix[:, FEATURES.index("numbers_matched")] = [matched for _, matched in conflicts]
+        return matrix
+    unseen = max(idf.values(), default=1.0)
     text = [text_features(candidates[i], references[j], idf, unseen, only) for i, j in pairs]
     text_array = np.asarray(text, dtype=np.float64).reshape(len(pairs), len(TEXT_FEATURES))
-    return np.hstack([np.asarray(embedding, dtype=np.float64).reshape(len(pairs), len(EMBEDDING_FEATURES)), text_array])
+    return np.hstack([embedding, text_array])

@@ -127,6 +127,32 @@ def _rescored(vectors: np.ndarray, rows: np.ndarray, queries: np.ndarray, found:
     return np.take_along_axis(scores, order, 1), np.take_along_axis(found, order, 1)
 
 
+def graph_index(vectors: np.ndarray, rows: np.ndarray) -> faiss.Index:
+    """The index neighbour_graph searches `rows` of vectors in: exact up to GRAPH_EXACT_LIMIT rows, IVF above."""
+    if len(rows) <= GRAPH_EXACT_LIMIT:
+        return build_index(as_float32(vectors[rows]), vectors.shape[1])
+    return _graph_index(vectors, rows)
+
+
+def graph_rows(
+    index: faiss.Index, vectors: np.ndarray, rows: np.ndarray, block: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """neighbour_graph's rows for `block` (positions within `rows`), searched in graph_index(vectors, rows)."""
+    k = max(1, min(k, len(rows)))
+    if len(rows) <= GRAPH_EXACT_LIMIT:
+        return top_k(index, as_float32(vectors[rows[block]]), k)
+    scores, positions = [], []
+    for start in range(0, len(block), GRAPH_BLOCK):
+        queries = rows[block[start : start + GRAPH_BLOCK]]
+        _, found = top_k(index, as_float32(vectors[queries]), k + GRAPH_SPARE)
+        block_scores, block_positions = _rescored(vectors, rows, queries, found, k)
+        scores.append(block_scores)
+        positions.append(block_positions)
+    if not scores:
+        return np.zeros((0, k), np.float32), np.full((0, k), -1, np.int64)
+    return np.vstack(scores), np.vstack(positions)
+
+
 def neighbour_graph(vectors: np.ndarray, k: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Scores and positions (within `rows`, default all) of each of `rows`' k nearest among `rows` (itself
     included; position -1 where fewer exist): an exact search up to GRAPH_EXACT_LIMIT rows, IVF above."""
@@ -134,15 +160,4 @@ def neighbour_graph(vectors: np.ndarray, k: int, rows: np.ndarray | None = None)
     k = max(1, min(k, len(rows)))
     if not len(rows):
         return np.zeros((0, k), np.float32), np.full((0, k), -1, np.int64)
-    if len(rows) <= GRAPH_EXACT_LIMIT:
-        subset = as_float32(vectors[rows])
-        return top_k(build_index(subset), subset, k)
-    index = _graph_index(vectors, rows)
-    scores, positions = [], []
-    for start in range(0, len(rows), GRAPH_BLOCK):
-        block = rows[start : start + GRAPH_BLOCK]
-        _, found = top_k(index, as_float32(vectors[block]), k + GRAPH_SPARE)
-        block_scores, block_positions = _rescored(vectors, rows, block, found, k)
-        scores.append(block_scores)
-        positions.append(block_positions)
-    return np.vstack(scores), np.vstack(positions)
+    return graph_rows(graph_index(vectors, rows), vectors, rows, np.arange(len(rows)), k)

@@ -4,8 +4,9 @@ import numpy as np
 import pandas as pd
 
 from schemas import records as col
-from tasks.dedup.duplicates import EXACT, NEAR, dedup_rows, find_duplicates, find_exact_duplicates, vectors_of
+from tasks.dedup.duplicates import dedup_rows, find_duplicates, vectors_of
 from tasks.dedup.minhash import find_lexical_duplicates
+from tasks.dedup.plan import EXACT, NEAR, find_exact_duplicates
 from tasks.dedup.published_index import PublishedIndex, sync_published
 from tasks.embeddings.row_vectors import VectorsByText
 from tasks.text_features import normalize_text

@@ -1,9 +1,9 @@
 import numpy as np
 
-import tasks.similarity.row_pairs as row_pairs
-from tasks.similarity.pair_features import profile_for
+from tasks.similarity.pair_features import pair_matrix, profile_for
 from tasks.similarity.pair_scorer import load_scorer
-from tasks.similarity.row_pairs import RowPairs
+from tasks.similarity.row_pairs import GRAPH_DEPTH, RowPairs, text_scores
+from tasks.vectors.index import neighbour_graph
 from tests.helpers.fake_embed import bag_of_words
 
 TEXTS = [
@@ -15,25 +15,30 @@ TEXTS = [
 ]
 
 
-def test_a_numbers_profile_is_computed_once_per_row_and_equals_a_fresh_one(monkeypatch):
-    monkeypatch.setattr(row_pairs, "PROFILES", 2)  # the cap of a text-reading model's profiles is not this one's
-    made = []
-    fresh = profile_for(load_scorer().features)
-    pairs = RowPairs(TEXTS, bag_of_words(TEXTS))
-    monkeypatch.setattr(pairs, "_profile", lambda text: made.append(text) or fresh(text))
-    for _ in range(3):
-        assert [pairs.profile(row) for row in range(len(TEXTS))] == [fresh(text) for text in TEXTS]
-    assert made == TEXTS
-    # equal mentions are one object however many rows state them
-    assert pairs.profile(0).mentions[0] is pairs.profile(4).mentions[0] is pairs.profile(1).mentions[0]
+def scores(pairs: RowPairs, nearest: np.ndarray) -> np.ndarray:
+    embedding, _ = pairs.bounds(nearest)
+    profile = profile_for(pairs.scorer.features)
+    profiles = {i: profile(t) for i, t in enumerate(TEXTS)}
+    return text_scores(profiles, nearest, embedding, pairs.scorer, pairs.idf)
 
 
-def test_scores_are_those_of_fresh_profiles(monkeypatch):
+def test_a_bound_is_never_under_the_score_and_the_score_is_the_scorers():
     pairs = RowPairs(TEXTS, bag_of_words(TEXTS))
     nearest = pairs.nearest()
-    kept = pairs.scores(nearest)
-    monkeypatch.setattr(pairs, "profile", lambda row: profile_for(pairs.scorer.features)(TEXTS[row]))
-    assert np.array_equal(kept, pairs.scores(nearest))
+    embedding, bound = pairs.bounds(nearest)
+    found = scores(pairs, nearest)
+    assert len(nearest) and (bound >= found - 1e-12).all() and (bound > found).any()
+    profile = profile_for(pairs.scorer.features)
+    profiles = {i: profile(t) for i, t in enumerate(TEXTS)}
+    assert np.array_equal(found, pairs.scorer(pair_matrix(profiles, profiles, nearest, embedding, {}, None)))
+
+
+def test_a_graph_searched_before_scores_as_one_searched_here():
+    vectors = bag_of_words(TEXTS)
+    here = RowPairs(TEXTS, vectors)
+    given = RowPairs(TEXTS, vectors, near=neighbour_graph(vectors, GRAPH_DEPTH), scorer=load_scorer())
+    assert np.array_equal(here.nearest(), given.nearest())
+    assert np.array_equal(scores(here, here.nearest()), scores(given, given.nearest()))
 
 
 def test_float16_vectors_score_as_their_float32_values_do():
@@ -41,4 +46,4 @@ def test_float16_vectors_score_as_their_float32_values_do():
     half = RowPairs(TEXTS, vectors)
     assert half.vectors is vectors or half.vectors.dtype == np.float16
     full = RowPairs(TEXTS, vectors.astype(np.float32))
-    assert np.array_equal(half.scores(half.nearest()), full.scores(full.nearest()))
+    assert np.array_equal(scores(half, half.nearest()), scores(full, full.nearest()))

@@ -65,3 +65,19 @@ def test_float16_vectors_are_held_as_they_are_and_computed_on_in_float32(monkeyp
     half_scores, half = vector_index.neighbour_graph(held, 4)
     full_scores, full = vector_index.neighbour_graph(held.astype(np.float32), 4)
     assert np.array_equal(half, full) and np.array_equal(half_scores, full_scores)  # float16 sums would differ
+
+
+def test_the_graph_searched_block_by_block_in_a_saved_index_is_the_graph_searched_at_once(monkeypatch, tmp_path):
+    vectors = unit(400, dims=32, seed=4)
+    rows = np.arange(3, 400)
+    for limit in (10_000, 100):  # exact, then IVF
+        monkeypatch.setattr(vector_index, "GRAPH_EXACT_LIMIT", limit)
+        whole = vector_index.neighbour_graph(vectors, 6, rows)
+        save_index(vector_index.graph_index(vectors, rows), tmp_path / "graph.faiss")
+        index = load_index(tmp_path / "graph.faiss")
+        parts = [
+            vector_index.graph_rows(index, vectors, rows, np.arange(s, min(s + 70, len(rows))), 6)
+            for s in (0, 70, 140, 210, 280, 350)
+        ]
+        assert np.array_equal(np.vstack([p[1] for p in parts]), whole[1])
+        assert np.array_equal(np.vstack([p[0] for p in parts]), whole[0])

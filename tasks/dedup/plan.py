@@ -1,0 +1,251 @@
+"""Deciding a collection's duplicates in steps that share a folder, so the costly ones run block by block on any
+worker (tasks/dedup_stages.py maps them; find_duplicates runs them one after another):
+
+1. start_plan: exact duplicates, and the FAISS index of the other rows (the candidates) that their k-NN graph is
+   searched in; the candidates' texts and vectors saved for the blocks;
+2. search_rows, per block of candidates: each row's nearest rows (tasks/vectors/index.py), its MinHash band keys
+   (tasks/dedup/minhash.py) and its text profile (tasks/similarity/pair_features.py);
+3. plan_pairs: the graph assembled, the pairs to score (MinHash-close pairs first, then each row's nearest rows),
+   each pair's embedding features and the most its text can lift it to (RowPairs.bounds);
+4. score_block, per block of the live pairs (those whose bound reaches the threshold): their scores, the text
+   part read from the rows' profiles (reading and comparing two texts' numbers is most of dedup's CPU time);
+5. resolve_duplicates (tasks/dedup/duplicates.py) decides with the scores.
+
+Each step reads only what it needs: arrays as .npy (a block maps its slice), texts and pickled profiles as Arrow
+files (a block takes its rows), the scalars as JSON. The folder is written and read by one build's processes.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from tasks.dedup.minhash import close_pairs, row_band_keys
+from tasks.similarity.pair_features import Profile, profile_for, reads_text
+from tasks.similarity.pair_scorer import PairScorer
+from tasks.similarity.row_pairs import GRAPH_DEPTH, RowPairs, text_scores
+from tasks.text_features import exact_key
+from tasks.vectors.index import graph_index, graph_rows, load_index, save_index
+
+EXACT = "exact_duplicate"
+NEAR = "near_duplicate"
+ROW_BLOCK = 25_000  # candidates a search_rows block takes: each reads the whole index (0.4 GB at a million rows)
+PAIR_ARRAYS = ("pairs", "embedding", "bound", "jaccard")
+MEMO_ROWS = 100_000  # profiles a process keeps between score blocks (about 1 KB each)
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    position: int
+    duplicate_of: int
+    reason: str
+    score: float
+
+
+def find_exact_duplicates(texts: list[str], references: int = 0) -> list[Duplicate]:
+    """Every text (after the first `references`) whose normal form was seen earlier, pointing at its first one."""
+    first: dict[str, int] = {}
+    found = []
+    for position, text in enumerate(texts):
+        key = exact_key(text)
+        if key in first and position >= references:
+            found.append(Duplicate(position, first[key], EXACT, 1.0))
+        else:
+            first.setdefault(key, position)
+    return found
+
+
+def _write_arrow(path: Path, name: str, values: list, kind: pa.DataType) -> None:
+    table = pa.table({name: pa.array(values, kind)})
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+def _read_arrow(path: Path, name: str, rows: np.ndarray | None = None) -> list:
+    with pa.memory_map(str(path)) as source:
+        column = pa.ipc.open_file(source).read_all().column(name)
+        return (column if rows is None else column.take(pa.array(rows, pa.int64()))).to_pylist()
+
+
+def _save_rows(path: Path, vectors: np.ndarray, rows: np.ndarray) -> None:
+    """vectors[rows] as an .npy file (float16 kept, any other kind as float32), a block at a time: no copy of
+    them all (0.7 GB at a million rows)."""
+    kind = np.float16 if vectors.dtype == np.float16 else np.float32
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=kind, shape=(len(rows), vectors.shape[1]))
+    for start in range(0, len(rows), ROW_BLOCK):
+        out[start : start + ROW_BLOCK] = vectors[rows[start : start + ROW_BLOCK]]
+    out.flush()
+    del out
+
+
+def _scalars(folder: Path) -> dict:
+    return json.loads((folder / "plan.json").read_text())
+
+
+def start_plan(
+    folder: Path,
+    texts: list[str],
+    vectors: np.ndarray,
+    references: int,
+    threshold: float,
+    minhash_threshold: float | None,
+) -> list[tuple[int, int]]:
+    """Step 1: exact duplicates and the candidates' index, saved under folder. Returns search_rows' blocks
+    (ranges of candidates)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    exact = find_exact_duplicates(texts, references)
+    skipped = {d.position for d in exact}
+    candidates = np.array([i for i in range(len(texts)) if i not in skipped], dtype=np.int64)
+    np.save(folder / "exact.npy", np.array([(d.position, d.duplicate_of) for d in exact], np.int64).reshape(-1, 2))
+    np.save(folder / "candidates.npy", candidates)
+    _save_rows(folder / "vectors.npy", vectors, candidates)  # an exact duplicate's vector is never read
+    _write_arrow(folder / "texts.arrow", "text", [texts[i] for i in candidates.tolist()], pa.large_string())
+    if len(candidates):
+        save_index(
+            graph_index(np.load(folder / "vectors.npy", mmap_mode="r"), np.arange(len(candidates))),
+            folder / "graph.faiss",
+        )
+    scalars = {"rows": len(texts), "references": references, "threshold": threshold}
+    (folder / "plan.json").write_text(json.dumps(scalars | {"minhash_threshold": minhash_threshold}))
+    return [(start, min(start + ROW_BLOCK, len(candidates))) for start in range(0, len(candidates), ROW_BLOCK)]
+
+
+def search_rows(folder: Path, block: tuple[int, int], scorer: PairScorer) -> str:
+    """Step 2 for candidates start..stop: their nearest candidates, band keys and profiles, saved under
+    folder/rows/<start>. Returns that folder."""
+    start, stop = block
+    scalars, out = _scalars(folder), folder / "rows" / f"{start:012d}"
+    out.mkdir(parents=True, exist_ok=True)
+    vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+    everyone = np.arange(len(vectors))
+    scores, positions = graph_rows(
+        load_index(folder / "graph.faiss"), vectors, everyone, np.arange(start, stop), GRAPH_DEPTH
+    )
+    np.save(out / "near_scores.npy", scores)
+    np.save(out / "near_positions.npy", positions)
+    texts = _read_arrow(folder / "texts.arrow", "text", np.arange(start, stop))
+    if scalars["minhash_threshold"] is not None:
+        np.save(out / "keys.npy", row_band_keys(texts, scalars["minhash_threshold"]))
+    profile = profile_for(scorer.features)
+    _write_arrow(
+        out / "profiles.arrow", "profile", [pickle.dumps(profile(t), protocol=5) for t in texts], pa.large_binary()
+    )
+    return str(out)
+
+
+@dataclass
+class DuplicatePlan:
+    rows: int  # texts compared, the references first
+    references: int
+    threshold: float
+    exact: list[Duplicate]
+    lexical: int  # how many of `pairs`, first, are MinHash-close pairs (their estimates in `jaccard`)
+    jaccard: np.ndarray
+    pairs: np.ndarray  # (later, earlier) positions in the texts
+    embedding: np.ndarray  # EMBEDDING_FEATURES of each pair
+    bound: np.ndarray  # the most each pair can score, whatever its text
+
+    def live(self) -> np.ndarray:
+        """Positions in `pairs` of the pairs whose text can lift them to the threshold."""
+        return np.flatnonzero(self.bound >= self.threshold)
+
+    @classmethod
+    def load(cls, folder: Path) -> DuplicatePlan:
+        scalars = _scalars(folder)
+        pairs, embedding, bound, jaccard = (np.load(folder / f"{name}.npy") for name in PAIR_ARRAYS)
+        exact = [Duplicate(int(p), int(d), EXACT, 1.0) for p, d in np.load(folder / "exact.npy")]
+        return cls(
+            scalars["rows"], scalars["references"], scalars["threshold"], exact, scalars["lexical"], jaccard,
+            pairs, embedding, bound,
+        )  # fmt: skip
+
+
+def plan_pairs(folder: Path, searched: list[str], scorer: PairScorer, pair_block: int) -> list[tuple[int, int]]:
+    """Step 3, from search_rows' folders (in block order): the pairs to score, their embedding features and bounds,
+    and every candidate's profile in one file. Returns score_block's blocks (ranges of the live pairs)."""
+    scalars = _scalars(folder)
+    candidates = np.load(folder / "candidates.npy")
+    vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+    parts = [Path(p) for p in searched]
+    near = tuple(
+        np.vstack([np.load(p / f"near_{name}.npy") for p in parts]) if parts else np.zeros((0, 1))
+        for name in ("scores", "positions")
+    )
+    texts = _read_arrow(folder / "texts.arrow", "text")
+    local = np.arange(len(candidates))
+    pairs = RowPairs(texts, vectors, local, scorer, near)  # positions among the candidates
+    close, jaccard = np.zeros((0, 2), np.int64), np.zeros(0)
+    if scalars["minhash_threshold"] is not None and parts:
+        keys = np.vstack([np.load(p / "keys.npy") for p in parts])
+        close, jaccard = close_pairs(texts, local, keys, scalars["minhash_threshold"])
+    scored = np.vstack([close, pairs.nearest()])
+    embedding, bound = pairs.bounds(scored)
+    idf = pairs.idf if reads_text(scorer.features) else {}
+    np.save(folder / "pairs.npy", candidates[scored])  # positions in the texts from here on
+    for name, array in zip(PAIR_ARRAYS[1:], (embedding, bound, jaccard)):
+        np.save(folder / f"{name}.npy", array)
+    profiles = [value for p in parts for value in _read_arrow(p / "profiles.arrow", "profile")]
+    _write_arrow(folder / "profiles.arrow", "profile", profiles, pa.large_binary())
+    (folder / "plan.json").write_text(json.dumps(scalars | {"lexical": len(close), "idf": idf}))
+    live = int((bound >= scalars["threshold"]).sum())
+    return [(start, min(start + pair_block, live)) for start in range(0, live, pair_block)]
+
+
+def score_block(folder: Path, block: tuple[int, int], scorer: PairScorer) -> np.ndarray:
+    """Step 4: the scores of the live pairs start..stop (in live order); only those pairs' arrays and their rows'
+    profiles are read."""
+    scalars = _scalars(folder)
+    bound = np.load(folder / "bound.npy", mmap_mode="r")
+    live = np.flatnonzero(bound >= scalars["threshold"])[block[0] : block[1]]
+    pairs = np.asarray(np.load(folder / "pairs.npy", mmap_mode="r")[live])
+    embedding = np.asarray(np.load(folder / "embedding.npy", mmap_mode="r")[live])
+    profiles = PROFILES_READ.of(folder, np.unique(pairs))
+    return text_scores(profiles, pairs, embedding, scorer, scalars["idf"])
+
+
+class ReadProfiles:
+    """The profiles of one plan's rows, as its score blocks read them in this process: the MEMO_ROWS read last are
+    kept, so a process that scores several of a plan's blocks reads most rows once (a row's nearest rows fall in
+    many blocks: 13 blocks at 100k rows named 5.3 times as many rows as the plan has, 4 s of unpickling)."""
+
+    def __init__(self) -> None:
+        self.folder: Path | None = None
+        self.kept: OrderedDict[int, Profile] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def of(self, folder: Path, rows: np.ndarray) -> dict[int, Profile]:
+        """rows (positions in the texts) -> profile."""
+        with self.lock:
+            if folder != self.folder:
+                self.folder, self.kept = folder, OrderedDict()
+            found = {}
+            for row in rows.tolist():
+                if row in self.kept:
+                    self.kept.move_to_end(row)
+                    found[row] = self.kept[row]
+        missing = np.array([row for row in rows.tolist() if row not in found], np.int64)
+        if len(missing):
+            at = np.searchsorted(np.load(folder / "candidates.npy", mmap_mode="r"), missing)
+            values = _read_arrow(folder / "profiles.arrow", "profile", at)
+            read = {row: pickle.loads(value) for row, value in zip(missing.tolist(), values)}
+            found.update(read)
+            with self.lock:
+                if folder == self.folder:
+                    self.kept.update(read)
+                    while len(self.kept) > MEMO_ROWS:
+                        self.kept.popitem(last=False)
+        return found
+
+    def forget(self) -> None:
+        with self.lock:
+            self.folder, self.kept = None, OrderedDict()
+
+
+PROFILES_READ = ReadProfiles()

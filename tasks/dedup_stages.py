@@ -1,0 +1,185 @@
+"""Dedup's Prefect tasks, the steps of tasks/dedup/plan.py: a plan (exact duplicates, the index of the other rows),
+the rows' nearest rows searched block by block, the pairs to score, their scores block by block (the two mapped
+steps are most of dedup's CPU time, so the flow's workers share them), then the decision with the scores: in-build
+and against the real rows, against the published rows, the cluster cap."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from prefect import task
+
+from schemas.spec import Spec
+from tasks.dedup.cluster_cap import best_first, cap_per_cluster
+from tasks.dedup.duplicates import dedup_rows, dedup_threshold, rebuilt_first, resolve_duplicates, vectors_of
+from tasks.dedup.plan import (
+    PROFILES_READ,
+    DuplicatePlan,
+    find_exact_duplicates,
+    plan_pairs,
+    score_block,
+    search_rows,
+    start_plan,
+)
+from tasks.dedup.published_index import PublishedIndex
+from tasks.embeddings.cache import EmbeddingCache
+from tasks.embeddings.encoder import release_encoders
+from tasks.embeddings.row_vectors import VectorsByText
+from tasks.fingerprints import file_sha256
+from tasks.similarity.pair_scorer import load_scorer
+from tasks.similarity.row_pairs import NEIGHBOURS
+from tasks.stage_policy import RESUMABLE, RETRIES
+from tasks.stage_result import StageResult, stage_folder, write_stage
+from tasks.tables import read_parquet
+from tasks.text_features import comparable_text
+from tasks.versions.read import left_out_at_blend, version_rows
+from tasks.versions.shared_indexes import synced_published_index
+from tasks.versions.store import VersionStore
+
+
+@dataclass
+class DedupInputs:
+    frame: pd.DataFrame  # the synthetic rows in the order dedup keeps the first of duplicates
+    real: pd.DataFrame
+    rows: VectorsByText  # every compared text's vector: the real rows' texts first
+    published: PublishedIndex | None
+    judged: set[str]
+    text_of: partial
+
+
+def dedup_inputs(
+    spec: Spec,
+    synthetic_path: str,
+    real_path: str,
+    embedded: list[dict],
+    embedding_cache: str,
+    data_root: str,
+    published_versions: list[str],
+) -> DedupInputs:
+    """The rows in dedup's order (the best first, after the rows built before) with the embed shards' vectors."""
+    frame, real = read_parquet(synthetic_path), read_parquet(real_path)
+    text_of = partial(comparable_text, record=spec.record_schema)
+    published, judged = None, set()
+    if spec.dedup.against_published and published_versions:
+        embed = EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend)
+        store = VersionStore(data_root, spec.dataset)
+        readers = {v: partial(version_rows, store.url(v)) for v in published_versions}
+        published = synced_published_index(store.published_index_path(embed.model_id), readers, text_of, embed)
+        judged = left_out_at_blend(store.url(published_versions[-1]))
+    ranked = best_first(frame)  # the first of duplicates is kept: make it the best, after the rows built before
+    order = (ranked if published is None else rebuilt_first(ranked, published, judged)).index.to_numpy()
+    frame = frame.iloc[order].reset_index(drop=True)  # numbered afresh here, so dedup_rows holds no copy
+    in_order = np.concatenate([len(order) + np.arange(len(real)), order])  # the references first, as compared
+    rows = VectorsByText.from_shards(text_of(real) + text_of(frame), embedded, in_order)
+    return DedupInputs(frame, real, rows, published, judged, text_of)
+
+
+def plan_digest(folder: Path, *names: str) -> list[str]:
+    """The content of a plan step's files: part of the next steps' cache keys (their other inputs are paths)."""
+    return [file_sha256(folder / name) for name in names]
+
+
+@task(name="dedup-plan", **RESUMABLE)
+def dedup_plan(
+    spec: Spec,
+    synthetic_path: str,
+    real_path: str,
+    embedded: list[dict],
+    work_dir: str,
+    embedding_cache: str,
+    data_root: str,
+    published_versions: list[str],
+) -> dict:
+    """Exact duplicates and the index the other rows' k-NN graph is searched in, under <work>/dedup-plan
+    (tasks/dedup/plan.py's start_plan). Output: {folder, digest, blocks} (blocks: ranges of rows to search)."""
+    release_encoders()  # dedup embeds nothing: the int8 session hands back its arena and heap (about 0.2 GB)
+    found = dedup_inputs(spec, synthetic_path, real_path, embedded, embedding_cache, data_root, published_versions)
+    texts = found.text_of(found.real) + found.text_of(found.frame)
+    settings, folder = spec.dedup, stage_folder(work_dir, "dedup-plan")
+    threshold = dedup_threshold(settings.near_duplicate_threshold)
+    exact = {d.position for d in find_exact_duplicates(texts, len(found.real))}
+    candidates = [i for i in range(len(texts)) if i not in exact]
+    vectors = vectors_of(texts, found.rows, candidates)
+    blocks = start_plan(folder, texts, vectors, len(found.real), threshold, settings.minhash_threshold)
+    return {"folder": str(folder), "digest": plan_digest(folder, "plan.json", "candidates.npy"), "blocks": blocks}
+
+
+@task(name="dedup-rows", **RETRIES, **RESUMABLE)
+def dedup_rows_block(plan: dict, block: tuple[int, int]) -> str:
+    """One block of rows' nearest rows, MinHash band keys and text profiles (search_rows). Output: their folder."""
+    return search_rows(Path(plan["folder"]), tuple(block), load_scorer())
+
+
+@task(name="dedup-pair-plan", **RESUMABLE)
+def dedup_pair_plan(plan: dict, searched: list[str], shard_rows: int) -> dict:
+    """The pairs to score and their bounds (plan_pairs), blocks of `shard_rows` rows' worth of nearest pairs.
+    Output: {folder, digest, blocks} (blocks: ranges of the live pairs)."""
+    folder = Path(plan["folder"])
+    blocks = plan_pairs(folder, searched, load_scorer(), shard_rows * NEIGHBOURS)
+    return {
+        "folder": str(folder),
+        "digest": plan_digest(folder, "plan.json", "pairs.npy", "bound.npy"),
+        "blocks": blocks,
+    }
+
+
+@task(name="dedup-pairs", **RETRIES, **RESUMABLE)
+def dedup_pairs(plan: dict, block: tuple[int, int]) -> str:
+    """The pair scores of one block of the live pairs (their texts' numbers compared), saved as
+    <plan>/scores/<start>.npy. Output: that file."""
+    folder = Path(plan["folder"])
+    scores = score_block(folder, tuple(block), load_scorer())
+    path = folder / "scores" / f"{block[0]:012d}.npy"
+    path.parent.mkdir(exist_ok=True)
+    np.save(path, scores)
+    return str(path)
+
+
+@task(name="dedup", **RESUMABLE)
+def dedup_stage(
+    spec: Spec,
+    synthetic_path: str,
+    real_path: str,
+    embedded: list[dict],
+    work_dir: str,
+    embedding_cache: str,
+    data_root: str,
+    published_versions: list[str],
+    plan: dict,
+    scored: list[str],
+) -> StageResult:
+    """Exact and near duplicates, among synthetic rows, against the real ones and against every row of the
+    `published_versions` (part of the cache key: a new version means a new check), decided with the plan's pair
+    scores (`scored`, in block order) and the vectors the embed shards made (`embedded`: the synthetic shards'
+    arrays, then the real rows'). Columns: row schema; duplicate_of."""
+    release_encoders()
+    PROFILES_READ.forget()  # what this process's blocks kept
+    found = dedup_inputs(spec, synthetic_path, real_path, embedded, embedding_cache, data_root, published_versions)
+    scores = np.concatenate([np.load(path) for path in scored]) if scored else np.zeros(0)
+    duplicates = resolve_duplicates(DuplicatePlan.load(Path(plan["folder"])), scores)
+    settings = spec.dedup
+    kept, quarantined = dedup_rows(
+        found.frame, settings.near_duplicate_threshold, found.rows, found.real, settings.minhash_threshold,
+        found.published, found.text_of, found.judged, duplicates,
+    )  # fmt: skip
+    if settings.max_rows_per_cluster:
+        kept, capped = cap_per_cluster(
+            kept, found.rows(found.text_of(kept)), settings.max_rows_per_cluster, settings.clusters
+        )
+        quarantined = pd.concat([quarantined, capped], ignore_index=True)
+    embed = EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend)
+    embed.store(*found.rows.repeated_vectors())  # a text of several shards: decontaminate and publish read dedup's
+    return write_stage(
+        work_dir,
+        "dedup",
+        {"synthetic": kept},
+        quarantined,
+        len(found.frame),
+        spec.publish.quarantine_raw_text,
+        shard_rows=spec.orchestration.shard_rows,
+        record=spec.record_schema,
+    )

@@ -1,0 +1,79 @@
+import numpy as np
+
+import tasks.dedup.plan as plan
+from tasks.dedup.duplicates import find_duplicates, resolve_duplicates
+from tasks.dedup.plan import PROFILES_READ, DuplicatePlan, plan_pairs, score_block, search_rows, start_plan
+from tasks.similarity.pair_features import pair_matrix, profile
+from tasks.similarity.pair_scorer import load_scorer
+from tests.helpers.fake_embed import bag_of_words
+
+TEXTS = [
+    "Maria has 3 apples and buys 4 more apples today",
+    "Maria has 3 apples and then buys 4 more apples today",
+    "Maria has 7 apples and then buys 9 more apples today",
+    "maria has 3 apples and buys 4 more apples today!",
+    "Tom runs 10 miles in 2 hours, half past one",
+    "Tom runs ten miles in two hours, half past one",
+    "Write a poem about the sea",
+    "Write a short poem about the sea",
+    "Sort the list of 12 numbers",
+    "Sort this list of twelve numbers",
+]
+
+
+def decided(found):
+    return [(d.position, d.duplicate_of, d.reason, round(d.score, 9)) for d in found]
+
+
+def test_the_verdicts_do_not_depend_on_how_the_rows_and_pairs_are_split(monkeypatch, tmp_path):
+    texts = TEXTS * 3 + [f"{t} again" for t in TEXTS]
+    whole = decided(find_duplicates(texts, 0.6, bag_of_words, references=2, minhash_threshold=0.5))
+    assert {reason for _, _, reason, _ in whole} == {"exact_duplicate", "near_duplicate", "lexical_near_duplicate"}
+    scorer = load_scorer()
+    monkeypatch.setattr(plan, "ROW_BLOCK", 4)
+    vectors = bag_of_words(texts)
+    row_blocks = start_plan(tmp_path, texts, vectors, 2, 0.6, 0.5)
+    assert len(row_blocks) > 1
+    searched = [search_rows(tmp_path, block, scorer) for block in reversed(row_blocks)][::-1]  # any order, any worker
+    blocks = plan_pairs(tmp_path, searched, scorer, pair_block=3)
+    assert len(blocks) > 1
+    PROFILES_READ.forget()
+    scores = [score_block(tmp_path, block, scorer) for block in blocks]
+    assert decided(resolve_duplicates(DuplicatePlan.load(tmp_path), np.concatenate(scores))) == whole
+
+
+def test_a_process_reads_each_profile_once_keeps_at_most_its_memo_and_reads_what_was_written(monkeypatch, tmp_path):
+    texts = TEXTS
+    scorer = load_scorer()
+    searched = [
+        search_rows(tmp_path, b, scorer) for b in start_plan(tmp_path, texts, bag_of_words(texts), 0, 0.6, None)
+    ]
+    plan_pairs(tmp_path, searched, scorer, pair_block=100)
+    PROFILES_READ.forget()
+    reads = []
+    real_read = plan._read_arrow
+    monkeypatch.setattr(
+        plan, "_read_arrow", lambda path, name, rows=None: reads.append(list(rows)) or real_read(path, name, rows)
+    )
+    rows = np.array([0, 1, 4, 6])
+    first = PROFILES_READ.of(tmp_path, rows)
+    again = PROFILES_READ.of(tmp_path, np.array([1, 4, 8]))
+    assert len(reads) == 2 and len(reads[1]) == 1  # 8 only
+    fresh = plan.profile_for(scorer.features)
+    assert first == {r: fresh(texts[r]) for r in rows.tolist()} and again[8] == fresh(texts[8])
+    monkeypatch.setattr(plan, "MEMO_ROWS", 2)
+    PROFILES_READ.of(tmp_path, np.array([2, 3, 5]))
+    assert len(PROFILES_READ.kept) == 2
+    PROFILES_READ.forget()
+
+
+def test_the_numbers_only_pair_matrix_is_the_full_one_on_the_columns_it_fills():
+    profiles = {i: profile(t) for i, t in enumerate(TEXTS)}
+    pairs = np.array([(1, 0), (2, 0), (3, 2), (5, 4), (7, 6), (9, 8), (6, 0)])
+    embedding = np.random.default_rng(0).random((len(pairs), 3))
+    needed = ["cosine", "numbers_consistent", "numbers_matched"]
+    fast = pair_matrix(profiles, profiles, pairs, embedding, {}, needed)
+    full = pair_matrix(profiles, profiles, pairs, embedding, {}, None)
+    columns = [0, 1, 2, 6, 7]
+    assert np.array_equal(fast[:, columns], full[:, columns])
+    assert fast[:, columns].any() and not np.delete(fast, columns, axis=1).any()
