@@ -17,9 +17,9 @@ from schemas.spec import Spec
 from tasks.dedup.cluster_cap import best_first, cap_per_cluster
 from tasks.dedup.duplicates import dedup_rows, dedup_threshold, rebuilt_first, resolve_duplicates, vectors_of
 from tasks.dedup.plan import (
-    PROFILES_READ,
     DuplicatePlan,
     find_exact_duplicates,
+    forget_profiles,
     plan_pairs,
     score_block,
     search_rows,
@@ -157,7 +157,7 @@ def dedup_stage(
     scores (`scored`, in block order) and the vectors the embed shards made (`embedded`: the synthetic shards'
     arrays, then the real rows'). Columns: row schema; duplicate_of."""
     release_encoders()
-    PROFILES_READ.forget()  # what this process's blocks kept
+    forget_profiles()  # what this process's blocks kept
     found = dedup_inputs(spec, synthetic_path, real_path, embedded, embedding_cache, data_root, published_versions)
     scores = np.concatenate([np.load(path) for path in scored]) if scored else np.zeros(0)
     duplicates = resolve_duplicates(DuplicatePlan.load(Path(plan["folder"])), scores)

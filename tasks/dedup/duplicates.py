@@ -26,10 +26,10 @@ from tasks.dedup.minhash import REASON as LEXICAL
 from tasks.dedup.minhash import greedy_lexical
 from tasks.dedup.plan import (
     NEAR,
-    PROFILES_READ,
     Duplicate,
     DuplicatePlan,
     find_exact_duplicates,
+    forget_profiles,
     plan_pairs,
     score_block,
     search_rows,
@@ -119,7 +119,7 @@ def find_duplicates(
         searched = [search_rows(folder, block, scorer) for block in row_blocks]
         blocks = plan_pairs(folder, searched, scorer, PAIR_BLOCK)
         scores = [score_block(folder, block, scorer) for block in blocks]
-        PROFILES_READ.forget()
+        forget_profiles()
         return resolve_duplicates(DuplicatePlan.load(folder), np.concatenate(scores) if scores else np.zeros(0))
 
 

@@ -249,3 +249,9 @@ class ReadProfiles:
 
 
 PROFILES_READ = ReadProfiles()
+
+
+def forget_profiles() -> None:
+    """Let go of the profiles this process's score blocks kept (a function, so a task that calls it pickles by
+    reference: Dask pickles a task's own globals by value, and the memo holds a lock)."""
+    PROFILES_READ.forget()

@@ -77,3 +77,13 @@ def test_the_numbers_only_pair_matrix_is_the_full_one_on_the_columns_it_fills():
     columns = [0, 1, 2, 6, 7]
     assert np.array_equal(fast[:, columns], full[:, columns])
     assert fast[:, columns].any() and not np.delete(fast, columns, axis=1).any()
+
+
+def test_nothing_to_search_or_score_decides_without_blocks():
+    assert find_duplicates([], 0.6, bag_of_words) == []
+    same = ["Sort the list", "sort the list!", "SORT THE LIST"]
+    assert decided(find_duplicates(same, 0.6, bag_of_words, minhash_threshold=0.5)) == [
+        (1, 0, "exact_duplicate", 1.0),
+        (2, 0, "exact_duplicate", 1.0),
+    ]
+    assert find_duplicates(["one text only"], 0.6, bag_of_words) == []
