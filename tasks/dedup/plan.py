@@ -174,16 +174,13 @@ def plan_pairs(folder: Path, searched: list[str], scorer: PairScorer, pair_block
     candidates = np.load(folder / "candidates.npy")
     vectors = np.load(folder / "vectors.npy", mmap_mode="r")
     parts = [Path(p) for p in searched]
-    near = tuple(
-        np.vstack([np.load(p / f"near_{name}.npy") for p in parts]) if parts else np.zeros((0, 1))
-        for name in ("scores", "positions")
-    )
+    near = (stacked(parts, "near_scores.npy", np.float32), stacked(parts, "near_positions.npy", np.int64))
     texts = _read_arrow(folder / "texts.arrow", "text")
     local = np.arange(len(candidates))
     pairs = RowPairs(texts, vectors, local, scorer, near)  # positions among the candidates
     close, jaccard = np.zeros((0, 2), np.int64), np.zeros(0)
     if scalars["minhash_threshold"] is not None and parts:
-        keys = np.vstack([np.load(p / "keys.npy") for p in parts])
+        keys = stacked(parts, "keys.npy", np.uint64)
         close, jaccard = close_pairs(texts, local, keys, scalars["minhash_threshold"])
     scored = np.vstack([close, pairs.nearest()])
     embedding, bound = pairs.bounds(scored)
@@ -196,6 +193,11 @@ def plan_pairs(folder: Path, searched: list[str], scorer: PairScorer, pair_block
     (folder / "plan.json").write_text(json.dumps(scalars | {"lexical": len(close), "idf": idf}))
     live = int((bound >= scalars["threshold"]).sum())
     return [(start, min(start + pair_block, live)) for start in range(0, live, pair_block)]
+
+
+def stacked(parts: list[Path], name: str, kind: type) -> np.ndarray:
+    """The search blocks' arrays of one name, in block order (none: an empty one)."""
+    return np.vstack([np.load(part / name) for part in parts]) if parts else np.zeros((0, 1), kind)
 
 
 def score_block(folder: Path, block: tuple[int, int], scorer: PairScorer) -> np.ndarray:
