@@ -111,7 +111,7 @@ def dedup_plan(
 @task(name="dedup-rows", **RETRIES, **RESUMABLE)
 def dedup_rows_block(plan: dict, block: tuple[int, int]) -> str:
     """One block of rows' nearest rows, MinHash band keys and text profiles (search_rows). Output: their folder."""
-    return search_rows(Path(plan["folder"]), tuple(block), load_scorer())
+    return search_rows(Path(plan["folder"]), (block[0], block[1]), load_scorer())
 
 
 @task(name="dedup-pair-plan", **RESUMABLE)
@@ -132,7 +132,7 @@ def dedup_pairs(plan: dict, block: tuple[int, int]) -> str:
     """The pair scores of one block of the live pairs (their texts' numbers compared), saved as
     <plan>/scores/<start>.npy. Output: that file."""
     folder = Path(plan["folder"])
-    scores = score_block(folder, tuple(block), load_scorer())
+    scores = score_block(folder, (block[0], block[1]), load_scorer())
     path = folder / "scores" / f"{block[0]:012d}.npy"
     path.parent.mkdir(exist_ok=True)
     np.save(path, scores)

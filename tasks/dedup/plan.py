@@ -174,13 +174,13 @@ def plan_pairs(folder: Path, searched: list[str], scorer: PairScorer, pair_block
     candidates = np.load(folder / "candidates.npy")
     vectors = np.load(folder / "vectors.npy", mmap_mode="r")
     parts = [Path(p) for p in searched]
-    near = tuple(
+    scores, positions = (
         np.vstack([np.load(p / f"near_{name}.npy") for p in parts]) if parts else np.zeros((0, 1))
         for name in ("scores", "positions")
     )
     texts = _read_arrow(folder / "texts.arrow", "text")
     local = np.arange(len(candidates))
-    pairs = RowPairs(texts, vectors, local, scorer, near)  # positions among the candidates
+    pairs = RowPairs(texts, vectors, local, scorer, (scores, positions))  # positions among the candidates
     close, jaccard = np.zeros((0, 2), np.int64), np.zeros(0)
     if scalars["minhash_threshold"] is not None and parts:
         keys = np.vstack([np.load(p / "keys.npy") for p in parts])

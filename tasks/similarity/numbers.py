@@ -11,6 +11,7 @@ changed number (one on each side of the same kind, with other values) from an ad
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from tasks.similarity.dates import MONTHS, date_at, is_year
 from tasks.similarity.number_words import COUNTED as _COUNTED
@@ -212,7 +213,7 @@ def canonical_numbers(text: str) -> list[float]:
     return sorted(min(values, key=abs) for m in number_mentions(text) if (values := _values(m)))
 
 
-def _matched(left: list[Mention], right: list[Mention]) -> int:
+def _matched(left: Sequence[Mention], right: Sequence[Mention]) -> int:
     """How many of `left`'s mentions find a distinct mention of `right` sharing a reading (greedy, one to one)."""
     free = list(right)
     matched = 0
@@ -252,7 +253,7 @@ def _rounded(a: float, b: float) -> bool:
     return inexact and abs(a - b) <= 0.05 * max(abs(a), abs(b))
 
 
-def _unmatched(left: list[Mention], right: list[Mention]) -> tuple[list[Mention], list[Mention]]:
+def _unmatched(left: Sequence[Mention], right: Sequence[Mention]) -> tuple[list[Mention], list[Mention]]:
     """The mentions of each side left over after pairing each mention with one of the other side that shares a
     reading or may be one rounded (a paraphrase rounds: "14.7 pounds", "about 15 pounds")."""
     free, rest = list(right), []
@@ -266,7 +267,7 @@ def _unmatched(left: list[Mention], right: list[Mention]) -> tuple[list[Mention]
     return rest, free
 
 
-def number_conflict(left: list[Mention], right: list[Mention]) -> tuple[float, float]:
+def number_conflict(left: Sequence[Mention], right: Sequence[Mention]) -> tuple[float, float]:
     """(conflict, matched): conflict is the share of the smaller side's numbers that the other side states with
     another value of the same kind (a year against a year, any other number against another: a changed
     number), 0 when either side has none; numbers only one side adds are not a conflict. matched is how many

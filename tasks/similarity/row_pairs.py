@@ -11,7 +11,7 @@ scoring a pair then costs no search, however many pairs MinHash proposes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -37,7 +37,7 @@ class RowPairs:
         self,
         texts: list[str],
         vectors: np.ndarray,
-        rows: list[int] | None = None,
+        rows: Sequence[int] | np.ndarray | None = None,
         scorer: PairScorer | None = None,
         near: tuple[np.ndarray, np.ndarray] | None = None,
     ):
@@ -67,8 +67,8 @@ class RowPairs:
         """(EMBEDDING_FEATURES of each pair, the highest score its text can lift it to), a block at a time: what
         scoring the pairs elsewhere (text_scores) needs besides their texts."""
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-        embedding = [self._embedding(pairs[start : start + PAIR_BLOCK]) for start in range(0, len(pairs), PAIR_BLOCK)]
-        embedding = np.vstack(embedding) if embedding else np.zeros((0, len(EMBEDDING_FEATURES)))
+        blocks = [self._embedding(pairs[start : start + PAIR_BLOCK]) for start in range(0, len(pairs), PAIR_BLOCK)]
+        embedding = np.vstack(blocks) if blocks else np.zeros((0, len(EMBEDDING_FEATURES)))
         return embedding, self.scorer.most(embedding)
 
     def _embedding(self, pairs: np.ndarray) -> np.ndarray:
