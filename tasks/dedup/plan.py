@@ -28,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 
 from tasks.dedup.minhash import close_pairs, row_band_keys
+from tasks.fingerprints import file_sha256
 from tasks.similarity.pair_features import Profile, profile_for, reads_text
 from tasks.similarity.pair_scorer import PairScorer
 from tasks.similarity.row_pairs import GRAPH_DEPTH, RowPairs, text_scores
@@ -38,6 +39,10 @@ EXACT = "exact_duplicate"
 NEAR = "near_duplicate"
 ROW_BLOCK = 25_000  # candidates a search_rows block takes: each reads the whole index (0.4 GB at a million rows)
 PAIR_ARRAYS = ("pairs", "embedding", "bound", "jaccard")
+# The files of start_plan and of plan_pairs that the later steps read: their content names a step's output in the
+# next steps' cache keys (tasks/dedup_stages.py), so a folder planned again for other rows is never read as before.
+PLAN_FILES = ("plan.json", "exact.npy", "candidates.npy", "texts.arrow", "vectors.npy")
+PAIR_FILES = ("pairs.json", *(f"{name}.npy" for name in PAIR_ARRAYS))
 MEMO_ROWS = 100_000  # profiles a process keeps between score blocks (about 1 KB each)
 
 
@@ -85,8 +90,14 @@ def _save_rows(path: Path, vectors: np.ndarray, rows: np.ndarray) -> None:
     del out
 
 
-def _scalars(folder: Path) -> dict:
-    return json.loads((folder / "plan.json").read_text())
+def _scalars(folder: Path, *names: str) -> dict:
+    """plan.json's scalars (start_plan's), with those of the other JSON files named (plan_pairs' pairs.json)."""
+    return {k: v for name in ("plan.json", *names) for k, v in json.loads((folder / name).read_text()).items()}
+
+
+def plan_digest(folder: Path, names: tuple[str, ...]) -> list[str]:
+    """The content of a step's files (PLAN_FILES, PAIR_FILES)."""
+    return [file_sha256(folder / name) for name in names]
 
 
 def start_plan(
@@ -158,7 +169,7 @@ class DuplicatePlan:
 
     @classmethod
     def load(cls, folder: Path) -> DuplicatePlan:
-        scalars = _scalars(folder)
+        scalars = _scalars(folder, "pairs.json")
         pairs, embedding, bound, jaccard = (np.load(folder / f"{name}.npy") for name in PAIR_ARRAYS)
         exact = [Duplicate(int(p), int(d), EXACT, 1.0) for p, d in np.load(folder / "exact.npy")]
         return cls(
@@ -193,7 +204,8 @@ def plan_pairs(folder: Path, searched: list[str], scorer: PairScorer, pair_block
         np.save(folder / f"{name}.npy", array)
     profiles = [value for p in parts for value in _read_arrow(p / "profiles.arrow", "profile")]
     _write_arrow(folder / "profiles.arrow", "profile", profiles, pa.large_binary())
-    (folder / "plan.json").write_text(json.dumps(scalars | {"lexical": len(close), "idf": idf}))
+    # A file of its own: start_plan run again (a resumed build) rewrites plan.json, never plan_pairs' scalars.
+    (folder / "pairs.json").write_text(json.dumps({"lexical": len(close), "idf": idf}))
     live = int((bound >= scalars["threshold"]).sum())
     return [(start, min(start + pair_block, live)) for start in range(0, live, pair_block)]
 
@@ -201,7 +213,7 @@ def plan_pairs(folder: Path, searched: list[str], scorer: PairScorer, pair_block
 def score_block(folder: Path, block: tuple[int, int], scorer: PairScorer) -> np.ndarray:
     """Step 4: the scores of the live pairs start..stop (in live order); only those pairs' arrays and their rows'
     profiles are read."""
-    scalars = _scalars(folder)
+    scalars = _scalars(folder, "pairs.json")
     bound = np.load(folder / "bound.npy", mmap_mode="r")
     live = np.flatnonzero(bound >= scalars["threshold"])[block[0] : block[1]]
     pairs = np.asarray(np.load(folder / "pairs.npy", mmap_mode="r")[live])
