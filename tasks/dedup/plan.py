@@ -18,6 +18,7 @@ files (a block takes its rows), the scalars as JSON. The folder is written and r
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import threading
 from collections import OrderedDict
@@ -68,9 +69,18 @@ def find_exact_duplicates(texts: list[str], references: int = 0) -> list[Duplica
 
 
 def _write_arrow(path: Path, name: str, values: list, kind: pa.DataType) -> None:
+    """A new file in path's place, never the old one rewritten: a process's map of the old one stays whole, and
+    ReadProfiles tells the new one from the old by its inode."""
     table = pa.table({name: pa.array(values, kind)})
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+    written = path.with_name(path.name + ".partial")
+    with pa.OSFile(str(written), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
+    os.replace(written, path)
+
+
+def _file_identity(path: Path) -> tuple:
+    found = path.stat()
+    return str(path), found.st_ino, found.st_mtime_ns, found.st_size
 
 
 def _read_arrow(path: Path, name: str, rows: np.ndarray | None = None) -> list:
@@ -228,15 +238,16 @@ class ReadProfiles:
     many blocks: 13 blocks at 100k rows named 5.3 times as many rows as the plan has, 4 s of unpickling)."""
 
     def __init__(self) -> None:
-        self.folder: Path | None = None
+        self.source: tuple | None = None  # the profiles file kept from: a folder planned again has another
         self.kept: OrderedDict[int, Profile] = OrderedDict()
         self.lock = threading.Lock()
 
     def of(self, folder: Path, rows: np.ndarray) -> dict[int, Profile]:
         """rows (positions in the texts) -> profile."""
+        source = _file_identity(folder / "profiles.arrow")
         with self.lock:
-            if folder != self.folder:
-                self.folder, self.kept = folder, OrderedDict()
+            if source != self.source:
+                self.source, self.kept = source, OrderedDict()
             found = {}
             for row in rows.tolist():
                 if row in self.kept:
@@ -249,7 +260,7 @@ class ReadProfiles:
             read = {row: pickle.loads(value) for row, value in zip(missing.tolist(), values)}
             found.update(read)
             with self.lock:
-                if folder == self.folder:
+                if source == self.source:
                     self.kept.update(read)
                     while len(self.kept) > MEMO_ROWS:
                         self.kept.popitem(last=False)
@@ -257,7 +268,7 @@ class ReadProfiles:
 
     def forget(self) -> None:
         with self.lock:
-            self.folder, self.kept = None, OrderedDict()
+            self.source, self.kept = None, OrderedDict()
 
 
 PROFILES_READ = ReadProfiles()

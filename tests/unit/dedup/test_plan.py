@@ -116,3 +116,21 @@ def test_a_folder_planned_again_keeps_the_pair_steps_files_and_other_rows_change
     assert decided(resolve_duplicates(DuplicatePlan.load(tmp_path), scores)) == whole
     assert planned([text.replace("the", "a") for text in TEXTS])[1] != digest
     PROFILES_READ.forget()
+
+
+def test_a_process_never_reads_the_profiles_it_kept_for_a_folder_planned_again_for_other_rows(tmp_path):
+    scorer = load_scorer()
+
+    def scored(texts):
+        blocks = start_plan(tmp_path, texts, bag_of_words(texts), 0, 0.0, None)
+        live = plan_pairs(tmp_path, [search_rows(tmp_path, b, scorer) for b in blocks], scorer, pair_block=100)
+        return np.concatenate([score_block(tmp_path, block, scorer) for block in live])
+
+    PROFILES_READ.forget()
+    scored(TEXTS)
+    shifted = str.maketrans("0123456789", "5678901234")
+    other = [text.translate(shifted) if i % 2 else text for i, text in enumerate(TEXTS)]
+    again = scored(other)  # the memo still holds TEXTS' profiles, under the same folder
+    PROFILES_READ.forget()
+    assert np.array_equal(again, scored(other))
+    PROFILES_READ.forget()
