@@ -17,9 +17,12 @@ from schemas.spec import Spec
 from tasks.dedup.cluster_cap import best_first, cap_per_cluster
 from tasks.dedup.duplicates import dedup_rows, dedup_threshold, rebuilt_first, resolve_duplicates, vectors_of
 from tasks.dedup.plan import (
+    PAIR_FILES,
+    PLAN_FILES,
     DuplicatePlan,
     find_exact_duplicates,
     forget_profiles,
+    plan_digest,
     plan_pairs,
     score_block,
     search_rows,
@@ -29,7 +32,6 @@ from tasks.dedup.published_index import PublishedIndex
 from tasks.embeddings.cache import EmbeddingCache
 from tasks.embeddings.encoder import release_encoders
 from tasks.embeddings.row_vectors import VectorsByText
-from tasks.fingerprints import file_sha256
 from tasks.similarity.pair_scorer import load_scorer
 from tasks.similarity.row_pairs import NEIGHBOURS
 from tasks.stage_policy import RESUMABLE, RETRIES
@@ -78,11 +80,6 @@ def dedup_inputs(
     return DedupInputs(frame, real, rows, published, judged, text_of)
 
 
-def plan_digest(folder: Path, *names: str) -> list[str]:
-    """The content of a plan step's files: part of the next steps' cache keys (their other inputs are paths)."""
-    return [file_sha256(folder / name) for name in names]
-
-
 @task(name="dedup-plan", **RESUMABLE)
 def dedup_plan(
     spec: Spec,
@@ -105,7 +102,7 @@ def dedup_plan(
     candidates = [i for i in range(len(texts)) if i not in exact]
     vectors = vectors_of(texts, found.rows, candidates)
     blocks = start_plan(folder, texts, vectors, len(found.real), threshold, settings.minhash_threshold)
-    return {"folder": str(folder), "digest": plan_digest(folder, "plan.json", "candidates.npy"), "blocks": blocks}
+    return {"folder": str(folder), "digest": plan_digest(folder, PLAN_FILES), "blocks": blocks}
 
 
 @task(name="dedup-rows", **RETRIES, **RESUMABLE)
@@ -122,7 +119,7 @@ def dedup_pair_plan(plan: dict, searched: list[str], shard_rows: int) -> dict:
     blocks = plan_pairs(folder, searched, load_scorer(), shard_rows * NEIGHBOURS)
     return {
         "folder": str(folder),
-        "digest": plan_digest(folder, "plan.json", "pairs.npy", "bound.npy"),
+        "digest": plan["digest"] + plan_digest(folder, PAIR_FILES),  # the texts' profiles are the plan's
         "blocks": blocks,
     }
 

@@ -18,6 +18,7 @@ files (a block takes its rows), the scalars as JSON. The folder is written and r
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import threading
 from collections import OrderedDict
@@ -28,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 
 from tasks.dedup.minhash import close_pairs, row_band_keys
+from tasks.fingerprints import file_sha256
 from tasks.similarity.pair_features import Profile, profile_for, reads_text
 from tasks.similarity.pair_scorer import PairScorer
 from tasks.similarity.row_pairs import GRAPH_DEPTH, RowPairs, text_scores
@@ -38,7 +40,11 @@ EXACT = "exact_duplicate"
 NEAR = "near_duplicate"
 ROW_BLOCK = 25_000  # candidates a search_rows block takes: each reads the whole index (0.4 GB at a million rows)
 PAIR_ARRAYS = ("pairs", "embedding", "bound", "jaccard")
-MEMO_ROWS = 100_000  # profiles a process keeps between score blocks (about 1 KB each)
+# The files of start_plan and of plan_pairs that the later steps read: their content names a step's output in the
+# next steps' cache keys (tasks/dedup_stages.py), so a folder planned again for other rows is never read as before.
+PLAN_FILES = ("plan.json", "exact.npy", "candidates.npy", "texts.arrow", "vectors.npy")
+PAIR_FILES = ("pairs.json", *(f"{name}.npy" for name in PAIR_ARRAYS))
+MEMO_ROWS = 100_000  # profiles a process keeps between score blocks (1.2 to 3.9 KB each: up to 0.4 GB)
 
 
 @dataclass(frozen=True)
@@ -63,9 +69,22 @@ def find_exact_duplicates(texts: list[str], references: int = 0) -> list[Duplica
 
 
 def _write_arrow(path: Path, name: str, values: list, kind: pa.DataType) -> None:
-    table = pa.table({name: pa.array(values, kind)})
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
+    _write_tables(path, [pa.table({name: pa.array(values, kind)})])
+
+
+def _write_tables(path: Path, tables: list[pa.Table]) -> None:
+    """The tables, one after another, as a new file in path's place, never the old one rewritten: a process's map
+    of the old one stays whole, and ReadProfiles tells the new one from the old by its inode."""
+    written = path.with_name(path.name + ".partial")
+    with pa.OSFile(str(written), "wb") as sink, pa.ipc.new_file(sink, tables[0].schema) as writer:
+        for table in tables:
+            writer.write_table(table)
+    os.replace(written, path)
+
+
+def _file_identity(path: Path) -> tuple:
+    found = path.stat()
+    return str(path), found.st_ino, found.st_mtime_ns, found.st_size
 
 
 def _read_arrow(path: Path, name: str, rows: np.ndarray | None = None) -> list:
@@ -85,8 +104,14 @@ def _save_rows(path: Path, vectors: np.ndarray, rows: np.ndarray) -> None:
     del out
 
 
-def _scalars(folder: Path) -> dict:
-    return json.loads((folder / "plan.json").read_text())
+def _scalars(folder: Path, *names: str) -> dict:
+    """plan.json's scalars (start_plan's), with those of the other JSON files named (plan_pairs' pairs.json)."""
+    return {k: v for name in ("plan.json", *names) for k, v in json.loads((folder / name).read_text()).items()}
+
+
+def plan_digest(folder: Path, names: tuple[str, ...]) -> list[str]:
+    """The content of a step's files (PLAN_FILES, PAIR_FILES)."""
+    return [file_sha256(folder / name) for name in names]
 
 
 def start_plan(
@@ -158,8 +183,9 @@ class DuplicatePlan:
 
     @classmethod
     def load(cls, folder: Path) -> DuplicatePlan:
-        scalars = _scalars(folder)
-        pairs, embedding, bound, jaccard = (np.load(folder / f"{name}.npy") for name in PAIR_ARRAYS)
+        scalars = _scalars(folder, "pairs.json")
+        # mapped, not read: the decision never reads the embedding features (0.2 GB at a million rows)
+        pairs, embedding, bound, jaccard = (np.load(folder / f"{name}.npy", mmap_mode="r") for name in PAIR_ARRAYS)
         exact = [Duplicate(int(p), int(d), EXACT, 1.0) for p, d in np.load(folder / "exact.npy")]
         return cls(
             scalars["rows"], scalars["references"], scalars["threshold"], exact, scalars["lexical"], jaccard,
@@ -188,9 +214,15 @@ def plan_pairs(folder: Path, searched: list[str], scorer: PairScorer, pair_block
     np.save(folder / "pairs.npy", candidates[scored])  # positions in the texts from here on
     for name, array in zip(PAIR_ARRAYS[1:], (embedding, bound, jaccard)):
         np.save(folder / f"{name}.npy", array)
-    profiles = [value for p in parts for value in _read_arrow(p / "profiles.arrow", "profile")]
-    _write_arrow(folder / "profiles.arrow", "profile", profiles, pa.large_binary())
-    (folder / "plan.json").write_text(json.dumps(scalars | {"lexical": len(close), "idf": idf}))
+    if parts:  # the blocks' files copied one after another: no profile held as a Python object (0.5 GB at 1M rows)
+        sources = [pa.memory_map(str(p / "profiles.arrow")) for p in parts]
+        _write_tables(folder / "profiles.arrow", [pa.ipc.open_file(source).read_all() for source in sources])
+        for source in sources:
+            source.close()
+    else:
+        _write_arrow(folder / "profiles.arrow", "profile", [], pa.large_binary())
+    # A file of its own: start_plan run again (a resumed build) rewrites plan.json, never plan_pairs' scalars.
+    (folder / "pairs.json").write_text(json.dumps({"lexical": len(close), "idf": idf}))
     live = int((bound >= scalars["threshold"]).sum())
     return [(start, min(start + pair_block, live)) for start in range(0, live, pair_block)]
 
@@ -203,7 +235,7 @@ def stacked(parts: list[Path], name: str, kind: type) -> np.ndarray:
 def score_block(folder: Path, block: tuple[int, int], scorer: PairScorer) -> np.ndarray:
     """Step 4: the scores of the live pairs start..stop (in live order); only those pairs' arrays and their rows'
     profiles are read."""
-    scalars = _scalars(folder)
+    scalars = _scalars(folder, "pairs.json")
     bound = np.load(folder / "bound.npy", mmap_mode="r")
     live = np.flatnonzero(bound >= scalars["threshold"])[block[0] : block[1]]
     pairs = np.asarray(np.load(folder / "pairs.npy", mmap_mode="r")[live])
@@ -218,15 +250,16 @@ class ReadProfiles:
     many blocks: 13 blocks at 100k rows named 5.3 times as many rows as the plan has, 4 s of unpickling)."""
 
     def __init__(self) -> None:
-        self.folder: Path | None = None
+        self.source: tuple | None = None  # the profiles file kept from: a folder planned again has another
         self.kept: OrderedDict[int, Profile] = OrderedDict()
         self.lock = threading.Lock()
 
     def of(self, folder: Path, rows: np.ndarray) -> dict[int, Profile]:
         """rows (positions in the texts) -> profile."""
+        source = _file_identity(folder / "profiles.arrow")
         with self.lock:
-            if folder != self.folder:
-                self.folder, self.kept = folder, OrderedDict()
+            if source != self.source:
+                self.source, self.kept = source, OrderedDict()
             found = {}
             for row in rows.tolist():
                 if row in self.kept:
@@ -239,7 +272,7 @@ class ReadProfiles:
             read = {row: pickle.loads(value) for row, value in zip(missing.tolist(), values)}
             found.update(read)
             with self.lock:
-                if folder == self.folder:
+                if source == self.source:
                     self.kept.update(read)
                     while len(self.kept) > MEMO_ROWS:
                         self.kept.popitem(last=False)
@@ -247,7 +280,7 @@ class ReadProfiles:
 
     def forget(self) -> None:
         with self.lock:
-            self.folder, self.kept = None, OrderedDict()
+            self.source, self.kept = None, OrderedDict()
 
 
 PROFILES_READ = ReadProfiles()

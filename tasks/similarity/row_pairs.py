@@ -11,7 +11,7 @@ scoring a pair then costs no search, however many pairs MinHash proposes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -37,7 +37,7 @@ class RowPairs:
         self,
         texts: list[str],
         vectors: np.ndarray,
-        rows: list[int] | np.ndarray | None = None,
+        rows: Sequence[int] | np.ndarray | None = None,
         scorer: PairScorer | None = None,
         near: tuple[np.ndarray, np.ndarray] | None = None,
     ):

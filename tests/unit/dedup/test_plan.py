@@ -2,7 +2,16 @@ import numpy as np
 
 import tasks.dedup.plan as plan
 from tasks.dedup.duplicates import find_duplicates, resolve_duplicates
-from tasks.dedup.plan import PROFILES_READ, DuplicatePlan, plan_pairs, score_block, search_rows, start_plan
+from tasks.dedup.plan import (
+    PLAN_FILES,
+    PROFILES_READ,
+    DuplicatePlan,
+    plan_digest,
+    plan_pairs,
+    score_block,
+    search_rows,
+    start_plan,
+)
 from tasks.similarity.pair_features import pair_matrix, profile
 from tasks.similarity.pair_scorer import load_scorer
 from tests.helpers.fake_embed import bag_of_words
@@ -87,3 +96,41 @@ def test_nothing_to_search_or_score_decides_without_blocks():
         (2, 0, "exact_duplicate", 1.0),
     ]
     assert find_duplicates(["one text only"], 0.6, bag_of_words) == []
+
+
+def test_a_folder_planned_again_keeps_the_pair_steps_files_and_other_rows_change_its_digest(tmp_path):
+    """A resumed build that runs the plan step again finds the later steps cached under the plan's digest: the same
+    rows must leave their files readable, other rows (as many, the same exact duplicates) must change the digest."""
+    scorer = load_scorer()
+
+    def planned(texts):
+        blocks = start_plan(tmp_path, texts, bag_of_words(texts), 0, 0.6, 0.5)
+        return blocks, plan_digest(tmp_path, PLAN_FILES)
+
+    blocks, digest = planned(TEXTS)
+    live = plan_pairs(tmp_path, [search_rows(tmp_path, b, scorer) for b in blocks], scorer, pair_block=100)
+    PROFILES_READ.forget()
+    scores = np.concatenate([score_block(tmp_path, block, scorer) for block in live])
+    whole = decided(resolve_duplicates(DuplicatePlan.load(tmp_path), scores))
+    assert whole and planned(TEXTS)[1] == digest
+    assert decided(resolve_duplicates(DuplicatePlan.load(tmp_path), scores)) == whole
+    assert planned([text.replace("the", "a") for text in TEXTS])[1] != digest
+    PROFILES_READ.forget()
+
+
+def test_a_process_never_reads_the_profiles_it_kept_for_a_folder_planned_again_for_other_rows(tmp_path):
+    scorer = load_scorer()
+
+    def scored(texts):
+        blocks = start_plan(tmp_path, texts, bag_of_words(texts), 0, 0.0, None)
+        live = plan_pairs(tmp_path, [search_rows(tmp_path, b, scorer) for b in blocks], scorer, pair_block=100)
+        return np.concatenate([score_block(tmp_path, block, scorer) for block in live])
+
+    PROFILES_READ.forget()
+    scored(TEXTS)
+    shifted = str.maketrans("0123456789", "5678901234")
+    other = [text.translate(shifted) if i % 2 else text for i, text in enumerate(TEXTS)]
+    again = scored(other)  # the memo still holds TEXTS' profiles, under the same folder
+    PROFILES_READ.forget()
+    assert np.array_equal(again, scored(other))
+    PROFILES_READ.forget()
