@@ -44,6 +44,9 @@ PAIR_ARRAYS = ("pairs", "embedding", "bound", "jaccard")
 # next steps' cache keys (tasks/dedup_stages.py), so a folder planned again for other rows is never read as before.
 PLAN_FILES = ("plan.json", "exact.npy", "candidates.npy", "texts.arrow", "vectors.npy")
 PAIR_FILES = ("pairs.json", *(f"{name}.npy" for name in PAIR_ARRAYS))
+# Score blocks a process runs at once: the scoring holds the GIL, so the thread runner's other threads (4 a core, for
+# the sandbox) would only hold their blocks' profiles meanwhile (3.7 GB at a million rows with 8 at once).
+SCORING = threading.BoundedSemaphore(os.cpu_count() or 1)
 MEMO_ROWS = 100_000  # profiles a process keeps between score blocks (1.2 to 3.9 KB each: up to 0.4 GB)
 
 
@@ -240,8 +243,9 @@ def score_block(folder: Path, block: tuple[int, int], scorer: PairScorer) -> np.
     live = np.flatnonzero(bound >= scalars["threshold"])[block[0] : block[1]]
     pairs = np.asarray(np.load(folder / "pairs.npy", mmap_mode="r")[live])
     embedding = np.asarray(np.load(folder / "embedding.npy", mmap_mode="r")[live])
-    profiles = PROFILES_READ.of(folder, np.unique(pairs))
-    return text_scores(profiles, pairs, embedding, scorer, scalars["idf"])
+    with SCORING:
+        profiles = PROFILES_READ.of(folder, np.unique(pairs))
+        return text_scores(profiles, pairs, embedding, scorer, scalars["idf"])
 
 
 class ReadProfiles:
