@@ -25,6 +25,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pyarrow as pa
 
@@ -44,9 +45,10 @@ PAIR_ARRAYS = ("pairs", "embedding", "bound", "jaccard")
 # next steps' cache keys (tasks/dedup_stages.py), so a folder planned again for other rows is never read as before.
 PLAN_FILES = ("plan.json", "exact.npy", "candidates.npy", "texts.arrow", "vectors.npy")
 PAIR_FILES = ("pairs.json", *(f"{name}.npy" for name in PAIR_ARRAYS))
-# Score blocks a process runs at once: the scoring holds the GIL, so the thread runner's other threads (4 a core, for
-# the sandbox) would only hold their blocks' profiles meanwhile (3.7 GB at a million rows with 8 at once).
-SCORING = threading.BoundedSemaphore(os.cpu_count() or 1)
+# Search and score blocks a process runs at once: a core's worth. The thread runner has 4 threads a core (for the
+# sandbox), and 8 search blocks at once each held a copy of the index (0.35 GB at a million rows: dedup's peak RSS was
+# 8.0 GB); the scoring holds the GIL, so more score blocks at once only held their profiles.
+WORKING = threading.BoundedSemaphore(os.cpu_count() or 1)
 MEMO_ROWS = 100_000  # profiles a process keeps between score blocks (1.2 to 3.9 KB each: up to 0.4 GB)
 
 
@@ -153,9 +155,9 @@ def search_rows(folder: Path, block: tuple[int, int], scorer: PairScorer) -> str
     out.mkdir(parents=True, exist_ok=True)
     vectors = np.load(folder / "vectors.npy", mmap_mode="r")
     everyone = np.arange(len(vectors))
-    scores, positions = graph_rows(
-        load_index(folder / "graph.faiss"), vectors, everyone, np.arange(start, stop), GRAPH_DEPTH
-    )
+    with WORKING:
+        index = INDEX_READ.of(folder / "graph.faiss")
+        scores, positions = graph_rows(index, vectors, everyone, np.arange(start, stop), GRAPH_DEPTH)
     np.save(out / "near_scores.npy", scores)
     np.save(out / "near_positions.npy", positions)
     texts = _read_arrow(folder / "texts.arrow", "text", np.arange(start, stop))
@@ -199,6 +201,7 @@ class DuplicatePlan:
 def plan_pairs(folder: Path, searched: list[str], scorer: PairScorer, pair_block: int) -> list[tuple[int, int]]:
     """Step 3, from search_rows' folders (in block order): the pairs to score, their embedding features and bounds,
     and every candidate's profile in one file. Returns score_block's blocks (ranges of the live pairs)."""
+    INDEX_READ.forget()  # the search blocks are done: this process's copy of the index is not read again
     scalars = _scalars(folder)
     candidates = np.load(folder / "candidates.npy")
     vectors = np.load(folder / "vectors.npy", mmap_mode="r")
@@ -243,7 +246,7 @@ def score_block(folder: Path, block: tuple[int, int], scorer: PairScorer) -> np.
     live = np.flatnonzero(bound >= scalars["threshold"])[block[0] : block[1]]
     pairs = np.asarray(np.load(folder / "pairs.npy", mmap_mode="r")[live])
     embedding = np.asarray(np.load(folder / "embedding.npy", mmap_mode="r")[live])
-    with SCORING:
+    with WORKING:
         profiles = PROFILES_READ.of(folder, np.unique(pairs))
         return text_scores(profiles, pairs, embedding, scorer, scalars["idf"])
 
@@ -290,7 +293,32 @@ class ReadProfiles:
 PROFILES_READ = ReadProfiles()
 
 
+class ReadIndex:
+    """The graph index the search blocks of one plan read in this process, loaded once (FAISS searches one index
+    from several threads at once)."""
+
+    def __init__(self) -> None:
+        self.source: tuple | None = None
+        self.index: faiss.Index | None = None
+        self.lock = threading.Lock()
+
+    def of(self, path: Path) -> faiss.Index:
+        source = _file_identity(path)
+        with self.lock:
+            if source != self.source or self.index is None:
+                self.source, self.index = source, load_index(path)
+            return self.index
+
+    def forget(self) -> None:
+        with self.lock:
+            self.source, self.index = None, None
+
+
+INDEX_READ = ReadIndex()
+
+
 def forget_profiles() -> None:
-    """Let go of the profiles this process's score blocks kept (a function, so a task that calls it pickles by
-    reference: Dask pickles a task's own globals by value, and the memo holds a lock)."""
+    """Let go of the index and the profiles this process's blocks kept (a function, so a task that calls it pickles
+    by reference: Dask pickles a task's own globals by value, and the memos hold locks)."""
     PROFILES_READ.forget()
+    INDEX_READ.forget()

@@ -134,3 +134,20 @@ def test_a_process_never_reads_the_profiles_it_kept_for_a_folder_planned_again_f
     PROFILES_READ.forget()
     assert np.array_equal(again, scored(other))
     PROFILES_READ.forget()
+
+
+def test_a_process_loads_a_plans_index_once_for_all_its_search_blocks_and_again_for_a_new_plan(monkeypatch, tmp_path):
+    loads = []
+    real_load = plan.load_index
+    monkeypatch.setattr(plan, "load_index", lambda path: loads.append(path) or real_load(path))
+    monkeypatch.setattr(plan, "ROW_BLOCK", 3)
+    scorer = load_scorer()
+    plan.forget_profiles()
+    blocks = start_plan(tmp_path, TEXTS, bag_of_words(TEXTS), 0, 0.6, None)
+    first = [search_rows(tmp_path, block, scorer) for block in blocks]
+    assert len(blocks) > 2 and len(loads) == 1
+    blocks = start_plan(tmp_path, TEXTS[::-1], bag_of_words(TEXTS[::-1]), 0, 0.6, None)  # the folder planned again
+    again = [search_rows(tmp_path, block, scorer) for block in blocks]
+    assert len(loads) == 2 and first == again  # the same folders, rewritten from the new index
+    plan_pairs(tmp_path, again, scorer, pair_block=100)
+    assert plan.INDEX_READ.index is None
