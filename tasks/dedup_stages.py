@@ -14,6 +14,7 @@ import pandas as pd
 from prefect import task
 
 from schemas.spec import Spec
+from tasks.dedup.block_memory import forget_profiles
 from tasks.dedup.cluster_cap import best_first, cap_per_cluster
 from tasks.dedup.duplicates import dedup_rows, dedup_threshold, rebuilt_first, resolve_duplicates, vectors_of
 from tasks.dedup.plan import (
@@ -21,7 +22,6 @@ from tasks.dedup.plan import (
     PLAN_FILES,
     DuplicatePlan,
     find_exact_duplicates,
-    forget_profiles,
     plan_digest,
     plan_pairs,
     score_block,

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from schemas import records as col
+from tasks.dedup.block_memory import forget_profiles
 from tasks.dedup.minhash import REASON as LEXICAL
 from tasks.dedup.minhash import greedy_lexical
 from tasks.dedup.plan import (
@@ -29,7 +30,6 @@ from tasks.dedup.plan import (
     Duplicate,
     DuplicatePlan,
     find_exact_duplicates,
-    forget_profiles,
     plan_pairs,
     score_block,
     search_rows,

@@ -18,24 +18,21 @@ files (a block takes its rows), the scalars as JSON. The folder is written and r
 from __future__ import annotations
 
 import json
-import os
 import pickle
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-import faiss
 import numpy as np
 import pyarrow as pa
 
+from tasks.dedup.block_memory import INDEX_READ, PROFILES_READ, WORKING, read_arrow, write_arrow, write_tables
 from tasks.dedup.minhash import close_pairs, row_band_keys
 from tasks.fingerprints import file_sha256
-from tasks.similarity.pair_features import Profile, profile_for, reads_text
+from tasks.similarity.pair_features import profile_for, reads_text
 from tasks.similarity.pair_scorer import PairScorer
 from tasks.similarity.row_pairs import GRAPH_DEPTH, RowPairs, text_scores
 from tasks.text_features import exact_key
-from tasks.vectors.index import graph_index, graph_rows, load_index, save_index
+from tasks.vectors.index import graph_index, graph_rows, save_index
 
 EXACT = "exact_duplicate"
 NEAR = "near_duplicate"
@@ -45,11 +42,6 @@ PAIR_ARRAYS = ("pairs", "embedding", "bound", "jaccard")
 # next steps' cache keys (tasks/dedup_stages.py), so a folder planned again for other rows is never read as before.
 PLAN_FILES = ("plan.json", "exact.npy", "candidates.npy", "texts.arrow", "vectors.npy")
 PAIR_FILES = ("pairs.json", *(f"{name}.npy" for name in PAIR_ARRAYS))
-# Search and score blocks a process runs at once: a core's worth. The thread runner has 4 threads a core (for the
-# sandbox), and 8 search blocks at once each held a copy of the index (0.35 GB at a million rows: dedup's peak RSS was
-# 8.0 GB); the scoring holds the GIL, so more score blocks at once only held their profiles.
-WORKING = threading.BoundedSemaphore(os.cpu_count() or 1)
-MEMO_ROWS = 100_000  # profiles a process keeps between score blocks (1.2 to 3.9 KB each: up to 0.4 GB)
 
 
 @dataclass(frozen=True)
@@ -71,31 +63,6 @@ def find_exact_duplicates(texts: list[str], references: int = 0) -> list[Duplica
         else:
             first.setdefault(key, position)
     return found
-
-
-def _write_arrow(path: Path, name: str, values: list, kind: pa.DataType) -> None:
-    _write_tables(path, [pa.table({name: pa.array(values, kind)})])
-
-
-def _write_tables(path: Path, tables: list[pa.Table]) -> None:
-    """The tables, one after another, as a new file in path's place, never the old one rewritten: a process's map
-    of the old one stays whole, and ReadProfiles tells the new one from the old by its inode."""
-    written = path.with_name(path.name + ".partial")
-    with pa.OSFile(str(written), "wb") as sink, pa.ipc.new_file(sink, tables[0].schema) as writer:
-        for table in tables:
-            writer.write_table(table)
-    os.replace(written, path)
-
-
-def _file_identity(path: Path) -> tuple:
-    found = path.stat()
-    return str(path), found.st_ino, found.st_mtime_ns, found.st_size
-
-
-def _read_arrow(path: Path, name: str, rows: np.ndarray | None = None) -> list:
-    with pa.memory_map(str(path)) as source:
-        column = pa.ipc.open_file(source).read_all().column(name)
-        return (column if rows is None else column.take(pa.array(rows, pa.int64()))).to_pylist()
 
 
 def _save_rows(path: Path, vectors: np.ndarray, rows: np.ndarray) -> None:
@@ -136,7 +103,7 @@ def start_plan(
     np.save(folder / "exact.npy", np.array([(d.position, d.duplicate_of) for d in exact], np.int64).reshape(-1, 2))
     np.save(folder / "candidates.npy", candidates)
     _save_rows(folder / "vectors.npy", vectors, candidates)  # an exact duplicate's vector is never read
-    _write_arrow(folder / "texts.arrow", "text", [texts[i] for i in candidates.tolist()], pa.large_string())
+    write_arrow(folder / "texts.arrow", "text", [texts[i] for i in candidates.tolist()], pa.large_string())
     if len(candidates):
         save_index(
             graph_index(np.load(folder / "vectors.npy", mmap_mode="r"), np.arange(len(candidates))),
@@ -160,11 +127,11 @@ def search_rows(folder: Path, block: tuple[int, int], scorer: PairScorer) -> str
         scores, positions = graph_rows(index, vectors, everyone, np.arange(start, stop), GRAPH_DEPTH)
     np.save(out / "near_scores.npy", scores)
     np.save(out / "near_positions.npy", positions)
-    texts = _read_arrow(folder / "texts.arrow", "text", np.arange(start, stop))
+    texts = read_arrow(folder / "texts.arrow", "text", np.arange(start, stop))
     if scalars["minhash_threshold"] is not None:
         np.save(out / "keys.npy", row_band_keys(texts, scalars["minhash_threshold"]))
     profile = profile_for(scorer.features)
-    _write_arrow(
+    write_arrow(
         out / "profiles.arrow", "profile", [pickle.dumps(profile(t), protocol=5) for t in texts], pa.large_binary()
     )
     return str(out)
@@ -207,7 +174,7 @@ def plan_pairs(folder: Path, searched: list[str], scorer: PairScorer, pair_block
     vectors = np.load(folder / "vectors.npy", mmap_mode="r")
     parts = [Path(p) for p in searched]
     near = (stacked(parts, "near_scores.npy", np.float32), stacked(parts, "near_positions.npy", np.int64))
-    texts = _read_arrow(folder / "texts.arrow", "text")
+    texts = read_arrow(folder / "texts.arrow", "text")
     local = np.arange(len(candidates))
     pairs = RowPairs(texts, vectors, local, scorer, near)  # positions among the candidates
     close, jaccard = np.zeros((0, 2), np.int64), np.zeros(0)
@@ -222,11 +189,11 @@ def plan_pairs(folder: Path, searched: list[str], scorer: PairScorer, pair_block
         np.save(folder / f"{name}.npy", array)
     if parts:  # the blocks' files copied one after another: no profile held as a Python object (0.5 GB at 1M rows)
         sources = [pa.memory_map(str(p / "profiles.arrow")) for p in parts]
-        _write_tables(folder / "profiles.arrow", [pa.ipc.open_file(source).read_all() for source in sources])
+        write_tables(folder / "profiles.arrow", [pa.ipc.open_file(source).read_all() for source in sources])
         for source in sources:
             source.close()
     else:
-        _write_arrow(folder / "profiles.arrow", "profile", [], pa.large_binary())
+        write_arrow(folder / "profiles.arrow", "profile", [], pa.large_binary())
     # A file of its own: start_plan run again (a resumed build) rewrites plan.json, never plan_pairs' scalars.
     (folder / "pairs.json").write_text(json.dumps({"lexical": len(close), "idf": idf}))
     live = int((bound >= scalars["threshold"]).sum())
@@ -249,76 +216,3 @@ def score_block(folder: Path, block: tuple[int, int], scorer: PairScorer) -> np.
     with WORKING:
         profiles = PROFILES_READ.of(folder, np.unique(pairs))
         return text_scores(profiles, pairs, embedding, scorer, scalars["idf"])
-
-
-class ReadProfiles:
-    """The profiles of one plan's rows, as its score blocks read them in this process: the MEMO_ROWS read last are
-    kept, so a process that scores several of a plan's blocks reads most rows once (a row's nearest rows fall in
-    many blocks: 13 blocks at 100k rows named 5.3 times as many rows as the plan has, 4 s of unpickling)."""
-
-    def __init__(self) -> None:
-        self.source: tuple | None = None  # the profiles file kept from: a folder planned again has another
-        self.kept: OrderedDict[int, Profile] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def of(self, folder: Path, rows: np.ndarray) -> dict[int, Profile]:
-        """rows (positions in the texts) -> profile."""
-        source = _file_identity(folder / "profiles.arrow")
-        with self.lock:
-            if source != self.source:
-                self.source, self.kept = source, OrderedDict()
-            found = {}
-            for row in rows.tolist():
-                if row in self.kept:
-                    self.kept.move_to_end(row)
-                    found[row] = self.kept[row]
-        missing = np.array([row for row in rows.tolist() if row not in found], np.int64)
-        if len(missing):
-            at = np.searchsorted(np.load(folder / "candidates.npy", mmap_mode="r"), missing)
-            values = _read_arrow(folder / "profiles.arrow", "profile", at)
-            read = {row: pickle.loads(value) for row, value in zip(missing.tolist(), values)}
-            found.update(read)
-            with self.lock:
-                if source == self.source:
-                    self.kept.update(read)
-                    while len(self.kept) > MEMO_ROWS:
-                        self.kept.popitem(last=False)
-        return found
-
-    def forget(self) -> None:
-        with self.lock:
-            self.source, self.kept = None, OrderedDict()
-
-
-PROFILES_READ = ReadProfiles()
-
-
-class ReadIndex:
-    """The graph index the search blocks of one plan read in this process, loaded once (FAISS searches one index
-    from several threads at once)."""
-
-    def __init__(self) -> None:
-        self.source: tuple | None = None
-        self.index: faiss.Index | None = None
-        self.lock = threading.Lock()
-
-    def of(self, path: Path) -> faiss.Index:
-        source = _file_identity(path)
-        with self.lock:
-            if source != self.source or self.index is None:
-                self.source, self.index = source, load_index(path)
-            return self.index
-
-    def forget(self) -> None:
-        with self.lock:
-            self.source, self.index = None, None
-
-
-INDEX_READ = ReadIndex()
-
-
-def forget_profiles() -> None:
-    """Let go of the index and the profiles this process's blocks kept (a function, so a task that calls it pickles
-    by reference: Dask pickles a task's own globals by value, and the memos hold locks)."""
-    PROFILES_READ.forget()
-    INDEX_READ.forget()

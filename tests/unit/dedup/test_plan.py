@@ -1,10 +1,11 @@
 import numpy as np
 
+import tasks.dedup.block_memory as block_memory
 import tasks.dedup.plan as plan
+from tasks.dedup.block_memory import PROFILES_READ
 from tasks.dedup.duplicates import find_duplicates, resolve_duplicates
 from tasks.dedup.plan import (
     PLAN_FILES,
-    PROFILES_READ,
     DuplicatePlan,
     plan_digest,
     plan_pairs,
@@ -60,9 +61,11 @@ def test_a_process_reads_each_profile_once_keeps_at_most_its_memo_and_reads_what
     plan_pairs(tmp_path, searched, scorer, pair_block=100)
     PROFILES_READ.forget()
     reads = []
-    real_read = plan._read_arrow
+    real_read = block_memory.read_arrow
     monkeypatch.setattr(
-        plan, "_read_arrow", lambda path, name, rows=None: reads.append(list(rows)) or real_read(path, name, rows)
+        block_memory,
+        "read_arrow",
+        lambda path, name, rows=None: reads.append(list(rows)) or real_read(path, name, rows),
     )
     rows = np.array([0, 1, 4, 6])
     first = PROFILES_READ.of(tmp_path, rows)
@@ -70,7 +73,7 @@ def test_a_process_reads_each_profile_once_keeps_at_most_its_memo_and_reads_what
     assert len(reads) == 2 and len(reads[1]) == 1  # 8 only
     fresh = plan.profile_for(scorer.features)
     assert first == {r: fresh(texts[r]) for r in rows.tolist()} and again[8] == fresh(texts[8])
-    monkeypatch.setattr(plan, "MEMO_ROWS", 2)
+    monkeypatch.setattr(block_memory, "MEMO_ROWS", 2)
     PROFILES_READ.of(tmp_path, np.array([2, 3, 5]))
     assert len(PROFILES_READ.kept) == 2
     PROFILES_READ.forget()
@@ -138,11 +141,11 @@ def test_a_process_never_reads_the_profiles_it_kept_for_a_folder_planned_again_f
 
 def test_a_process_loads_a_plans_index_once_for_all_its_search_blocks_and_again_for_a_new_plan(monkeypatch, tmp_path):
     loads = []
-    real_load = plan.load_index
-    monkeypatch.setattr(plan, "load_index", lambda path: loads.append(path) or real_load(path))
+    real_load = block_memory.load_index
+    monkeypatch.setattr(block_memory, "load_index", lambda path: loads.append(path) or real_load(path))
     monkeypatch.setattr(plan, "ROW_BLOCK", 3)
     scorer = load_scorer()
-    plan.forget_profiles()
+    block_memory.forget_profiles()
     blocks = start_plan(tmp_path, TEXTS, bag_of_words(TEXTS), 0, 0.6, None)
     first = [search_rows(tmp_path, block, scorer) for block in blocks]
     assert len(blocks) > 2 and len(loads) == 1
@@ -150,4 +153,4 @@ def test_a_process_loads_a_plans_index_once_for_all_its_search_blocks_and_again_
     again = [search_rows(tmp_path, block, scorer) for block in blocks]
     assert len(loads) == 2 and first == again  # the same folders, rewritten from the new index
     plan_pairs(tmp_path, again, scorer, pair_block=100)
-    assert plan.INDEX_READ.index is None
+    assert block_memory.INDEX_READ.index is None
