@@ -71,10 +71,15 @@ def find_emails(text: str) -> list[Finding]:
     return found
 
 
-def _looks_dialled(raw: str) -> bool:
-    """A national number grouped as people write phones: no run of single digits as in '1 2 3 4 5 6 7 8 9 10'."""
+def _looks_dialled(raw: str, region: str) -> bool:
+    """A national number grouped as people write phones: in several groups, no run of single digits as in
+    '1 2 3 4 5 6 7 8 9 10', and the groups the region's formats make (libphonenumber's STRICT_GROUPING): a
+    calculation such as '1906576 / 4696' is a valid US number by its digits, never a phone as written."""
     groups = re.findall(r"\d+", raw)
-    return len(groups) > 1 and sum(len(g) == 1 for g in groups) <= 1
+    if len(groups) < 2 or sum(len(g) == 1 for g in groups) > 1:
+        return False
+    strict = phonenumbers.PhoneNumberMatcher(raw, region, leniency=phonenumbers.Leniency.STRICT_GROUPING)
+    return any(match.start == 0 and match.end == len(raw) for match in strict)
 
 
 # A letter ends a phone number's run of digits (libphonenumber's matcher joins digit groups only by punctuation,
@@ -119,7 +124,11 @@ def find_phones(text: str, regions: Iterable[str] = PHONE_REGIONS) -> list[Findi
     for region in regions:
         for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
             raw = match.raw_string
-            if raw.startswith("+") or _looks_dialled(raw) or _near(_PHONE_WORDS, text, match.start, match.end, 25):
+            if (
+                raw.startswith("+")
+                or _looks_dialled(raw, region)
+                or _near(_PHONE_WORDS, text, match.start, match.end, 25)
+            ):
                 found.setdefault((match.start, match.end), Finding("phone", match.start, match.end, raw))
     return list(found.values())
 

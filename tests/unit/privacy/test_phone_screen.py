@@ -5,7 +5,7 @@ import random
 import phonenumbers
 import pytest
 
-from tasks.privacy.pii import fewest_phone_digits, find_phones, may_hold_phone
+from tasks.privacy.pii import fewest_phone_digits, may_hold_phone
 
 
 def matcher_spans(text: str, regions: tuple[str, ...]) -> set[tuple[int, int]]:
@@ -47,5 +47,5 @@ def test_screen_never_hides_a_number_the_matcher_finds():
         if not may_hold_phone(t, regions) and matcher_spans(t, regions)
     ]
     assert not hidden
-    found = sum(bool(find_phones(t, ("NU", "AT"))) for t in texts)
+    found = sum(bool(matcher_spans(t, regions)) for regions in (("US", "GB"), ("NU", "AT")) for t in texts)
     assert found > 10  # the sample holds numbers, so the check above could fail

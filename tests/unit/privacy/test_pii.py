@@ -74,6 +74,8 @@ def test_a_finding_never_prints_its_value():
     [
         "Maria has 3 apples and buys 4 more. How many apples does Maria have now?",
         "Maria shares 24 marbles equally among 6 friends. 24 / 6 = <<24/6=4>>4\n#### 4",
+        "1906576 / 4696 = <<1906576/4696=406>>406\n#### 406",  # a valid US number by its digits, not as grouped
+        "Then 3061 - 2425 = 636 and 212 5550 123 is the code.",
         "List the numbers 1 2 3 4 5 6 7 8 9 10 in reverse.",
         "A train leaves at 14:35 and travels 120 km at 80 km/h; it has 1200 seats and 350 passengers.",
         "Multiply 1234 by 5678, then add 9012 and 3456.",
