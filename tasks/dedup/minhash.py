@@ -2,8 +2,9 @@
 sub-quadratic time; whether such a pair is a duplicate is for the caller's `same` to decide, all pairs in one
 call (dedup asks the pair scorer, so "7 apples" and "9 apples" in one template stay two problems).
 Signatures are datasketch's; the banding is datasketch's MinHashLSH's (its bands and rows for the threshold),
-done over arrays: a row keeps a 64-bit key per band (72 bytes), not a MinHash object and its LSH entries (about
-3 KB, 3 GB at a million rows), and the signatures of the few rows in candidate pairs are computed again."""
+done over arrays: a row keeps a 64-bit key per band (72 bytes) and its signature (512 bytes, kept on disk by dedup's
+search blocks: only the rows in candidate pairs are read again), not a MinHash object and its LSH entries (about
+3 KB, 3 GB at a million rows)."""
 
 from __future__ import annotations
 
@@ -47,29 +48,31 @@ def band_keys(signature: np.ndarray, bands: int, rows: int) -> list[int]:
 
 
 def candidate_pairs(keys: np.ndarray) -> np.ndarray:
-    """(later, earlier) pairs of rows that share any band's key (keys: rows x bands), once each."""
-    found = []
+    """(later, earlier) pairs of rows that share any band's key (keys: rows x bands), once each, in order."""
+    size, codes = len(keys), []
     for band in keys.T:
-        order = np.argsort(band, kind="stable")
-        runs = np.flatnonzero(np.diff(band[order]) != 0) + 1
-        for group in np.split(order, runs):
-            if len(group) > 1:
-                later, earlier = np.triu_indices(len(group), 1)
-                found.append(np.stack([group[earlier], group[later]], axis=1))
-    if not found:
+        order = np.argsort(band, kind="stable")  # a bucket's rows ascending
+        ordered = band[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        counts = np.diff(np.r_[starts, size])
+        two = starts[counts == 2]  # most shared buckets: their pairs at once (a bucket at a time cost 2 s at 100k)
+        codes.append(order[two + 1] * size + order[two])
+        larger = counts > 2
+        for start, count in zip(starts[larger].tolist(), counts[larger].tolist()):
+            bucket = order[start : start + count]
+            earlier, later = np.triu_indices(count, 1)
+            codes.append(bucket[later] * size + bucket[earlier])  # one int64 a pair sorts as the pairs do
+    if not codes:
         return np.zeros((0, 2), np.int64)
-    pairs = np.sort(np.vstack(found), axis=1)[:, ::-1]
-    return np.unique(pairs, axis=0)
+    unique = np.unique(np.concatenate(codes))
+    return np.stack([unique // size, unique % size], axis=1)
 
 
-def estimated_jaccard(texts: list[str], pairs: np.ndarray) -> np.ndarray:
-    """MinHash's estimate (the share of equal signature values) for each pair of texts, a block at a time."""
-    rows = np.unique(pairs)
-    # datasketch's values are below 2**32: 512 bytes a row instead of 1 KB
-    signatures = np.array([minhash(texts[r]).hashvalues for r in rows], dtype=np.uint32).reshape(len(rows), NUM_PERM)
-    places = np.searchsorted(rows, pairs)
+def estimated_jaccard(signatures: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """MinHash's estimate (the share of equal signature values) for each pair of rows of signatures, a block at a
+    time."""
     blocks = [
-        np.mean(signatures[places[s : s + 50_000, 0]] == signatures[places[s : s + 50_000, 1]], axis=1)
+        np.mean(signatures[pairs[s : s + 50_000, 0]] == signatures[pairs[s : s + 50_000, 1]], axis=1)
         for s in range(0, len(pairs), 50_000)
     ]
     return np.concatenate(blocks) if blocks else np.zeros(0)
@@ -81,23 +84,34 @@ def band_shape(threshold: float) -> tuple[int, int]:
     return lsh.b, lsh.r
 
 
-def row_band_keys(texts: list[str], threshold: float) -> np.ndarray:
-    """Each text's band keys (texts x bands), filled row by row: a list of every row's keys as Python ints first
+def row_signatures(texts: list[str]) -> np.ndarray:
+    """Each text's MinHash signature (texts x NUM_PERM), as uint32: datasketch's values are below 2**32, so 512
+    bytes a row instead of 1 KB."""
+    signatures = np.empty((len(texts), NUM_PERM), dtype=np.uint32)
+    for row, text in enumerate(texts):
+        signatures[row] = minhash(text).hashvalues
+    return signatures
+
+
+def row_band_keys(signatures: np.ndarray, threshold: float) -> np.ndarray:
+    """Each signature's band keys (rows x bands), filled row by row: a list of every row's keys as Python ints first
     held 0.6 KB a row."""
     bands, rows = band_shape(threshold)
-    keys = np.empty((len(texts), bands), dtype=np.uint64)
-    for row, text in enumerate(texts):
-        keys[row] = band_keys(minhash(text).hashvalues, bands, rows)
+    keys = np.empty((len(signatures), bands), dtype=np.uint64)
+    for row, signature in enumerate(signatures):
+        keys[row] = band_keys(signature, bands, rows)
     return keys
 
 
 def close_pairs(
-    texts: list[str], members: np.ndarray, keys: np.ndarray, threshold: float
+    keys: np.ndarray, signatures_of: Callable[[np.ndarray], np.ndarray], threshold: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """((later, earlier) pairs of `members` (positions in texts, ascending; keys: their band keys, in order) whose
-    estimated shingle Jaccard reaches `threshold`, each pair's estimate)."""
-    pairs = members[candidate_pairs(keys)]
-    jaccard = estimated_jaccard(texts, pairs)
+    """((later, earlier) pairs of rows (positions in keys, the rows' band keys) whose estimated shingle Jaccard
+    reaches `threshold`, each pair's estimate). signatures_of(rows): the signatures of those rows (ascending)
+    only, the few in candidate pairs."""
+    pairs = candidate_pairs(keys)
+    rows = np.unique(pairs)
+    jaccard = estimated_jaccard(signatures_of(rows), np.searchsorted(rows, pairs))
     close = jaccard >= threshold
     return pairs[close], jaccard[close]
 
@@ -105,10 +119,12 @@ def close_pairs(
 def lexical_candidates(
     texts: list[str], threshold: float, skip: Collection[int] = frozenset()
 ) -> tuple[np.ndarray, np.ndarray]:
-    """close_pairs of the texts outside `skip`: the pairs a caller then decides."""
+    """close_pairs of the texts outside `skip` (positions in texts): the pairs a caller then decides."""
     skipped = set(skip)
     members = np.array([p for p in range(len(texts)) if p not in skipped], dtype=np.int64)
-    return close_pairs(texts, members, row_band_keys([texts[p] for p in members.tolist()], threshold), threshold)
+    signatures = row_signatures([texts[p] for p in members.tolist()])
+    close, jaccard = close_pairs(row_band_keys(signatures, threshold), signatures.__getitem__, threshold)
+    return members[close], jaccard
 
 
 def greedy_lexical(

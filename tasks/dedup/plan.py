@@ -3,8 +3,8 @@ worker (tasks/dedup_stages.py maps them; find_duplicates runs them one after ano
 
 1. start_plan: exact duplicates, and the FAISS index of the other rows (the candidates) that their k-NN graph is
    searched in; the candidates' texts and vectors saved for the blocks;
-2. search_rows, per block of candidates: each row's nearest rows (tasks/vectors/index.py), its MinHash band keys
-   (tasks/dedup/minhash.py) and its text profile (tasks/similarity/pair_features.py);
+2. search_rows, per block of candidates: each row's nearest rows (tasks/vectors/index.py), its MinHash signature
+   and band keys (tasks/dedup/minhash.py) and its text profile (tasks/similarity/pair_features.py);
 3. plan_pairs: the graph assembled, the pairs to score (MinHash-close pairs first, then each row's nearest rows),
    each pair's embedding features and the most its text can lift it to (RowPairs.bounds);
 4. score_block, per block of the live pairs (those whose bound reaches the threshold): their scores, the text
@@ -20,13 +20,14 @@ from __future__ import annotations
 import json
 import pickle
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
 from tasks.dedup.block_memory import INDEX_READ, PROFILES_READ, WORKING, read_arrow, write_arrow, write_tables
-from tasks.dedup.minhash import close_pairs, row_band_keys
+from tasks.dedup.minhash import close_pairs, row_band_keys, row_signatures
 from tasks.fingerprints import file_sha256
 from tasks.similarity.pair_features import profile_for, reads_text
 from tasks.similarity.pair_scorer import PairScorer
@@ -129,7 +130,9 @@ def search_rows(folder: Path, block: tuple[int, int], scorer: PairScorer) -> str
     np.save(out / "near_positions.npy", positions)
     texts = read_arrow(folder / "texts.arrow", "text", np.arange(start, stop))
     if scalars["minhash_threshold"] is not None:
-        np.save(out / "keys.npy", row_band_keys(texts, scalars["minhash_threshold"]))
+        signatures = row_signatures(texts)
+        np.save(out / "signatures.npy", signatures)  # plan_pairs reads those of the rows in candidate pairs
+        np.save(out / "keys.npy", row_band_keys(signatures, scalars["minhash_threshold"]))
     profile = profile_for(scorer.features)
     write_arrow(
         out / "profiles.arrow", "profile", [pickle.dumps(profile(t), protocol=5) for t in texts], pa.large_binary()
@@ -180,7 +183,7 @@ def plan_pairs(folder: Path, searched: list[str], scorer: PairScorer, pair_block
     close, jaccard = np.zeros((0, 2), np.int64), np.zeros(0)
     if scalars["minhash_threshold"] is not None and parts:
         keys = stacked(parts, "keys.npy", np.uint64)
-        close, jaccard = close_pairs(texts, local, keys, scalars["minhash_threshold"])
+        close, jaccard = close_pairs(keys, partial(gathered, parts, "signatures.npy"), scalars["minhash_threshold"])
     scored = np.vstack([close, pairs.nearest()])
     embedding, bound = pairs.bounds(scored)
     idf = pairs.idf if reads_text(scorer.features) else {}
@@ -203,6 +206,18 @@ def plan_pairs(folder: Path, searched: list[str], scorer: PairScorer, pair_block
 def stacked(parts: list[Path], name: str, kind: type) -> np.ndarray:
     """The search blocks' arrays of one name, in block order (none: an empty one)."""
     return np.vstack([np.load(part / name) for part in parts]) if parts else np.zeros((0, 1), kind)
+
+
+def gathered(parts: list[Path], name: str, rows: np.ndarray) -> np.ndarray:
+    """`rows` (ascending positions among the candidates) of the search blocks' arrays of one name: each block's
+    file mapped, only those rows read."""
+    found, offset = [], 0
+    for part in parts:
+        array = np.load(part / name, mmap_mode="r")
+        inside = rows[(rows >= offset) & (rows < offset + len(array))]
+        found.append(np.asarray(array[inside - offset]))
+        offset += len(array)
+    return np.concatenate(found)
 
 
 def score_block(folder: Path, block: tuple[int, int], scorer: PairScorer) -> np.ndarray:

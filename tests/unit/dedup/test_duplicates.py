@@ -5,7 +5,7 @@ import pandas as pd
 
 from schemas import records as col
 from tasks.dedup.duplicates import dedup_rows, find_duplicates, vectors_of
-from tasks.dedup.minhash import find_lexical_duplicates
+from tasks.dedup.minhash import candidate_pairs, find_lexical_duplicates
 from tasks.dedup.plan import EXACT, NEAR, find_exact_duplicates
 from tasks.dedup.published_index import PublishedIndex, sync_published
 from tasks.embeddings.row_vectors import VectorsByText
@@ -115,6 +115,14 @@ def test_minhash_in_one_batch_decides_as_the_pass_one_pair_at_a_time():
     batch = find_lexical_duplicates(texts, 0.6, lambda pairs: [refuse(int(r), int(o)) for r, o in pairs])
     assert batch == lexical_one_pair_at_a_time(texts, 0.6, refuse)
     assert len(batch) > 10 and len({kept for _, kept, _ in batch}) > 1 and min(s for _, _, s in batch) < 1
+
+
+def test_candidate_pairs_are_the_pairs_sharing_a_bucket_once_each_later_row_first():
+    # band 0: rows 0, 2 and 4 share key 1; band 1: rows 0 and 1 share 7, rows 3 and 4 share 9; rows 0 and 2
+    # share nothing else, so their pair is listed once
+    keys = np.array([[1, 7], [2, 7], [1, 8], [3, 9], [1, 9]], dtype=np.uint64)
+    assert candidate_pairs(keys).tolist() == [[1, 0], [2, 0], [4, 0], [4, 2], [4, 3]]
+    assert candidate_pairs(np.array([[5, 6], [7, 8]], dtype=np.uint64)).shape == (0, 2)
 
 
 def test_vectors_of_the_stage_rows_are_its_own_array_where_every_compared_row_is_a_first():
