@@ -31,7 +31,15 @@ import tasks.stage_result as stage_result  # noqa: E402
 from bench.scale import wide_spec  # noqa: E402
 from schemas.record_derived import row_schema  # noqa: E402
 from schemas.spec import load_spec  # noqa: E402
-from tasks.dedup_stages import dedup_pair_plan, dedup_pairs, dedup_plan, dedup_rows_block, dedup_stage  # noqa: E402
+from tasks.dedup_stages import (  # noqa: E402
+    dedup_decision,
+    dedup_pair_plan,
+    dedup_pairs,
+    dedup_plan,
+    dedup_quarantine_part,
+    dedup_rows_block,
+    dedup_stage,
+)
 from tasks.embeddings.cache import EmbeddingCache  # noqa: E402
 from tasks.generate.templates import generate_from_templates  # noqa: E402
 from tasks.spec_inputs import load_real_rows  # noqa: E402
@@ -47,6 +55,7 @@ STEPS = [
     (stage_result, "redact_rows"),
     (row_pairs, "idf_weights"),
     (dedup_stages, "cap_per_cluster"),
+    (dedup_stages, "write_shards"),
     (dedup_stages, "write_stage"),
 ]
 
@@ -127,7 +136,9 @@ def main(rows: int, cache: str, vectors: str | None = None) -> None:
     plan = dedup_plan.fn(*inputs)
     searched = [dedup_rows_block.fn(plan, block) for block in plan["blocks"]]
     pairs = dedup_pair_plan.fn(plan, searched, spec.orchestration.shard_rows)
-    result = dedup_stage.fn(*inputs, pairs, [dedup_pairs.fn(pairs, block) for block in pairs["blocks"]])
+    decision = dedup_decision.fn(*inputs, pairs, [dedup_pairs.fn(pairs, block) for block in pairs["blocks"]])
+    parts = [dedup_quarantine_part.fn(spec, work, part, path) for part, path in enumerate(decision["quarantine"])]
+    result = dedup_stage.fn(spec, work, decision, parts)
     meter.seconds["dedup_stage"] = round(time.perf_counter() - start, 1)
     meter.cpu_seconds["dedup_stage"] = round(time.process_time() - cpu, 1)
     meter.seconds["blocks"] = [len(plan["blocks"]), len(pairs["blocks"])]

@@ -20,7 +20,15 @@ from flows.progress import run_mapped, run_sharded, run_stage, run_steps
 from flows.stop_report import note_build_run
 from flows.stopping import STOPS
 from schemas.spec import Spec, SpecError, load_spec
-from tasks.dedup_stages import dedup_pair_plan, dedup_pairs, dedup_plan, dedup_rows_block, dedup_stage
+from tasks.dedup_stages import (
+    dedup_decision,
+    dedup_pair_plan,
+    dedup_pairs,
+    dedup_plan,
+    dedup_quarantine_part,
+    dedup_rows_block,
+    dedup_stage,
+)
 from tasks.shards import shard_files
 from tasks.spec_checks import check_spec_inputs
 from tasks.stage_result import StageResult, Stages, llm_totals
@@ -105,7 +113,7 @@ def build_stages(spec: Spec, root: str, run_id: str) -> Stages:
     synthetic = stages["verify"].table("synthetic")
     embedded = run_mapped("embed", embed_shard, embed_shards(synthetic, real), spec, work, vectors)
     inputs = (spec, synthetic, real, embedded, work, vectors, root, store.versions())
-    stages["dedup"] = run_steps("dedup", partial(dedup_steps, inputs, spec.orchestration.shard_rows))
+    stages["dedup"] = run_steps("dedup", partial(dedup_steps, inputs))
     unique = decontaminate_shards(stages["dedup"].table("synthetic"), real)
     evals = index_eval_sets.submit(spec, work, vectors).result()
     stages["decontaminate"] = run_sharded(
@@ -120,14 +128,19 @@ def build_stages(spec: Spec, root: str, run_id: str) -> Stages:
     return stages
 
 
-def dedup_steps(inputs: tuple, shard_rows: int) -> StageResult:
+def dedup_steps(inputs: tuple) -> StageResult:
     """Dedup's steps (tasks/dedup_stages.py): its plan, the rows' nearest rows mapped over blocks of rows, the pairs
-    to score, their scores mapped over blocks of pairs, then the decision."""
+    to score, their scores mapped over blocks of pairs, the decision, then its quarantine redacted part by part.
+    inputs: dedup_plan's arguments (spec, synthetic, real, embedded, work, ...)."""
+    spec, work = inputs[0], inputs[4]
     plan = dedup_plan.submit(*inputs).result()
     searched = dedup_rows_block.map(unmapped(plan), plan["blocks"]).result()
-    pairs = dedup_pair_plan.submit(plan, searched, shard_rows).result()
+    pairs = dedup_pair_plan.submit(plan, searched, spec.orchestration.shard_rows).result()
     scored = dedup_pairs.map(unmapped(pairs), pairs["blocks"]).result()
-    return dedup_stage.submit(*inputs, pairs, scored).result()
+    decision = dedup_decision.submit(*inputs, pairs, scored).result()
+    held = decision["quarantine"]
+    parts = dedup_quarantine_part.map(unmapped(spec), unmapped(work), range(len(held)), held).result()
+    return dedup_stage.submit(spec, work, decision, parts).result()
 
 
 def run_build(spec: Spec, root: str, run_id: str) -> dict:

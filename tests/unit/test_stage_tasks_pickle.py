@@ -22,6 +22,13 @@ def test_every_stage_task_pickles_as_dask_sends_it_to_a_worker(task):
 
 
 def test_the_stage_tasks_are_found():
-    assert {"dedup", "dedup-plan", "dedup-rows", "dedup-pair-plan", "dedup-pairs", "embed-shard"} <= {
-        task.name for task in STAGE_TASKS
+    names = {
+        "dedup",
+        "dedup-plan",
+        "dedup-rows",
+        "dedup-pair-plan",
+        "dedup-pairs",
+        "dedup-decision",
+        "dedup-quarantine",
     }
+    assert names | {"embed-shard"} <= {task.name for task in STAGE_TASKS}
