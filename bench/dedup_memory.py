@@ -25,6 +25,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import tasks.dedup.plan as plan_module  # noqa: E402
 import tasks.dedup_stages as dedup_stages  # noqa: E402
 import tasks.similarity.row_pairs as row_pairs  # noqa: E402
 import tasks.stage_result as stage_result  # noqa: E402
@@ -51,6 +52,7 @@ STEPS = [
     (dedup_stages, "search_rows"),
     (dedup_stages, "plan_pairs"),
     (dedup_stages, "score_block"),
+    (plan_module, "pair_bounds"),
     (dedup_stages, "resolve_duplicates"),
     (stage_result, "redact_rows"),
     (row_pairs, "idf_weights"),
@@ -112,7 +114,6 @@ def main(rows: int, cache: str, vectors: str | None = None) -> None:
     for module, name in STEPS:
         setattr(module, name, meter.marked(name, getattr(module, name)))
     EmbeddingCache.__call__ = meter.marked("embed", EmbeddingCache.__call__)  # type: ignore[method-assign]
-    row_pairs.RowPairs.bounds = meter.marked("pair_bounds", row_pairs.RowPairs.bounds)  # type: ignore[method-assign]
     folder = Path(tempfile.mkdtemp(prefix="dedup-memory-"))
     spec = load_spec(str(wide_spec(rows, folder)))
     real = load_real_rows(spec)

@@ -115,8 +115,8 @@ def dedup_rows_block(plan: dict, block: tuple[int, int]) -> str:
 
 @task(name="dedup-pair-plan", **RESUMABLE)
 def dedup_pair_plan(plan: dict, searched: list[str], shard_rows: int) -> dict:
-    """The pairs to score and their bounds (plan_pairs), blocks of `shard_rows` rows' worth of nearest pairs.
-    Output: {folder, digest, blocks} (blocks: ranges of the live pairs)."""
+    """The pairs to score (plan_pairs), in blocks of `shard_rows` rows' worth of nearest pairs.
+    Output: {folder, digest, blocks} (blocks: ranges of the pairs)."""
     folder = Path(plan["folder"])
     blocks = plan_pairs(folder, searched, load_scorer(), shard_rows * NEIGHBOURS)
     return {
@@ -128,8 +128,8 @@ def dedup_pair_plan(plan: dict, searched: list[str], shard_rows: int) -> dict:
 
 @task(name="dedup-pairs", **RETRIES, **RESUMABLE)
 def dedup_pairs(plan: dict, block: tuple[int, int]) -> str:
-    """The pair scores of one block of the live pairs (their texts' numbers compared), saved as
-    <plan>/scores/<start>.npy. Output: that file."""
+    """The pair scores of one block of the pairs (their embedding features, and for those that may reach the
+    threshold their texts' numbers compared), saved as <plan>/scores/<start>.npy. Output: that file."""
     folder = Path(plan["folder"])
     scores = score_block(folder, (block[0], block[1]), load_scorer())
     path = folder / "scores" / f"{block[0]:012d}.npy"

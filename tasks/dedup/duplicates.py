@@ -79,11 +79,9 @@ def vectors_of(texts: list[str], embed: Callable[[list[str]], np.ndarray], rows:
     return embed(texts)
 
 
-def resolve_duplicates(plan: DuplicatePlan, live_scores: np.ndarray) -> list[Duplicate]:
-    """Exact, then lexical, then semantic near duplicates, sorted by position, given the scores of the plan's live
-    pairs (the others' bounds are under its threshold)."""
-    scores = plan.bound.copy()
-    scores[plan.live()] = live_scores
+def resolve_duplicates(plan: DuplicatePlan, scores: np.ndarray) -> list[Duplicate]:
+    """Exact, then lexical, then semantic near duplicates, sorted by position, given the scores of the plan's pairs
+    (score_block's: a pair whose bound is under the threshold has its bound)."""
     found = list(plan.exact)
     exact = {d.position for d in found}
     members = [i for i in range(plan.rows) if i not in exact]

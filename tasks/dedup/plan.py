@@ -5,10 +5,10 @@ worker (tasks/dedup_stages.py maps them; find_duplicates runs them one after ano
    searched in; the candidates' texts and vectors saved for the blocks;
 2. search_rows, per block of candidates: each row's nearest rows (tasks/vectors/index.py), its MinHash signature
    and band keys (tasks/dedup/minhash.py) and its text profile (tasks/similarity/pair_features.py);
-3. plan_pairs: the graph assembled, the pairs to score (MinHash-close pairs first, then each row's nearest rows),
-   each pair's embedding features and the most its text can lift it to (RowPairs.bounds);
-4. score_block, per block of the live pairs (those whose bound reaches the threshold): their scores, the text
-   part read from the rows' profiles (reading and comparing two texts' numbers is most of dedup's CPU time);
+3. plan_pairs: the graph assembled, the pairs to score (MinHash-close pairs first, then each row's nearest rows);
+4. score_block, per block of the pairs: each pair's embedding features and the most its text can lift it to
+   (pair_bounds), then the scores of the live pairs (those whose bound reaches the threshold), the text part read
+   from the rows' profiles (reading and comparing two texts' numbers is most of dedup's CPU time);
 5. resolve_duplicates (tasks/dedup/duplicates.py) decides with the scores.
 
 Each step reads only what it needs: arrays as .npy (a block maps its slice), texts and pickled profiles as Arrow
@@ -31,14 +31,14 @@ from tasks.dedup.minhash import close_pairs, row_band_keys, row_signatures
 from tasks.fingerprints import file_sha256
 from tasks.similarity.pair_features import profile_for, reads_text
 from tasks.similarity.pair_scorer import PairScorer
-from tasks.similarity.row_pairs import GRAPH_DEPTH, RowPairs, text_scores
+from tasks.similarity.row_pairs import GRAPH_DEPTH, RowPairs, pair_bounds, text_scores
 from tasks.text_features import exact_key
 from tasks.vectors.index import graph_index, graph_rows, save_index
 
 EXACT = "exact_duplicate"
 NEAR = "near_duplicate"
 ROW_BLOCK = 25_000  # candidates a search_rows block takes: each reads the whole index (0.4 GB at a million rows)
-PAIR_ARRAYS = ("pairs", "embedding", "bound", "jaccard")
+PAIR_ARRAYS = ("pairs", "jaccard", "near_scores", "near_positions")
 # The files of start_plan and of plan_pairs that the later steps read: their content names a step's output in the
 # next steps' cache keys (tasks/dedup_stages.py), so a folder planned again for other rows is never read as before.
 PLAN_FILES = ("plan.json", "exact.npy", "candidates.npy", "texts.arrow", "vectors.npy")
@@ -149,28 +149,20 @@ class DuplicatePlan:
     lexical: int  # how many of `pairs`, first, are MinHash-close pairs (their estimates in `jaccard`)
     jaccard: np.ndarray
     pairs: np.ndarray  # (later, earlier) positions in the texts
-    embedding: np.ndarray  # EMBEDDING_FEATURES of each pair
-    bound: np.ndarray  # the most each pair can score, whatever its text
-
-    def live(self) -> np.ndarray:
-        """Positions in `pairs` of the pairs whose text can lift them to the threshold."""
-        return np.flatnonzero(self.bound >= self.threshold)
 
     @classmethod
     def load(cls, folder: Path) -> DuplicatePlan:
         scalars = _scalars(folder, "pairs.json")
-        # mapped, not read: the decision never reads the embedding features (0.2 GB at a million rows)
-        pairs, embedding, bound, jaccard = (np.load(folder / f"{name}.npy", mmap_mode="r") for name in PAIR_ARRAYS)
+        pairs, jaccard = (np.load(folder / f"{name}.npy", mmap_mode="r") for name in ("pairs", "jaccard"))
         exact = [Duplicate(int(p), int(d), EXACT, 1.0) for p, d in np.load(folder / "exact.npy")]
         return cls(
-            scalars["rows"], scalars["references"], scalars["threshold"], exact, scalars["lexical"], jaccard,
-            pairs, embedding, bound,
-        )  # fmt: skip
+            scalars["rows"], scalars["references"], scalars["threshold"], exact, scalars["lexical"], jaccard, pairs
+        )
 
 
 def plan_pairs(folder: Path, searched: list[str], scorer: PairScorer, pair_block: int) -> list[tuple[int, int]]:
-    """Step 3, from search_rows' folders (in block order): the pairs to score, their embedding features and bounds,
-    and every candidate's profile in one file. Returns score_block's blocks (ranges of the live pairs)."""
+    """Step 3, from search_rows' folders (in block order): the pairs to score, the graph, and every candidate's
+    profile in one file. Returns score_block's blocks (ranges of the pairs)."""
     INDEX_READ.forget()  # the search blocks are done: this process's copy of the index is not read again
     scalars = _scalars(folder)
     candidates = np.load(folder / "candidates.npy")
@@ -185,10 +177,9 @@ def plan_pairs(folder: Path, searched: list[str], scorer: PairScorer, pair_block
         keys = stacked(parts, "keys.npy", np.uint64)
         close, jaccard = close_pairs(keys, partial(gathered, parts, "signatures.npy"), scalars["minhash_threshold"])
     scored = np.vstack([close, pairs.nearest()])
-    embedding, bound = pairs.bounds(scored)
     idf = pairs.idf if reads_text(scorer.features) else {}
     np.save(folder / "pairs.npy", candidates[scored])  # positions in the texts from here on
-    for name, array in zip(PAIR_ARRAYS[1:], (embedding, bound, jaccard)):
+    for name, array in zip(PAIR_ARRAYS[1:], (jaccard, *near)):
         np.save(folder / f"{name}.npy", array)
     if parts:  # the blocks' files copied one after another: no profile held as a Python object (0.5 GB at 1M rows)
         sources = [pa.memory_map(str(p / "profiles.arrow")) for p in parts]
@@ -199,8 +190,7 @@ def plan_pairs(folder: Path, searched: list[str], scorer: PairScorer, pair_block
         write_arrow(folder / "profiles.arrow", "profile", [], pa.large_binary())
     # A file of its own: start_plan run again (a resumed build) rewrites plan.json, never plan_pairs' scalars.
     (folder / "pairs.json").write_text(json.dumps({"lexical": len(close), "idf": idf}))
-    live = int((bound >= scalars["threshold"]).sum())
-    return [(start, min(start + pair_block, live)) for start in range(0, live, pair_block)]
+    return [(start, min(start + pair_block, len(scored))) for start in range(0, len(scored), pair_block)]
 
 
 def stacked(parts: list[Path], name: str, kind: type) -> np.ndarray:
@@ -221,13 +211,16 @@ def gathered(parts: list[Path], name: str, rows: np.ndarray) -> np.ndarray:
 
 
 def score_block(folder: Path, block: tuple[int, int], scorer: PairScorer) -> np.ndarray:
-    """Step 4: the scores of the live pairs start..stop (in live order); only those pairs' arrays and their rows'
-    profiles are read."""
+    """Step 4: the scores of the pairs start..stop: each pair's bound (the most its text could lift it to), and for
+    the live pairs (a bound at the threshold or above) the score, their rows' profiles read. Only those pairs'
+    rows of the graph and the vectors are read."""
     scalars = _scalars(folder, "pairs.json")
-    bound = np.load(folder / "bound.npy", mmap_mode="r")
-    live = np.flatnonzero(bound >= scalars["threshold"])[block[0] : block[1]]
-    pairs = np.asarray(np.load(folder / "pairs.npy", mmap_mode="r")[live])
-    embedding = np.asarray(np.load(folder / "embedding.npy", mmap_mode="r")[live])
+    pairs = np.asarray(np.load(folder / "pairs.npy", mmap_mode="r")[block[0] : block[1]])
+    local = np.searchsorted(np.load(folder / "candidates.npy", mmap_mode="r"), pairs)  # rows of the graph
+    near = tuple(np.load(folder / f"{name}.npy", mmap_mode="r") for name in PAIR_ARRAYS[2:])
     with WORKING:
-        profiles = PROFILES_READ.of(folder, np.unique(pairs))
-        return text_scores(profiles, pairs, embedding, scorer, scalars["idf"])
+        embedding, scores = pair_bounds(near, np.load(folder / "vectors.npy", mmap_mode="r"), local, scorer)
+        live = np.flatnonzero(scores >= scalars["threshold"])
+        profiles = PROFILES_READ.of(folder, np.unique(pairs[live]))
+        scores[live] = text_scores(profiles, pairs[live], embedding[live], scorer, scalars["idf"])
+        return scores

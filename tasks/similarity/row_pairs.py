@@ -67,21 +67,41 @@ class RowPairs:
         """(EMBEDDING_FEATURES of each pair, the highest score its text can lift it to), a block at a time: what
         scoring the pairs elsewhere (text_scores) needs besides their texts."""
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-        blocks = [self._embedding(pairs[start : start + PAIR_BLOCK]) for start in range(0, len(pairs), PAIR_BLOCK)]
-        embedding = np.vstack(blocks) if blocks else np.zeros((0, len(EMBEDDING_FEATURES)))
-        return embedding, self.scorer.most(embedding)
+        return pair_bounds(self.near, self.vectors, pairs, self.scorer, self.local)
 
-    def _embedding(self, pairs: np.ndarray) -> np.ndarray:
-        rows, back = np.unique(pairs[:, 0], return_inverse=True)
-        local = np.stack([back.reshape(-1), self.local[pairs[:, 1]]], axis=1)
-        depth = min(len(self.rows), ITEM_DENSITY + 2)
-        return features_from_neighbours(
-            (self.near[0][self.local[rows]], self.near[1][self.local[rows]]),
-            (self.near[0][local[:, 1], :depth], self.near[1][local[:, 1], :depth]),
-            np.einsum("ij,ij->i", as_float32(self.vectors[pairs[:, 0]]), as_float32(self.vectors[pairs[:, 1]])),
-            local,
-            self.local[rows],
-        )
+
+def pair_bounds(
+    near: tuple[np.ndarray, np.ndarray],
+    vectors: np.ndarray,
+    pairs: np.ndarray,
+    scorer: PairScorer,
+    local: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(EMBEDDING_FEATURES of each (later, earlier) pair of texts, the highest score its text can lift it to), a
+    block of PAIR_BLOCK pairs at a time. `vectors`: the texts'; `near`: the neighbour graph (to GRAPH_DEPTH) of the
+    collection's rows, in their positions `local[text]` (default: the texts are the rows). Either array may be a
+    mapped file: only the pairs' rows are read."""
+    blocks = [
+        pair_embedding(near, vectors, pairs[start : start + PAIR_BLOCK], local)
+        for start in range(0, len(pairs), PAIR_BLOCK)
+    ]
+    embedding = np.vstack(blocks) if blocks else np.zeros((0, len(EMBEDDING_FEATURES)))
+    return embedding, scorer.most(embedding)
+
+
+def pair_embedding(
+    near: tuple[np.ndarray, np.ndarray], vectors: np.ndarray, pairs: np.ndarray, local: np.ndarray | None = None
+) -> np.ndarray:
+    at = pairs if local is None else local[pairs]  # the pairs' rows in the graph
+    rows, back = np.unique(at[:, 0], return_inverse=True)
+    depth = min(len(near[0]), ITEM_DENSITY + 2)
+    return features_from_neighbours(
+        (np.asarray(near[0][rows]), np.asarray(near[1][rows])),
+        (np.asarray(near[0][at[:, 1], :depth]), np.asarray(near[1][at[:, 1], :depth])),
+        np.einsum("ij,ij->i", as_float32(vectors[pairs[:, 0]]), as_float32(vectors[pairs[:, 1]])),
+        np.stack([back.reshape(-1), at[:, 1]], axis=1),
+        rows,
+    )
 
 
 def text_scores(
