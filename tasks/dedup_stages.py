@@ -100,10 +100,10 @@ def dedup_plan(
     texts = found.text_of(found.real) + found.text_of(found.frame)
     settings, folder = spec.dedup, stage_folder(work_dir, "dedup-plan")
     threshold = dedup_threshold(settings.near_duplicate_threshold)
-    exact = {d.position for d in find_exact_duplicates(texts, len(found.real))}
-    candidates = [i for i in range(len(texts)) if i not in exact]
-    vectors = vectors_of(texts, found.rows, candidates)
-    blocks = start_plan(folder, texts, vectors, len(found.real), threshold, settings.minhash_threshold)
+    exact = find_exact_duplicates(texts, len(found.real))
+    skipped = {d.position for d in exact}
+    vectors = vectors_of(texts, found.rows, [i for i in range(len(texts)) if i not in skipped])
+    blocks = start_plan(folder, texts, vectors, len(found.real), threshold, settings.minhash_threshold, exact)
     return {"folder": str(folder), "digest": plan_digest(folder, PLAN_FILES), "blocks": blocks}
 
 

@@ -110,10 +110,11 @@ def find_duplicates(
     scorer = scorer or load_scorer()
     with tempfile.TemporaryDirectory(prefix="synthfactory-dedup-") as work:
         folder = Path(work)
-        skip = {d.position for d in find_exact_duplicates(texts, references)}
+        exact = find_exact_duplicates(texts, references)
+        skip = {d.position for d in exact}
         vectors = vectors_of(texts, embed or encoder(), [i for i in range(len(texts)) if i not in skip])
         limit = dedup_threshold(threshold, scorer)
-        row_blocks = start_plan(folder, texts, vectors, references, limit, minhash_threshold)
+        row_blocks = start_plan(folder, texts, vectors, references, limit, minhash_threshold, exact)
         searched = [search_rows(folder, block, scorer) for block in row_blocks]
         blocks = plan_pairs(folder, searched, scorer, PAIR_BLOCK)
         scores = [score_block(folder, block, scorer) for block in blocks]

@@ -37,7 +37,7 @@ from tasks.vectors.index import graph_index, graph_rows, save_index
 
 EXACT = "exact_duplicate"
 NEAR = "near_duplicate"
-ROW_BLOCK = 25_000  # candidates a search_rows block takes: each reads the whole index (0.4 GB at a million rows)
+ROW_BLOCK = 10_000  # candidates a search_rows block takes (a process loads the index once for all its blocks)
 PAIR_ARRAYS = ("pairs", "jaccard", "near_scores", "near_positions")
 # The files of start_plan and of plan_pairs that the later steps read: their content names a step's output in the
 # next steps' cache keys (tasks/dedup_stages.py), so a folder planned again for other rows is never read as before.
@@ -94,11 +94,12 @@ def start_plan(
     references: int,
     threshold: float,
     minhash_threshold: float | None,
+    exact: list[Duplicate] | None = None,
 ) -> list[tuple[int, int]]:
-    """Step 1: exact duplicates and the candidates' index, saved under folder. Returns search_rows' blocks
-    (ranges of candidates)."""
+    """Step 1: exact duplicates (find_exact_duplicates, unless the caller found them already) and the candidates'
+    index, saved under folder. Returns search_rows' blocks (ranges of candidates)."""
     folder.mkdir(parents=True, exist_ok=True)
-    exact = find_exact_duplicates(texts, references)
+    exact = find_exact_duplicates(texts, references) if exact is None else exact
     skipped = {d.position for d in exact}
     candidates = np.array([i for i in range(len(texts)) if i not in skipped], dtype=np.int64)
     np.save(folder / "exact.npy", np.array([(d.position, d.duplicate_of) for d in exact], np.int64).reshape(-1, 2))
