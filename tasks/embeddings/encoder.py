@@ -51,12 +51,15 @@ def _load(backend: str) -> Callable[[list[str]], np.ndarray]:
 
 def release_encoders() -> None:
     """Forget the loaded encoders (the next call loads again) and hand the memory they held back: the int8
-    session's arena and the tokenizer's heap, which the stages after embedding do not need."""
+    session's arena and the tokenizer's heap, which the stages after embedding do not need. Nothing to do in a
+    process that holds none (a full collection cost dedup's decision 0.65 of its 1.35 s at 100k rows)."""
     with _loading:
+        held = _load.cache_info().currsize + load_encoder.cache_info().currsize
         _load.cache_clear()
         load_encoder.cache_clear()  # the torch backend's model
-    gc.collect()
-    release_free_memory()
+    if held:
+        gc.collect()
+        release_free_memory()
 
 
 def loaded_backends() -> int:
