@@ -153,6 +153,18 @@ def graph_rows(
     return np.vstack(scores), np.vstack(positions)
 
 
+def graph_cells(index: faiss.Index, vectors: np.ndarray, rows: np.ndarray, block: np.ndarray) -> np.ndarray:
+    """The IVF cell of each of `block` (positions within `rows`) in graph_index(vectors, rows), 0 for every row of
+    an exact index: the rows of a cell are each other's likely neighbours."""
+    if not isinstance(index, faiss.IndexIVF):
+        return np.zeros(len(block), np.int64)
+    cells = [
+        index.quantizer.assign(as_float32(vectors[rows[block[start : start + GRAPH_BLOCK]]]), 1).reshape(-1)
+        for start in range(0, len(block), GRAPH_BLOCK)
+    ]
+    return np.concatenate(cells).astype(np.int64) if cells else np.zeros(0, np.int64)
+
+
 def neighbour_graph(vectors: np.ndarray, k: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Scores and positions (within `rows`, default all) of each of `rows`' k nearest among `rows` (itself
     included; position -1 where fewer exist): an exact search up to GRAPH_EXACT_LIMIT rows, IVF above."""
