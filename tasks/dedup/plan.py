@@ -3,9 +3,10 @@ worker (tasks/dedup_stages.py maps them; find_duplicates runs them one after ano
 
 1. start_plan: exact duplicates, and the FAISS index of the other rows (the candidates) that their k-NN graph is
    searched in; the candidates' texts and vectors saved for the blocks;
-2. search_rows, per block of candidates: each row's nearest rows (tasks/vectors/index.py), its MinHash signature
-   and band keys (tasks/dedup/minhash.py) and its text profile (tasks/similarity/pair_features.py);
-3. plan_pairs: the graph assembled, the pairs to score (MinHash-close pairs first, then each row's nearest rows);
+2. search_rows, per block of candidates: each row's nearest rows and IVF cell (tasks/vectors/index.py), its
+   MinHash signature and band keys (tasks/dedup/minhash.py) and its text profile (tasks/similarity/pair_features.py);
+3. plan_pairs: the graph assembled, the pairs to score (MinHash-close pairs first, then each row's nearest rows,
+   by cell);
 4. score_block, per block of the pairs: each pair's embedding features and the most its text can lift it to
    (pair_bounds), then the scores of the live pairs (those whose bound reaches the threshold), the text part read
    from the rows' profiles (reading and comparing two texts' numbers is most of dedup's CPU time);
@@ -117,8 +118,8 @@ def start_plan(
 
 
 def search_rows(folder: Path, block: tuple[int, int], scorer: PairScorer) -> str:
-    """Step 2 for candidates start..stop: their nearest candidates, band keys and profiles, saved under
-    folder/rows/<start>. Returns that folder."""
+    """Step 2 for candidates start..stop: their nearest candidates, cells, signatures, band keys and profiles, saved
+    under folder/rows/<start>. Returns that folder."""
     start, stop = block
     scalars, out = _scalars(folder), folder / "rows" / f"{start:012d}"
     out.mkdir(parents=True, exist_ok=True)
