@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 
 import phonenumbers
+from phonenumbers.phonenumberutil import (  # the matcher's own alphabet and extensions
+    _EXTN_PATTERNS_FOR_MATCHING,
+    _PLUS_CHARS,
+    _VALID_PUNCTUATION,
+)
 from stdnum import bic, iban, luhn
 from stdnum.us import rtn, ssn
 
@@ -43,7 +48,9 @@ _DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\.)"
 _WORD = r"[A-Za-z0-9_%+-]+"
 _OBFUSCATED_EMAIL = re.compile(rf"(?i)(?<![\w.])({_WORD}(?:{_DOT}{_WORD})*){_AT}((?:{_WORD}{_DOT})+(?:{_TLDS}))\b")
 _NOT_A_DOMAIN = {"the", "a", "an", "this", "that", "my", "your", "our", "his", "her", "their", "its", "least", "most"}
-_PHONE_WORDS = re.compile(r"(?i)\b(?:phone|call|tel|telephone|mobile|cell|fax|sms|text|whatsapp|dial|ring|contact)\b")
+_PHONE_WORD_LIST = "phone|call|tel|telephone|mobile|cell|fax|sms|text|whatsapp|dial|ring|contact"
+_PHONE_WORDS = re.compile(rf"(?i)\b(?:{_PHONE_WORD_LIST})\b")
+_PHONE_WORD_PARTS = re.compile(rf"(?i){_PHONE_WORD_LIST}")  # anywhere: find_phones' window may cut a word
 _CARD = re.compile(r"(?<![\d.,/-])[2-6]\d(?:[ .\-/]?\d){11,17}(?![\d]|[.,/-]\d)")
 _SSN = re.compile(r"(?<![\d-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\d]|-\d)")
 _SSN_WORDS = re.compile(r"(?i)\b(?:ssn|social security|ss#|ss no|taxpayer|itin)\b")
@@ -82,10 +89,14 @@ def _looks_dialled(raw: str, region: str) -> bool:
     return any(match.start == 0 and match.end == len(raw) for match in strict)
 
 
-# A letter ends a phone number's run of digits (libphonenumber's matcher joins digit groups only by punctuation,
-# spaces and 'x', and reads only decimal digits), so a text whose letter-free runs all hold too few digits for a
-# valid number of any region holds no phone, and the matcher (most of the verify stage's time) is not run on it.
-_LETTERS = re.compile(r"[^\W\d_xX]+")
+# The text the matcher can read as one number: an optional '+' (only ever a number's first sign), then digits
+# joined by libphonenumber's own phone punctuation (spaces, dashes, dots, slashes, brackets, 'x'); a letter, a
+# comma, a colon, a newline or a second '+' ends it. A number's national digits all lie in one such run (its
+# extension, after 'ext' or '#', adds none), so a text whose runs all hold too few digits for a valid number of any
+# region holds no phone, and the matcher (most of the privacy gate's time) is not run on it.
+_EXTENSION = re.compile(_EXTN_PATTERNS_FOR_MATCHING, re.IGNORECASE)
+_DIGITS = re.compile(r"\d+")
+_MATCHER_RUN = re.compile(f"[{_PLUS_CHARS}]?[{_VALID_PUNCTUATION}\\d]+", re.IGNORECASE)  # as the matcher reads
 
 
 @lru_cache(maxsize=16)
@@ -106,21 +117,48 @@ def _shortest(metadata) -> int:
     return min(lengths, default=4)
 
 
+def _number_runs(text: str, regions: tuple[str, ...]) -> Iterator[re.Match]:
+    """The runs the matcher could read a valid number of `regions` in: digits enough (_MATCHER_RUN)."""
+    plain, after_plus = fewest_phone_digits(regions)
+    for run in _MATCHER_RUN.finditer(text):
+        digits = sum(c.isdecimal() for c in run.group())
+        if digits >= (min(plain, after_plus) if run.group()[0] in _PLUS_CHARS else plain):
+            yield run
+
+
 def may_hold_phone(text: str, regions: Iterable[str] = PHONE_REGIONS) -> bool:
-    """False only when no run of text between letters holds digits enough for a valid phone number."""
-    plain, after_plus = fewest_phone_digits(tuple(regions))
-    for run in _LETTERS.split(text):
-        digits = sum(c.isdecimal() for c in run)
-        if digits >= (min(plain, after_plus) if "+" in run or "\uff0b" in run else plain):
-            return True
-    return False
+    """False only when no run the matcher could read as a number holds digits enough for a valid one."""
+    return next(_number_runs(text, tuple(regions)), None) is not None
+
+
+def _in_groups(run: re.Match, text: str) -> bool:
+    """Whether a number read in `run` may be written in two groups of digits or more (what _looks_dialled asks):
+    the run holds two, or an extension follows its digits (the matcher's own extension pattern, where it looks)."""
+    groups = list(_DIGITS.finditer(run.group()))
+    return len(groups) > 1 or _EXTENSION.match(text, run.start() + groups[-1].end()) is not None
+
+
+def may_find_phone(text: str, regions: Iterable[str] = PHONE_REGIONS) -> bool:
+    """False only when find_phones keeps nothing: no phone word anywhere, and no run with digits enough that
+    starts with '+' or may be written in groups. A word problem's figure ('shares 2011608 stickers') is then never
+    handed to the matcher."""
+    runs = _number_runs(text, tuple(regions))
+    if _PHONE_WORD_PARTS.search(text):
+        return next(runs, None) is not None
+    return any(run.group()[0] in _PLUS_CHARS or _in_groups(run, text) for run in runs)
 
 
 def find_phones(text: str, regions: Iterable[str] = PHONE_REGIONS) -> list[Finding]:
     regions = tuple(regions)
-    found: dict[tuple[int, int], Finding] = {}
-    if not may_hold_phone(text, regions):
+    if not may_find_phone(text, regions):
         return []
+    return unscreened_phones(text, regions)
+
+
+def unscreened_phones(text: str, regions: tuple[str, ...]) -> list[Finding]:
+    """The matcher's valid numbers that read as phones: dialled abroad ('+'), grouped as a phone, or beside a
+    phone word (find_phones without its screen)."""
+    found: dict[tuple[int, int], Finding] = {}
     for region in regions:
         for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
             raw = match.raw_string
