@@ -110,6 +110,7 @@ def contamination(model_path: Path, split: str, name: str = FIRST_SET) -> dict:
         "top1_cosine": recall_at_fpr(cosine[:n], cosine[n:], nearest[:n] == source)
         | {"right_nearest_all_positives": round(float((nearest[:n] == source).mean()), 4)},
         "13gram_overlap": recall_at_fpr(thirteen[:n], thirteen[n:]),
+        **by_negative_kind(negatives, score, cosine, flagged, right, n),
         "_per_candidate": {
             "score": score.tolist(),
             "cosine": cosine.tolist(),
@@ -117,6 +118,38 @@ def contamination(model_path: Path, split: str, name: str = FIRST_SET) -> dict:
             "nearest_eval_id": verdicts["nearest_eval_id"].tolist(),
         },
     }
+
+
+SAME_STORY = "same_story_other_question"  # a negative that repeats an item's story and asks another question
+
+
+def by_negative_kind(
+    negatives: pd.DataFrame, score: np.ndarray, cosine: np.ndarray, flagged: np.ndarray, right: np.ndarray, n: int
+) -> dict:
+    """For a set whose negatives say their `kind`: each kind's count, how many the defaults flag and how many the
+    copy rule flags (score inf), and the recall figures again without the SAME_STORY negatives. Those repeat an
+    item's story with every number: contamination by the copy rule, whatever the set's label says, so with them
+    in no threshold under the copy rule's catches anything at 0.1% or 1% FPR (nor does plain cosine)."""
+    if "kind" not in negatives:
+        return {}
+    kinds = negatives["kind"].to_numpy(dtype=object)
+    out = {
+        "by_negative_kind": {
+            kind: {
+                "negatives": int((kinds == kind).sum()),
+                "flagged_at_defaults": int(flagged[n:][kinds == kind].sum()),
+                "copy_rule": int(np.isinf(score[n:][kinds == kind]).sum()),
+            }
+            for kind in sorted(set(kinds))
+        }
+    }
+    if SAME_STORY in set(kinds):
+        other = kinds != SAME_STORY
+        out[f"without_{SAME_STORY}_negatives"] = {
+            "ours": recall_at_fpr(score[:n], score[n:][other], right),
+            "top1_cosine": recall_at_fpr(cosine[:n], cosine[n:][other]),
+        }
+    return out
 
 
 def dedup_texts(split: str, name: str = FIRST_SET) -> tuple[list[str], list[tuple[int, int]], np.ndarray]:
