@@ -26,6 +26,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from tasks import arrays
 from tasks.decontaminate import chunking
 from tasks.decontaminate.calibration import TWINS, own_item_scores, threshold_from, twin_scores
 from tasks.decontaminate.chunking import bounded_item, chunks
@@ -138,7 +139,7 @@ class EvalIndex:
         """(pairs, probability per pair, embedding features per pair) of each query (with its profile) against
         its nearest items."""
         pairs, embedding = self.item_pairs(queries, exclude)
-        references = {int(j): self.profile(int(j)) for j in np.unique(pairs[:, 1])}
+        references = {int(j): self.profile(int(j)) for j in arrays.unique(pairs[:, 1])}
         matrix = pair_matrix(profiles, references, pairs, embedding, self.idf)
         return pairs, scorer(matrix), embedding
 

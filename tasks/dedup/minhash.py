@@ -15,6 +15,7 @@ from functools import cache
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
+from tasks import arrays
 from tasks.text_features import word_tokens
 
 NUM_PERM = 128
@@ -55,16 +56,13 @@ def candidate_pairs(keys: np.ndarray) -> np.ndarray:
         ordered = band[order]
         starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
         counts = np.diff(np.r_[starts, size])
-        two = starts[counts == 2]  # most shared buckets: their pairs at once (a bucket at a time cost 2 s at 100k)
-        codes.append(order[two + 1] * size + order[two])
-        larger = counts > 2
-        for start, count in zip(starts[larger].tolist(), counts[larger].tolist()):
-            bucket = order[start : start + count]
+        for count in arrays.unique(counts[counts > 1]).tolist():  # the buckets of each size at once: few sizes
+            first = starts[counts == count][:, None]
             earlier, later = np.triu_indices(count, 1)
-            codes.append(bucket[later] * size + bucket[earlier])  # one int64 a pair sorts as the pairs do
+            codes.append((order[first + later] * size + order[first + earlier]).ravel())  # an int64 sorts as a pair
     if not codes:
         return np.zeros((0, 2), np.int64)
-    unique = np.unique(np.concatenate(codes))
+    unique = arrays.unique(np.concatenate(codes))
     return np.stack([unique // size, unique % size], axis=1)
 
 
@@ -110,7 +108,7 @@ def close_pairs(
     reaches `threshold`, each pair's estimate). signatures_of(rows): the signatures of those rows (ascending)
     only, the few in candidate pairs."""
     pairs = candidate_pairs(keys)
-    rows = np.unique(pairs)
+    rows = arrays.unique(pairs)
     jaccard = estimated_jaccard(signatures_of(rows), np.searchsorted(rows, pairs))
     close = jaccard >= threshold
     return pairs[close], jaccard[close]

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from tasks import arrays
 from tasks.dedup.block_memory import INDEX_READ, PROFILES_READ, WORKING, read_arrow, write_arrow, write_tables
 from tasks.dedup.minhash import close_pairs, row_band_keys, row_signatures
 from tasks.fingerprints import file_sha256
@@ -230,6 +231,6 @@ def score_block(folder: Path, block: tuple[int, int], scorer: PairScorer) -> np.
     with WORKING:
         embedding, scores = pair_bounds(near, np.load(folder / "vectors.npy", mmap_mode="r"), local, scorer)
         live = np.flatnonzero(scores >= scalars["threshold"])
-        profiles = PROFILES_READ.of(folder, np.unique(pairs[live]))
+        profiles = PROFILES_READ.of(folder, arrays.unique(pairs[live]))
         scores[live] = text_scores(profiles, pairs[live], embedding[live], scorer, scalars["idf"])
         return scores

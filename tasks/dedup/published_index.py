@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from schemas import records as col
+from tasks import arrays
 from tasks.similarity.collection import ITEM_DENSITY, QUERY_DENSITY, features_from_neighbours, pairs_from_neighbours
 from tasks.similarity.pair_features import idf_weights, pair_matrix, profile_for, reads_text
 from tasks.similarity.pair_scorer import PairScorer, load_scorer
@@ -132,7 +133,7 @@ class PublishedIndex:
         pairs = pairs_from_neighbours(near_cos, near_pos, NEIGHBOURS, outside)
         if not len(pairs):
             return []
-        places = np.unique(pairs[:, 1])
+        places = arrays.unique(pairs[:, 1])
         ref_depth = min(self.index.ntotal, ITEM_DENSITY + 2)
         place_near = [
             top_k(self.index, self.index.reconstruct_batch(places[s : s + BLOCK]), ref_depth)
@@ -157,10 +158,10 @@ class PublishedIndex:
         scores = scorer.most(embedding)
         live = scores >= threshold  # the others cannot reach it, whatever their text
         make = profile_for(scorer.features)
-        candidates = {int(q): make(texts[pending[q]]) for q in np.unique(pairs[live, 0])}
+        candidates = {int(q): make(texts[pending[q]]) for q in arrays.unique(pairs[live, 0])}
         reads = reads_text(scorer.features)  # then the IDF counts every published row a pair names
         published = {
-            int(p): make(self.rows["text"].iat[int(p)]) for p in np.unique(pairs[:, 1] if reads else pairs[live, 1])
+            int(p): make(self.rows["text"].iat[int(p)]) for p in arrays.unique(pairs[:, 1] if reads else pairs[live, 1])
         }
         idf = (
             idf_weights([word_tokens(texts[p]) for p in pending] + [list(p.tokens) for p in published.values()])

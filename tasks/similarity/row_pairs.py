@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from tasks import arrays
 from tasks.similarity.collection import ITEM_DENSITY, QUERY_DENSITY, features_from_neighbours, pairs_from_neighbours
 from tasks.similarity.pair_features import (
     EMBEDDING_FEATURES,
@@ -60,7 +61,7 @@ class RowPairs:
         # One int64 per pair (later * size + earlier) sorts as the pairs do: np.unique over rows of two copied
         # the pairs several times over (10 pairs a row, 140 MB a copy at 870k rows).
         size = len(self.texts)
-        codes = np.unique(ordered[:, 1] * size + ordered[:, 0])
+        codes = arrays.unique(ordered[:, 1] * size + ordered[:, 0])
         return np.stack([codes // size, codes % size], axis=1)
 
     def bounds(self, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
