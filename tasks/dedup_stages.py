@@ -33,7 +33,7 @@ from tasks.dedup.published_index import PublishedIndex
 from tasks.embeddings.cache import EmbeddingCache
 from tasks.embeddings.encoder import release_encoders
 from tasks.embeddings.row_vectors import VectorsByText
-from tasks.shards import shard_files, write_shards
+from tasks.shards import even_size, shard_files, write_shards
 from tasks.similarity.pair_scorer import load_scorer
 from tasks.similarity.row_pairs import NEIGHBOURS
 from tasks.stage_policy import RESUMABLE, RETRIES
@@ -155,7 +155,8 @@ def dedup_decision(
     `published_versions` (part of the cache key: a new version means a new check), decided with the plan's pair
     scores (`scored`, in block order) and the vectors the embed shards made (`embedded`: the synthetic shards'
     arrays, then the real rows'). The kept rows are written as the stage's shards; the quarantined ones as they
-    are, in parts of `shard_rows` under <work>/dedup-decision for dedup_quarantine_part to redact on any worker.
+    are, in an even number of parts of at most `shard_rows` (tasks/shards.py even_ranges) under
+    <work>/dedup-decision for dedup_quarantine_part to redact on any worker.
     Output: {synthetic, quarantine (the parts' files), rows_in}."""
     release_encoders()
     forget_profiles()  # what this process's blocks kept
@@ -182,7 +183,7 @@ def dedup_decision(
     unredacted = write_shards(
         quarantined.reindex(columns=held.names),
         stage_folder(work_dir, "dedup-decision") / "quarantine",
-        shard_rows,
+        even_size(len(quarantined), shard_rows),
         held,
     )
     return {"synthetic": synthetic, "quarantine": shard_files(unredacted), "rows_in": len(found.frame)}

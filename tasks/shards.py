@@ -15,6 +15,23 @@ def shard_ranges(total: int, size: int) -> list[tuple[int, int]]:
     return [(start, min(start + size, total)) for start in range(0, total, size)] or [(0, 0)]
 
 
+def even_ranges(total: int, most: int) -> list[tuple[int, int]]:
+    """[start, stop) ranges covering `total` rows in near-equal parts of at most `most`, an even number of them
+    unless one is enough (none for no rows): mapped over two workers, both finish together (nine search blocks of
+    10,000 at 84k rows left one worker the ninth alone)."""
+    if total <= most:
+        return [(0, total)] if total else []
+    count = -(-total // most)
+    count += count % 2
+    edges = [total * part // count for part in range(count + 1)]
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def even_size(total: int, most: int) -> int:
+    """The size of even_ranges(total, most)'s largest part: the shard size that splits `total` rows as it does."""
+    return max((stop - start for start, stop in even_ranges(total, most)), default=most)
+
+
 def shard_name(position: int) -> str:
     return f"{position:05d}.parquet"
 

@@ -31,6 +31,7 @@ from tasks import arrays
 from tasks.dedup.block_memory import INDEX_READ, PROFILES_READ, WORKING, read_arrow, write_arrow, write_tables
 from tasks.dedup.minhash import close_pairs, row_band_keys, row_signatures
 from tasks.fingerprints import file_sha256
+from tasks.shards import even_ranges
 from tasks.similarity.pair_features import profile_for, reads_text
 from tasks.similarity.pair_scorer import PairScorer
 from tasks.similarity.row_pairs import GRAPH_DEPTH, RowPairs, pair_bounds, text_scores
@@ -39,7 +40,7 @@ from tasks.vectors.index import graph_cells, graph_index, graph_rows, save_index
 
 EXACT = "exact_duplicate"
 NEAR = "near_duplicate"
-ROW_BLOCK = 10_000  # candidates a search_rows block takes (a process loads the index once for all its blocks)
+ROW_BLOCK = 10_000  # the most candidates a search_rows block takes (a process loads the index once for all its blocks)
 PAIR_ARRAYS = ("pairs", "jaccard", "near_scores", "near_positions")
 # The files of start_plan and of plan_pairs that the later steps read: their content names a step's output in the
 # next steps' cache keys (tasks/dedup_stages.py), so a folder planned again for other rows is never read as before.
@@ -115,7 +116,7 @@ def start_plan(
         )
     scalars = {"rows": len(texts), "references": references, "threshold": threshold}
     (folder / "plan.json").write_text(json.dumps(scalars | {"minhash_threshold": minhash_threshold}))
-    return [(start, min(start + ROW_BLOCK, len(candidates))) for start in range(0, len(candidates), ROW_BLOCK)]
+    return even_ranges(len(candidates), ROW_BLOCK)
 
 
 def search_rows(folder: Path, block: tuple[int, int], scorer: PairScorer) -> str:
@@ -200,7 +201,7 @@ def plan_pairs(folder: Path, searched: list[str], scorer: PairScorer, pair_block
         write_arrow(folder / "profiles.arrow", "profile", [], pa.large_binary())
     # A file of its own: start_plan run again (a resumed build) rewrites plan.json, never plan_pairs' scalars.
     (folder / "pairs.json").write_text(json.dumps({"lexical": len(close), "idf": idf}))
-    return [(start, min(start + pair_block, len(scored))) for start in range(0, len(scored), pair_block)]
+    return even_ranges(len(scored), pair_block)
 
 
 def stacked(parts: list[Path], name: str, kind: type) -> np.ndarray:

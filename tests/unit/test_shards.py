@@ -9,7 +9,7 @@ import pytest
 from schemas import records as col
 from schemas.spec import load_spec
 from tasks.generate.templates import generate_from_templates
-from tasks.shards import shard_files, shard_ranges, table_rows, write_shards
+from tasks.shards import even_ranges, even_size, shard_files, shard_ranges, table_rows, write_shards
 from tasks.stage_cache import stage_cache_key
 from tasks.stage_shards import decontaminate_shards, generate_shards, verify_shard
 from tasks.tables import read_parquet
@@ -26,6 +26,21 @@ def rows(count: int) -> pd.DataFrame:
                                                           (0, 3, [(0, 0)]), (2, 5, [(0, 2)])])  # fmt: skip
 def test_shard_ranges_cover_every_row_once(total, size, expected):
     assert shard_ranges(total, size) == expected
+
+
+@pytest.mark.parametrize(
+    ("total", "most", "expected"),
+    [
+        (84, 10, [(0, 8), (8, 16), (16, 25), (25, 33), (33, 42), (42, 50), (50, 58), (58, 67), (67, 75), (75, 84)]),
+        (20, 10, [(0, 10), (10, 20)]),
+        (21, 10, [(0, 5), (5, 10), (10, 15), (15, 21)]),  # three blocks would leave a worker one alone
+        (10, 10, [(0, 10)]),
+        (0, 10, []),
+    ],
+)
+def test_even_ranges_split_in_equal_parts_for_two_workers(total, most, expected):
+    assert even_ranges(total, most) == expected
+    assert even_size(total, most) == max((b - a for a, b in expected), default=most)
 
 
 def test_a_folder_of_shards_reads_back_in_row_order(tmp_path):
