@@ -22,6 +22,7 @@ import json
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -177,9 +178,14 @@ def dedup(model_path: Path, split: str, name: str = FIRST_SET) -> dict:
     texts, pairs, distinct = dedup_texts(split, name)
     embed = EmbeddingCache(cache_root() / "embeddings.sqlite")
     found = find_duplicates(texts, None, embed, minhash_threshold=0.8, scorer=load_scorer(model_path))
+    dropped = {d.position for d in found}
     vectors = embed(texts)
+    negatives = word_problem_frames(split, name)[2]
+    kind_of = dict(zip(negatives["text"], negatives["kind"])) if "kind" in negatives else {}
+    by_kind = Counter(kind_of.get(texts[d], "eval_item") for d in distinct.tolist() if d in dropped)
     return {
-        "ours": dedup_summary({d.position for d in found}, pairs, distinct),
+        "ours": dedup_summary(dropped, pairs, distinct)
+        | ({"distinct_dropped_by_kind": dict(sorted(by_kind.items()))} if kind_of else {}),
         **{f"plain_cosine_{t}": dedup_summary(cosine_dedup(vectors, t), pairs, distinct) for t in (0.95, 0.9, 0.85)},
         "rows": len(texts),
         "pairs": len(pairs),
