@@ -1,8 +1,7 @@
-"""Dedup's Prefect tasks, the steps of tasks/dedup/plan.py: a plan (exact duplicates, the other rows saved), the
-index of those rows built while their texts are profiled block by block, their nearest rows searched block by block,
-the pairs to score, their scores block by block (the mapped steps are most of dedup's CPU time, so the flow's workers
-share them), then the decision with the scores: in-build and against the real rows, against the published rows, the
-cluster cap; its quarantine redacted part by part."""
+"""Dedup's Prefect tasks, the steps of tasks/dedup/plan.py: a plan (exact duplicates, the index of the other rows),
+the rows' nearest rows searched block by block, the pairs to score, their scores block by block (the two mapped
+steps are most of dedup's CPU time, so the flow's workers share them), then the decision with the scores: in-build
+and against the real rows, against the published rows, the cluster cap."""
 
 from __future__ import annotations
 
