@@ -34,14 +34,12 @@ from schemas.record_derived import row_schema  # noqa: E402
 from schemas.spec import load_spec  # noqa: E402
 from tasks.dedup_stages import (  # noqa: E402
     dedup_decision,
-    dedup_index,
     dedup_pair_plan,
     dedup_pairs,
     dedup_plan,
     dedup_quarantine_part,
     dedup_rows_block,
     dedup_stage,
-    dedup_text_block,
 )
 from tasks.embeddings.cache import EmbeddingCache  # noqa: E402
 from tasks.generate.templates import generate_from_templates  # noqa: E402
@@ -51,9 +49,7 @@ from tasks.stage_shards import embed_shard, embed_shards  # noqa: E402
 STEPS = [
     (dedup_stages, "dedup_inputs"),
     (dedup_stages, "start_plan"),
-    (dedup_stages, "build_index"),
-    (dedup_stages, "search_graph"),
-    (dedup_stages, "profile_rows"),
+    (dedup_stages, "search_rows"),
     (dedup_stages, "plan_pairs"),
     (dedup_stages, "score_block"),
     (plan_module, "pair_bounds"),
@@ -139,10 +135,8 @@ def main(rows: int, cache: str, vectors: str | None = None) -> None:
     start, cpu = time.perf_counter(), time.process_time()
     inputs = (spec, synthetic, real_path, embedded, work, cache, "", [])
     plan = dedup_plan.fn(*inputs)
-    profiled = [dedup_text_block.fn(plan, block) for block in plan["blocks"]]
-    index = dedup_index.fn(plan)
-    searched = [dedup_rows_block.fn(index, block) for block in plan["blocks"]]
-    pairs = dedup_pair_plan.fn(plan, searched, spec.orchestration.shard_rows, profiled)
+    searched = [dedup_rows_block.fn(plan, block) for block in plan["blocks"]]
+    pairs = dedup_pair_plan.fn(plan, searched, spec.orchestration.shard_rows)
     decision = dedup_decision.fn(*inputs, pairs, [dedup_pairs.fn(pairs, block) for block in pairs["blocks"]])
     parts = [dedup_quarantine_part.fn(spec, work, part, path) for part, path in enumerate(decision["quarantine"])]
     result = dedup_stage.fn(spec, work, decision, parts)

@@ -22,14 +22,12 @@ from flows.stopping import STOPS
 from schemas.spec import Spec, SpecError, load_spec
 from tasks.dedup_stages import (
     dedup_decision,
-    dedup_index,
     dedup_pair_plan,
     dedup_pairs,
     dedup_plan,
     dedup_quarantine_part,
     dedup_rows_block,
     dedup_stage,
-    dedup_text_block,
 )
 from tasks.shards import shard_files
 from tasks.spec_checks import check_spec_inputs
@@ -131,16 +129,13 @@ def build_stages(spec: Spec, root: str, run_id: str) -> Stages:
 
 
 def dedup_steps(inputs: tuple) -> StageResult:
-    """Dedup's steps (tasks/dedup_stages.py): its plan, its index built while the rows' texts are profiled over blocks
-    of rows, the rows' nearest rows mapped over the same blocks, the pairs to score, their scores mapped over blocks
-    of pairs, the decision, then its quarantine redacted part by part.
+    """Dedup's steps (tasks/dedup_stages.py): its plan, the rows' nearest rows mapped over blocks of rows, the pairs
+    to score, their scores mapped over blocks of pairs, the decision, then its quarantine redacted part by part.
     inputs: dedup_plan's arguments (spec, synthetic, real, embedded, work, ...)."""
     spec, work = inputs[0], inputs[4]
     plan = dedup_plan.submit(*inputs).result()
-    index = dedup_index.submit(plan)  # on one worker while the text blocks start on the others
-    profiled = dedup_text_block.map(unmapped(plan), plan["blocks"])
-    searched = dedup_rows_block.map(unmapped(index), plan["blocks"]).result()
-    pairs = dedup_pair_plan.submit(plan, searched, spec.orchestration.shard_rows, profiled.result()).result()
+    searched = dedup_rows_block.map(unmapped(plan), plan["blocks"]).result()
+    pairs = dedup_pair_plan.submit(plan, searched, spec.orchestration.shard_rows).result()
     scored = dedup_pairs.map(unmapped(pairs), pairs["blocks"]).result()
     decision = dedup_decision.submit(*inputs, pairs, scored).result()
     held = decision["quarantine"]

@@ -22,13 +22,11 @@ from tasks.dedup.plan import (
     PAIR_FILES,
     PLAN_FILES,
     DuplicatePlan,
-    build_index,
     find_exact_duplicates,
     plan_digest,
     plan_pairs,
-    profile_rows,
     score_block,
-    search_graph,
+    search_rows,
     start_plan,
 )
 from tasks.dedup.published_index import PublishedIndex
@@ -105,38 +103,19 @@ def dedup_plan(
     exact = find_exact_duplicates(texts, len(found.real))
     skipped = {d.position for d in exact}
     vectors = vectors_of(texts, found.rows, [i for i in range(len(texts)) if i not in skipped])
-    blocks = start_plan(
-        folder, texts, vectors, len(found.real), threshold, settings.minhash_threshold, exact, index=False
-    )
+    blocks = start_plan(folder, texts, vectors, len(found.real), threshold, settings.minhash_threshold, exact)
     return {"folder": str(folder), "digest": plan_digest(folder, PLAN_FILES), "blocks": blocks}
-
-
-@task(name="dedup-index", **RESUMABLE)
-def dedup_index(plan: dict) -> dict:
-    """The plan's graph index (build_index), built on one worker while the others profile the rows' texts (the
-    training and filling of the index were the plan's longest part, on one worker alone). Output: the plan."""
-    build_index(Path(plan["folder"]))
-    return plan
 
 
 @task(name="dedup-rows", **RETRIES, **RESUMABLE)
 def dedup_rows_block(plan: dict, block: tuple[int, int]) -> str:
-    """One block of rows' nearest rows and cells in the plan's index (search_graph; `plan`: dedup_index's output, so
-    the block waits for the index). Output: their folder."""
-    return search_graph(Path(plan["folder"]), (block[0], block[1]))
-
-
-@task(name="dedup-texts", **RETRIES, **RESUMABLE)
-def dedup_text_block(plan: dict, block: tuple[int, int]) -> str:
-    """One block of rows' MinHash band keys and text profiles (profile_rows: no index needed). Output: their
-    folder (dedup_rows_block's)."""
-    return profile_rows(Path(plan["folder"]), (block[0], block[1]), load_scorer())
+    """One block of rows' nearest rows, MinHash band keys and text profiles (search_rows). Output: their folder."""
+    return search_rows(Path(plan["folder"]), (block[0], block[1]), load_scorer())
 
 
 @task(name="dedup-pair-plan", **RESUMABLE)
-def dedup_pair_plan(plan: dict, searched: list[str], shard_rows: int, profiled: list[str]) -> dict:
-    """The pairs to score (plan_pairs), in blocks of `shard_rows` rows' worth of nearest pairs, once the blocks'
-    nearest rows (`searched`) and texts (`profiled`, the same folders) are done.
+def dedup_pair_plan(plan: dict, searched: list[str], shard_rows: int) -> dict:
+    """The pairs to score (plan_pairs), in blocks of `shard_rows` rows' worth of nearest pairs.
     Output: {folder, digest, blocks} (blocks: ranges of the pairs)."""
     folder = Path(plan["folder"])
     blocks = plan_pairs(folder, searched, load_scorer(), shard_rows * NEIGHBOURS)

@@ -1,11 +1,10 @@
 """Deciding a collection's duplicates in steps that share a folder, so the costly ones run block by block on any
 worker (tasks/dedup_stages.py maps them; find_duplicates runs them one after another):
 
-1. start_plan: exact duplicates, and the candidates' (the other rows') texts and vectors saved for the blocks;
-   build_index: the FAISS index their k-NN graph is searched in (its own step, so other blocks run meanwhile);
-2. per block of candidates, in two halves: search_graph, each row's nearest rows and IVF cell in the index
-   (tasks/vectors/index.py); profile_rows, no index needed, its MinHash signature and band keys
-   (tasks/dedup/minhash.py) and its text profile (tasks/similarity/pair_features.py); search_rows runs both;
+1. start_plan: exact duplicates, and the FAISS index of the other rows (the candidates) that their k-NN graph is
+   searched in; the candidates' texts and vectors saved for the blocks;
+2. search_rows, per block of candidates: each row's nearest rows and IVF cell (tasks/vectors/index.py), its
+   MinHash signature and band keys (tasks/dedup/minhash.py) and its text profile (tasks/similarity/pair_features.py);
 3. plan_pairs: the graph assembled, the pairs to score (MinHash-close pairs first, then each row's nearest rows,
    by cell);
 4. score_block, per block of the pairs: each pair's embedding features and the most its text can lift it to
@@ -99,11 +98,9 @@ def start_plan(
     threshold: float,
     minhash_threshold: float | None,
     exact: list[Duplicate] | None = None,
-    index: bool = True,
 ) -> list[tuple[int, int]]:
     """Step 1: exact duplicates (find_exact_duplicates, unless the caller found them already) and the candidates'
-    index (build_index; with index=False the caller builds it), saved under folder. Returns search_rows' blocks
-    (ranges of candidates)."""
+    index, saved under folder. Returns search_rows' blocks (ranges of candidates)."""
     folder.mkdir(parents=True, exist_ok=True)
     exact = find_exact_duplicates(texts, references) if exact is None else exact
     skipped = {d.position for d in exact}
@@ -112,37 +109,22 @@ def start_plan(
     np.save(folder / "candidates.npy", candidates)
     _save_rows(folder / "vectors.npy", vectors, candidates)  # an exact duplicate's vector is never read
     write_arrow(folder / "texts.arrow", "text", [texts[i] for i in candidates.tolist()], pa.large_string())
-    if index:
-        build_index(folder)
+    if len(candidates):
+        save_index(
+            graph_index(np.load(folder / "vectors.npy", mmap_mode="r"), np.arange(len(candidates))),
+            folder / "graph.faiss",
+        )
     scalars = {"rows": len(texts), "references": references, "threshold": threshold}
     (folder / "plan.json").write_text(json.dumps(scalars | {"minhash_threshold": minhash_threshold}))
     return even_ranges(len(candidates), ROW_BLOCK)
 
 
-def build_index(folder: Path) -> None:
-    """The candidates' graph index (tasks/vectors/index.py), saved as folder/graph.faiss: what search_graph reads."""
-    vectors = np.load(folder / "vectors.npy", mmap_mode="r")
-    if len(vectors):
-        save_index(graph_index(vectors, np.arange(len(vectors))), folder / "graph.faiss")
-
-
 def search_rows(folder: Path, block: tuple[int, int], scorer: PairScorer) -> str:
-    """Step 2 for candidates start..stop, both halves (search_graph, then profile_rows). Returns their folder."""
-    search_graph(folder, block)
-    return profile_rows(folder, block, scorer)
-
-
-def _rows_folder(folder: Path, start: int) -> Path:
-    out = folder / "rows" / f"{start:012d}"
-    out.mkdir(parents=True, exist_ok=True)
-    return out
-
-
-def search_graph(folder: Path, block: tuple[int, int]) -> str:
-    """Step 2's half that reads the index, for candidates start..stop: their nearest candidates and cells, saved under
-    folder/rows/<start>. Returns that folder."""
+    """Step 2 for candidates start..stop: their nearest candidates, cells, signatures, band keys and profiles, saved
+    under folder/rows/<start>. Returns that folder."""
     start, stop = block
-    out = _rows_folder(folder, start)
+    scalars, out = _scalars(folder), folder / "rows" / f"{start:012d}"
+    out.mkdir(parents=True, exist_ok=True)
     vectors = np.load(folder / "vectors.npy", mmap_mode="r")
     everyone = np.arange(len(vectors))
     with WORKING:
@@ -152,14 +134,6 @@ def search_graph(folder: Path, block: tuple[int, int]) -> str:
     np.save(out / "cells.npy", cells)
     np.save(out / "near_scores.npy", scores)
     np.save(out / "near_positions.npy", positions)
-    return str(out)
-
-
-def profile_rows(folder: Path, block: tuple[int, int], scorer: PairScorer) -> str:
-    """Step 2's half that needs no index (most of its CPU), for candidates start..stop: their MinHash signatures and
-    band keys and their text profiles, saved under folder/rows/<start>. Returns that folder."""
-    start, stop = block
-    scalars, out = _scalars(folder), _rows_folder(folder, start)
     texts = read_arrow(folder / "texts.arrow", "text", np.arange(start, stop))
     if scalars["minhash_threshold"] is not None:
         signatures = row_signatures(texts)

@@ -25,8 +25,6 @@ def test_the_stage_tasks_are_found():
     names = {
         "dedup",
         "dedup-plan",
-        "dedup-index",
-        "dedup-texts",
         "dedup-rows",
         "dedup-pair-plan",
         "dedup-pairs",
