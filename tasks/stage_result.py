@@ -15,7 +15,7 @@ import pandas as pd
 from schemas.record_derived import quarantine_schema, row_schema
 from schemas.record_schema import RecordSchema
 from tasks.llm.request_cache import RequestCache
-from tasks.privacy.guard import marked_redacted, redact_rows
+from tasks.privacy.guard import GateClearance, marked_redacted, redact_rows
 from tasks.quarantine import count_reasons
 from tasks.shards import shard_name, table_rows, write_shards
 from tasks.stage_writer import QuarantineWriter, WrittenQuarantine
@@ -111,6 +111,7 @@ def write_stage(
     redact: bool = True,
     *,
     record: RecordSchema,
+    cleared: GateClearance | None = None,
     **extra: Any,
 ) -> StageResult:
     """Write a stage's output tables and quarantine under the run's work folder; its StageResult. The quarantine is
@@ -119,6 +120,7 @@ def write_stage(
     on as it is. With `part`, everything is written as shard `part` under parts/ for the stage's merge to collect
     (merged_quarantine copies the redacted parts: each shard redacts its own rows, on whichever worker runs it);
     with `shard_rows`, frames are written as shards.
+    Rows that passed the privacy gate are redacted of what it did not already clear (`cleared`, redact_rows).
     Tables are written with the record's row schema, the quarantine with its quarantine schema. A quarantine a
     QuarantineWriter already wrote (tasks/stage_writer.py) is handed on as it is, its raw text file with it."""
     folder = stage_folder(work_dir, stage)
@@ -142,7 +144,7 @@ def write_stage(
         raw = write_parquet(quarantine, place("quarantine-raw"), quarantine_schema_) if keep_raw_quarantine else None
         quarantine = WrittenQuarantine(
             write_parquet(
-                redact_rows(quarantine) if redact else quarantine,
+                redact_rows(quarantine, cleared=cleared) if redact else quarantine,
                 place("quarantine"),
                 marked_redacted(quarantine_schema_) if redact else quarantine_schema_,
             ),

@@ -24,7 +24,7 @@ from tasks.generate.openai_compatible import generate_with_openai
 from tasks.generate.progress import GenerationProgress
 from tasks.generate.templates import generate_from_templates
 from tasks.llm.request_cache import RequestCache
-from tasks.privacy.guard import real_rows_report, refuse_real_rows
+from tasks.privacy.guard import gate_clearance, real_rows_report, refuse_real_rows
 from tasks.quarantine import to_quarantine
 from tasks.shards import shard_files, shard_ranges, table_rows
 from tasks.spec_inputs import load_real_rows
@@ -176,13 +176,14 @@ def plan_blend_stage(spec: Spec, synthetic_path: str, real_path: str) -> BlendPl
 @task(name="blend-shard", **RESUMABLE)
 def blend_shard(spec: Spec, work_dir: str, counts: BlendCounts, shard: tuple[int, str, list[int]]) -> StageResult:
     """One shard of decontaminated synthetic rows split into the rows the plan keeps and the rows over the cap.
-    Input/output columns: row schema."""
+    Input/output columns: row schema. The rows over the cap passed the privacy gate, as the kept ones did: their
+    quarantine is redacted of what the gate did not clear (secrets always; most of blend's time when it was all)."""
     part, path, kept = shard
     frame = read_parquet(path)
     rows, over = split_shard(frame, kept, counts, spec.blend)
     return write_stage(
         work_dir, "blend", {"blended": rows}, over, len(frame), spec.publish.quarantine_raw_text, part=part,
-        record=spec.record_schema,
+        record=spec.record_schema, cleared=gate_clearance(spec.gates.privacy, spec.record_schema),
     )  # fmt: skip
 
 

@@ -1,7 +1,8 @@
 """Blending a table of synthetic shards shard by shard: the cap and the shuffle are decided once, on the column the
 strata come from (plan_blend); then each shard is split on its own into the rows kept and the rows over the cap
-(split_shard, which the build maps over its workers: quarantining a row means redacting it); then the kept rows of
-every shard and the real rows are put in the plan's order (blended_rows)."""
+(split_shard, which the build maps over its workers: quarantining a row means redacting it of what the privacy
+gate did not clear); then the kept rows of every shard and the real rows are put in the plan's order
+(blended_rows)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,7 @@ from schemas import records as col
 from schemas.spec import Blend
 from tasks.blend.mix import blend_plan, share_cap_quarantine, strata_column
 from tasks.shards import shard_files, table_rows
-from tasks.stage_writer import QuarantineWriter
-from tasks.tables import read_columns, read_parquet
+from tasks.tables import read_columns
 
 
 @dataclass(frozen=True)
@@ -72,16 +72,3 @@ def split_shard(
 def blended_rows(real: pd.DataFrame, kept: list[pd.DataFrame], plan: BlendPlan) -> pd.DataFrame:
     """The real rows and every shard's kept rows (in shard order) in the plan's order."""
     return pd.concat([real, *kept], ignore_index=True).iloc[plan.order].reset_index(drop=True)
-
-
-def blend_shards(
-    real: pd.DataFrame, synthetic: str, config: Blend, quarantine: QuarantineWriter, label: str | None = None
-) -> pd.DataFrame:
-    """blend_rows(real, the whole synthetic table) a shard at a time in this process: the same blended rows; the
-    same rows over the cap, in the same order, added to `quarantine`."""
-    plan, kept = plan_blend(len(real), synthetic, config, label), []
-    for _, path, positions in plan.shards:
-        rows, over = split_shard(read_parquet(path), positions, plan.counts, config)
-        kept.append(rows)
-        quarantine.add(over)
-    return blended_rows(real, kept, plan)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +16,9 @@ import pyarrow.parquet as pq
 
 from schemas import records as col
 from schemas.record_builtins import INSTRUCTION
-from schemas.record_schema import RecordSchema, plain
+from schemas.record_schema import TEXT_TYPES, RecordSchema, plain
+from schemas.spec_gates import Privacy
+from tasks.privacy.pii import PHONE_REGIONS
 from tasks.privacy.redact import ALL_DETECTORS, detector_of, find_all, redact_secrets, scrub_frame, scrub_strings
 from tasks.privacy.secrets import find_secrets, secret_environ
 
@@ -32,17 +35,51 @@ class PrivacyError(RuntimeError):
     """A secret would be published, or the spec refuses personal data in its real rows: nothing is published."""
 
 
-def redact_rows(frame: pd.DataFrame, detectors: Sequence[str] = ALL_DETECTORS) -> pd.DataFrame:
+@dataclass(frozen=True)
+class GateClearance:
+    """What the privacy gate already searched rows for and found nothing: the record's text columns, and the
+    detectors that need not run on them again."""
+
+    columns: tuple[str, ...]
+    detectors: tuple[str, ...]
+
+
+def gate_clearance(privacy: Privacy, record: RecordSchema) -> GateClearance:
+    """What the privacy gate cleared in every row it let through: the record's text (all of it, read as one text)
+    for the spec's detectors. Phones count only when the gate read numbers in every region redaction reads them
+    in. Secrets never count: a worker's environment may hold secret values the verifying worker's did not."""
+    detectors = [
+        d
+        for d in privacy.detectors
+        if d != "secret" and (d != "phone" or set(PHONE_REGIONS) <= set(privacy.phone_regions))
+    ]
+    return GateClearance(tuple(record.of_type(*TEXT_TYPES)), tuple(detectors))
+
+
+def redact_rows(
+    frame: pd.DataFrame, detectors: Sequence[str] = ALL_DETECTORS, cleared: GateClearance | None = None
+) -> pd.DataFrame:
     """Quarantine and review rows as they may be kept: findings (of `detectors`) in their free-text columns replaced
-    by markers; the columns of any record are free text (a chat's turns and JSON text included)."""
+    by markers; the columns of any record are free text (a chat's turns and JSON text included). Rows that passed
+    the privacy gate (a blend's rows over the cap) may say what it `cleared`: those detectors do not run again on
+    those columns, which then hold what the same rows hold when they are published."""
     record_columns = [c for c in frame.columns if c not in BASE_COLUMNS and c not in QUARANTINE_COLUMNS]
     text_columns = list(dict.fromkeys([*FREE_TEXT_COLUMNS, *record_columns]))
-    scrubbed, environ = scrub_frame(frame, text_columns, detectors)[0], secret_environ()
+    cleared_columns = set(cleared.columns) if cleared else set()
+    left = [d for d in detectors if d not in cleared.detectors] if cleared else list(detectors)
+
+    def detectors_for(column: str) -> Sequence[str]:
+        return left if column in cleared_columns else detectors
+
+    environ = secret_environ()
+    scrubbed = scrub_frame(frame, [c for c in text_columns if c not in cleared_columns], detectors)[0]
+    scrubbed = scrub_frame(scrubbed, [c for c in text_columns if c in cleared_columns], left)[0]
     for column in record_columns:  # values that are not strings: lists of turns
         nested = scrubbed[column].map(lambda v: not isinstance(v, str) and hasattr(v, "__len__"))
         if nested.any():
+            found = detectors_for(column)
             scrubbed.loc[nested, column] = scrubbed.loc[nested, column].map(
-                lambda v: scrub_strings(plain(v), detectors, environ)
+                lambda v, found=found: scrub_strings(plain(v), found, environ)
             )
     return scrubbed
 
