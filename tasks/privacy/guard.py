@@ -19,7 +19,15 @@ from schemas.record_builtins import INSTRUCTION
 from schemas.record_schema import TEXT_TYPES, RecordSchema, plain
 from schemas.spec_gates import Privacy
 from tasks.privacy.pii import PHONE_REGIONS
-from tasks.privacy.redact import ALL_DETECTORS, detector_of, find_all, redact_secrets, scrub_frame, scrub_strings
+from tasks.privacy.redact import (
+    ALL_DETECTORS,
+    ENV_SECRET,
+    detector_of,
+    find_all,
+    redact_secrets,
+    scrub_frame,
+    scrub_strings,
+)
 from tasks.privacy.secrets import find_secrets, secret_environ
 
 # Columns whose text came from a generator, a seed file or an LLM endpoint: redacted wherever they are kept.
@@ -47,12 +55,9 @@ class GateClearance:
 def gate_clearance(privacy: Privacy, record: RecordSchema) -> GateClearance:
     """What the privacy gate cleared in every row it let through: the record's text (all of it, read as one text)
     for the spec's detectors. Phones count only when the gate read numbers in every region redaction reads them
-    in. Secrets never count: a worker's environment may hold secret values the verifying worker's did not."""
-    detectors = [
-        d
-        for d in privacy.detectors
-        if d != "secret" and (d != "phone" or set(PHONE_REGIONS) <= set(privacy.phone_regions))
-    ]
+    in; secrets by their shape only, as the environment's secret values are this machine's (redact_rows looks for
+    those again)."""
+    detectors = [d for d in privacy.detectors if d != "phone" or set(PHONE_REGIONS) <= set(privacy.phone_regions)]
     return GateClearance(tuple(record.of_type(*TEXT_TYPES)), tuple(detectors))
 
 
@@ -67,6 +72,8 @@ def redact_rows(
     text_columns = list(dict.fromkeys([*FREE_TEXT_COLUMNS, *record_columns]))
     cleared_columns = set(cleared.columns) if cleared else set()
     left = [d for d in detectors if d not in cleared.detectors] if cleared else list(detectors)
+    if cleared and "secret" in detectors and "secret" in cleared.detectors:
+        left.append(ENV_SECRET)  # the gate may have run where other secret values were set
 
     def detectors_for(column: str) -> Sequence[str]:
         return left if column in cleared_columns else detectors

@@ -19,9 +19,10 @@ import pandas as pd
 
 from tasks.privacy.findings import Finding, merge_overlaps
 from tasks.privacy.pii import DETECTOR_OF_KIND, FINDERS, PHONE_REGIONS, find_pii
-from tasks.privacy.secrets import find_secrets, secret_environ
+from tasks.privacy.secrets import find_env_secrets, find_secrets, secret_environ
 
 ALL_DETECTORS = (*FINDERS, "secret")
+ENV_SECRET = "env_secret"  # a detector apart from "secret" (which includes it): this machine's secret values alone
 MARKER = re.compile(r"\[REDACTED:([a-z0-9_]+):[0-9a-f]{12}\]")
 HASH_KEY_VARIABLE = "SYNTHFACTORY_REDACTION_KEY"
 
@@ -53,11 +54,14 @@ def find_all(
     phone_regions: Iterable[str] = PHONE_REGIONS,
     environ: Mapping[str, str] | None = None,
 ) -> list[Finding]:
-    """Findings of the named detectors ('secret' for secrets, with environ's secret values), sorted by position."""
+    """Findings of the named detectors ('secret' for secrets, with environ's secret values; ENV_SECRET for those
+    values alone), sorted by position."""
     detectors = list(detectors)
-    found = find_pii(text, [d for d in detectors if d != "secret"], phone_regions)
+    found = find_pii(text, [d for d in detectors if d not in ("secret", ENV_SECRET)], phone_regions)
     if "secret" in detectors:
         found += find_secrets(text, environ)
+    elif ENV_SECRET in detectors:
+        found += find_env_secrets(text, environ)
     return sorted(found, key=lambda f: (f.start, f.end))
 
 

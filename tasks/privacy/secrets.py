@@ -100,6 +100,11 @@ def secret_environ(environ: Mapping[str, str] | None = None) -> dict[str, str]:
 
 def find_secrets(text: str, environ: Mapping[str, str] | None = None) -> list[Finding]:
     """Every secret in text, sorted by position (findings may overlap)."""
+    return sorted(find_secret_shapes(text) + find_env_secrets(text, environ), key=lambda f: (f.start, f.end))
+
+
+def find_secret_shapes(text: str) -> list[Finding]:
+    """The secrets known by their shape (keys, tokens, high-entropy assignments): the same on every machine."""
     text = text or ""
     found = [
         Finding(kind, m.start(), m.end(), m.group()) for kind, regex in _PATTERNS.items() for m in regex.finditer(text)
@@ -115,7 +120,13 @@ def find_secrets(text: str, environ: Mapping[str, str] | None = None) -> list[Fi
             # The plugins' matches may stop short of the token (lazy endings, capture groups): run on to its end.
             end = match.end() + len(_TOKEN_CHARS.match(text, match.end()).group())  # type: ignore[union-attr]
             found.append(Finding(kind, match.start(), end, text[match.start() : end]))
-    for value in secret_env_values(environ):
-        for match in re.finditer(re.escape(value), text):
-            found.append(Finding("env_secret", match.start(), match.end(), value))
-    return sorted(found, key=lambda f: (f.start, f.end))
+    return found
+
+
+def find_env_secrets(text: str, environ: Mapping[str, str] | None = None) -> list[Finding]:
+    """The values of environ's secret-named variables (default: this process's), wherever they stand in text."""
+    return [
+        Finding("env_secret", match.start(), match.end(), value)
+        for value in secret_env_values(environ)
+        for match in re.finditer(re.escape(value), text or "")
+    ]

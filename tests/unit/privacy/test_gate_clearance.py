@@ -22,13 +22,23 @@ def rows(**columns: str) -> pd.DataFrame:
     return pd.DataFrame([{**base, **columns}])
 
 
-def test_the_gate_clears_the_record_text_for_its_detectors_but_never_secrets():
+def test_the_gate_clears_the_record_text_for_its_detectors():
     cleared = gate_clearance(Privacy(), INSTRUCTION)
     assert cleared.columns == (col.INSTRUCTION, col.INPUT, col.OUTPUT)
-    assert set(cleared.detectors) == set(ALL) - {"secret"}
+    assert set(cleared.detectors) == set(ALL)
     assert "phone" not in gate_clearance(Privacy(phone_regions=["DE"]), INSTRUCTION).detectors
     assert gate_clearance(Privacy(detectors=["email"]), INSTRUCTION).detectors == ("email",)
     assert gate_clearance(Privacy(detectors=[]), INSTRUCTION).detectors == ()
+
+
+def test_this_machines_secret_values_are_looked_for_again(monkeypatch):
+    """The gate may have run on a worker where other secret values were set; secrets by their shape it cleared."""
+    monkeypatch.setenv("BILLING_API_KEY", "hunter2-but-longer")
+    frame = rows(instruction="Use hunter2-but-longer here", output=f"and {KEY}")
+    cleared = redact_rows(frame, cleared=gate_clearance(Privacy(), INSTRUCTION))
+    assert cleared.at[0, col.INSTRUCTION].startswith("Use [REDACTED:env_secret:")
+    assert cleared.at[0, col.OUTPUT] == f"and {KEY}"  # a shape the gate finds: such a row never passes it
+    assert KEY not in redact_rows(frame).at[0, col.OUTPUT]
 
 
 def test_what_the_gate_did_not_clear_is_still_redacted():
@@ -43,7 +53,7 @@ def test_what_the_gate_did_not_clear_is_still_redacted():
 def test_a_chats_turns_are_redacted_of_what_the_gate_did_not_clear():
     turns = [{"role": "user", "content": f"my key is {KEY}, mail me at ann@corp.com"}]
     frame = pd.DataFrame([{col.ID: "syn-1", "messages": turns}])
-    cleared = redact_rows(frame, cleared=gate_clearance(Privacy(), CONVERSATION))
+    cleared = redact_rows(frame, cleared=gate_clearance(Privacy(detectors=["email"]), CONVERSATION))
     content = cleared.at[0, "messages"][0]["content"]
     assert KEY not in content and "ann@corp.com" in content  # the gate's email finder had its turn
     assert "ann@corp.com" not in redact_rows(frame).at[0, "messages"][0]["content"]
