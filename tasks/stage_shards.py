@@ -127,7 +127,8 @@ def decontaminate_shard(
     spec: Spec, work_dir: str, eval_index: str, embedding_cache: str, request_cache: str, shard: tuple[str, int, str]
 ) -> StageResult:
     """One shard against every registered eval set. Input/output columns: row schema; quarantine sets
-    nearest_eval_id and score; facts hold the judge's counts and the rows it cleared."""
+    nearest_eval_id and score; facts hold the judge's counts and the rows it cleared. The quarantine is redacted in
+    full for real rows, of what the privacy gate did not clear for synthetic ones (they passed it)."""
     name, part, path = shard
     frame = read_parquet(path)
     embed = EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend)
@@ -163,6 +164,7 @@ def decontaminate_shard(
         part=part,
         facts={"judge": judged, "judge_cleared": cleared},
         llm_requests=llm_counts(cache) if cache is not None else None,
+        cleared=gate_clearance(spec.gates.privacy, spec.record_schema) if name == "synthetic" else None,
         record=spec.record_schema,
     )
 
