@@ -179,7 +179,8 @@ def plan_blend_stage(spec: Spec, synthetic_path: str, real_path: str) -> BlendPl
 def blend_shard(spec: Spec, work_dir: str, counts: BlendCounts, shard: tuple[int, str, list[int]]) -> StageResult:
     """One shard of decontaminated synthetic rows split into the rows the plan keeps and the rows over the cap.
     Input/output columns: row schema. The rows over the cap passed the privacy gate, as the kept ones did: their
-    quarantine is redacted of what the gate did not clear (secrets always; most of blend's time when it was all)."""
+    quarantine is redacted of what the gate did not clear (tasks/privacy/guard.py gate_clearance; redacting it in
+    full was most of blend's time)."""
     part, path, kept = shard
     frame = read_parquet(path)
     rows, over = split_shard(frame, kept, counts, spec.blend)
