@@ -8,6 +8,7 @@ import pandas as pd
 from schemas import records as col
 from schemas.record_builtins import INSTRUCTION
 from schemas.record_derived import quarantine_schema, row_schema
+from schemas.spec_gates import Privacy
 from tasks.dedup_stages import dedup_quarantine_part, dedup_stage
 from tasks.privacy.guard import written_redacted
 from tasks.quarantine import to_quarantine
@@ -15,10 +16,16 @@ from tasks.shards import shard_files, write_shards
 from tasks.tables import read_parquet
 
 EMAIL = "a.person@example.com"
+# The rows dedup quarantines passed the privacy gate: they hold an email only where the spec's gate did not look.
+GATE_WITHOUT_EMAIL = Privacy(detectors=["phone", "secret"])
 
 
-def spec(keep_raw: bool) -> SimpleNamespace:
-    return SimpleNamespace(publish=SimpleNamespace(quarantine_raw_text=keep_raw), record_schema=INSTRUCTION)
+def spec(keep_raw: bool, privacy: Privacy = GATE_WITHOUT_EMAIL) -> SimpleNamespace:
+    return SimpleNamespace(
+        publish=SimpleNamespace(quarantine_raw_text=keep_raw),
+        record_schema=INSTRUCTION,
+        gates=SimpleNamespace(privacy=privacy),
+    )
 
 
 def decision(tmp_path) -> dict:
