@@ -67,9 +67,10 @@ def sample_weights(sets: list[PairSet]) -> np.ndarray:
     return np.concatenate(parts) * sum(len(s.labels) for s in sets)
 
 
-def fit(sets: list[PairSet], features: list[str] = MODEL_FEATURES) -> dict:
-    """Non-negative logistic regression on standardised features: the model as a JSON-ready dict."""
-    columns = [FEATURES.index(f) for f in features]
+def fit(sets: list[PairSet], features: list[str] = MODEL_FEATURES, columns_named: list[str] = FEATURES) -> dict:
+    """Non-negative logistic regression on standardised features: the model as a JSON-ready dict. columns_named:
+    the names of the sets' feature columns (bench/feature_sweep.py appends candidates after FEATURES)."""
+    columns = [columns_named.index(f) for f in features]
     x = np.vstack([s.features[:, columns] for s in sets])
     y = np.concatenate([s.labels for s in sets]).astype(np.float64)
     weight = sample_weights(sets)
