@@ -11,10 +11,12 @@ it says (more agreement is never evidence against a match). Measured across benc
 lexical overlap features flip sign between MMLU and MRPC; the collection-relative ones (density-corrected score,
 gap) lift MMLU recall but make a score mean different things in a build of a few templates (every row in a crowd of
 its number variants) and in a benchmark, so no fixed dedup operating point holds for both. They are computed and
-reported, not read. Number agreement is read as a changed number (numbers_consistent: punished) apart from an added
-one (not punished: a paraphrase adds a clause, a rephrasing appends its answer) and the count of numbers stated
-alike (numbers_matched); the shares of each side stated (numbers_forward, numbers_backward, numbers_all) punished
-added numbers and held MRPC below plain cosine.
+reported, not read. Number agreement is read as a changed number (numbers_consistent, the share changed, and
+numbers_changed, whether any changed: punished) apart from an added one (not punished: a paraphrase adds a clause, a
+rephrasing appends its answer) and the count of numbers stated alike (numbers_matched); the shares of each side
+stated (numbers_forward, numbers_backward, numbers_all) punished added numbers and held MRPC below plain cosine.
+Beside the operating points the model keeps development_negatives: the score each of FLOOR_SHARES of distinct
+development rows reach, the floor of an eval set's calibrated threshold at that false-positive rate.
 Usage: python bench/train_pair_scorer.py [--data DIR] [--out FILE]   (`make train-detector`)
 """
 
@@ -25,6 +27,7 @@ import hashlib
 import inspect
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -38,10 +41,12 @@ from bench.detection_data import WORD_PROBLEM_TRAINING, PairSet, mmlu_pairs, mrp
 from tasks.similarity.pair_features import FEATURES  # noqa: E402
 from tasks.similarity.pair_scorer import MODEL_FILE, PairScorer, scorer_from_dict  # noqa: E402
 
-MODEL_FEATURES = ["cosine", "numbers_consistent", "numbers_matched"]
+MODEL_FEATURES = ["cosine", "numbers_consistent", "numbers_changed", "numbers_matched"]
 L2 = 1e-3
 DEDUP_NEGATIVE_SHARE = 0.0075  # dedup: inside the 1% of distinct rows the issue allows, a margin for new data
 SMALL_SET_NEGATIVE_SHARE = 0.005  # at 0.05, 17 of 20 same-template items with other numbers pass on word problems
+# The false-positive rates an eval set's threshold has a development floor at (interpolated between them).
+FLOOR_SHARES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
 FPRS = (0.001, 0.01, 0.05)
 DEV_FILES = (
     "contamination-dev/eval_mmlu_test.jsonl",
@@ -133,6 +138,20 @@ def operating_points(scorer: PairScorer, sets: list[PairSet]) -> dict[str, float
     SMALL_SET_NEGATIVE_SHARE of distinct development rows reach against their nearest other rows (MMLU val/dev
     items against the test items, MRPC sentences against their nearest other sentences), the looser
     benchmark's: MRPC's nearest other sentences are often unlabelled paraphrases of the same news event."""
+    at = distinct_rows_reach(scorer, sets)
+    return {"dedup": at(DEDUP_NEGATIVE_SHARE), "small_eval_set": at(SMALL_SET_NEGATIVE_SHARE)}
+
+
+def development_negatives(scorer: PairScorer, sets: list[PairSet]) -> dict[str, float]:
+    """The score each of FLOOR_SHARES of distinct development rows reach (the looser benchmark's, as
+    operating_points): the floor of an eval set's calibrated threshold at that false-positive rate."""
+    at = distinct_rows_reach(scorer, sets)
+    return {f"{share:g}": at(share) for share in FLOOR_SHARES}
+
+
+def distinct_rows_reach(scorer: PairScorer, sets: list[PairSet]) -> Callable[[float], float]:
+    """share -> the score that share of each set's distinct rows reach against their nearest rows, the lowest of the
+    sets' (rounded to 6 places)."""
     negatives = []
     for s in sets:
         scores = scorer(s.features)
@@ -140,8 +159,7 @@ def operating_points(scorer: PairScorer, sets: list[PairSet]) -> dict[str, float
         order = np.argsort(scores, kind="stable")
         best[s.query[order]] = scores[order]
         negatives.append(best[s.query_distinct])
-    at = lambda share: min(float(np.quantile(scores, 1 - share)) for scores in negatives)  # noqa: E731
-    return {"dedup": round(at(DEDUP_NEGATIVE_SHARE), 6), "small_eval_set": round(at(SMALL_SET_NEGATIVE_SHARE), 6)}
+    return lambda share: round(min(float(np.quantile(scores, 1 - share)) for scores in negatives), 6)
 
 
 def training_hash(data: Path) -> str:
@@ -160,7 +178,9 @@ def model_for(sets: list[PairSet], data: Path) -> dict:
     """The model (JSON-ready dict) fitted on `sets`, with its operating points, data hash and metrics."""
     model = fit(sets)
     scorer = scorer_from_dict(model)
-    model["operating_points"] = operating_points(scorer, [s for s in sets if s.name in COLLECTIONS])
+    collections = [s for s in sets if s.name in COLLECTIONS]
+    model["operating_points"] = operating_points(scorer, collections)
+    model["development_negatives"] = development_negatives(scorer, collections)
     model["training"] = {
         "benchmarks": [s.name for s in sets],
         "pairs": int(sum(len(s.labels) for s in sets)),

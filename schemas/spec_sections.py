@@ -68,7 +68,8 @@ class Decontamination(Strict):
         gt=0,
         lt=1,
         description="share of an eval set's own items matched by their nearest other items, and of its items "
-        "with their numbers changed; sets the pair-score threshold per eval set. Not read under 200 eval items, "
+        "with their numbers changed; sets the pair-score threshold per eval set, never under the score that share "
+        "of the pair model's distinct development rows reach. Not read under 200 eval items, "
         "too few to calibrate: the pair model's small_eval_set operating point applies (score_threshold moves it)",
     )
     score_threshold: float | None = Field(

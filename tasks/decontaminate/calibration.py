@@ -9,6 +9,11 @@ of both nulls pooled reach. Measured on the held-out word problems' dev split (d
 own items alone set 0.28 and 12% of the dev negatives (which share a name, an object or numbers with an item)
 passed; the twins lift it above every own-item score, so an independently written text passes at most as often
 as `false_positive_rate` says, and a sibling rarely. A set without digits has no twins: the own items decide.
+EvalIndex.threshold never goes under the pair model's development floor: the score the same share of distinct
+development rows reach. Since the model reads "any number changed" (docs/detection.md), twins score far under the
+restatements, and the own items of a word-problem set (distinct stories) rarely share numbers, while real
+negatives do (another story with an item's numbers): both nulls together set 0.62 on the first word-problem set,
+under which 2.4% of its test negatives passed; the floor at 0.5% is 0.898.
 """
 
 from __future__ import annotations

@@ -59,7 +59,10 @@ def threshold_source(evals: EvalIndex, config: Decontamination) -> str:
             f"the pair model's small_eval_set operating point: {len(evals.ids)} eval items, under the "
             f"{MIN_CALIBRATION_ITEMS} a false_positive_rate needs (it is not read)"
         )
-    return f"calibrated on the {len(evals.ids)} eval items at false_positive_rate {config.false_positive_rate:g}"
+    return (
+        f"calibrated on the {len(evals.ids)} eval items at false_positive_rate {config.false_positive_rate:g}, "
+        "never under the score that share of the pair model's distinct development rows reach"
+    )
 
 
 def decision_threshold(evals: EvalIndex, config: Decontamination, scorer: PairScorer | None = None) -> float:

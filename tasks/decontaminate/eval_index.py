@@ -96,7 +96,8 @@ class EvalIndex:
 
     def threshold(self, false_positive_rate: float, scorer: PairScorer | None = None) -> float:
         """The pair score `false_positive_rate` of the eval set's own items and number twins reach
-        (tasks/decontaminate/calibration.py); for sets too small to calibrate, the pair model's operating point."""
+        (tasks/decontaminate/calibration.py), never under the score that share of distinct development rows reach
+        (the pair model's development floor); for sets too small to calibrate, the pair model's operating point."""
         scorer = scorer or load_scorer()
         if len(self.ids) < MIN_CALIBRATION_ITEMS:
             return scorer.operating_points["small_eval_set"]
@@ -105,7 +106,8 @@ class EvalIndex:
         twins = f"{scorer.digest}-{TWINS}"
         if twins not in self.calibration:
             self.calibration[twins] = twin_scores(self, scorer, self.embed or encoder())
-        return threshold_from(self.calibration[scorer.digest], self.calibration[twins], false_positive_rate)
+        calibrated = threshold_from(self.calibration[scorer.digest], self.calibration[twins], false_positive_rate)
+        return max(calibrated, scorer.development_floor(false_positive_rate))
 
     def item_pairs(
         self, queries: np.ndarray, exclude: np.ndarray | None = None, k: int = NEIGHBOUR_ITEMS

@@ -50,6 +50,12 @@ _CONVERSION = re.compile(
     r"(?:about |around |roughly |approximately |nearly |some )?(?:[a-z]{0,2}\$|[£€¥]|rs?)? ?\d[\d,.]*%?"
     r"(?:[ -]?(?:hundred|thousand|million|billion|trillion|bn|m)\b)?(?: [a-z]+)?\)"
 )
+# "Scenario 1", "Statement 2", "Question 3": a number that names a part of the text is a label, not a quantity two
+# texts agree or differ on (MMLU's moral-scenario items all state "1" and "2" this way).
+_LABEL = re.compile(
+    r"\b(scenario|statement|option|choice|part|question|step|chapter|section|figure|table|exercise|appendix|"
+    r"article|lemma|theorem|equation|passage|paragraph) \d+\b(?![.,]\d)"
+)
 _ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _TOKEN = re.compile(r"[$£€]?\d+(?:,\d{3})*(?:\.\d+)?(?:/\d+)?%?|[a-z]+(?:-[a-z]+)*|%")
 _DIGITS = re.compile(r"^[$£€]?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:/(\d+))?(%?)$")
@@ -193,7 +199,7 @@ _DIGIT_STARTS = frozenset("$£€0123456789")
 
 def number_mentions(text: str) -> list[Mention]:
     """Each number a text states, as the set of values it may stand for, in order of appearance."""
-    text = _CONVERSION.sub(r"\1", clock_times(rewrite_idioms((text or "").casefold())))
+    text = _CONVERSION.sub(r"\1", clock_times(rewrite_idioms(_LABEL.sub(r"\1", (text or "").casefold()))))
     text = _DECIMAL_COMMA.sub(r"\1.\2", _HYPHENED_SCALE.sub(" ", text))
     words = _TOKEN.findall(_WORD_HYPHEN.sub(" ", text))
     mentions: list[Mention] = []

@@ -12,8 +12,10 @@ Number and name agreement are evidence centred on zero: +0.5 when every one is s
 neither text has any; numbers_all is +0.5 when both sides state all of each other's numbers and -0.5 when any
 differs (one changed number makes another problem; the model's weight, not a veto, says how much).
 numbers_consistent is minus the share of the smaller side's numbers the other side changed (a number added on
-one side is no conflict; either side without numbers is 0), numbers_matched the numbers stated alike (up to 3,
-over 3; 0 without numbers, so two texts without numbers do not count as agreeing). The pair model reads the
+one side is no conflict; either side without numbers is 0), numbers_changed -1 when any number changed (one
+changed number of four makes another problem as surely as all four; the model's weight, not a veto, says how
+much), numbers_matched the numbers stated alike (up to 3, over 3; 0 without numbers, so two texts without numbers
+do not count as agreeing). The pair model reads the
 subset that held across benchmarks (docs/detection.md); the others stay measurable.
 """
 
@@ -39,6 +41,7 @@ TEXT_FEATURES = [
     "numbers_all",
     "numbers_consistent",
     "numbers_matched",
+    "numbers_changed",
     "rare_forward",
     "rare_backward",
     "names_forward",
@@ -55,7 +58,8 @@ TEXT_FEATURES = [
     "token_set",
 ]
 FEATURES = EMBEDDING_FEATURES + TEXT_FEATURES
-NUMBER_CONFLICT_ONLY = frozenset(EMBEDDING_FEATURES + ["numbers_consistent", "numbers_matched"])
+NUMBER_AGREEMENT, NUMBER_CONFLICT, BEYOND_NUMBERS = TEXT_FEATURES[:3], TEXT_FEATURES[3:6], TEXT_FEATURES[6:]
+NUMBER_CONFLICT_ONLY = frozenset(EMBEDDING_FEATURES + NUMBER_CONFLICT)
 # The values each text feature can take: what the text of a pair can add to its score at most
 # (tasks/similarity/pair_scorer.py's PairScorer.most), so pairs that cannot reach a threshold skip the text.
 TEXT_FEATURE_RANGES = (
@@ -64,7 +68,7 @@ TEXT_FEATURE_RANGES = (
         name: (-0.5, 0.5)
         for name in ("numbers_forward", "numbers_backward", "numbers_all", "names_forward", "names_backward")
     }
-    | {"numbers_consistent": (-1.0, 0.0)}
+    | {"numbers_consistent": (-1.0, 0.0), "numbers_changed": (-1.0, 0.0)}
 )
 GRAM_SIZES = (1, 2, 3)
 COPY_SIZE = 8  # the n-gram length of a copied passage (as tasks/decontaminate/contamination.py's copy rule)
@@ -105,7 +109,7 @@ def profile(text: str) -> Profile:
 
 def reads_text(features: Collection[str]) -> bool:
     """Whether a model reading `features` needs any text feature beyond the numbers (n-grams, names, IDF)."""
-    return not set(features).isdisjoint(TEXT_FEATURES[5:])
+    return not set(features).isdisjoint(BEYOND_NUMBERS)
 
 
 def profile_for(features: Collection[str]) -> Callable[[str], Profile]:
@@ -154,27 +158,26 @@ def text_features(
     def wanted(names: list[str]) -> bool:
         return needed is None or not needed.isdisjoint(names)
 
-    agreement, conflict, rest = TEXT_FEATURES[:3], TEXT_FEATURES[3:5], TEXT_FEATURES[5:]
     values = [0.0] * len(TEXT_FEATURES)
     numbers = bool(candidate.mentions or reference.mentions)
-    if wanted(agreement):
+    if wanted(NUMBER_AGREEMENT):
         forward, backward = number_agreement(list(candidate.mentions), list(reference.mentions))
         values[:3] = [
             _evidence(forward, numbers),
             _evidence(backward, numbers),
             _evidence(float(forward == backward == 1.0), numbers),
         ]
-    if wanted(conflict):
+    if wanted(NUMBER_CONFLICT):
         changed, matched = number_conflict(list(candidate.mentions), list(reference.mentions))
-        values[3:5] = [-changed, matched]
-    if not wanted(rest):
+        values[3:6] = [-changed, matched, -float(changed > 0)]
+    if not wanted(BEYOND_NUMBERS):
         return values
     names = bool(candidate.names or reference.names)
     grams = []
     for a, b in zip(candidate.grams[: len(GRAM_SIZES)], reference.grams[: len(GRAM_SIZES)]):
         grams += [_containment(a, b), _containment(b, a)]
     lengths = sorted((len(candidate.tokens), len(reference.tokens)))
-    values[5:] = [
+    values[6:] = [
         _weighted(candidate.grams[0], reference.grams[0], idf, unseen),
         _weighted(reference.grams[0], candidate.grams[0], idf, unseen),
         _evidence(_containment(candidate.names, reference.names), names),
@@ -207,6 +210,7 @@ def pair_matrix(
         if conflicts:
             matrix[:, FEATURES.index("numbers_consistent")] = [-changed for changed, _ in conflicts]
             matrix[:, FEATURES.index("numbers_matched")] = [matched for _, matched in conflicts]
+            matrix[:, FEATURES.index("numbers_changed")] = [-float(changed > 0) for changed, _ in conflicts]
         return matrix
     unseen = max(idf.values(), default=1.0)
     text = [text_features(candidates[i], references[j], idf, unseen, only) for i, j in pairs]

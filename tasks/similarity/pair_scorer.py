@@ -3,8 +3,9 @@
 A logistic regression over tasks/similarity/pair_features.py's FEATURES, standardised, stored as plain JSON
 (pair_model.json: feature names, scaler, coefficients, the hash of its training data, its metrics and its
 operating points), so loading runs no pickled code. Trained by bench/train_pair_scorer.py (`make
-train-detector`) on development data only. Decontamination sets its threshold per eval set without labels;
-dedup and eval sets too small to calibrate use the model's operating points.
+train-detector`) on development data only. Decontamination sets its threshold per eval set without labels,
+never under the score the same share of distinct development rows reach; dedup and eval sets too small to
+calibrate use the model's operating points.
 """
 
 from __future__ import annotations
@@ -33,6 +34,16 @@ class PairScorer:
     intercept: float
     operating_points: dict[str, float] = field(default_factory=dict)
     digest: str = ""
+    development_negatives: dict[float, float] = field(default_factory=dict)  # share of distinct rows -> their score
+
+    def development_floor(self, share: float) -> float:
+        """The score a `share` of distinct development rows reach against their nearest rows (interpolated on the
+        log of the share between the rates the model keeps; 0 for a model that keeps none)."""
+        if not self.development_negatives:
+            return 0.0
+        shares = sorted(self.development_negatives)
+        scores = [self.development_negatives[s] for s in shares]
+        return float(np.interp(np.log(share), np.log(shares), scores))
 
     def logits(self, matrix: np.ndarray) -> np.ndarray:
         """Log-odds per row of a FEATURES matrix (the model reads its own columns of it)."""
@@ -78,6 +89,7 @@ def scorer_from_dict(model: dict) -> PairScorer:
         float(model["intercept"]),
         dict(model.get("operating_points", {})),
         digest,
+        {float(share): float(score) for share, score in model.get("development_negatives", {}).items()},
     )
 
 

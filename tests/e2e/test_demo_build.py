@@ -34,12 +34,15 @@ def test_demo_build_publishes_with_exact_counts(demo_version):
     # one error, "James has 2 marbles and then buys 4 more marbles" dropped as a duplicate of "James shares 4 marbles
     # equally among 2 friends" (0.91 over dedup's 0.904: the same name, object and numbers, another operation). So
     # near 76 -> 78, lexical 14 -> 16, and the blend, which keeps synthetic rows to 60% of the output, caps 4 fewer
-    # (55 -> 51): the same 437 rows (262 synthetic) publish. eval_contamination: the same 14 rows.
+    # (55 -> 51): the same 437 rows (262 synthetic) publish. eval_contamination: 14 rows, and since the pair model
+    # reads any changed number (its small-set point 0.916 -> 0.898) a 15th, "Aisha has 4 apples and then buys 3 more
+    # apples" against "Maria has 3 apples and buys 4 more" (0.8995 over 0.898, cosine 0.83: the same task, another
+    # name), one of the restatements docs/detection.md lists as published before; the blend caps one fewer (51 -> 50).
     assert manifest["counts"]["quarantined"]["by_reason"] == {
         "arithmetic_wrong": 45,
-        "blend_share_cap": 51,
+        "blend_share_cap": 50,
         "code_failed": 15,
-        "eval_contamination": 14,
+        "eval_contamination": 15,
         "exact_duplicate": 95,
         "gx_input_length": 3,
         "lexical_near_duplicate": 16,

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 
 from schemas.spec import Decontamination
@@ -95,12 +97,16 @@ def test_the_threshold_is_calibrated_on_the_eval_set_itself():
     words = [f"w{i}" for i in range(400)]
     texts = [" ".join(rng.choice(words, 12)) for _ in range(MIN_CALIBRATION_ITEMS + 50)]
     evals = build_eval_index([str(i) for i in range(len(texts))], texts, embed=bag_of_words)
-    strict, loose = evals.threshold(0.01), evals.threshold(0.2)
+    unfloored = replace(load_scorer(), development_negatives={})
+    strict, loose = evals.threshold(0.01, unfloored), evals.threshold(0.2, unfloored)
     calibration = evals.calibration[load_scorer().digest]
     assert len(calibration) == len(texts)
     assert len(evals.calibration[f"{load_scorer().digest}-{TWINS}"]) == 0  # no digits, no twins
     assert strict > loose
     assert np.mean(calibration >= loose) >= 0.19
+    floored = replace(load_scorer(), development_negatives={0.01: strict + 0.01, 0.2: loose - 0.01})
+    assert evals.threshold(0.01, floored) == strict + 0.01  # the development rows' score is the floor
+    assert evals.threshold(0.2, floored) == loose
     tiny = build_eval_index(EVAL_IDS, EVAL_TEXTS, embed=bag_of_words)
     assert tiny.threshold(0.01) == load_scorer().operating_points["small_eval_set"]
 
@@ -134,12 +140,14 @@ def numbered_items(count: int) -> list[str]:
 def test_number_twins_lift_the_threshold_above_what_the_own_items_set():
     texts = numbered_items(MIN_CALIBRATION_ITEMS + 50)
     evals = build_eval_index([str(i) for i in range(len(texts))], texts, embed=bag_of_words)
-    threshold, digest = evals.threshold(0.005), load_scorer().digest
+    shipped = load_scorer()
+    threshold, digest = evals.threshold(0.005, replace(shipped, development_negatives={})), shipped.digest
     own, twins = evals.calibration[digest], evals.calibration[f"{digest}-{TWINS}"]
     assert len(twins) == len(texts)
     assert threshold == max(np.quantile(own, 0.995), np.quantile(np.r_[own, twins], 0.995))
     assert threshold > np.quantile(own, 0.995)  # a twin with other numbers scores above distinct items
     assert np.mean(own >= threshold) <= 0.005
+    assert evals.threshold(0.005) == max(threshold, shipped.development_floor(0.005))
 
 
 def test_both_calibrations_are_kept_beside_the_index(tmp_path):

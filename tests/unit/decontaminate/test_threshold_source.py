@@ -17,6 +17,7 @@ def test_a_small_eval_set_says_its_false_positive_rate_is_not_read():
 
 def test_a_calibrated_set_and_a_set_threshold_say_so():
     assert threshold_source(evals_of(MIN_CALIBRATION_ITEMS), Decontamination(false_positive_rate=0.01)) == (
-        f"calibrated on the {MIN_CALIBRATION_ITEMS} eval items at false_positive_rate 0.01"
+        f"calibrated on the {MIN_CALIBRATION_ITEMS} eval items at false_positive_rate 0.01, never under the score "
+        "that share of the pair model's distinct development rows reach"
     )
     assert threshold_source(evals_of(20), Decontamination(score_threshold=0.8)) == "score_threshold, as set"

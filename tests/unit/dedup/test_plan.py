@@ -13,7 +13,7 @@ from tasks.dedup.plan import (
     search_rows,
     start_plan,
 )
-from tasks.similarity.pair_features import pair_matrix, profile
+from tasks.similarity.pair_features import EMBEDDING_FEATURES, FEATURES, NUMBER_CONFLICT, pair_matrix, profile
 from tasks.similarity.pair_scorer import load_scorer
 from tests.helpers.fake_embed import bag_of_words
 
@@ -83,12 +83,12 @@ def test_the_numbers_only_pair_matrix_is_the_full_one_on_the_columns_it_fills():
     profiles = {i: profile(t) for i, t in enumerate(TEXTS)}
     pairs = np.array([(1, 0), (2, 0), (3, 2), (5, 4), (7, 6), (9, 8), (6, 0)])
     embedding = np.random.default_rng(0).random((len(pairs), 3))
-    needed = ["cosine", "numbers_consistent", "numbers_matched"]
-    fast = pair_matrix(profiles, profiles, pairs, embedding, {}, needed)
+    fast = pair_matrix(profiles, profiles, pairs, embedding, {}, load_scorer().features)
     full = pair_matrix(profiles, profiles, pairs, embedding, {}, None)
-    columns = [0, 1, 2, 6, 7]
+    columns = [FEATURES.index(name) for name in EMBEDDING_FEATURES + NUMBER_CONFLICT]
     assert np.array_equal(fast[:, columns], full[:, columns])
-    assert fast[:, columns].any() and not np.delete(fast, columns, axis=1).any()
+    assert all(fast[:, FEATURES.index(name)].any() for name in NUMBER_CONFLICT)  # 3 and 4 against 7 and 9
+    assert not np.delete(fast, columns, axis=1).any()
 
 
 def test_nothing_to_search_or_score_decides_without_blocks():

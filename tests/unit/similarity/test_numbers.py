@@ -133,3 +133,13 @@ def test_an_amount_in_brackets_after_an_amount_is_its_conversion_not_a_changed_n
     assert conflict(left, right) == (0.0, 2 / 3)
     assert canonical_numbers("a 110 km (68 miles) walk") == [110.0]
     assert canonical_numbers("x^2 + 3 (mod 5)") == [2.0, 3.0, 5.0]  # not an amount: read as it stands
+
+
+def test_a_number_that_labels_a_part_of_the_text_is_not_a_quantity():
+    assert number_mentions("Scenario 1 | I lied to my boss. Scenario 2 | I paid my taxes.") == []
+    assert conflict("Statement 1 | A group of order 4 is abelian.", "Statement 2 | A group of order 4 is cyclic.") == (
+        0.0,
+        1 / 3,
+    )
+    assert canonical_numbers("Step 2: add 3 cups of flour; see table 4.") == [3.0]
+    assert canonical_numbers("a table 4.5 feet long") == [4.5]  # a quantity after the noun is still read
