@@ -15,8 +15,8 @@ numbers_consistent is minus the share of the smaller side's numbers the other si
 one side is no conflict; either side without numbers is 0), numbers_changed -1 when any number changed (one
 changed number of four makes another problem as surely as all four; the model's weight, not a veto, says how
 much), numbers_matched the numbers stated alike (up to 3, over 3; 0 without numbers, so two texts without numbers
-do not count as agreeing). The pair model reads the
-subset that held across benchmarks (docs/detection.md); the others stay measurable.
+do not count as agreeing). The pair model reads the subset that held across benchmarks (docs/detection.md); the
+others stay measurable.
 """
 
 from __future__ import annotations
