@@ -57,6 +57,7 @@ _LABEL = re.compile(
     r"article|lemma|theorem|equation|passage|paragraph) \d+\b(?![.,]\d)"
 )
 _ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+_PROPER_FRACTION = re.compile(r"^(\d+)/(\d+)$")
 _TOKEN = re.compile(r"[$£€]?\d+(?:,\d{3})*(?:\.\d+)?(?:/\d+)?%?|[a-z]+(?:-[a-z]+)*|%")
 _DIGITS = re.compile(r"^[$£€]?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:/(\d+))?(%?)$")
 
@@ -142,6 +143,10 @@ def _mention_at(words: list[str], i: int) -> tuple[set, int] | None:
         return date
     if (whole := one_unit_and_a_fraction(words, i)) is not None:
         return whole
+    if words[i] in ("a", "an") and i + 1 < len(words) and words[i + 1] not in _NUMBER_NOUNS:
+        fraction, used = and_a_fraction(words, i + 2)
+        if used:  # "a cup and a half": 1.5 of a thing that is no unit here
+            return {1 + fraction}, 2 + used
     if (one := one_unit(words, i, _value_at)) is not None:
         return one
     if words[i] == "half" and words[i + 1 : i + 2] == ["past"] and (hour := _word_number(words, i + 2)):
@@ -157,6 +162,9 @@ def _mention_at(words: list[str], i: int) -> tuple[set, int] | None:
         return None
     value, used, percent = found
     fraction, more = and_a_fraction(words, i + used)  # "two and a half"
+    part = _PROPER_FRACTION.match(words[i + 1]) if i + 1 < len(words) and words[i].isdigit() and not more else None
+    if part and 0 < int(part[1]) < int(part[2]):  # a mixed number: "2 1/4 cups"
+        fraction, more = int(part[1]) / int(part[2]), 1
     value, used = value + fraction, used + more
     after = words[i + used] if i + used < len(words) else ""
     if after in _SCALES and _digits(words[i]) is not None:  # "2.5 billion"
@@ -192,6 +200,8 @@ def _mention_at(words: list[str], i: int) -> tuple[set, int] | None:
     return readings, used + unit_used
 
 
+# words that count or scale ("a dozen and a half" is 18): "a <word> and a half" is 1.5 only for other nouns
+_NUMBER_NOUNS = frozenset(_COUNTED) | set(_SCALES) | set(_LONE) | set(_UNITS) | set(_TENS) | {"score", "scores"}
 # the words a number may start with: any other word is skipped at once (most words of a text)
 _STARTS = frozenset(_UNITS) | set(_TENS) | set(_SCALES) | set(_LONE) | set(LONE_UNITS) | set(MONTHS) | {"a", "an"}
 _DIGIT_STARTS = frozenset("$£€0123456789")

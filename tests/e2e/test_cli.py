@@ -54,9 +54,10 @@ def test_check_contamination_writes_one_verdict_per_candidate_in_order(tmp_path)
     )
     assert result.exit_code == 0, result.output
     verdicts = pd.read_parquet(out)
-    # A two-item set is too small to calibrate: the pair model's operating point (about 0.9) applies, and the
-    # number-free rephrasing (cosine 0.93) scores 0.85 under it: caught by a copy's score, ranked, not flagged.
-    assert verdicts["contaminated"].tolist() == [False, True, False]
+    # A two-item set is too small to calibrate: the pair model's small-set point (0.898) applies. The number-free
+    # rephrasing (cosine 0.94) scores 0.899 and is flagged; before the model read any changed number its point was
+    # 0.916 and it scored 0.85 (docs/detection.md, thirteenth round).
+    assert verdicts["contaminated"].tolist() == [False, True, True]
     assert verdicts["nearest_eval_id"].tolist()[1:] == ["eval:q1", "eval:q2"]
     assert verdicts["score"].iloc[2] > 0.8 > verdicts["score"].iloc[0]
     assert verdicts["prompt"].tolist()[0].startswith("Write a limerick")
