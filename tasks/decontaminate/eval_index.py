@@ -7,7 +7,8 @@ Each item is indexed whole and as its sentences (tasks/decontaminate/chunking.py
   scorer reads (cosine, density-corrected score, gap to the next item);
 - a threshold calibrated on the eval set itself for each pair model (tasks/decontaminate/calibration.py): the
   pair score that only `false_positive_rate` of its items reach against their nearest *other* items, and of
-  its items with their numbers changed (template siblings) against the set. No labels, no per-benchmark tuning.
+  its items with their numbers changed (template siblings) against the set, never under the score that share of
+  the pair model's distinct development rows reach. No labels, no per-benchmark tuning.
 Built once per eval set content (vectors come from the embedding cache) and persisted; the calibration is kept
 beside it per pair model (calibration-<model digest>.npy, calibration-<model digest>-twins.npy).
 """

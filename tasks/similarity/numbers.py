@@ -19,6 +19,7 @@ from tasks.similarity.number_words import LONE as _LONE
 from tasks.similarity.number_words import rewrite_idioms
 from tasks.similarity.units import (
     LONE_UNITS,
+    UNITS,
     and_a_fraction,
     clock_times,
     compound_rest,
@@ -54,7 +55,7 @@ _CONVERSION = re.compile(
 # texts agree or differ on (MMLU's moral-scenario items all state "1" and "2" this way).
 _LABEL = re.compile(
     r"\b(scenario|statement|option|choice|part|question|step|chapter|section|figure|table|exercise|appendix|"
-    r"article|lemma|theorem|equation|passage|paragraph) \d+\b(?![.,]\d)"
+    r"article|lemma|theorem|equation|passage|paragraph) \d+\b(?![.,]\d)(?= ?([a-z]*))"
 )
 _ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _PROPER_FRACTION = re.compile(r"^(\d+)/(\d+)$")
@@ -143,10 +144,8 @@ def _mention_at(words: list[str], i: int) -> tuple[set, int] | None:
         return date
     if (whole := one_unit_and_a_fraction(words, i)) is not None:
         return whole
-    if words[i] in ("a", "an") and i + 1 < len(words) and words[i + 1] not in _NUMBER_NOUNS:
-        fraction, used = and_a_fraction(words, i + 2)
-        if used:  # "a cup and a half": 1.5 of a thing that is no unit here
-            return {1 + fraction}, 2 + used
+    if words[i] in ("a", "an") and words[i + 1 : i + 4] and _noun_and_a_half(words, i + 1):
+        return {1.5}, 5  # "a cup and a half": 1.5 of a thing that is no unit here
     if (one := one_unit(words, i, _value_at)) is not None:
         return one
     if words[i] == "half" and words[i + 1 : i + 2] == ["past"] and (hour := _word_number(words, i + 2)):
@@ -162,7 +161,8 @@ def _mention_at(words: list[str], i: int) -> tuple[set, int] | None:
         return None
     value, used, percent = found
     fraction, more = and_a_fraction(words, i + used)  # "two and a half"
-    part = _PROPER_FRACTION.match(words[i + 1]) if i + 1 < len(words) and words[i].isdigit() and not more else None
+    whole_part = i + 1 < len(words) and words[i].isdigit() and int(words[i]) < 1000 and not more  # not "2019 1/3"
+    part = _PROPER_FRACTION.match(words[i + 1]) if whole_part else None
     if part and 0 < int(part[1]) < int(part[2]):  # a mixed number: "2 1/4 cups"
         fraction, more = int(part[1]) / int(part[2]), 1
     value, used = value + fraction, used + more
@@ -202,14 +202,41 @@ def _mention_at(words: list[str], i: int) -> tuple[set, int] | None:
 
 # words that count or scale ("a dozen and a half" is 18): "a <word> and a half" is 1.5 only for other nouns
 _NUMBER_NOUNS = frozenset(_COUNTED) | set(_SCALES) | set(_LONE) | set(_UNITS) | set(_TENS) | {"score", "scores"}
+
+
+# what may follow "a cup and a half" when the half is the cup's: the text ends or a function word comes next
+_OWN_HALF_FOLLOWERS = (
+    "of and or to for in on at by with from later ago each every per a an the is was are were will would does do did "
+    "has have had how what when which if but so than then more less left long old away before after"
+)
+_AFTER_OWN_HALF = frozenset(_OWN_HALF_FOLLOWERS.split())
+
+
+def _noun_and_a_half(words: list[str], j: int) -> bool:
+    """Whether words[j:] is "<noun> and a half", the half the noun's: "a cup and a half of food", but not "a 2 and a
+    half hour drive", "a cake and a half gallon of milk" or "a sandwich and a third of the pizza"."""
+    noun, rest = words[j], words[j + 1 : j + 4]
+    return (
+        noun.isalpha()
+        and noun not in _NUMBER_NOUNS
+        and rest == ["and", "a", "half"]
+        and (j + 4 >= len(words) or words[j + 4] in _AFTER_OWN_HALF)
+    )
+
+
 # the words a number may start with: any other word is skipped at once (most words of a text)
 _STARTS = frozenset(_UNITS) | set(_TENS) | set(_SCALES) | set(_LONE) | set(LONE_UNITS) | set(MONTHS) | {"a", "an"}
 _DIGIT_STARTS = frozenset("$£€0123456789")
 
 
+def _unlabelled(match: re.Match) -> str:
+    """A label's noun without its number ("scenario 1"), unless a unit follows: "a table 4 feet long" is a length."""
+    return match.group(0) if match.group(2) in UNITS else match.group(1)
+
+
 def number_mentions(text: str) -> list[Mention]:
     """Each number a text states, as the set of values it may stand for, in order of appearance."""
-    text = _CONVERSION.sub(r"\1", clock_times(rewrite_idioms(_LABEL.sub(r"\1", (text or "").casefold()))))
+    text = _CONVERSION.sub(r"\1", clock_times(rewrite_idioms(_LABEL.sub(_unlabelled, (text or "").casefold()))))
     text = _DECIMAL_COMMA.sub(r"\1.\2", _HYPHENED_SCALE.sub(" ", text))
     words = _TOKEN.findall(_WORD_HYPHEN.sub(" ", text))
     mentions: list[Mention] = []

@@ -44,8 +44,9 @@ UNITS |= {
     "yds": UNITS["yard"],
     "hr": UNITS["hour"],
 }
-# abbreviations read as a unit only as the smaller part of a compound: "2 ft 8 in" (but "3 in 5 people")
-_SMALLER_ONLY = {"in": UNITS["inch"]}
+# "in" is an inch only as the smaller part after feet, under 12: "2 ft 8 in", "5 feet 3 in" (not "3 in 5 people",
+# not "6 miles, 3 in the morning": the words have lost their commas)
+_INCH_AFTER = frozenset({"ft", "foot", "feet"})
 # words that are a quantity of a unit on their own
 LONE_UNITS = {"fortnight": (14.0, "day"), "fortnights": (14.0, "day")}
 _FRACTIONS_AFTER_AND = {"half": 0.5, "quarter": 0.25, "third": 1 / 3}
@@ -118,7 +119,9 @@ def compound_rest(words: list[str], j: int, unit: str, value_at: ValueAt) -> tup
     found = value_at(words, k) if k < len(words) else None
     if found is None or found[2] or k + found[1] >= len(words):
         return 0.0, 0
-    smaller = UNITS.get(words[k + found[1]]) or _SMALLER_ONLY.get(words[k + found[1]])
+    after = words[k + found[1]]
+    inch = after == "in" and unit in _INCH_AFTER and found[0] < 12
+    smaller = UNITS["inch"] if inch else UNITS.get(after)
     system, size = UNITS[unit]
     if smaller is None or smaller[0] != system or smaller[1] >= size:
         return 0.0, 0

@@ -127,7 +127,29 @@ def test_abbreviated_compounds_and_mixed_numbers_read_as_one_quantity(left, righ
     assert agreement(left, right) == (1.0, 1.0)
 
 
-def test_in_is_an_inch_only_after_a_larger_length():
+def test_in_is_an_inch_only_after_feet():
     assert changed("3 in 5 people agree", "3 in 5 people agree") == 0.0
     assert [sorted(map(str, m)) for m in number_mentions("3 in 5 people")] == [["0.6", "3.0"]]
     assert [sorted(map(str, m)) for m in number_mentions("12 3/2 apples")] == [["12.0"], ["1.5"]]  # improper: two
+
+
+def readings(text: str) -> list[list[str]]:
+    return [sorted(map(str, mention)) for mention in number_mentions(text)]
+
+
+@pytest.mark.parametrize(
+    "text, read_as",
+    [
+        ("It is a 2 and a half hour drive.", "It is a 2.5 hour drive."),  # a digit: not "a <noun> and a half"
+        ("He bought a cake and a half gallon of milk", "He bought a cake and 0.5 gallon of milk"),  # the gallon's half
+        ("Tom ate a sandwich and a third of the pizza", "Tom ate a sandwich and one third of the pizza"),
+        ("a table 4 feet long", "a 4 feet long table"),  # a label noun before a length: a quantity
+        ("He ran 6 miles, 3 in the morning and 3 in the evening", "He ran 6 miles: 3 and 3"),  # no inch after miles
+    ],
+)
+def test_what_looks_like_a_compound_but_is_not_reads_as_before(text, read_as):
+    assert readings(text) == readings(read_as)
+
+
+def test_a_year_before_a_fraction_is_not_a_mixed_number():
+    assert readings("In 2019 1/3 of the students passed") == [["2019.0"], ["0.333333"]]
