@@ -14,12 +14,12 @@ import re
 from collections.abc import Sequence
 
 from tasks.similarity.dates import MONTHS, date_at, is_year
+from tasks.similarity.number_phrases import noun_and_a_half, without_labels
 from tasks.similarity.number_words import COUNTED as _COUNTED
 from tasks.similarity.number_words import LONE as _LONE
 from tasks.similarity.number_words import rewrite_idioms
 from tasks.similarity.units import (
     LONE_UNITS,
-    UNITS,
     and_a_fraction,
     clock_times,
     compound_rest,
@@ -50,12 +50,6 @@ _CONVERSION = re.compile(
     r"((?:\d|hundred|thousand|million|billion|trillion)[%a-z]*(?:[ -][a-z]+){0,2}) \("
     r"(?:about |around |roughly |approximately |nearly |some )?(?:[a-z]{0,2}\$|[£€¥]|rs?)? ?\d[\d,.]*%?"
     r"(?:[ -]?(?:hundred|thousand|million|billion|trillion|bn|m)\b)?(?: [a-z]+)?\)"
-)
-# "Scenario 1", "Statement 2", "Question 3": a number that names a part of the text is a label, not a quantity two
-# texts agree or differ on (MMLU's moral-scenario items all state "1" and "2" this way).
-_LABEL = re.compile(
-    r"\b(scenario|statement|option|choice|part|question|step|chapter|section|figure|table|exercise|appendix|"
-    r"article|lemma|theorem|equation|passage|paragraph) \d+\b(?![.,]\d)(?= ?([a-z]*))"
 )
 _ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _PROPER_FRACTION = re.compile(r"^(\d+)/(\d+)$")
@@ -144,7 +138,7 @@ def _mention_at(words: list[str], i: int) -> tuple[set, int] | None:
         return date
     if (whole := one_unit_and_a_fraction(words, i)) is not None:
         return whole
-    if words[i] in ("a", "an") and words[i + 1 : i + 4] and _noun_and_a_half(words, i + 1):
+    if words[i] in ("a", "an") and words[i + 1 : i + 4] and noun_and_a_half(words, i + 1, _NUMBER_NOUNS):
         return {1.5}, 5  # "a cup and a half": 1.5 of a thing that is no unit here
     if (one := one_unit(words, i, _value_at)) is not None:
         return one
@@ -204,39 +198,14 @@ def _mention_at(words: list[str], i: int) -> tuple[set, int] | None:
 _NUMBER_NOUNS = frozenset(_COUNTED) | set(_SCALES) | set(_LONE) | set(_UNITS) | set(_TENS) | {"score", "scores"}
 
 
-# what may follow "a cup and a half" when the half is the cup's: the text ends or a function word comes next
-_OWN_HALF_FOLLOWERS = (
-    "of and or to for in on at by with from later ago each every per a an the is was are were will would does do did "
-    "has have had how what when which if but so than then more less left long old away before after"
-)
-_AFTER_OWN_HALF = frozenset(_OWN_HALF_FOLLOWERS.split())
-
-
-def _noun_and_a_half(words: list[str], j: int) -> bool:
-    """Whether words[j:] is "<noun> and a half", the half the noun's: "a cup and a half of food", but not "a 2 and a
-    half hour drive", "a cake and a half gallon of milk" or "a sandwich and a third of the pizza"."""
-    noun, rest = words[j], words[j + 1 : j + 4]
-    return (
-        noun.isalpha()
-        and noun not in _NUMBER_NOUNS
-        and rest == ["and", "a", "half"]
-        and (j + 4 >= len(words) or words[j + 4] in _AFTER_OWN_HALF)
-    )
-
-
 # the words a number may start with: any other word is skipped at once (most words of a text)
 _STARTS = frozenset(_UNITS) | set(_TENS) | set(_SCALES) | set(_LONE) | set(LONE_UNITS) | set(MONTHS) | {"a", "an"}
 _DIGIT_STARTS = frozenset("$£€0123456789")
 
 
-def _unlabelled(match: re.Match) -> str:
-    """A label's noun without its number ("scenario 1"), unless a unit follows: "a table 4 feet long" is a length."""
-    return match.group(0) if match.group(2) in UNITS else match.group(1)
-
-
 def number_mentions(text: str) -> list[Mention]:
     """Each number a text states, as the set of values it may stand for, in order of appearance."""
-    text = _CONVERSION.sub(r"\1", clock_times(rewrite_idioms(_LABEL.sub(_unlabelled, (text or "").casefold()))))
+    text = _CONVERSION.sub(r"\1", clock_times(rewrite_idioms(without_labels((text or "").casefold()))))
     text = _DECIMAL_COMMA.sub(r"\1.\2", _HYPHENED_SCALE.sub(" ", text))
     words = _TOKEN.findall(_WORD_HYPHEN.sub(" ", text))
     mentions: list[Mention] = []
