@@ -19,7 +19,7 @@ from flows.events import REJECTED, announce_version, emit_build_event, emit_fail
 from flows.progress import run_mapped, run_sharded, run_stage, run_steps
 from flows.stop_report import note_build_run
 from flows.stopping import STOPS
-from schemas.spec import Spec, SpecError, load_spec
+from schemas.spec import Spec, SpecError, default_data_root, load_spec
 from tasks.dedup_stages import (
     dedup_decision,
     dedup_pair_plan,
@@ -84,13 +84,6 @@ def build_dataset(spec_path: str, data_root: str | None = None, overrides: dict[
             raise
         get_run_logger().warning("skipped: %s", error)
         return {"skipped": str(error)}
-
-
-def default_data_root(spec: Spec) -> str:
-    """The spec's publish.data_root if it names one, else $SYNTHFACTORY_DATA_ROOT (a worker's volume), else 'data'."""
-    if "data_root" in spec.publish.model_fields_set:
-        return spec.publish.data_root
-    return os.environ.get("SYNTHFACTORY_DATA_ROOT") or spec.publish.data_root
 
 
 @flow(name="build-stages")

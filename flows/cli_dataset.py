@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from flows.cli_app import BAD_INPUT, DEFAULTED, Overrides, SpecFile, app, console, fail
-from schemas.spec import SpecError
+from schemas.spec import SpecError, default_data_root
 
 
 @app.command("validate")
@@ -27,7 +27,7 @@ def validate_spec(spec: SpecFile, overrides: Overrides = None) -> None:
     generator = loaded.generator
     Console().print(
         f"ok: {spec}: dataset {loaded.dataset}, {generator.rows} rows from the {generator.backend} generator, "
-        f"{len(loaded.eval_sets)} eval set(s), publishes to {loaded.publish.data_root}",
+        f"{len(loaded.eval_sets)} eval set(s), publishes to {default_data_root(loaded)}",
         markup=False,
         highlight=False,
         soft_wrap=True,
@@ -70,7 +70,10 @@ def schema(
     if out is None:
         sys.stdout.write(render_schema())
         return
-    out.write_text(render_schema())
+    try:
+        out.write_text(render_schema())
+    except OSError as error:
+        fail(f"--out {out}: {error.strerror or error}", BAD_INPUT)
     console.print(f"wrote {out}", markup=False, highlight=False)
 
 

@@ -1,7 +1,6 @@
 """Where a build publishes when the run names no data_root: the spec's choice, else the worker's volume."""
 
-from flows.build import default_data_root
-from schemas.spec import load_spec
+from schemas.spec import default_data_root, load_spec
 from tests.helpers.spec_factory import write_spec
 
 

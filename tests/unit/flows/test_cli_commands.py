@@ -89,6 +89,21 @@ def test_schema_prints_and_writes_the_stored_schema(tmp_path):
     assert result.exit_code == 0 and json.loads(result.stdout) == json.loads(SCHEMA_PATH.read_text())
     result = runner.invoke(app, ["schema", "--out", str(tmp_path / "spec.schema.json")])
     assert result.exit_code == 0 and (tmp_path / "spec.schema.json").read_text() == SCHEMA_PATH.read_text()
+    result = runner.invoke(app, ["schema", "--out", str(tmp_path / "missing" / "spec.schema.json")])
+    assert result.exit_code == 2 and result.stderr.strip().splitlines() == [
+        f"error: --out {tmp_path / 'missing' / 'spec.schema.json'}: No such file or directory"
+    ], result.output
+    assert not (tmp_path / "missing").exists()
+
+
+def test_validate_names_the_data_root_a_build_would_publish_to(tmp_path, monkeypatch):
+    spec = str(write_spec(tmp_path))
+    monkeypatch.setenv("SYNTHFACTORY_DATA_ROOT", str(tmp_path / "volume"))
+    result = runner.invoke(app, ["validate", spec])
+    said = result.stdout.strip()
+    assert result.exit_code == 0 and said.endswith(f"publishes to {tmp_path / 'volume'}"), result.output
+    result = runner.invoke(app, ["validate", spec, "--set", "publish.data_root=out"])
+    assert result.exit_code == 0 and result.stdout.strip().endswith("publishes to out"), result.output
 
 
 def test_a_full_disk_is_one_line_naming_the_file_and_exit_1(tmp_path, monkeypatch):
