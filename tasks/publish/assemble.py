@@ -152,21 +152,23 @@ def publish_dataset(
 ) -> tuple[str, dict]:
     """Assemble the version locally, check diversity against the previous one, evaluate the assembled folder
     (when given), then commit it, moving LATEST only if the evaluation promotes it: (url, manifest).
-    When the latest version already holds the same rows, quarantine, spec and eval sets, nothing is written: its (url,
-    manifest) come back with manifest["unchanged"] set. Nothing is written while a published row or the spec holds
-    a secret; the quarantine, review queue, manifest, card and Data Docs are written with secrets (and, in rows,
-    personal data) redacted. The quarantine may be given as its files (tasks/publish/quarantine_files.py): it is
-    then read a column projection or a batch at a time, never whole."""
+    When the version LATEST names, or the newest version, already holds the same rows, quarantine, spec and eval
+    sets, nothing is written: its (url, manifest) come back with manifest["unchanged"] set. Nothing is written while
+    a published row or the spec holds a secret; the quarantine, review queue, manifest, card and Data Docs are
+    written with secrets (and, in rows, personal data) redacted. The quarantine may be given as its files
+    (tasks/publish/quarantine_files.py): it is then read a column projection or a batch at a time, never whole."""
     settings = spec.publish
     spec_yaml = dump_spec(spec)
     check_rows_hold_no_secret(data)
     check_text_holds_no_secret(spec_yaml, "the resolved spec")
     eval_sets = manifest.get("inputs", {}).get("eval_sets")
     key = content_key(data, quarantine_columns(quarantine, [col.ID]), content_spec(spec), eval_sets)
-    previous = store.latest()
-    if previous and store.manifest(previous).get("content_key") == key:
-        store.apply_retention(settings.keep_versions)  # a lowered keep_versions alone rebuilds into unchanged
-        return store.url(previous), {**store.manifest(previous), "unchanged": True}
+    # The version LATEST names (a rollback's target) or the newest one: a rebuild that holds what either holds adds
+    # no copy of it and moves nothing.
+    for previous in dict.fromkeys(v for v in (store.promoted(), store.latest()) if v):
+        if store.manifest(previous).get("content_key") == key:
+            store.apply_retention(settings.keep_versions)  # a lowered keep_versions alone rebuilds into unchanged
+            return store.url(previous), {**store.manifest(previous), "unchanged": True}
     review_queue = redact_rows(review_queue) if review_queue is not None else None
     # Rows in id order, so the clusters depend on the rows and not on the blend's shuffle.
     canonical = np.argsort(data[col.ID].to_numpy(), kind="stable")

@@ -265,6 +265,25 @@ def test_a_rebuild_against_other_eval_sets_publishes_a_version_that_names_them(t
     assert third["unchanged"] and third["version"] == again["version"]
 
 
+def test_a_rebuild_of_what_latest_holds_after_a_rollback_publishes_nothing_new(tmp_path, spec, monkeypatch):
+    # Rolled back to the first version, a build of the first version's inputs holds what LATEST holds: no copy of
+    # it is published, though a newer version holds something else.
+    seconds = iter(range(60))
+    clock = type("Clock", (), {"now": staticmethod(lambda tz: datetime(2026, 1, 1, 0, 0, next(seconds), tzinfo=tz))})
+    monkeypatch.setattr(publish_module, "datetime", clock)
+    store = VersionStore(str(tmp_path / "root"), "ds")
+    _, first = publish(tmp_path / "root", spec)
+    original, other = manifest(), manifest()
+    other["inputs"]["eval_sets"] = {"e": {"sha256": "ef" * 32}}
+    monkeypatch.setattr(sys.modules[__name__], "manifest", lambda: other)
+    _, second = publish(tmp_path / "root", spec)
+    store.point_latest(first["version"], "rolled back")
+    monkeypatch.setattr(sys.modules[__name__], "manifest", lambda: original)
+    url, again = publish(tmp_path / "root", spec)
+    assert again["unchanged"] and again["version"] == first["version"] and url == store.url(first["version"])
+    assert store.versions() == [first["version"], second["version"]] and store.promoted() == first["version"]
+
+
 def test_balance_labels_gives_each_label_the_same_share_of_the_cap():
     synthetic = rows("s", 12, "synthetic")
     synthetic[col.CATEGORY] = ["x"] * 9 + ["y"] * 3
