@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from rich.console import Console
@@ -103,7 +104,8 @@ def print_build_report(console: Console, result: dict) -> None:
     reasons = Table(title="Quarantined rows per reason")
     reasons.add_column("reason")
     reasons.add_column("rows", justify="right")
-    for reason, count in result["counts"]["quarantined"]["by_reason"].items():
+    this_run = _reasons_this_run(result)
+    for reason, count in this_run.items():
         reasons.add_row(escape(reason), str(count))
     published = result["counts"]["published"]
     console.print(stages, reasons)
@@ -113,6 +115,20 @@ def print_build_report(console: Console, result: dict) -> None:
             f"unchanged: {result['version']} already holds these {rows}, quarantine, spec and eval sets; "
             "nothing published"
         )
+        recorded = result["counts"]["quarantined"]["by_reason"]
+        if result["stages"] and this_run != recorded:
+            moved = ", ".join(
+                f"{reason} {recorded.get(reason, 0)} -> {this_run.get(reason, 0)}"
+                for reason in sorted(set(recorded) | set(this_run))
+                if recorded.get(reason, 0) != this_run.get(reason, 0)
+            )
+            console.print(
+                f"the same rows quarantined, some for another reason than {result['version']} records ({moved}): a "
+                "rebuild meets the published rows, and dedup takes a repeat of one before the later checks",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
     else:
         console.print(f"published {rows}")
     # soft_wrap: a path is never broken across lines, where a log (not a terminal) is 80 columns wide
@@ -124,6 +140,14 @@ def print_build_report(console: Console, result: dict) -> None:
         for judge in evaluation["judges"].values():
             console.print(judge["verdict"], highlight=False, soft_wrap=True)
         console.print(_evaluation_outcome(evaluation, bool(result.get("unchanged")), result["version"]))
+
+
+def _reasons_this_run(result: dict) -> dict[str, int]:
+    """Rows quarantined per reason by this run's stages, the counts the per-stage table adds up."""
+    counts: Counter[str] = Counter()
+    for summary in result["stages"].values():
+        counts.update(summary["quarantined"])
+    return dict(sorted(counts.items()))
 
 
 def _evaluation_outcome(evaluation: dict, unchanged: bool, version: str) -> str:

@@ -48,6 +48,43 @@ def test_an_unchanged_rebuild_does_not_say_it_published() -> None:
     assert "published 10 rows (4 real, 6 synthetic)" in out.getvalue() and "unchanged" not in out.getvalue()
 
 
+def test_the_reasons_add_up_the_stage_table_and_an_unchanged_rebuild_names_a_reason_that_moved() -> None:
+    # A rebuild after a publish: dedup quarantines, as a repeat of a published row, a row the first build's
+    # decontamination quarantined; the same rows, so nothing is published, but the tables say what this run did.
+    stages = {
+        "dedup": {"stage": "dedup", "rows_in": 9, "rows_out": {"synthetic": 6}, "quarantined": {"near_duplicate": 3}},
+        "decontaminate": {
+            "stage": "decontaminate",
+            "rows_in": 6,
+            "rows_out": {"synthetic": 5},
+            "quarantined": {"eval_contamination": 1},
+        },
+    }
+    result = {
+        "version": "v1",
+        "path": "/data/ds/v1",
+        "unchanged": True,
+        "counts": {
+            "published": {"total": 5, "real": 1, "synthetic": 4},
+            "quarantined": {"by_reason": {"eval_contamination": 2, "near_duplicate": 2}},
+        },
+        "stages": stages,
+    }
+    out = io.StringIO()
+    print_build_report(Console(file=out, width=300), result)
+    text = out.getvalue()
+    cells = [[cell.strip() for cell in line.split("│")[1:-1]] for line in text.splitlines() if line.count("│") == 3]
+    assert ["eval_contamination", "1"] in cells and ["near_duplicate", "3"] in cells, text
+    assert "some for another reason than v1 records (eval_contamination 2 -> 1, near_duplicate 2 -> 3)" in text
+    out = io.StringIO()
+    agreeing = {
+        **result,
+        "counts": {**result["counts"], "quarantined": {"by_reason": {"eval_contamination": 1, "near_duplicate": 3}}},
+    }
+    print_build_report(Console(file=out, width=300), agreeing)
+    assert "another reason" not in out.getvalue()
+
+
 def test_a_stage_left_unfinished_says_failed_or_stopped_not_running() -> None:
     from flows.report import RichStageListener
 
