@@ -14,8 +14,9 @@ SPECS = sorted((ROOT / "deployments" / "specs").glob("*.yaml"))
 
 
 def as_json(path: Path):
-    """A spec as an editor's YAML server reads it: dates stay strings."""
-    return json.loads(json.dumps(yaml.safe_load(path.read_text()), default=str))
+    """A spec as a tool built on PyYAML reads it: an unquoted 2025-01-01 would be a date, which the schema refuses
+    (the shipped specs quote their dates, so other tools and YAML 1.2 editors read the same strings)."""
+    return yaml.safe_load(path.read_text())
 
 
 def validator() -> jsonschema.Draft202012Validator:
