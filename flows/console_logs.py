@@ -1,23 +1,34 @@
 """Prefect's console log during a command-line build. An expected failure (a gate's verdict, bad input, a spend cap,
 an open circuit, a full disk) reaches the person as the command's own one-line error; Prefect's task and flow run
 loggers would print its traceback twice before it (about 150 lines). On the console those lines keep their message
-and lose the traceback; the log Prefect sends to its server keeps it whole (its handler sees the record first)."""
+and lose the traceback; the log Prefect sends to its server keeps it whole (its handler sees the record first). A
+build a person stopped says so in the command's own line, without Prefect's "Crash detected!" for each flow run."""
 
 from __future__ import annotations
 
 import logging
 
+from prefect.exceptions import TerminationSignal
 from prefect.logging.configuration import ensure_logging_setup
 from prefect.logging.handlers import PrefectConsoleHandler
 
+from flows.stopping import BuildStopped
 from tasks.llm.limits import CircuitOpen
 from tasks.stage_policy import FINAL_ERRORS, disk_full
 
 EXPECTED = (*FINAL_ERRORS, CircuitOpen)
 
 
+# Prefect's "Crash detected!" line of each flow run a person stopped (Ctrl-C, SIGTERM): the command's own line says
+# what happened ("stopped by SIGINT: nothing was published, ..."), so the console leaves it out.
+STOPPED_BY = tuple(stop.__name__ for stop in (BuildStopped, TerminationSignal, KeyboardInterrupt))
+
+
 class WithoutExpectedTraceback(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.startswith("Crash detected!") and any(f"exception: {name}" in message for name in STOPPED_BY):
+            return False
         if record.exc_info and (isinstance(record.exc_info[1], EXPECTED) or disk_full(record.exc_info[1])):
             record.exc_info, record.exc_text = None, None
         return True

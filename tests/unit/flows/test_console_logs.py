@@ -42,6 +42,27 @@ def test_an_expected_failure_is_one_line_an_unexpected_one_keeps_its_traceback()
     assert sys.exc_info() == (None, None, None)
 
 
+def test_a_build_a_person_stopped_leaves_out_prefects_crash_lines():
+    from flows.stopping import BuildStopped
+
+    def console(message: str, *args) -> str:
+        ensure_logging_setup()
+        stream = io.StringIO()
+        handler = PrefectConsoleHandler(stream=stream)
+        logging.getLogger().addHandler(handler)
+        try:
+            quiet_expected_tracebacks()
+            logging.getLogger("prefect.flow_runs").error(message, *args)
+        finally:
+            logging.getLogger().removeHandler(handler)
+        return stream.getvalue()
+
+    crash = "Crash detected! Execution was interrupted by an unexpected exception: %s"
+    assert console(crash, f"{type(BuildStopped(2)).__name__}: 2") == ""
+    assert console(crash, "KeyboardInterrupt") == ""
+    assert "MemoryError" in console(crash, "MemoryError: out of memory")  # a real crash still shows
+
+
 def test_the_filter_is_in_place_whatever_was_imported_before():
     # A fresh process that has imported only this module: Prefect has not configured its logging yet.
     code = (
