@@ -209,7 +209,7 @@ def parse_spec(raw: dict, base_dir: Path, source: str = "spec") -> Spec:
     try:
         spec = Spec.model_validate(raw)
     except ValidationError as error:
-        raise SpecError(f"{source}: {format_validation_error(error)}") from None
+        raise SpecError(f"{source}: {format_validation_error(error, raw)}") from None
 
     def resolve(path: Path | None) -> Path | None:
         return path if path is None or path.is_absolute() else (base_dir / path).resolve()

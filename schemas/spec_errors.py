@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -22,9 +23,23 @@ def _is_branch(loc: tuple, index: int) -> bool:
     )
 
 
-def format_validation_error(error: ValidationError) -> str:
+def _siblings(data: object, loc: tuple) -> list[str]:
+    """The keys beside an unknown key in the validated data: the mapping at its parent's path (a union's branch
+    names in the path are not keys of the data and are passed over), or none."""
+    node: Any = data
+    for index, part in enumerate(loc[:-1]):
+        in_mapping = isinstance(node, dict) and part in node
+        if in_mapping or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
+            node = node[part]
+        elif not _is_branch(loc, index):
+            return []
+    return [str(key) for key in node if key != loc[-1]] if isinstance(node, dict) else []
+
+
+def format_validation_error(error: ValidationError, data: object = None) -> str:
     """One line naming the field. An unknown key is named before anything else: a misspelled required key
-    is reported as the unknown key it is, with the missing one it probably meant."""
+    is reported as the unknown key it is, with the missing one it probably meant; with the validated `data`, a key
+    misspelled beside the one meant (`--set generator.rowz=5` on a spec that sets rows) is guessed as well."""
     errors = error.errors()
     # A mapping given for `str | Model` also fails the str branch; that failure is not what the person got wrong.
     errors = [e for e in errors if not (e["loc"][-1:] == ("str",) and e["type"] == "string_type")] or errors
@@ -37,5 +52,7 @@ def format_validation_error(error: ValidationError) -> str:
         return f"{field}: {message}" if field else message  # the spec's own validators name their fields
     *parent, key = first["loc"]
     missing = [str(e["loc"][-1]) for e in errors if e["type"] == "missing" and list(e["loc"][:-1]) == parent]
-    guess = difflib.get_close_matches(str(key), missing, n=1)
+    guess = difflib.get_close_matches(str(key), missing, n=1) or difflib.get_close_matches(
+        str(key), _siblings(data, tuple(first["loc"])), n=1
+    )
     return f"{field}: unknown key" + (f" (did you mean {guess[0]}?)" if guess else "")

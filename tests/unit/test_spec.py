@@ -92,6 +92,14 @@ def test_card_metadata_the_hub_would_refuse_is_refused_at_load(tmp_path, overrid
     assert load_spec(write_spec(tmp_path), {"publish.license": "cc-by-4.0", "publish.language": ["en", "de-CH"]})
 
 
+def test_a_key_misspelled_beside_the_one_meant_is_guessed_through_lists_and_union_branches(tmp_path):
+    # The spec sets `max` (so nothing is missing to guess from); the path runs through a sampler's type branch.
+    with pytest.raises(SpecError, match=r"generator\.samplers\.n\.mx: unknown key \(did you mean max\?\)"):
+        load_spec(write_spec(tmp_path), {"generator.samplers.n.mx": 5})
+    with pytest.raises(SpecError, match=r"generator\.samplers\.n\.zzz: unknown key$"):
+        load_spec(write_spec(tmp_path), {"generator.samplers.n.zzz": 5})
+
+
 def test_empty_seed_set_is_refused(tmp_path):
     path = write_spec(tmp_path)
     (tmp_path / "seeds.jsonl").write_text("")

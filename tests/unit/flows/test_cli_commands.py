@@ -69,7 +69,10 @@ def test_set_overrides_fields_and_names_a_bad_key(tmp_path):
     result = runner.invoke(app, ["validate", spec, "--set", "generator.rows=40", "--set", "publish.data_root=out"])
     assert result.exit_code == 0, result.output
     assert "40 rows" in result.stdout and "publishes to out" in result.stdout
-    for bad, named in [("generator.rowz=5", "rowz: unknown key"), ("generator.rows", "--set generator.rows")]:
+    for bad, named in [
+        ("generator.rowz=5", "generator.rowz: unknown key (did you mean rows?)"),
+        ("generator.rows", "--set generator.rows"),
+    ]:
         result = runner.invoke(app, ["validate", spec, "--set", bad])
         assert result.exit_code == 2 and named in result.stderr, result.output
     result = runner.invoke(app, ["build", spec, "--set", "generator.rows=-1", "--data-root", str(tmp_path / "out")])
