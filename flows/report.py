@@ -16,7 +16,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.table import Table
+from rich.table import Column, Table
 
 
 def _rows_out(summary: dict) -> str:
@@ -31,12 +31,13 @@ class RichStageListener:
 
     def __init__(self, console: Console):
         self.console = console
+        # The counts and times keep their width on a narrow console; a long note wraps in its own column.
         self.progress = Progress(
-            SpinnerColumn(finished_text="[green]done[/]"),
-            TextColumn("{task.description:<13}"),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.fields[note]}"),
+            SpinnerColumn(finished_text="[green]done[/]", table_column=Column(no_wrap=True, min_width=4)),
+            TextColumn("{task.description:<13}", table_column=Column(no_wrap=True, min_width=13)),
+            MofNCompleteColumn(table_column=Column(no_wrap=True)),
+            TimeElapsedColumn(table_column=Column(no_wrap=True)),
+            TextColumn("{task.fields[note]}", table_column=Column(ratio=1)),
             console=console,
             transient=False,
         )

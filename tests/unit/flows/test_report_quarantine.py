@@ -85,6 +85,21 @@ def test_the_reasons_add_up_the_stage_table_and_an_unchanged_rebuild_names_a_rea
     assert "another reason" not in out.getvalue()
 
 
+def test_on_a_narrow_console_a_long_note_wraps_and_the_counts_keep_their_width() -> None:
+    from flows.report import RichStageListener
+
+    out = io.StringIO()
+    with RichStageListener(Console(file=out, width=80)) as progress:
+        progress.started("dedup")
+        progress.finished("dedup", {"rows_in": 5160, "quarantined": {"a": 1900}, "rows_out": {"synthetic": 3260}})
+        progress.started("publish")
+        unchanged = {"counts": {"published": {"total": 437}}, "version": "20261130T020009Z-56e9e7187d"}
+        progress.finished("publish", {**unchanged, "unchanged": True})
+    text = out.getvalue()
+    assert "5160/5160 0:00:00 1900 quarantined" in text and "1/1" in text, text
+    assert "(unchanged)" in text and "…" not in text, text
+
+
 def test_a_stage_left_unfinished_says_failed_or_stopped_not_running() -> None:
     from flows.report import RichStageListener
 
