@@ -19,7 +19,7 @@ from flows.events import REJECTED, announce_version, emit_build_event, emit_fail
 from flows.progress import run_mapped, run_sharded, run_stage, run_steps
 from flows.stop_report import note_build_run
 from flows.stopping import STOPS
-from schemas.spec import Spec, SpecError, default_data_root, load_spec
+from schemas.spec import Spec, SpecError, load_spec
 from tasks.dedup_stages import (
     dedup_decision,
     dedup_pair_plan,
@@ -66,7 +66,7 @@ def build_dataset(spec_path: str, data_root: str | None = None, overrides: dict[
     spec = load_spec(spec_path, overrides)
     note_build_run(spec.dataset, spec_path)  # a stopped build marks its runs Crashed (flows/stop_report.py)
     check_spec_inputs(spec)
-    root = data_root or default_data_root(spec)
+    root = data_root or spec.publish.default_root()
     if problem := data_root_problem(root, spec.dataset):
         raise SpecError(f"data root {root}: {problem}")
     run_id = str(flow_run.get_id() or "local")

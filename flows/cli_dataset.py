@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from flows.cli_app import BAD_INPUT, DEFAULTED, Overrides, SpecFile, app, console, fail
-from schemas.spec import SpecError, default_data_root
+from schemas.spec import SpecError
 
 
 @app.command("validate")
@@ -27,7 +27,7 @@ def validate_spec(spec: SpecFile, overrides: Overrides = None) -> None:
     generator = loaded.generator
     Console().print(
         f"ok: {spec}: dataset {loaded.dataset}, {generator.rows} rows from the {generator.backend} generator, "
-        f"{len(loaded.eval_sets)} eval set(s), publishes to {default_data_root(loaded)}",
+        f"{len(loaded.eval_sets)} eval set(s), publishes to {loaded.publish.default_root()}",
         markup=False,
         highlight=False,
         soft_wrap=True,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -265,14 +264,6 @@ def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> Spec
     if overrides and isinstance(raw, dict):
         raw = apply_overrides(raw, overrides)
     return parse_spec(raw, path.resolve().parent, source=str(path))
-
-
-def default_data_root(spec: Spec) -> str:
-    """Where a build of `spec` publishes when the run names no data root: the spec's publish.data_root if it names
-    one, else $SYNTHFACTORY_DATA_ROOT (a worker's volume), else 'data'."""
-    if "data_root" in spec.publish.model_fields_set:
-        return spec.publish.data_root
-    return os.environ.get("SYNTHFACTORY_DATA_ROOT") or spec.publish.data_root
 
 
 def dump_spec(spec: Spec) -> str:

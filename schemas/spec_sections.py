@@ -3,6 +3,7 @@ and orchestration (the generator and gates sections are in spec_generators.py an
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -152,6 +153,13 @@ class Publish(Strict):
     quarantine_raw_text: bool = False
     """also keep the quarantine's raw text, unpublished, in <data_root>/.private/<dataset>/<version>/"""
     diversity: Diversity = Diversity()
+
+    def default_root(self) -> str:
+        """Where a build publishes when the run names no data root: data_root if the spec names one, else
+        $SYNTHFACTORY_DATA_ROOT (a worker's volume), else 'data'."""
+        if "data_root" in self.model_fields_set:
+            return self.data_root
+        return os.environ.get("SYNTHFACTORY_DATA_ROOT") or self.data_root
 
 
 class Orchestration(Strict):

@@ -115,7 +115,7 @@ def plan_build(
     from tasks.versions.store import data_root_problem
 
     loaded = validate(spec, overrides)
-    root = str(data_root) if data_root else spec_model.default_data_root(loaded)
+    root = str(data_root) if data_root else loaded.publish.default_root()
     if problem := data_root_problem(root, loaded.dataset):
         raise DataRootError(root, problem, given=bool(data_root))
     if loaded.publish.approval == "required" and not os.environ.get("PREFECT_API_URL"):
