@@ -269,30 +269,3 @@ def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> Spec
 def dump_spec(spec: Spec) -> str:
     """The resolved spec as YAML, written next to every published version."""
     return yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
-
-
-# Fields that say how and where a build runs, not what it publishes: left out of a version's content key, so a
-# change to them alone rebuilds into "unchanged" instead of a new version holding the same rows. (Not approval: a
-# version a person approved is another version than one nobody did.)
-RUN_SETTINGS = {
-    "orchestration": None,
-    "publish": (
-        "data_root",
-        "on_overlap",
-        "overlap_wait_minutes",
-        "keep_versions",
-    ),
-    "generator": ("limits", "concurrency", "max_concurrency", "batch_poll_seconds", "timeout_seconds"),
-}
-
-
-def content_spec(spec: Spec) -> str:
-    """The resolved spec without its RUN_SETTINGS, as YAML: the spec's part of a version's content key."""
-    resolved = spec.model_dump(mode="json")
-    for section, fields in RUN_SETTINGS.items():
-        if fields is None:
-            resolved.pop(section, None)
-        else:
-            for name in fields:
-                resolved.get(section, {}).pop(name, None)
-    return yaml.safe_dump(resolved, sort_keys=True, allow_unicode=True)

@@ -22,11 +22,12 @@ from schemas import records as col
 from schemas.record_builtins import INSTRUCTION
 from schemas.record_derived import quarantine_schema, row_schema
 from schemas.record_schema import RecordSchema
-from schemas.spec import Spec, content_spec, dump_spec
+from schemas.spec import Spec, dump_spec
 from tasks.fingerprints import file_sha256
 from tasks.privacy.guard import check_rows_hold_no_secret, check_text_holds_no_secret, redact_rows, scrub_docs
 from tasks.privacy.redact import scrub_strings
 from tasks.publish.card import draw_plots, render_card
+from tasks.publish.content import content_key, content_spec
 from tasks.publish.diversity import compare_diversity, diversity_report
 from tasks.publish.quarantine_files import Quarantine, quarantine_columns, write_quarantine
 from tasks.tables import write_parquet
@@ -102,24 +103,6 @@ def write_version_files(
     write_quarantine(quarantine, str(folder / QUARANTINE_FILE), quarantine_schema(record), redact=True)
     (folder / "spec.yaml").write_text(spec_yaml)
     return files
-
-
-def content_key(data: pd.DataFrame, quarantine: pd.DataFrame, spec_yaml: str, eval_sets: dict | None = None) -> str:
-    """A hash of what a version holds, blind to row order and to the build run that produced it: the published
-    rows, which rows were quarantined, the resolved spec (without the settings of how and where it ran,
-    schemas/spec.py content_spec) and the content hashes of the eval sets the rows were
-    checked against (an eval file edited in place leaves the spec as it was). Not where or why a row was
-    quarantined: a rebuild after a publish finds the same duplicates as repeats of the published rows (another
-    stage's check, another reason), and with the reasons in the key it published the same rows again once. Two
-    builds with the same key published the same thing."""
-    rows = data.drop(columns=[col.BUILD_RUN_ID]).sort_values(col.ID, kind="stable")
-    rejected = quarantine[[col.ID]].drop_duplicates().sort_values(col.ID, kind="stable")
-    digest = hashlib.sha256(spec_yaml.encode())
-    if eval_sets:
-        digest.update(json.dumps(eval_sets, sort_keys=True).encode())
-    for frame in (rows, rejected):
-        digest.update(pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy().tobytes())
-    return digest.hexdigest()
 
 
 def write_private_quarantine(

@@ -12,8 +12,9 @@ from schemas.spec import Blend, load_spec
 from schemas.spec_base import SpecError
 from tasks.blend.mix import allocate, blend_rows, synthetic_cap
 from tasks.publish import assemble as publish_module
-from tasks.publish.assemble import SPLIT_FILES, assign_splits, content_key, publish_dataset
+from tasks.publish.assemble import SPLIT_FILES, assign_splits, publish_dataset
 from tasks.publish.card import PLOTS
+from tasks.publish.content import content_key, content_spec
 from tasks.quarantine import Reason, empty_quarantine
 from tasks.versions.read import read_version
 from tasks.versions.store import VersionStore
@@ -224,6 +225,18 @@ def test_the_content_key_ignores_order_build_run_and_why_a_row_was_quarantined_b
     assert content_key(data, moved, "dataset: ds\n") == key
     assert content_key(data, rejected.iloc[1:], "dataset: ds\n") != key
     assert content_key(data, rejected, "dataset: other\n") != key
+
+
+def test_the_spec_part_of_the_key_names_input_files_by_content_not_by_where_they_lie(tmp_path):
+    # The same spec and files in another checkout (a worker's image, a teammate's clone) hold the same thing; a file
+    # edited in place does not.
+    for name in ("here", "there"):
+        (tmp_path / name).mkdir()
+    here, there = load_spec(write_spec(tmp_path / "here")), load_spec(write_spec(tmp_path / "there"))
+    assert here.seed_data.path != there.seed_data.path and content_spec(here) == content_spec(there)
+    with open(there.eval_sets[0].path, "a") as handle:
+        handle.write(json.dumps({"id": "e9", "text": "A question added in place."}) + "\n")
+    assert content_spec(here) != content_spec(there)
 
 
 def test_an_unchanged_rebuild_publishes_nothing_new(tmp_path, spec):
