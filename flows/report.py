@@ -105,7 +105,8 @@ def print_build_report(console: Console, result: dict) -> None:
     reasons = Table(title="Quarantined rows per reason")
     reasons.add_column("reason")
     reasons.add_column("rows", justify="right")
-    this_run = _reasons_this_run(result)
+    recorded = result["counts"]["quarantined"]["by_reason"]
+    this_run = _reasons_this_run(result) if result["stages"] else recorded
     for reason, count in this_run.items():
         reasons.add_row(escape(reason), str(count))
     published = result["counts"]["published"]
@@ -116,8 +117,7 @@ def print_build_report(console: Console, result: dict) -> None:
             f"unchanged: {result['version']} already holds these {rows}, quarantine, spec and eval sets; "
             "nothing published"
         )
-        recorded = result["counts"]["quarantined"]["by_reason"]
-        if result["stages"] and this_run != recorded:
+        if this_run != recorded:
             moved = ", ".join(
                 f"{reason} {recorded.get(reason, 0)} -> {this_run.get(reason, 0)}"
                 for reason in sorted(set(recorded) | set(this_run))
