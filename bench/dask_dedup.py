@@ -55,14 +55,14 @@ def prepared(rows: int, vectors: str) -> tuple:
 def timed_dedup(inputs: tuple, workers: int) -> tuple[float, dict]:
     """(seconds of dedup_steps inside a flow on `workers` pinned workers, the quarantine's counts)."""
     from prefect import flow
-    from prefect_dask import DaskTaskRunner
 
     from flows.build import dedup_steps
+    from flows.dask_runner import FreshKeyDaskTaskRunner
 
     spec, synthetic, real, embedded, cache = inputs
     cluster, _ = start_cluster(workers, pin=True)
 
-    @flow(task_runner=DaskTaskRunner(address=cluster.scheduler_address))
+    @flow(task_runner=FreshKeyDaskTaskRunner(address=cluster.scheduler_address))
     def dedup_alone(work: str) -> tuple[float, dict]:
         started = time.perf_counter()
         result = dedup_steps((spec, synthetic, real, embedded, work, cache, "", []))

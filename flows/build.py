@@ -11,10 +11,10 @@ from prefect import flow, get_run_logger, unmapped
 from prefect.runtime import flow_run
 from prefect.settings import get_current_settings
 from prefect.task_runners import ThreadPoolTaskRunner
-from prefect_dask import DaskTaskRunner
 
 from flows.approval import request_approval
 from flows.artifacts import publish_artifacts
+from flows.dask_runner import FreshKeyDaskTaskRunner
 from flows.events import REJECTED, announce_version, emit_build_event, emit_failure
 from flows.progress import run_mapped, run_sharded, run_stage, run_steps
 from flows.stop_report import note_build_run
@@ -171,11 +171,11 @@ def thread_runner() -> ThreadPoolTaskRunner:
     return ThreadPoolTaskRunner(max_workers=get_current_settings().tasks.runner.thread_pool_max_workers or 4 * CORES)
 
 
-def dask_runner() -> DaskTaskRunner:
+def dask_runner() -> FreshKeyDaskTaskRunner:
     """The Dask cluster at SYNTHFACTORY_DASK_ADDRESS (from the environment, never the spec)."""
     address = os.environ.get("SYNTHFACTORY_DASK_ADDRESS")
     if not address:
         raise SpecError(
             "orchestration.task_runner dask: set SYNTHFACTORY_DASK_ADDRESS to the cluster's scheduler address"
         )
-    return DaskTaskRunner(address=address)
+    return FreshKeyDaskTaskRunner(address=address)

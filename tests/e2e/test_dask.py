@@ -1,6 +1,7 @@
 """task_runner: dask runs the stages on a Dask cluster and publishes the same version as the default runner."""
 
 import sys
+import uuid
 
 import pandas as pd
 import pytest
@@ -64,3 +65,21 @@ def test_dask_without_an_address_fails_naming_the_variable(tmp_path, monkeypatch
     monkeypatch.delenv("SYNTHFACTORY_DASK_ADDRESS", raising=False)
     with pytest.raises(Exception, match="SYNTHFACTORY_DASK_ADDRESS"):
         build_dataset(str(write_spec(tmp_path)), str(tmp_path / "out"), {"orchestration.task_runner": "dask"})
+
+
+def test_the_build_submits_its_task_runs_without_hashing_each_call(tmp_path, cluster, monkeypatch):
+    """Dask names a `pure` submission by a hash of the whole call pickled (the task, the spec, Prefect's context),
+    in the flow process, for every shard: flows/dask_runner.py submits under fresh ids instead."""
+    import distributed.client
+
+    hashed = []
+
+    def tokenize(*args, **kwargs) -> str:
+        hashed.append(args)
+        return uuid.uuid4().hex
+
+    monkeypatch.setattr(distributed.client, "tokenize", tokenize)
+    monkeypatch.setenv("SYNTHFACTORY_DASK_ADDRESS", cluster.scheduler_address)
+    result = build_dataset(str(write_spec(tmp_path)), str(tmp_path / "out"), {"orchestration.task_runner": "dask"})
+    assert result["counts"]["published"]["total"] > 0
+    assert hashed == []
