@@ -30,6 +30,7 @@ GRAPH_ROWS_PER_CELL = 200  # cells grow with the rows, so a row's search scans t
 GRAPH_PROBES = 8
 GRAPH_TRAINING_PER_CELL = 40  # k-means wants at least 39 points a centroid; more only costs time
 GRAPH_BLOCK = 5_000  # rows per add, search and rescoring: bounds the copies (5,000 x 16 x 384 floats)
+GRAPH_FLAT_CELLS = 999  # up to here a flat scan of the cells' centroids (and k-means' assignments) is cheaper
 GRAPH_SPARE = 4  # neighbours found beyond k by the 8-bit codes, in case exact scores reorder them
 
 
@@ -97,25 +98,29 @@ def neighbours_above(
 def _graph_index(vectors: np.ndarray, rows: np.ndarray) -> faiss.Index:
     dimensions = vectors.shape[1]
     cells = max(1, len(rows) // GRAPH_ROWS_PER_CELL)
-    # The cells' centroids in an HNSW graph (finding a row's cells, and k-means assigning its sample, cost
-    # log cells), rows in 8-bit codes (a quarter of a second float copy, 1.5 GB at a million rows); the
-    # neighbours found are scored again exactly from `vectors`.
-    quantizer = faiss.IndexHNSWFlat(dimensions, 32, faiss.METRIC_INNER_PRODUCT)
-    index = faiss.IndexIVFScalarQuantizer(
-        quantizer, dimensions, cells, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+    # Rows in 8-bit codes (a quarter of a second float copy, 1.5 GB at a million rows); the neighbours found are
+    # scored again exactly from `vectors`. Up to GRAPH_FLAT_CELLS cells their centroids are scanned flat, and
+    # k-means runs 5 rounds: at 100k rows (500 cells) the index is built in 1.1 s instead of 1.9 on one core,
+    # and finds 93.33% of the exact 10 nearest against 93.35%. Above, the centroids are in an HNSW graph
+    # (finding a row's cells, and k-means assigning its sample, cost log cells) after 10 rounds.
+    few = cells <= GRAPH_FLAT_CELLS
+    centroids = (
+        faiss.IndexFlatIP(dimensions) if few else faiss.IndexHNSWFlat(dimensions, 32, faiss.METRIC_INNER_PRODUCT)
     )
-    index.cp.niter, index.cp.seed = 10, 1
+    index = faiss.IndexIVFScalarQuantizer(
+        centroids, dimensions, cells, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+    )
+    index.cp.niter, index.cp.seed = (5 if few else 10), 1
     index.clustering_index = (
-        faiss.IndexFlatIP(dimensions)
-        if cells < 1000
-        else faiss.IndexHNSWFlat(dimensions, 32, faiss.METRIC_INNER_PRODUCT)
+        faiss.IndexFlatIP(dimensions) if few else faiss.IndexHNSWFlat(dimensions, 32, faiss.METRIC_INNER_PRODUCT)
     )
     sample = np.random.default_rng(0).choice(len(rows), min(len(rows), cells * GRAPH_TRAINING_PER_CELL), False)
     index.train(as_float32(vectors[rows[np.sort(sample)]]))
     for start in range(0, len(rows), GRAPH_BLOCK):
         index.add(as_float32(vectors[rows[start : start + GRAPH_BLOCK]]))
     index.nprobe = GRAPH_PROBES
-    quantizer.hnsw.efSearch = 64
+    if isinstance(centroids, faiss.IndexHNSWFlat):
+        centroids.hnsw.efSearch = 64
     return index
 
 
