@@ -3,8 +3,8 @@ size in a fresh process on an embedded Prefect, with seconds per stage, rows per
 own cost measured apart (an empty flow, and no-op task runs as many as the build had); then one size on a Dask
 LocalCluster with 1 and 2 workers. Writes bench/results/scale.json.
 
-Usage: python bench/scale.py [--sizes 10000,100000] [--dask-size 100000] [--shard-rows 5000] [--pin] [--add]
-[--overhead]
+Usage: python bench/scale.py [--sizes 10000,100000] [--dask-size 100000] [--dask-repeats 3] [--shard-rows 5000]
+[--pin] [--add] [--overhead]
 (--add keeps the builds already in the results file and adds these; --overhead only measures Prefect's cost again;
 --pin holds each Dask worker, its threads and its children, to one core of its own: on a 2-core machine one worker
 otherwise spreads its sandboxes and encoder threads over both cores, so a second worker has no core to add.)
@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -211,8 +212,34 @@ def one_build(rows: int, shard_rows: int, dask_workers: int, pin: bool = False) 
         "peak_rss_children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024,
         "published": result["counts"]["published"],
         "quarantined": result["counts"]["quarantined"]["by_reason"],
+        "task_steps": task_steps(),  # before prefect_overhead's own task runs
         "prefect_overhead": prefect_overhead(task_runs),
     }
+
+
+def task_steps() -> dict[str, dict[str, float]]:
+    """Per task (generate-shard, blend-plan, ...): how many runs, and their seconds summed and at most, as the
+    Prefect API recorded them: which steps of a stage run one at a time, and for how long."""
+    from prefect.client.orchestration import get_client
+    from prefect.events.worker import EventsWorker
+
+    EventsWorker.drain_all(timeout=10)
+    steps: dict[str, list[float]] = {}
+    with get_client(sync_client=True) as client:
+        offset = 0
+        while runs := client.read_task_runs(offset=offset, limit=200):
+            for run in runs:
+                steps.setdefault(run.name.rsplit("-", 1)[0], []).append(run.total_run_time.total_seconds())
+            offset += len(runs)
+    return {
+        name: {"runs": len(seconds), "seconds": round(sum(seconds), 2), "longest": round(max(seconds), 2)}
+        for name, seconds in sorted(steps.items())
+    }
+
+
+def commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return done.stdout.strip()
 
 
 def run_isolated(rows: int, shard_rows: int, dask_workers: int, pin: bool = False) -> dict[str, Any]:
@@ -247,6 +274,32 @@ def ratios(builds: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def dask_medians(dask: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per worker count, the median seconds of the whole build and of each stage over its runs; per stage, the
+    ratio of the 1-worker median to the 2-worker one."""
+    medians = {}
+    for workers in sorted({build["dask_workers"] for build in dask}):
+        runs = [build for build in dask if build["dask_workers"] == workers]
+        medians[workers] = {
+            "runs": len(runs),
+            "seconds": statistics.median(build["seconds"] for build in runs),
+            "stage_seconds": {
+                stage: round(statistics.median(build["stage_seconds"][stage] for build in runs), 2)
+                for stage in runs[0]["stage_seconds"]
+            },
+        }
+    if {1, 2} <= medians.keys():
+        one, two = medians[1], medians[2]
+        medians["ratio_1_to_2_workers"] = {
+            "build": round(one["seconds"] / two["seconds"], 2),
+            **{
+                stage: round(seconds / max(two["stage_seconds"][stage], 0.01), 2)
+                for stage, seconds in one["stage_seconds"].items()
+            },
+        }
+    return {str(key): value for key, value in medians.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000")
@@ -256,6 +309,7 @@ def main() -> None:
     parser.add_argument("--dask-workers", type=int, default=0)
     parser.add_argument("--add", action="store_true")
     parser.add_argument("--pin", action="store_true", help="each Dask worker on a core of its own")
+    parser.add_argument("--dask-repeats", type=int, default=1, help="1 then 2 workers, this many times; medians")
     parser.add_argument("--overhead", action="store_true", help="only measure Prefect's cost again")
     args = parser.parse_args()
     if args.overhead:
@@ -266,27 +320,26 @@ def main() -> None:
         return
     earlier = json.loads(RESULTS.read_text()) if args.add and RESULTS.exists() else {"builds": [], "dask": []}
     builds = [run_isolated(int(size), args.shard_rows, 0) for size in args.sizes.split(",") if size]
-    dask = (
-        [run_isolated(args.dask_size, args.shard_rows, workers, args.pin) for workers in (1, 2)]
-        if args.dask_size
-        else []
-    )
-    builds = sorted(earlier["builds"] + builds, key=lambda b: b["rows"])
-    dask = earlier["dask"] + dask
+    dask = [
+        run_isolated(args.dask_size, args.shard_rows, workers, args.pin)
+        for _ in range(args.dask_repeats if args.dask_size else 0)
+        for workers in (1, 2)
+    ]
+    results = {
+        **earlier,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "spec": "deployments/specs/demo.yaml widened (bench/scale.py wide_spec), template backend",
+        "builds": sorted(earlier["builds"] + builds, key=lambda b: b["rows"]),
+    }
+    results["scaling"] = ratios(results["builds"])
+    if dask:  # this run's Dask builds replace the standing ones, which are kept under dask_earlier
+        results["dask_earlier"] = earlier.get("dask_earlier", []) + earlier["dask"]
+        results["dask"] = dask
+        results["dask_medians"] = dask_medians(dask)
+        results["dask_commit"] = commit()
+        results["dask_command"] = "python " + " ".join(sys.argv)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-                "spec": "deployments/specs/demo.yaml widened (bench/scale.py wide_spec), template backend",
-                "builds": builds,
-                "scaling": ratios(builds),
-                "dask": dask,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {RESULTS}")
 
 
