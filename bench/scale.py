@@ -300,6 +300,24 @@ def dask_medians(dask: list[dict[str, Any]]) -> dict[str, Any]:
     return {str(key): value for key, value in medians.items()}
 
 
+def replaced_dask_runs(earlier: dict[str, Any], dask: list[dict[str, Any]], at: str, command: str) -> dict[str, Any]:
+    """This run's Dask builds, their medians, commit and command; the standing ones move to `dask_earlier`, a
+    list of {commit, command, note, runs}, newest last."""
+    kept = earlier.get("dask_earlier", [])
+    kept = [kept] if isinstance(kept, dict) else kept
+    if earlier.get("dask"):
+        standing = {"commit": earlier.get("dask_commit"), "command": earlier.get("dask_command")}
+        kept = [*kept, {**standing, "note": earlier.get("dask_note"), "runs": earlier["dask"]}]
+    return {
+        "dask": dask,
+        "dask_medians": dask_medians(dask),
+        "dask_commit": at,
+        "dask_command": command,
+        "dask_note": None,
+        "dask_earlier": kept,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000")
@@ -332,12 +350,8 @@ def main() -> None:
         "builds": sorted(earlier["builds"] + builds, key=lambda b: b["rows"]),
     }
     results["scaling"] = ratios(results["builds"])
-    if dask:  # this run's Dask builds replace the standing ones, which are kept under dask_earlier
-        results["dask_earlier"] = earlier.get("dask_earlier", []) + earlier["dask"]
-        results["dask"] = dask
-        results["dask_medians"] = dask_medians(dask)
-        results["dask_commit"] = commit()
-        results["dask_command"] = "python " + " ".join(sys.argv)
+    if dask:
+        results |= replaced_dask_runs(earlier, dask, commit(), "python " + " ".join(sys.argv))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {RESULTS}")
