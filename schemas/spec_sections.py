@@ -169,7 +169,8 @@ class Orchestration(Strict):
     shard_rows: int = Field(
         default=5000,
         ge=1,
-        description="rows per shard: generate (template backend), verify's row checks, the embedding of rows and "
-        "decontaminate run one task per shard, each cached under its content, so workers share a stage and a "
-        "retry redoes only the shards that failed; the results do not depend on it",
+        description="rows per shard: generate (the template backend, and an LLM backend without a budget or batch "
+        "mode), verify's row checks, the embedding of rows, decontaminate and blend's split run one task per shard, "
+        "each cached under its content, so workers share a stage and a retry redoes only the shards that failed; "
+        "the results do not depend on it",
     )
