@@ -11,7 +11,7 @@ changed number (one on each side of the same kind, with other values) from an ad
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from tasks.similarity.dates import MONTHS, date_at, is_year
 from tasks.similarity.number_phrases import noun_and_a_half, without_labels
@@ -203,21 +203,28 @@ _STARTS = frozenset(_UNITS) | set(_TENS) | set(_SCALES) | set(_LONE) | set(LONE_
 _DIGIT_STARTS = frozenset("$£€0123456789")
 
 
-def number_mentions(text: str) -> list[Mention]:
-    """Each number a text states, as the set of values it may stand for, in order of appearance."""
+def number_tokens(text: str) -> list[str]:
+    """The words a text's numbers are read from: folded, labels dropped, idioms and clock times rewritten."""
     text = _CONVERSION.sub(r"\1", clock_times(rewrite_idioms(without_labels((text or "").casefold()))))
     text = _DECIMAL_COMMA.sub(r"\1.\2", _HYPHENED_SCALE.sub(" ", text))
-    words = _TOKEN.findall(_WORD_HYPHEN.sub(" ", text))
-    mentions: list[Mention] = []
+    return _TOKEN.findall(_WORD_HYPHEN.sub(" ", text))
+
+
+def mentions_at(words: list[str]) -> Iterator[tuple[int, int, Mention]]:
+    """(first word, words used, readings) of each number in number_tokens' words, in order."""
     i = 0
     while i < len(words):
         found = _mention_at(words, i) if words[i][0] in _DIGIT_STARTS or words[i] in _STARTS else None
         if found is None:
             i += 1
             continue
-        mentions.append(Mention(_round(v) if isinstance(v, float) else v for v in found[0]))
-        i += found[1]
-    return mentions
+        yield i, found[1], Mention(_round(v) if isinstance(v, float) else v for v in found[0])
+        i += max(found[1], 1)
+
+
+def number_mentions(text: str) -> list[Mention]:
+    """Each number a text states, as the set of values it may stand for, in order of appearance."""
+    return [mention for _, _, mention in mentions_at(number_tokens(text))]
 
 
 def canonical_numbers(text: str) -> list[float]:
