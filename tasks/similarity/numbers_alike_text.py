@@ -5,6 +5,8 @@ A rephrasing that writes its numbers otherwise then embeds near its item, so the
 stated alike, where a text that only shares the numbers stays as far as its words make it. Each number is read as
 tasks/similarity/numbers.py reads it and written as its smallest plain value (a date as "date <month> <day>").
 The words come out folded and without punctuation, as the numbers are read from them.
+Builds do not embed these texts yet: `bench/feature_sweep.py --numbers-alike-vectors` measures them, and
+docs/detection.md ("Numbers written alike before embedding") says what it gains and what it costs at the defaults.
 """
 
 from __future__ import annotations
