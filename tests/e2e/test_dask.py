@@ -83,3 +83,26 @@ def test_the_build_submits_its_task_runs_without_hashing_each_call(tmp_path, clu
     result = build_dataset(str(write_spec(tmp_path)), str(tmp_path / "out"), {"orchestration.task_runner": "dask"})
     assert result["counts"]["published"]["total"] > 0
     assert hashed == []
+
+
+def test_a_task_on_a_worker_runs_under_the_settings_it_was_submitted_under(cluster):
+    """The runner sends each settings context serialized once (flows/dask_runner.py): a worker's task still sees
+    the flow's settings, and a setting changed in the flow reaches the tasks submitted after it."""
+    from prefect import flow, task
+    from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, get_current_settings, temporary_settings
+
+    from flows.dask_runner import FreshKeyDaskTaskRunner
+
+    @task
+    def max_retries(_: int = 0) -> int:
+        return get_current_settings().client.max_retries
+
+    @flow(task_runner=FreshKeyDaskTaskRunner(address=cluster.scheduler_address))
+    def submitted() -> list[int]:
+        before = [future.result() for future in max_retries.map(range(2))]
+        with temporary_settings(updates={PREFECT_CLIENT_MAX_RETRIES: 9}):
+            changed = [max_retries.submit().result()]
+        return before + changed + [max_retries.submit().result()]
+
+    default = get_current_settings().client.max_retries
+    assert submitted() == [default, default, 9, default]
