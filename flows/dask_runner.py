@@ -13,10 +13,9 @@ from pydantic import PrivateAttr
 
 class SerializedSettings(SettingsContext):
     """A settings context that hands out a serialized form computed before. Prefect serializes the whole settings
-    model into every task run it sends a Dask worker (prefect-dask's `serialize_context`): 35 of the 45 ms a
-    submission took (py-spy of a scratch flow mapping a 100k build's 20 generate shards on two workers), CPU of the
-    cores the workers run on (docs/operations.md, "The settings serialized once"). The settings of a context do not
-    change while it lasts."""
+    model into every task run it sends a Dask worker (prefect-dask's `serialize_context`): about 20 ms of the flow
+    process's CPU a submission, CPU of the cores the workers run on (docs/operations.md, "The settings serialized
+    once"). The settings of a context do not change while it lasts."""
 
     _serialized: dict[str, Any] = PrivateAttr(default_factory=dict)
 
