@@ -20,6 +20,7 @@ from flows.environment import apply_quiet_defaults
 from flows.report import RichStageListener, print_build_report, print_diff, print_quarantine, print_version
 from schemas.spec import Decontamination, Dedup, Embeddings, SpecError
 from schemas.spec_errors import format_validation_error
+from schemas.spec_sections import EmbeddingBackend
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,7 +31,7 @@ CacheDir = Annotated[
         help="embeddings and eval indexes kept across runs (default: $SYNTHFACTORY_CACHE or ~/.cache/synthfactory)"
     ),
 ]
-Backend = Annotated[str, typer.Option(help="embedding backend: onnx-int8 or torch")]
+Backend = Annotated[EmbeddingBackend, typer.Option(help="embedding backend")]
 DEFAULT_BACKEND = Embeddings().backend
 
 
@@ -147,6 +148,13 @@ def check_contamination(
         )
     except ValidationError as error:
         fail(format_validation_error(error), BAD_INPUT)
+    if judge_model:
+        from tasks.llm.anthropic_client import AnthropicSettings
+
+        try:
+            AnthropicSettings()
+        except ValidationError:
+            fail("--judge-model: the environment variable ANTHROPIC_API_KEY is not set", BAD_INPUT)
     try:
         ids, texts = [], []
         for path in eval_files:
@@ -263,7 +271,7 @@ def diff(
 @app.command()
 def quarantine(
     version: Annotated[str, typer.Argument(help="a published version's folder (path or URL)")],
-    examples: Annotated[int, typer.Option(help="example rows shown per reason")] = 2,
+    examples: Annotated[int, typer.Option(help="example rows shown per reason", min=0)] = 2,
 ) -> None:
     """Rejected rows of a version: counts per stage and reason, with examples."""
     from tasks.versions.read import read_quarantine

@@ -52,8 +52,11 @@ class Dedup(Strict):
     clusters: StrictInt = Field(default=50, ge=2, le=10_000, description="embedding clusters for the diversity cap")
 
 
+EmbeddingBackend = Literal["onnx-int8", "torch"]
+
+
 class Embeddings(Strict):
-    backend: Literal["onnx-int8", "torch"] = Field(
+    backend: EmbeddingBackend = Field(
         default="onnx-int8", description="onnx-int8: int8 ONNX export of the bundled model; torch: plain fp32"
     )
 

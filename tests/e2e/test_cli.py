@@ -233,3 +233,31 @@ def test_check_contamination_names_a_bad_option(tmp_path):
     ]
     result = runner.invoke(app, args)
     assert result.exit_code == 2 and "false_positive_rate" in result.output and not (tmp_path / "o.jsonl").exists()
+
+
+def test_check_contamination_with_a_judge_and_no_api_key_fails_before_any_work(tmp_path, monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    (tmp_path / "eval.jsonl").write_text(json.dumps({"id": "q1", "prompt": "What is two plus two?"}) + "\n")
+    args = ["check-contamination", "--eval", str(tmp_path / "eval.jsonl"), "--candidates", str(tmp_path / "eval.jsonl")]
+    args += ["--field", "prompt", "--out", str(tmp_path / "o.jsonl"), "--judge-model", "claude-haiku-4-5"]
+    args += ["--cache-dir", str(tmp_path / "cache")]  # scoring would have made it
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "--judge-model" in result.output and "ANTHROPIC_API_KEY" in result.output
+    assert not (tmp_path / "o.jsonl").exists() and not (tmp_path / "cache").exists()
+
+
+@pytest.mark.parametrize("command", ["dedup", "check-contamination"])
+def test_an_unknown_embedding_backend_is_named_with_the_choices(tmp_path, command):
+    rows = str(tmp_path / "rows.jsonl")
+    (tmp_path / "rows.jsonl").write_text(json.dumps({"id": "q1", "text": "What is two plus two?"}) + "\n")
+    given = ["--input", rows] if command == "dedup" else ["--eval", rows, "--candidates", rows]
+    args = [command, *given, "--field", "text", "--out", str(tmp_path / "o.jsonl"), "--backend", "bogus"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "--backend" in result.output and "onnx-int8" in result.output
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_quarantine_refuses_a_negative_number_of_examples(tmp_path):
+    result = runner.invoke(app, ["quarantine", str(tmp_path), "--examples", "-1"])
+    assert result.exit_code == 2 and "--examples" in result.output
