@@ -17,6 +17,7 @@ from prefect.automations import Automation
 from prefect.blocks.notifications import CustomWebhookNotificationBlock
 from prefect.events.actions import SendNotification
 from prefect.events.schemas.automations import EventTrigger, Posture
+from prefect.settings import get_current_settings
 from prefect.utilities.urls import validate_restricted_url
 
 from flows.events import FAILED
@@ -59,6 +60,13 @@ def main() -> int:
     url = os.environ.get("SYNTHFACTORY_ALERT_WEBHOOK_URL")
     if not url:
         print("set SYNTHFACTORY_ALERT_WEBHOOK_URL to the webhook that hears of failed builds", file=sys.stderr)
+        return 2
+    if not (os.environ.get("PREFECT_API_URL") or get_current_settings().api.url):
+        print(
+            "set PREFECT_API_URL to the Prefect server the builds report to: without it the automation would be made "
+            "on a temporary server that stops at once",
+            file=sys.stderr,
+        )
         return 2
     allow_private = os.environ.get(ALLOW_PRIVATE, "") == "1"
     if not allow_private:

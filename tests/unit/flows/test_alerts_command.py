@@ -1,8 +1,14 @@
 """`make alerts` refuses, at once and by name, a webhook Prefect would refuse only when a build fails."""
 
 import pytest
+from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows import alerts
+
+
+@pytest.fixture(autouse=True)
+def a_server(monkeypatch):
+    monkeypatch.setenv("PREFECT_API_URL", "http://prefect.example.com:4200/api")
 
 
 @pytest.mark.parametrize(
@@ -38,3 +44,13 @@ def test_a_name_this_machine_cannot_resolve_is_warned_of_and_kept(monkeypatch, c
     monkeypatch.setattr(alerts, "ensure_failure_alert", lambda url, allow_private_urls: made.update(url=url))
     assert alerts.main() == 0 and made == {"url": "https://hooks.example.invalid/x"}
     assert "could not be resolved from this machine" in capsys.readouterr().err
+
+
+def test_without_a_server_to_make_it_on_nothing_is_created(monkeypatch, capsys):
+    """Prefect would make the automation on a temporary server of its own that stops at once."""
+    monkeypatch.setenv("SYNTHFACTORY_ALERT_WEBHOOK_URL", "https://hooks.example.com/x")
+    monkeypatch.delenv("PREFECT_API_URL")
+    monkeypatch.setattr(alerts, "ensure_failure_alert", lambda *a, **k: pytest.fail("nothing may be created"))
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        assert alerts.main() == 2
+    assert "set PREFECT_API_URL" in capsys.readouterr().err
