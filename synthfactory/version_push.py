@@ -122,4 +122,14 @@ def _push_hub(
         raise PushFailed(f"{destination}: HF_HUB_OFFLINE is set; unset it to push to the Hub") from None
     except HfHubHTTPError as error:
         raise PushFailed(f"{destination}: {str(error).splitlines()[0]}") from None
+    except unreachable() as error:  # refused, a name not resolved, a timeout: no answer from the Hub at all
+        raise PushFailed(f"{destination}: no answer from {api.endpoint}: {str(error).splitlines()[0]}") from None
     return PushResult(destination, files, commit.commit_url)
+
+
+def unreachable() -> tuple[type[Exception], ...]:
+    """The errors of a request that got no answer: those of httpx2, the HTTP client huggingface_hub talks through,
+    and the operating system's."""
+    from httpx2 import TransportError
+
+    return (TransportError, OSError)

@@ -2,6 +2,7 @@
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -55,15 +56,15 @@ def run_cli(*args: str, env: dict) -> subprocess.CompletedProcess:
     )
 
 
-def hub_env(hub: FakeHub) -> dict:
+def hub_env(endpoint: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
     # hf_xet would send LFS files to a Xet storage service; without it they go over the LFS batch API.
-    return {**env, "HF_ENDPOINT": hub.url, "HF_TOKEN": TOKEN, "HF_HUB_DISABLE_XET": "1", "PYTHONPATH": str(ROOT)}
+    return {**env, "HF_ENDPOINT": endpoint, "HF_TOKEN": TOKEN, "HF_HUB_DISABLE_XET": "1", "PYTHONPATH": str(ROOT)}
 
 
 def test_push_to_the_hub_uploads_the_version_byte_for_byte(version):
     with FakeHub() as hub:
-        result = run_cli("push", str(version), "--to", "hf://datasets/acme/tiny", env=hub_env(hub))
+        result = run_cli("push", str(version), "--to", "hf://datasets/acme/tiny", env=hub_env(hub.url))
     assert result.returncode == 0, result.stderr
     assert hub.repos == [{"name": "tiny", "organization": "acme", "type": "dataset"}]
     assert hub.files == files_of(version)
@@ -76,7 +77,7 @@ def test_push_to_the_hub_uploads_the_version_byte_for_byte(version):
 
 def test_push_private_creates_a_private_repo(version):
     with FakeHub() as hub:
-        result = run_cli("push", str(version), "--to", "hf://datasets/acme/secret", "--private", env=hub_env(hub))
+        result = run_cli("push", str(version), "--to", "hf://datasets/acme/secret", "--private", env=hub_env(hub.url))
     assert result.returncode == 0, result.stderr
     assert hub.repos == [{"name": "secret", "organization": "acme", "visibility": "private", "type": "dataset"}]
 
@@ -96,7 +97,7 @@ def test_push_refuses_what_is_not_a_version_or_not_a_destination(version, tmp_pa
 
 def test_push_without_a_token_names_where_one_comes_from(version, tmp_path):
     with FakeHub() as hub:
-        env = {**hub_env(hub), "HF_HOME": str(tmp_path / "hf")}  # no token stored by `hf auth login` either
+        env = {**hub_env(hub.url), "HF_HOME": str(tmp_path / "hf")}  # no token stored by `hf auth login` either
         env.pop("HF_TOKEN")
         env.pop("PREFECT_API_URL", None)
         result = run_cli("push", str(version), "--to", "hf://datasets/acme/tiny", env=env)
@@ -124,3 +125,14 @@ def test_push_from_an_fsspec_version_reads_it_there(version):
     assert memory.cat_file("/copies/v1/README.md").decode() == CARD
     with pytest.raises(PushInputError, match="memory://published/none"):
         push("memory://published/none", "memory://copies/none")
+
+
+def test_a_hub_that_does_not_answer_is_one_line_and_exit_1(version):
+    """A connection refused (as a proxy, a name not resolved or a timeout would) is the push failing, said once."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # nothing listens on it once the socket is closed
+    result = run_cli("push", str(version), "--to", "hf://datasets/acme/tiny", env=hub_env(f"http://127.0.0.1:{port}"))
+    assert result.returncode == 1, result.stderr
+    assert f"the push failed: hf://datasets/acme/tiny: no answer from http://127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
