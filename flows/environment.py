@@ -17,9 +17,13 @@ QUIET_DEFAULTS = {
 }
 
 
-def apply_quiet_defaults() -> list[str]:
+# A build run from Python keeps Prefect's log level: its logs are what a script or a notebook shows of the build.
+LIBRARY_DEFAULTS = {name: value for name, value in QUIET_DEFAULTS.items() if name != "PREFECT_LOGGING_LEVEL"}
+
+
+def apply_quiet_defaults(defaults: dict[str, str] = QUIET_DEFAULTS) -> list[str]:
     """Set each default the environment lacks; returns the names set."""
-    missing = [name for name in QUIET_DEFAULTS if name not in os.environ]
+    missing = [name for name in defaults if name not in os.environ]
     for name in missing:
-        os.environ[name] = QUIET_DEFAULTS[name]
+        os.environ[name] = defaults[name]
     return missing

@@ -127,7 +127,13 @@ def plan_build(
 
 
 def run_build(plan: BuildPlan) -> BuildResult:
-    """Run a planned build as the build-dataset flow, on an embedded Prefect unless PREFECT_API_URL names a server."""
+    """Run a planned build as the build-dataset flow, on an embedded Prefect unless PREFECT_API_URL names a server,
+    with the command line's defaults where the environment has none but its log level (flows/environment.py: no
+    analytics, the embedding model never fetched from the hub): without them the embedded API's telemetry
+    heartbeat, failing offline, logged a traceback in every build run from Python."""
+    from flows.environment import LIBRARY_DEFAULTS, apply_quiet_defaults
+
+    apply_quiet_defaults(LIBRARY_DEFAULTS)  # before the embedded API starts: its process reads them
     from flows.build import build_dataset
     from flows.embedded_api import start_embedded_api
 

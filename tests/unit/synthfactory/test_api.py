@@ -1,5 +1,7 @@
 """The Python API's spec handling: --set values, overrides on a file or a Spec, the build result."""
 
+import os
+
 import pytest
 
 from schemas.spec import SpecError, apply_overrides
@@ -70,3 +72,23 @@ def test_build_result_reads_the_flow_report():
     assert BuildResult.from_report({"published": True}).promoted
     again = BuildResult.from_report({**report, "unchanged": True})  # the flow went through publish, wrote nothing
     assert again.unchanged and not again.published and again.version == "v1"
+
+
+def test_a_build_from_python_runs_with_the_command_lines_quiet_defaults(tmp_path, monkeypatch):
+    """As `synthfactory build` does but Prefect's log level, before the embedded API starts; a value already set
+    wins."""
+    import flows.build
+    import flows.embedded_api
+    from synthfactory.api import run_build
+
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("PREFECT_SERVER_ANALYTICS_ENABLED", "PREFECT_LOGGING_LEVEL")
+    }
+    monkeypatch.setattr(os, "environ", environment | {"GX_ANALYTICS_ENABLED": "true"})
+    seen = {}
+    monkeypatch.setattr(flows.embedded_api, "start_embedded_api", lambda: seen.update(os.environ))
+    monkeypatch.setattr(flows.build, "build_dataset", lambda *args: {"skipped": "a stand-in for the flow"})
+    assert run_build(plan_build(write_spec(tmp_path), tmp_path / "out")).skipped == "a stand-in for the flow"
+    assert seen["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+    assert seen["GX_ANALYTICS_ENABLED"] == "true"
+    assert "PREFECT_LOGGING_LEVEL" not in seen  # a script shows Prefect's logs
