@@ -7,6 +7,7 @@ cap follow the synthetic rows' mix over that column, reweighted by stratum_weigh
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import numpy as np
@@ -47,13 +48,23 @@ def allocate(available: dict[str, int], weights: dict[str, float], total: int) -
     return quota
 
 
+def seeded_order(ids: pd.Series, seed: int) -> np.ndarray:
+    """Positions of `ids` in the order of a hash of each id keyed by the seed: a row's place depends on its id and
+    the seed alone, so one row more or less moves no other row's place."""
+    key = hashlib.sha256(f"blend {seed}".encode()).hexdigest()[:16]
+    hashed = pd.util.hash_pandas_object(ids.astype(str), index=False, hash_key=key).to_numpy()
+    return np.argsort(hashed, kind="stable")
+
+
 def pick_synthetic(
     synthetic: pd.DataFrame, cap: int | None, config: Blend, rng: np.random.Generator, label: str | None = None
 ) -> np.ndarray:
     """Positions of the synthetic rows kept, chosen by a seeded shuffle within each stratum. A stratify_by value
     weighted 0 is left out whether or not the cap binds. With balance_labels, the strata are the label's values,
-    each weighted by 1 / its rows, so each gets the same share of the cap."""
-    order = rng.permutation(len(synthetic))
+    each weighted by 1 / its rows, so each gets the same share of the cap. With ids, the shuffle is seeded_order:
+    which rows are kept depends on the rows, not on the order they come in (dedup puts the rows built before first,
+    and a rebuild after another publish, the same rows in another order, published others under the cap)."""
+    order = seeded_order(synthetic[col.ID], config.seed) if col.ID in synthetic else rng.permutation(len(synthetic))
     by = label if config.balance_labels else config.stratify_by
     strata = synthetic[by].astype(str).to_numpy() if by else None
     if by and strata is not None and not config.balance_labels:
