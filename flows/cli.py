@@ -136,7 +136,7 @@ def check_contamination(
     from tasks.embeddings.cache import EmbeddingCache
     from tasks.llm.request_cache import RequestCache
     from tasks.local_cache import cache_root
-    from tasks.tables import TableError, check_output_path, read_table, require_column, require_text, write_table
+    from tasks.tables import TableError, check_output_path, read_option, require_column, require_text, write_table
 
     try:
         judge = ContaminationJudge(model=judge_model, band=judge_band) if judge_model else None
@@ -158,12 +158,12 @@ def check_contamination(
     try:
         ids, texts = [], []
         for path in eval_files:
-            frame = read_table(path)
+            frame = read_option("--eval", path)
             require_column(frame, eval_field or field, path)
             require_text(frame, eval_field or field, path)
             ids += [f"{path.stem}:{i}" for i in frame.get(eval_id_field, frame.index)]
             texts += frame[eval_field or field].fillna("").astype(str).tolist()
-        rows = read_table(candidates)
+        rows = read_option("--candidates", candidates)
         require_column(rows, field, candidates)
         require_text(rows, field, candidates)  # a candidate without text was scored as "" and reported clean
         check_output_path(out)
@@ -213,14 +213,14 @@ def dedup(
     from tasks.dedup.duplicates import find_duplicates
     from tasks.embeddings.cache import EmbeddingCache
     from tasks.local_cache import cache_root
-    from tasks.tables import TableError, check_output_path, read_table, require_column, require_text, write_table
+    from tasks.tables import TableError, check_output_path, read_option, require_column, require_text, write_table
 
     try:
-        earlier = [read_table(path) for path in against or []]
+        earlier = [read_option("--against", path) for path in against or []]
         for path, frame in zip(against or [], earlier):
             require_column(frame, field, path)
             require_text(frame, field, path)
-        rows = read_table(input)
+        rows = read_option("--input", input)
         require_column(rows, field, input)
         require_text(rows, field, input)  # a row without text was compared as "" and kept without a word
         check_output_path(out)

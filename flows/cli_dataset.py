@@ -106,7 +106,7 @@ def promote(
     version: Annotated[str, typer.Argument(help="a published version's folder (path or URL)")],
     reason: Annotated[str, typer.Option(help="why LATEST moves; kept in the dataset's .latest-history.jsonl")],
     override_evaluation: Annotated[
-        bool, typer.Option(help="promote a version its downstream evaluation refused")
+        bool, typer.Option("--override-evaluation", help="promote a version its downstream evaluation refused")
     ] = False,
 ) -> None:
     """Point the dataset's LATEST at a published version: a rollback to an earlier one, or (overriding its

@@ -17,12 +17,26 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Column, Table
+from rich.text import Text
 
 
 def _rows_out(summary: dict) -> str:
     """Rows a stage passed on, by kind when it passes on more than one ("445 synthetic, 175 real")."""
     out = summary["rows_out"]
     return str(sum(out.values())) if len(out) == 1 else ", ".join(f"{n} {kind}" for kind, n in out.items())
+
+
+# Stages whose quarantine a later stage's counts include: their line says so, so the lines add up as the table does.
+COUNTED_UNDER = {"gates": "verify"}
+
+
+class StageMark(SpinnerColumn):
+    """The spinner while a stage runs, "done" when it finished, and the task's `mark` when the build left it
+    unfinished ("fail", "stop"), not a spinner frozen mid-turn."""
+
+    def render(self, task):  # type: ignore[no-untyped-def]
+        mark = task.fields.get("mark")
+        return Text.from_markup(mark) if mark else super().render(task)
 
 
 class RichStageListener:
@@ -33,7 +47,7 @@ class RichStageListener:
         self.console = console
         # The counts and times keep their width on a narrow console; a long note wraps in its own column.
         self.progress = Progress(
-            SpinnerColumn(finished_text="[green]done[/]", table_column=Column(no_wrap=True, min_width=4)),
+            StageMark(finished_text="[green]done[/]", table_column=Column(no_wrap=True, min_width=4)),
             TextColumn("{task.description:<13}", table_column=Column(no_wrap=True, min_width=13)),
             MofNCompleteColumn(table_column=Column(no_wrap=True)),
             TimeElapsedColumn(table_column=Column(no_wrap=True)),
@@ -49,10 +63,11 @@ class RichStageListener:
 
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         if kind is not None:  # a stage the build left unfinished says so, not "running" under a frozen spinner
-            word = "failed" if issubclass(kind, Exception) else "stopped"  # a signal, Ctrl-C
+            failed = issubclass(kind, Exception)  # else a signal, Ctrl-C
+            word, mark = ("failed", "[red]fail[/]") if failed else ("stopped", "[yellow]stop[/]")
             for task in self.progress.tasks:
                 if not task.finished:
-                    self.progress.update(task.id, note=f"[red]{word}[/]")
+                    self.progress.update(task.id, note=f"[red]{word}[/]", mark=mark)
         self.progress.stop()
 
     def started(self, stage: str) -> None:
@@ -78,6 +93,8 @@ class RichStageListener:
             return
         rows_in, rejected = summary["rows_in"], sum(summary["quarantined"].values())
         note = f"{rejected} quarantined, out: {_rows_out(summary)}"
+        if stage in COUNTED_UNDER:
+            note = f"{rejected} quarantined (counted again under {COUNTED_UNDER[stage]}), out: {_rows_out(summary)}"
         self.progress.update(task, total=rows_in or 1, completed=rows_in or 1, note=note)
 
 

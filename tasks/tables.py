@@ -48,6 +48,14 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise TableError(f"{path}: cannot be read as {kind}: {where or error}") from None
 
 
+def read_option(flag: str, path: str | Path) -> pd.DataFrame:
+    """read_table for a command-line option: its errors name the option as well ("--eval x.jsonl: file not found")."""
+    try:
+        return read_table(path)
+    except TableError as error:
+        raise TableError(f"{flag} {error}") from None
+
+
 def _bad_jsonl_line(path: str | Path) -> str | None:
     """'line N: <why>' for the first line of a JSON Lines file that is not UTF-8 or not a JSON object (pandas
     names a byte)."""

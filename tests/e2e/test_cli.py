@@ -84,6 +84,21 @@ def test_check_contamination_names_a_missing_field(tmp_path):
     assert not (tmp_path / "o.jsonl").exists()
 
 
+def test_a_missing_file_is_named_with_its_option(tmp_path):
+    (tmp_path / "rows.jsonl").write_text(json.dumps({"id": "q1", "text": "x"}) + "\n")
+    rows, out, missing = str(tmp_path / "rows.jsonl"), str(tmp_path / "o.jsonl"), str(tmp_path / "nope.jsonl")
+    check = ["check-contamination", "--field", "text", "--out", out]
+    for args, said in (
+        (check + ["--eval", missing, "--candidates", rows], "--eval"),
+        (check + ["--eval", rows, "--candidates", missing], "--candidates"),
+        (["dedup", "--field", "text", "--out", out, "--input", missing], "--input"),
+        (["dedup", "--field", "text", "--out", out, "--input", rows, "--against", missing], "--against"),
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and f"{said} {missing}: file not found" in result.output, result.output
+        assert not (tmp_path / "o.jsonl").exists()
+
+
 def test_dedup_marks_duplicates_in_order(tmp_path):
     rows = [
         {"id": "a", "text": "Translate 'good morning' into French."},

@@ -100,6 +100,20 @@ def test_on_a_narrow_console_a_long_note_wraps_and_the_counts_keep_their_width()
     assert "(unchanged)" in text and "…" not in text, text
 
 
+def test_the_gates_line_says_verify_counts_its_rows_again() -> None:
+    # verify's counts (its line and the table) include the gates' quarantine: the lines must not seem to add up to more
+    from flows.report import RichStageListener
+
+    out = io.StringIO()
+    with RichStageListener(Console(file=out, width=200)) as progress:
+        progress.finished("gates", {"rows_in": 600, "quarantined": {"gx_input_length": 3}, "rows_out": {"gates": 597}})
+        verify = {"rows_in": 600, "quarantined": {"gx_input_length": 3, "x": 81}, "rows_out": {"s": 516}}
+        progress.finished("verify", verify)
+    lines = out.getvalue().splitlines()
+    assert any("3 quarantined (counted again under verify)" in line for line in lines if "gates" in line), lines
+    assert any("84 quarantined, out: 516" in line for line in lines if "verify" in line), lines
+
+
 def test_a_stage_left_unfinished_says_failed_or_stopped_not_running() -> None:
     from flows.report import RichStageListener
 
@@ -115,6 +129,7 @@ def test_a_stage_left_unfinished_says_failed_or_stopped_not_running() -> None:
             assert raised is error
         lines = out.getvalue().splitlines()
         assert any("verify" in line and word in line for line in lines), lines
+        assert any(line.startswith(word[:4]) and "verify" in line for line in lines), lines  # no frozen spinner
         assert not any("running" in line for line in lines[-2:]), lines
 
 

@@ -92,3 +92,20 @@ def test_a_build_from_python_runs_with_the_command_lines_quiet_defaults(tmp_path
     assert seen["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
     assert seen["GX_ANALYTICS_ENABLED"] == "true"
     assert "PREFECT_LOGGING_LEVEL" not in seen  # a script shows Prefect's logs
+
+
+def test_every_exception_the_api_documents_imports_from_the_package():
+    import subprocess
+    import sys
+
+    import synthfactory
+
+    for name in synthfactory.__all__:
+        assert getattr(synthfactory, name) is not None
+    assert synthfactory.GateError.__module__ == "tasks.verify.expectations"
+    assert issubclass(synthfactory.DataRootError, synthfactory.SpecError)
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        synthfactory.Nope  # noqa: B018
+    # the stage errors load their modules on first use only: importing the package loads no GX
+    code = "import sys, synthfactory; print('great_expectations' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
