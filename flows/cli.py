@@ -1,5 +1,5 @@
-"""The synthfactory command line: build a dataset, read its versions, or run one check on files (the commands around
-a build are in flows/cli_dataset.py, the app they share in flows/cli_app.py)."""
+"""The synthfactory command line: build a dataset or run one check on files (the commands around a build and those
+that read its versions are in flows/cli_dataset.py, the app they share in flows/cli_app.py)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 
-import flows.cli_dataset  # noqa: F401  (registers validate, preview, schema and push)
-from flows.cli_app import BAD_INPUT, DEFAULTED, EVALUATION_REFUSED, Overrides, SpecFile, app, console, fail, opened
+import flows.cli_dataset  # noqa: F401  (registers validate, preview, schema, push, promote, show, diff, quarantine)
+from flows.cli_app import BAD_INPUT, DEFAULTED, EVALUATION_REFUSED, Overrides, SpecFile, app, console, fail
 from flows.environment import apply_quiet_defaults
-from flows.report import RichStageListener, print_build_report, print_diff, print_quarantine, print_version
+from flows.report import RichStageListener, print_build_report
 from schemas.spec import Decontamination, Dedup, Embeddings, SpecError
 from schemas.spec_errors import format_validation_error
 from schemas.spec_sections import EmbeddingBackend
@@ -245,38 +245,6 @@ def dedup(
         reasons[duplicate.position - len(reference_ids)] = duplicate.reason
     write_table(rows.assign(duplicate_of=marks, duplicate_reason=reasons), out)
     console.print(f"{sum(m is not None for m in marks)} of {len(rows)} rows are duplicates; wrote {out}")
-
-
-@app.command()
-def show(version: Annotated[str, typer.Argument(help="a published version's folder (path or URL)")]) -> None:
-    """Summary, counts, whether LATEST names it, and the data card of a published version."""
-    from tasks.versions.promote import latest_line
-    from tasks.versions.read import read_version
-
-    print_version(Console(), opened(read_version, version), latest_line(version))
-
-
-@app.command()
-def diff(
-    old: Annotated[str, typer.Argument(help="the earlier version's folder")],
-    new: Annotated[str, typer.Argument(help="the later version's folder")],
-) -> None:
-    """Rows added and removed, counts per gate, metric changes and spec changes between two versions."""
-    from tasks.versions.diff import diff_versions
-    from tasks.versions.read import read_version
-
-    print_diff(Console(), diff_versions(opened(read_version, old), opened(read_version, new)))
-
-
-@app.command()
-def quarantine(
-    version: Annotated[str, typer.Argument(help="a published version's folder (path or URL)")],
-    examples: Annotated[int, typer.Option(help="example rows shown per reason", min=0)] = 2,
-) -> None:
-    """Rejected rows of a version: counts per stage and reason, with examples."""
-    from tasks.versions.read import read_quarantine
-
-    print_quarantine(Console(), opened(read_quarantine, version), examples)
 
 
 def main() -> None:

@@ -27,6 +27,22 @@ Overrides = Annotated[
     list[str] | None,
     typer.Option("--set", help="set a spec field for this run: key=value, the value as YAML (generator.rows=50)"),
 ]
+
+
+def resolved_version(ref: str) -> str:
+    """A version argument: a version's folder, or a dataset's LATEST read as the version it names."""
+    from tasks.versions.read import resolve_latest
+
+    try:
+        return resolve_latest(ref)
+    except FileNotFoundError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+VersionFolder = Annotated[
+    str,
+    typer.Argument(help="a published version's folder (path or URL), or <dataset>/LATEST", callback=resolved_version),
+]
 DEFAULTED: list[str] = []  # the environment variables main() set, rather than the user
 
 

@@ -1,4 +1,5 @@
-"""Commands around a build: validate and preview a spec, export its JSON Schema, push a published version."""
+"""Commands around a build: validate and preview a spec, export its JSON Schema; push, promote, show, diff and read
+the quarantine of a published version."""
 
 from __future__ import annotations
 
@@ -10,7 +11,19 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from flows.cli_app import BAD_INPUT, DEFAULTED, Overrides, SpecFile, app, console, fail
+from flows.cli_app import (
+    BAD_INPUT,
+    DEFAULTED,
+    Overrides,
+    SpecFile,
+    VersionFolder,
+    app,
+    console,
+    fail,
+    opened,
+    resolved_version,
+)
+from flows.report import print_diff, print_quarantine, print_version
 from schemas.spec import SpecError
 
 
@@ -79,7 +92,7 @@ def schema(
 
 @app.command()
 def push(
-    version: Annotated[str, typer.Argument(help="a published version's folder (path or URL)")],
+    version: VersionFolder,
     to: Annotated[str, typer.Option(help="hf://datasets/ORG/NAME, or any fsspec URL (file://, s3://, memory://)")],
     private: Annotated[
         bool, typer.Option(help="create the Hub repo as private (an existing repo keeps its own)")
@@ -124,3 +137,37 @@ def promote(
         console.print(f"LATEST of {move.dataset} already names {move.after}", markup=False, highlight=False)
     else:
         console.print(f"LATEST of {move.dataset}: {move.before} -> {move.after}", markup=False, highlight=False)
+
+
+@app.command()
+def show(version: VersionFolder) -> None:
+    """Summary, counts, whether LATEST names it, and the data card of a published version."""
+    from tasks.versions.promote import latest_line
+    from tasks.versions.read import read_version
+
+    print_version(Console(), opened(read_version, version), latest_line(version))
+
+
+@app.command()
+def diff(
+    old: Annotated[str, typer.Argument(help="the earlier version's folder", callback=resolved_version)],
+    new: Annotated[
+        str, typer.Argument(help="the later version's folder (or <dataset>/LATEST)", callback=resolved_version)
+    ],
+) -> None:
+    """Rows added and removed, counts per gate, metric changes and spec changes between two versions."""
+    from tasks.versions.diff import diff_versions
+    from tasks.versions.read import read_version
+
+    print_diff(Console(), diff_versions(opened(read_version, old), opened(read_version, new)))
+
+
+@app.command()
+def quarantine(
+    version: VersionFolder,
+    examples: Annotated[int, typer.Option(help="example rows shown per reason", min=0)] = 2,
+) -> None:
+    """Rejected rows of a version: counts per stage and reason, with examples."""
+    from tasks.versions.read import read_quarantine
+
+    print_quarantine(Console(), opened(read_quarantine, version), examples)

@@ -9,7 +9,7 @@ import fsspec
 import pandas as pd
 import pyarrow.parquet as pq
 
-from tasks.versions.store import MANIFEST, QUARANTINE_FILE, VersionDamaged, parse_manifest
+from tasks.versions.store import LATEST, MANIFEST, QUARANTINE_FILE, VersionDamaged, parse_manifest
 
 
 @dataclass
@@ -18,6 +18,23 @@ class Version:
     manifest: dict
     data: pd.DataFrame
     card: str
+
+
+def resolve_latest(ref: str) -> str:
+    """`ref` as given, or for a dataset's `<dataset>/LATEST` the version LATEST names (a path or URL as `ref` is).
+    FileNotFoundError for a dataset's folder (which version?) and for a LATEST that names none yet."""
+    fs, path = fsspec.core.url_to_fs(ref)
+    path, shown = path.rstrip("/"), ref.rstrip("/")
+    if path.rsplit("/", 1)[-1] == LATEST and fs.isfile(path):
+        name = fs.cat_file(path).decode().strip()
+        if not name:
+            raise FileNotFoundError(f"{ref}: names no version yet")
+        return shown[: -len(LATEST)] + name
+    if fs.isfile(f"{path}/{LATEST}") and not fs.exists(f"{path}/{MANIFEST}"):
+        raise FileNotFoundError(
+            f"{ref}: a dataset's folder, not a version: name one of its versions, or {shown}/{LATEST}"
+        )
+    return ref
 
 
 def opened_version(ref: str) -> tuple[fsspec.AbstractFileSystem, str, dict]:
