@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel
 
 from tasks.fingerprints import file_sha256
@@ -24,10 +25,12 @@ from tasks.shards import shard_files
 
 def fingerprint(value: Any) -> Any:
     """A JSON-able stand-in for a parameter: stage shards (files, or folders of them) by their content, models by
-    their fields.
+    their fields, arrays by their bytes (str() of a long array elides its middle).
     (Other paths, such as the request cache, count by name: their content is not an input.)"""
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
+    if isinstance(value, np.ndarray):
+        return {"array": str(value.dtype), "shape": value.shape, "sha256": hashlib.sha256(value.tobytes()).hexdigest()}
     if is_dataclass(value) and not isinstance(value, type):  # a StageResult, a blend plan
         return fingerprint(asdict(value))
     if isinstance(value, str) and value.endswith(".parquet") and os.path.isfile(value):

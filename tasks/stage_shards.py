@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from prefect import task
 
@@ -176,7 +177,7 @@ def plan_blend_stage(spec: Spec, synthetic_path: str, real_path: str) -> BlendPl
 
 
 @task(name="blend-shard", **RESUMABLE)
-def blend_shard(spec: Spec, work_dir: str, counts: BlendCounts, shard: tuple[int, str, list[int]]) -> StageResult:
+def blend_shard(spec: Spec, work_dir: str, counts: BlendCounts, shard: tuple[int, str, np.ndarray]) -> StageResult:
     """One shard of decontaminated synthetic rows split into the rows the plan keeps and the rows over the cap.
     Input/output columns: row schema. The rows over the cap passed the privacy gate, as the kept ones did: their
     quarantine is redacted of what the gate did not clear (tasks/privacy/guard.py gate_clearance; redacting it in

@@ -3,6 +3,7 @@ whole, and cache keys per shard, so a retried run redoes only the shards whose i
 
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -130,18 +131,34 @@ def test_the_llm_shards_summaries_add_up():
     assert merge_llm_summaries([]) == {}
 
 
+def test_an_array_parameter_is_keyed_by_every_value_not_its_elided_str():
+    # str() of a long array shows its ends only: two plans that differ in the middle must not share a key
+    from tasks.stage_shards import blend_shard
+
+    context = SimpleNamespace(task=blend_shard)
+    first, second = np.arange(5000), np.arange(5000)
+    second[2500] = -1
+    assert str(first) == str(second)
+    assert stage_cache_key(context, {"kept": first}) != stage_cache_key(context, {"kept": second})
+    assert stage_cache_key(context, {"kept": first}) == stage_cache_key(context, {"kept": np.arange(5000)})
+    assert stage_cache_key(context, {"kept": first}) != stage_cache_key(context, {"kept": first.astype(np.int32)})
+
+
 def test_a_blend_shard_is_keyed_by_the_rows_it_keeps_and_the_counts_not_the_whole_order(tmp_path):
     from tasks.blend.shards import BlendCounts, BlendPlan
     from tasks.stage_shards import blend_shard
 
     spec = load_spec(str(write_spec(tmp_path)))
     context = SimpleNamespace(task=blend_shard)
-    plan = BlendPlan(cap=3, order=[2, 0, 1], shards=[(0, "a", [0, 1]), (1, "b", [4])])
+    plan = BlendPlan(cap=3, order=np.array([2, 0, 1]), shards=[(0, "a", np.array([0, 1])), (1, "b", np.array([4]))])
     assert plan.counts == BlendCounts(cap=3, kept=3, blended=3)
 
     def key(counts: BlendCounts, shard) -> str:
         return stage_cache_key(context, {"spec": spec, "work_dir": "w", "counts": counts, "shard": shard})
 
-    assert key(plan.counts, plan.shards[0]) == key(BlendPlan(3, [0, 2, 1], plan.shards).counts, plan.shards[0])
-    assert len({key(plan.counts, plan.shards[0]), key(plan.counts, (0, "a", [0, 2])), key(plan.counts, plan.shards[1]),
+    assert key(plan.counts, plan.shards[0]) == key(
+        BlendPlan(3, np.array([0, 2, 1]), plan.shards).counts, plan.shards[0]
+    )
+    other_rows = (0, "a", np.array([0, 2]))
+    assert len({key(plan.counts, plan.shards[0]), key(plan.counts, other_rows), key(plan.counts, plan.shards[1]),
                 key(BlendCounts(4, 3, 3), plan.shards[0])}) == 4  # fmt: skip
