@@ -2,7 +2,10 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-export PREFECT_HOME := $(CURDIR)/.prefect
+# Prefect's folder: the caller's PREFECT_HOME when set (so `make demo` and `synthfactory build` share one history),
+# else .prefect/ in the project.
+PREFECT_HOME ?= $(CURDIR)/.prefect
+export PREFECT_HOME
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
