@@ -33,6 +33,20 @@ def logged(error: BaseException) -> str:
     return stream.getvalue()
 
 
+def console(logger: str, message: str, *args) -> str:
+    """What the console shows of one ERROR line a Prefect logger writes, with the filter in place."""
+    ensure_logging_setup()
+    stream = io.StringIO()
+    handler = PrefectConsoleHandler(stream=stream)
+    logging.getLogger().addHandler(handler)
+    try:
+        quiet_expected_tracebacks()
+        logging.getLogger(logger).error(message, *args)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    return stream.getvalue()
+
+
 def test_an_expected_failure_is_left_to_the_command_an_unexpected_one_keeps_its_traceback():
     assert logged(GateError("batch-level gate failed: distinct_2 fell")) == ""
     assert logged(OSError(28, "No space left on device", "/data/demo/.work/x.parquet")) == ""
@@ -42,43 +56,19 @@ def test_an_expected_failure_is_left_to_the_command_an_unexpected_one_keeps_its_
 
 
 def test_a_task_runs_failed_state_line_is_left_out_when_its_exception_is_expected():
-    def console(message: str) -> str:
-        ensure_logging_setup()
-        stream = io.StringIO()
-        handler = PrefectConsoleHandler(stream=stream)
-        logging.getLogger().addHandler(handler)
-        try:
-            quiet_expected_tracebacks()
-            logging.getLogger("prefect.task_runs").error(message)
-        finally:
-            logging.getLogger().removeHandler(handler)
-        return stream.getvalue()
-
     line = "Finished in state Failed('Task run encountered an exception {}: verify rejected 6 of 6 rows')"
-    assert console(line.format("GateError")) == ""
-    assert console(line.format("BudgetExceeded")) == ""
-    assert "ValueError" in console(line.format("ValueError"))  # a bug still shows
+    assert console("prefect.task_runs", line.format("GateError")) == ""
+    assert console("prefect.task_runs", line.format("BudgetExceeded")) == ""
+    assert "ValueError" in console("prefect.task_runs", line.format("ValueError"))  # a bug still shows
 
 
 def test_a_build_a_person_stopped_leaves_out_prefects_crash_lines():
     from flows.stopping import BuildStopped
 
-    def console(message: str, *args) -> str:
-        ensure_logging_setup()
-        stream = io.StringIO()
-        handler = PrefectConsoleHandler(stream=stream)
-        logging.getLogger().addHandler(handler)
-        try:
-            quiet_expected_tracebacks()
-            logging.getLogger("prefect.flow_runs").error(message, *args)
-        finally:
-            logging.getLogger().removeHandler(handler)
-        return stream.getvalue()
-
     crash = "Crash detected! Execution was interrupted by an unexpected exception: %s"
-    assert console(crash, f"{type(BuildStopped(2)).__name__}: 2") == ""
-    assert console(crash, "KeyboardInterrupt") == ""
-    assert "MemoryError" in console(crash, "MemoryError: out of memory")  # a real crash still shows
+    assert console("prefect.flow_runs", crash, f"{type(BuildStopped(2)).__name__}: 2") == ""
+    assert console("prefect.flow_runs", crash, "KeyboardInterrupt") == ""
+    assert "MemoryError" in console("prefect.flow_runs", crash, "MemoryError: out of memory")  # a crash still shows
 
 
 def test_the_filter_is_in_place_whatever_was_imported_before():
