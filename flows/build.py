@@ -38,7 +38,6 @@ from tasks.stage_shards import (
     decontaminate_shards,
     embed_shard,
     embed_shards,
-    gates_shard,
     generate_shard,
     generate_shards,
     plan_blend_stage,
@@ -47,7 +46,6 @@ from tasks.stage_shards import (
 from tasks.stages import (
     blend_stage,
     decontaminate_stage,
-    gates_batch,
     generate_stage,
     index_eval_sets,
     publish_stage,
@@ -100,7 +98,7 @@ def build_stages(spec: Spec, root: str, run_id: str) -> Stages:
         "generate", generate_shard, ranges, (spec, work, run_id, cache), generate_stage, spec, work
     )
     real = stages["generate"].table("real")
-    gated = run_steps("gates", partial(gate_steps, spec, stages["generate"].table("synthetic"), work))
+    gated = run_stage("gates", verify_gates, spec, stages["generate"].table("synthetic"), work)
     gated_shards = shard_files(gated.table("synthetic"))
     stages["verify"] = run_sharded(
         "verify", verify_shard, gated_shards, (spec, work), verify_stage, spec, gated, work, cache
@@ -121,14 +119,6 @@ def build_stages(spec: Spec, root: str, run_id: str) -> Stages:
         "blend", blend_shard, plan.shards, (spec, work, plan.counts), blend_stage, spec, clean.table("real"), work, plan
     )
     return stages
-
-
-def gate_steps(spec: Spec, candidates: str, work: str) -> StageResult:
-    """The gates' steps: the expectations that need more than one row once, the rest mapped over the candidates'
-    shards, then the merge (quarantine, batch results, Data Docs)."""
-    batch = gates_batch.submit(spec, candidates, work).result()
-    parts = gates_shard.map(unmapped(spec), unmapped(work), unmapped(batch.failures), shard_files(candidates)).result()
-    return verify_gates.submit(spec, work, batch, parts).result()
 
 
 def dedup_steps(inputs: tuple) -> StageResult:

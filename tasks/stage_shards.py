@@ -34,9 +34,7 @@ from tasks.stage_result import StageResult, llm_counts, stage_folder, write_stag
 from tasks.tables import read_parquet
 from tasks.text_features import comparable_text
 from tasks.verify.check_runner import run_row_checks
-from tasks.verify.gate_shards import GatePlan, gate_shard
 from tasks.verify.row_checks import build_row_checks
-from tasks.verify.spec_expectations import gate_expectations
 
 
 def generate_shards(spec: Spec) -> list[tuple[int, int, int]]:
@@ -95,25 +93,6 @@ def generate_shard(spec: Spec, work_dir: str, run_id: str, cache_path: str, shar
         part=part,
         facts={"llm": llm},
         llm_requests={"sent": llm.get("sent", 0) + llm.get("batches", 0), "from_cache": llm.get("from_cache", 0)},
-        record=spec.record_schema,
-    )
-
-
-@task(name="gates-shard", **RESUMABLE)
-def gates_shard(spec: Spec, work_dir: str, failures: str, shard_path: str) -> StageResult:
-    """The row-level GX gates on one shard of candidates, with the rows gates-batch failed among them.
-    Input/output columns: row schema; facts["gx_results"] holds GX's results for the Data Docs."""
-    frame = read_parquet(shard_path)
-    verdict = gate_shard(frame, GatePlan.of(gate_expectations(spec)), failures)
-    return write_stage(
-        work_dir,
-        "gates",
-        {"synthetic": verdict.kept},
-        verdict.quarantined,
-        len(frame),
-        spec.publish.quarantine_raw_text,
-        part=part_of(shard_path),
-        facts={"gx_results": verdict.results},
         record=spec.record_schema,
     )
 

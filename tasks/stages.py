@@ -11,6 +11,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from schemas import records as col
+from schemas.record_derived import row_schema
 from schemas.spec import Spec, SpecError
 from tasks.allocator import limit_arenas
 from tasks.blend.shards import BlendPlan, blended_rows
@@ -24,6 +25,7 @@ from tasks.publish.assemble import publish_dataset
 from tasks.publish.isolation import eval_hits
 from tasks.publish.manifest import AccountingError, build_manifest
 from tasks.publish.quarantine_files import quarantine_columns
+from tasks.shards import table_rows
 from tasks.spec_inputs import load_eval_items, load_real_rows
 from tasks.stage_policy import RESUMABLE, RETRIES
 from tasks.stage_result import (
@@ -34,15 +36,17 @@ from tasks.stage_result import (
     merged_quarantine,
     parts_table,
     quarantine_files,
+    quarantine_writer,
     stage_folder,
     sum_counts,
     write_stage,
     written_quarantine,
 )
+from tasks.stage_writer import ShardWriter
 from tasks.tables import read_parquet
 from tasks.text_features import comparable_text
 from tasks.verify.expectations import apply_gates, check_reject_rate
-from tasks.verify.gate_shards import BatchVerdict, GatePlan, check_batch, check_kept, render_gate_docs
+from tasks.verify.gate_shards import gate_table
 from tasks.verify.merge import merge_verdicts
 from tasks.verify.spec_expectations import final_expectations, gate_expectations
 from tasks.versions.store import VersionStore
@@ -76,28 +80,20 @@ def generate_stage(spec: Spec, work_dir: str, parts: list[StageResult]) -> Stage
     )
 
 
-@task(name="gates-batch", **RESUMABLE)
-def gates_batch(spec: Spec, synthetic_path: str, work_dir: str) -> BatchVerdict:
-    """The GX expectations that need more than one row (batch-level ones, uniqueness) on the columns they name; the
-    shards' gates-shard tasks read the failing rows it found. Input columns: those the expectations name."""
-    failures = stage_folder(work_dir, "gates") / "batch_failures.parquet"
-    return check_batch(synthetic_path, GatePlan.of(gate_expectations(spec)), failures)
-
-
 @task(name="gates", **RESUMABLE)
-def verify_gates(spec: Spec, work_dir: str, batch: BatchVerdict, parts: list[StageResult]) -> StageResult:
-    """The gate shards' kept rows and quarantines, the batch step's results, and GX's Data Docs of every row.
-    Output columns: row schema, in shards for verify's row checks."""
-    plan, docs_dir = GatePlan.of(gate_expectations(spec)), stage_folder(work_dir, "verify") / "data_docs"
-    accepted = parts_table(parts, "synthetic")
-    batch_results = batch.batch_results + check_kept(accepted, plan)
-    render_gate_docs(batch, [part.facts["gx_results"] for part in parts], plan, docs_dir)
+def verify_gates(spec: Spec, synthetic_path: str, work_dir: str) -> StageResult:
+    """The GX suite over every candidate, shard by shard (batch-level expectations on the whole batch's columns they
+    name), with Data Docs. Input/output columns: row schema, the output in shards for verify's row checks."""
+    folder, docs_dir = stage_folder(work_dir, "gates"), stage_folder(work_dir, "verify") / "data_docs"
+    accepted = ShardWriter(folder / "synthetic", spec.orchestration.shard_rows, row_schema(spec.record_schema))
+    quarantine = quarantine_writer(work_dir, "gates", spec.record_schema, spec.publish.quarantine_raw_text)
+    batch_results = gate_table(synthetic_path, gate_expectations(spec), accepted, quarantine, docs_dir=docs_dir)
     return write_stage(
         work_dir,
         "gates",
-        {"synthetic": accepted},
-        merged_quarantine(work_dir, "gates", spec.record_schema, spec.publish.quarantine_raw_text, parts),
-        sum(part.rows_in for part in parts),
+        {"synthetic": accepted.close()},
+        quarantine.close(),
+        table_rows(synthetic_path),
         spec.publish.quarantine_raw_text,
         files={"data_docs": str(docs_dir)} if docs_dir.exists() else {},
         facts={"batch_gates": batch_results},

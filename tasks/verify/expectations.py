@@ -80,6 +80,11 @@ def unexpected_ids(result: dict) -> list:
 def validate(frame: pd.DataFrame, expectations: list[Expectation], docs_dir: Path | None = None):
     """GX's validation result (ExpectationSuiteValidationResult) of a frame against expectations, unexpected rows
     keyed by id. With docs_dir, GX also renders its Data Docs site there."""
+    return validator(expectations, docs_dir)(frame)
+
+
+def validator(expectations: list[Expectation], docs_dir: Path | None = None):
+    """validate with one GX context and checkpoint for every frame it is given (shards: a context costs a second)."""
     context, docs = _context(docs_dir)
     batch = (
         context.data_sources.add_pandas("candidates")
@@ -91,7 +96,11 @@ def validate(frame: pd.DataFrame, expectations: list[Expectation], docs_dir: Pat
     checkpoint = context.checkpoints.add(
         gx.Checkpoint(name="gates", validation_definitions=[validation], actions=docs, result_format=RESULT_FORMAT)
     )
-    return next(iter(checkpoint.run(batch_parameters={"dataframe": frame}).run_results.values()))
+
+    def run(frame: pd.DataFrame):
+        return next(iter(checkpoint.run(batch_parameters={"dataframe": frame}).run_results.values()))
+
+    return run
 
 
 def run_expectations(frame: pd.DataFrame, expectations: list[Expectation], docs_dir: Path | None = None):

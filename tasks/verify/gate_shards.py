@@ -1,28 +1,17 @@
-"""The GX gates over a table of shards, the shards in parallel: the expectations that need more than one row (the
-batch-level ones, and uniqueness, which needs the whole column) run once on the columns they name (check_batch);
-those that judge each row on its own run shard by shard (gate_shard), each shard split on its own failures and the
-batch step's; the Data Docs render GX's results merged over the shards (counts added, failing ids joined) in the
-order GX reports the whole suite (render_gate_docs).
-
-The verdicts, quarantine reasons and batch results are those of apply_gates on the whole table. Two things differ:
-the quarantine lists rows shard by shard (in each shard, the JSON Schema pass's rows after the others, where
-apply_gates puts them after every shard's); and a JSON Schema expectation that judges the batch (`mostly`) is
-measured on the rows every other gate kept (check_kept), where apply_gates measures it before the row-level JSON
-Schema gates split rows off."""
+"""The GX gates over a table of shards without holding every candidate: expectations that judge each row on its own
+run shard by shard, the rest (batch-level ones, and uniqueness, which needs the whole column) once on the columns
+they name. The verdicts, quarantine, batch results and Data Docs are those of apply_gates on the whole table: row
+failures are gathered over every shard before any row is split off, and the Data Docs render GX's results merged
+over the shards (counts added, failing ids joined) in the order GX reports the whole suite."""
 
 from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-
-import pandas as pd
-import pyarrow.parquet as pq
 
 from schemas import records as col
-from tasks.tables import read_columns, read_parquet
+from tasks.stage_writer import QuarantineWriter, ShardWriter
+from tasks.tables import iter_frames, read_columns, read_parquet
 from tasks.verify.expectations import (
     JSON_SCHEMA_TYPE,
     apply_gates,
@@ -31,6 +20,7 @@ from tasks.verify.expectations import (
     render_data_docs,
     split_failed,
     validate,
+    validator,
 )
 
 # Row-level in GX's terms, but a row's verdict depends on the other rows of the column.
@@ -72,147 +62,69 @@ def two_passes(expectations: list) -> tuple[list, list]:
     return expectations, []
 
 
-@dataclass(frozen=True)
-class GatePlan:
-    """Where each expectation runs: on the batch's columns, shard by shard, or on the rows kept in the end."""
-
-    earlier: list
-    later: list
-
-    @classmethod
-    def of(cls, expectations: list) -> GatePlan:
-        return cls(*two_passes(expectations))
-
-    @property
-    def batch(self) -> list:
-        return [e for e in self.earlier if not decided_per_row(e)]
-
-    @property
-    def per_row(self) -> list:
-        return [e for e in self.earlier if decided_per_row(e)]
-
-    @property
-    def later_per_row(self) -> list:
-        return [e for e in self.later if decided_per_row(e)]
-
-    @property
-    def later_batch(self) -> list:
-        return [e for e in self.later if not decided_per_row(e)]
-
-
-@dataclass
-class BatchVerdict:
-    """What the batch step decided: the failing rows' reasons and rules (a file, so each shard reads its own rows
-    without Prefect walking a dict of every failure), the batch-level results, and GX's results for the Data Docs.
-    template: GX's run of the earlier suite on no rows (its order and meta); None when the table has no rows."""
-
-    failures: str
-    batch_results: list[dict]
-    template: Any = None
-    results: dict[str, list] = field(default_factory=dict)
-
-
-@dataclass
-class ShardVerdict:
-    kept: pd.DataFrame
-    quarantined: pd.DataFrame
-    results: dict[str, list]  # GX's results of the per-row expectations on this shard, by expectation
-
-
-FAILURE_COLUMNS = [col.ID, "reason", "rule_type", "rule_kwargs"]
-
-
-def check_batch(table: str, plan: GatePlan, failures_path: Path) -> BatchVerdict:
-    """The expectations that need more than one row, on the columns they name (every column when one reads more),
-    and GX's run of the earlier suite on no rows; the failing rows' reasons written to failures_path. Raises
-    GateError when a batch-level gate fails or any gate breaks."""
-    files = sorted(Path(table).glob("*.parquet")) if Path(table).is_dir() else [Path(table)]
-    if not any(pq.read_metadata(f).num_rows for f in files):
-        return BatchVerdict(write_failures({}, {}, failures_path), [])  # apply_gates runs nothing on no rows
-    template = validate(pq.read_schema(files[0]).empty_table().to_pandas(), _copies(plan.earlier))
+def gate_table(
+    table: str,
+    expectations: list,
+    accepted: ShardWriter,
+    quarantine: QuarantineWriter,
+    stage: str = "verify",
+    docs_dir=None,
+) -> list[dict]:
+    """apply_gates(the whole table): accepted rows added in order to `accepted`, quarantined ones to `quarantine`;
+    returns the batch results. Reads the whole table only when an expectation needs more than its columns."""
+    earlier, later = two_passes(expectations)
+    whole = [e for e in earlier if not decided_per_row(e)]
+    per_row = [e for e in earlier if decided_per_row(e)]
+    columns = columns_named(whole)
+    if columns is None or not all(decided_per_row(e) for e in later):
+        outcome = apply_gates(read_parquet(table), expectations, stage, docs_dir)
+        accepted.add(outcome.accepted)
+        quarantine.add(outcome.quarantined)
+        return outcome.batch_results
+    first = next(iter_frames(table), None)
+    if first is None:
+        return []  # apply_gates runs nothing on no rows
+    template = validate(first.iloc[0:0], _copies(earlier))  # GX's order and meta for the whole suite
+    order = {_key(r.expectation_config): n for n, r in enumerate(template.results)}
     failed: dict[str, list[str]] = {}
     rules: dict[str, dict] = {}
     batch_results: list[dict] = []
-    results = {}
-    if plan.batch:
-        columns = columns_named(plan.batch)
-        frame = read_columns(table, columns) if columns else read_parquet(table)
-        order = {_key(r.expectation_config): n for n, r in enumerate(template.results)}
-        ordered = sorted(validate(frame, _copies(plan.batch)).results, key=lambda r: order[_key(r.expectation_config)])
-        failed, rules, batch_results = gate_failures(ordered, plan.batch)
+    results = {}  # the results GX gave, by expectation, for the Data Docs
+    if whole:
+        ordered = sorted(validate(read_columns(table, columns), _copies(whole)).results, key=_in(order))
+        failed, rules, batch_results = gate_failures(ordered, whole)
         results = {_key(r.expectation_config): [r] for r in ordered}
-    return BatchVerdict(write_failures(failed, rules, failures_path), batch_results, template, results)
-
-
-def gate_shard(frame: pd.DataFrame, plan: GatePlan, failures: str, stage: str = "verify") -> ShardVerdict:
-    """One shard through the row-level gates: split on its own failures and the batch step's for its rows, then
-    the row-level JSON Schema gates on the rows kept."""
-    failed, rules = read_failures(failures, frame[col.ID])
-    results: dict[str, list] = {}
-    if plan.per_row and len(frame):
-        shard = validate(frame, _copies(plan.per_row)).results
-        shard_failed, shard_rules, _ = gate_failures(shard, plan.per_row)
+    check = validator(_copies(per_row))
+    for frame in iter_frames(table) if per_row else ():  # first pass: every row's failures, before any is split off
+        shard = sorted(check(frame).results, key=_in(order))
+        shard_failed, shard_rules, _ = gate_failures(shard, per_row)
         for row_id, reasons in shard_failed.items():
             failed.setdefault(row_id, []).extend(reasons)
             rules.setdefault(row_id, {}).update(shard_rules[row_id])
-        results = {_key(r.expectation_config): [r] for r in shard}
-    kept, quarantined = split_failed(frame, failed, rules, plan.earlier, stage)
-    if plan.later_per_row and len(kept):
-        matched = apply_gates(kept, _copies(plan.later_per_row), stage)
-        kept, quarantined = matched.accepted, pd.concat([quarantined, matched.quarantined], ignore_index=True)
-    return ShardVerdict(kept, quarantined, results)
-
-
-def check_kept(kept: str, plan: GatePlan) -> list[dict]:
-    """The JSON Schema expectations that judge the batch, on the rows every other gate kept: their results, or
-    GateError."""
-    if not plan.later_batch:
-        return []
-    columns = columns_named(plan.later_batch)
-    frame = read_columns(kept, columns) if columns else read_parquet(kept)
-    if frame.empty:
-        return []
-    return gate_failures(validate(frame, _copies(plan.later_batch)).results, plan.later_batch)[2]
-
-
-def render_gate_docs(batch: BatchVerdict, shard_results: list[dict[str, list]], plan: GatePlan, docs_dir) -> None:
-    """GX's Data Docs of the earlier suite over every row: the batch step's results and each shard's, merged."""
-    if batch.template is None:
-        return
-    results = {key: list(found) for key, found in batch.results.items()}
-    for shard in shard_results:
-        for key, found in shard.items():
-            results.setdefault(key, []).extend(found)
-    render_data_docs(merged_validation(batch.template, results), _copies(plan.earlier), docs_dir)
-
-
-def write_failures(failed: dict[str, list[str]], rules: dict[str, dict], path: Path) -> str:
-    """The failing rows' reasons and rules as a Parquet file: one row per row id and reason."""
-    rows = [(row_id, reason, *_rule(rules[row_id][reason])) for row_id, reasons in failed.items() for reason in reasons]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(rows, columns=FAILURE_COLUMNS, dtype=object).to_parquet(path, index=False)
-    return str(path)
-
-
-def _rule(rule: tuple[str, dict]) -> tuple[str, str]:
-    return rule[0], json.dumps(rule[1], sort_keys=True, default=str)
-
-
-def read_failures(path: str, ids: pd.Series) -> tuple[dict[str, list[str]], dict[str, dict]]:
-    """write_failures' reasons and rules of these row ids."""
-    found = pd.read_parquet(path)
-    found = found[found[col.ID].isin(ids)]
-    failed: dict[str, list[str]] = {}
-    rules: dict[str, dict] = {}
-    for row_id, reason, type_, kwargs in found[FAILURE_COLUMNS].itertuples(index=False):
-        failed.setdefault(row_id, []).append(reason)
-        rules.setdefault(row_id, {})[reason] = (type_, json.loads(kwargs))
-    return failed, rules
+        for r in shard:
+            results.setdefault(_key(r.expectation_config), []).append(r)
+    later_rejects = []
+    for frame in iter_frames(table):  # second pass: split each shard on the failures of all
+        kept, rejected = split_failed(frame, failed, rules, earlier, stage)
+        quarantine.add(rejected)
+        matched = apply_gates(kept, _copies(later), stage) if later else None
+        accepted.add(matched.accepted if matched else kept)
+        if matched is not None:
+            later_rejects.append(matched.quarantined)
+    for rejected in later_rejects:  # apply_gates quarantines the second pass's rows after the first's
+        quarantine.add(rejected)
+    if docs_dir is not None:
+        render_data_docs(merged_validation(template, results), _copies(earlier), docs_dir)
+    return batch_results
 
 
 def _copies(expectations: list) -> list:
     """GX binds an expectation to the suite it is added to: each validation gets copies."""
     return [copy.copy(e) for e in expectations]
+
+
+def _in(order: dict):
+    return lambda result: order[_key(result.expectation_config)]
 
 
 def _key(config) -> str:
