@@ -66,7 +66,7 @@ def child_dedup(data: Path, model_path: Path) -> dict:
     started = time.perf_counter()
     found = find_duplicates(texts, None, fresh, minhash_threshold=0.8, scorer=load_scorer(model_path))
     seconds = time.perf_counter() - started
-    vectors = fresh(texts)
+    vectors = EmbeddingCache(Path(tempfile.mkdtemp()) / "embeddings.sqlite", numbers_alike=False)(texts)
     baseline = {
         f"plain_cosine_{t}": dedup_summary(cosine_dedup(vectors, t), pairs, distinct) for t in (0.95, 0.9, 0.85)
     }

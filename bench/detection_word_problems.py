@@ -90,7 +90,8 @@ def contamination(model_path: Path, split: str, name: str = FIRST_SET) -> dict:
     score = np.where(verdicts["ngram_overlap"] >= config.ngram_threshold, np.inf, verdicts["score"].fillna(-1.0))
     right = verdicts["nearest_eval_id"].to_numpy(dtype=object)[:n] == source
     flagged = verdicts["contaminated"].to_numpy()
-    item_vectors, candidate_vectors = kept(texts), kept(candidates)
+    plain = EmbeddingCache(cache_root() / "embeddings.sqlite", numbers_alike=False)  # the baseline: texts as written
+    item_vectors, candidate_vectors = plain(texts), plain(candidates)
     similarity = candidate_vectors @ item_vectors.T
     cosine, nearest = similarity.max(axis=1), np.array(ids, dtype=object)[similarity.argmax(axis=1)]
     grams = set().union(*(word_ngrams(word_tokens(t), 13) for t in texts))
@@ -179,7 +180,7 @@ def dedup(model_path: Path, split: str, name: str = FIRST_SET) -> dict:
     embed = EmbeddingCache(cache_root() / "embeddings.sqlite")
     found = find_duplicates(texts, None, embed, minhash_threshold=0.8, scorer=load_scorer(model_path))
     dropped = {d.position for d in found}
-    vectors = embed(texts)
+    vectors = EmbeddingCache(cache_root() / "embeddings.sqlite", numbers_alike=False)(texts)
     negatives = word_problem_frames(split, name)[2]
     kind_of = dict(zip(negatives["text"], negatives["kind"])) if "kind" in negatives else {}
     by_kind = Counter(kind_of.get(texts[d], "eval_item") for d in distinct.tolist() if d in dropped)
@@ -215,7 +216,8 @@ def hand_check(models: dict[str, dict]) -> dict:
     check = pd.read_json(DATA / "word_problems_check.jsonl", lines=True)
     evals = build_eval_index(items["id"].tolist(), items["text"].tolist(), embed)
     label = check["label"].to_numpy() == 1
-    cosine = (embed(check["text"].tolist()) @ embed(items["text"].tolist()).T).max(axis=1)
+    plain = EmbeddingCache(cache_root() / "embeddings.sqlite", numbers_alike=False)
+    cosine = (plain(check["text"].tolist()) @ plain(items["text"].tolist()).T).max(axis=1)
     out = {
         "rows": {"rephrasings": int(label.sum()), "other_numbers": int((~label).sum()), "eval_items": len(items)},
         "top1_cosine": {

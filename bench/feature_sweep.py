@@ -9,13 +9,13 @@ split (never trained on, read in aggregate only) by one trained as the shipped m
 matched to its most similar token of the other text; docs/detection.md "Token alignment"): tok_P (the mean over the
 candidate's tokens), tok_R (over the reference's), tok_F (their harmonic mean), tok_min (the smaller).
 
-Usage: python bench/feature_sweep.py [--data DIR] [--token-alignment] [--numbers-alike-vectors] [--cache FILE]
+Usage: python bench/feature_sweep.py [--data DIR] [--token-alignment] [--plain-vectors] [--cache FILE]
 FEATURES [FEATURES ...]
 FEATURES: comma-separated names from tasks/similarity/pair_features.py's FEATURES (or tok_*). One JSON line each:
 per benchmark [recall at 0.1, 1, 5% FPR] for the model and for cosine, and the coefficients trained on all.
 --cache keeps the pair sets (a pickle) between runs: building them with token states takes about 10 minutes.
---numbers-alike-vectors embeds each text with its numbers written one way (tasks/similarity/numbers_alike_text.py),
-so the cosine column is of those vectors; the text features still read the texts as written.
+The cosine column (the model's and the baseline's here) is of the vectors a build embeds, each text with its numbers
+written one way (tasks/embeddings/encoder.py); --plain-vectors embeds the texts as written, the vectors before that.
 """
 
 from __future__ import annotations
@@ -87,27 +87,11 @@ def with_token_alignment() -> None:
     detection_data.pair_matrix = pair_matrix
 
 
-class NumbersAlikeVectors:
-    """The embedding cache's vectors of each text with its numbers written one way
-    (tasks/similarity/numbers_alike_text.py), with eval indexes of their own."""
-
-    def __init__(self, cache) -> None:
-        self.cache, self.model_id = cache, f"{cache.model_id}/numbers-written-alike"
-        self.path = cache.path.parent / "numbers-written-alike" / cache.path.name
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-
-    def __call__(self, texts: list[str]) -> np.ndarray:
-        from tasks.similarity.numbers_alike_text import numbers_written_alike
-
-        return self.cache([numbers_written_alike(t) for t in texts])
-
-
-def pair_sets(data: Path, numbers_alike: bool = False) -> dict[str, PairSet]:
+def pair_sets(data: Path, numbers_alike: bool = True) -> dict[str, PairSet]:
     from tasks.embeddings.cache import EmbeddingCache
     from tasks.local_cache import cache_root
 
-    embed = EmbeddingCache(cache_root() / "embeddings.sqlite")
-    embed = NumbersAlikeVectors(embed) if numbers_alike else embed
+    embed = EmbeddingCache(cache_root() / "embeddings.sqlite", numbers_alike=numbers_alike)
     return {
         "mmlu": detection_data.mmlu_pairs(data, embed, augment=True),
         "mrpc": detection_data.mrpc_pairs(data, embed, augment=True),
@@ -150,7 +134,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--token-alignment", action="store_true")
     parser.add_argument("--cache", type=Path)
-    parser.add_argument("--numbers-alike-vectors", action="store_true")
+    parser.add_argument("--plain-vectors", action="store_true")
     args = parser.parse_args()
     names = FEATURES + (TOKEN_FEATURES if args.token_alignment else [])
     for listed in args.features:
@@ -164,7 +148,7 @@ def main() -> None:
     else:
         if args.token_alignment:
             with_token_alignment()
-        sets = pair_sets(args.data, args.numbers_alike_vectors)
+        sets = pair_sets(args.data, not args.plain_vectors)
         if args.cache:
             args.cache.write_bytes(pickle.dumps(sets))
     for listed in args.features:

@@ -27,8 +27,8 @@ def only_baseline_finds(ours: np.ndarray, baseline: np.ndarray, labels: np.ndarr
     }
 
 
-def as_decided(ours: np.ndarray, features: np.ndarray, labels: np.ndarray) -> dict:
-    """Ours and cosine on the pairs whose MRPC label agrees with the documented decisions: without the
+def as_decided(ours: np.ndarray, features: np.ndarray, cosine: np.ndarray, labels: np.ndarray) -> dict:
+    """Ours and plain cosine on the pairs whose MRPC label agrees with the documented decisions: without the
     paraphrases that change a number and the non-paraphrases one side of which holds CONTAINED of the other's words."""
     changed = features[:, FEATURES.index("numbers_consistent")] < 0
     words = features[:, [FEATURES.index("gram1_forward"), FEATURES.index("gram1_backward")]]
@@ -38,7 +38,7 @@ def as_decided(ours: np.ndarray, features: np.ndarray, labels: np.ndarray) -> di
         "non_paraphrases_contained": int(((labels == 0) & contained).sum()),
     }
     keep = ~((labels == 1) & changed) & ~((labels == 0) & contained)
-    ours, cosine, labels = ours[keep], features[keep, 0], labels[keep]
+    ours, cosine, labels = ours[keep], cosine[keep], labels[keep]
     return {
         "left_out": left_out,
         "ours": recall_at_fpr(ours[labels == 1], ours[labels == 0]),

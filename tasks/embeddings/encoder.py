@@ -1,6 +1,9 @@
 """The embedding function of a backend: "onnx-int8" (the default; tasks/embeddings/onnx_int8.py, 2.8 times the
 plain encode on this machine) or "torch" (tasks/embeddings/bundled_model.py, fp32). Their vectors differ
-slightly, so caches keep them apart.
+slightly, so caches keep them apart. Each text is embedded with its numbers written one way
+(tasks/similarity/numbers_alike_text.py), so a rephrasing that writes "thrice" for "3 times" embeds near its
+item: held out, that cosine beside changed numbers ranks above plain cosine on every benchmark (docs/detection.md).
+plain_encoder embeds the text as written (the benchmarks' plain-cosine baseline).
 """
 
 from __future__ import annotations
@@ -8,7 +11,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import metadata
 
 import numpy as np
@@ -17,6 +20,7 @@ from tasks.allocator import release_free_memory
 from tasks.embeddings.bundled_model import embed_texts, load_encoder
 from tasks.embeddings.onnx_int8 import OnnxEncoder
 from tasks.local_cache import cache_root
+from tasks.similarity.numbers_alike_text import numbers_written_alike
 
 BACKENDS = ("onnx-int8", "torch")
 DEFAULT_BACKEND = "onnx-int8"
@@ -26,18 +30,28 @@ DEFAULT_BACKEND = "onnx-int8"
 # (tasks/embeddings/per_row_quantisation.py) give each text the vector it gets in a run of its own, bit for bit
 # (measured on 3,000 texts; tests/integration/test_onnx_encoder.py), so they keep the name.
 # The int8 kind names its onnxruntime too: another release may quantise and compute otherwise (the export is redone).
-VECTOR_KINDS = {"onnx-int8": f"onnx-int8/one-text-a-run/ort{metadata.version('onnxruntime')}", "torch": "torch"}
+PLAIN_VECTOR_KINDS = {"onnx-int8": f"onnx-int8/one-text-a-run/ort{metadata.version('onnxruntime')}", "torch": "torch"}
+VECTOR_KINDS = {backend: f"{kind}/numbers-written-alike" for backend, kind in PLAIN_VECTOR_KINDS.items()}
 
 
 _loading = threading.Lock()
 
 
 def encoder(backend: str = DEFAULT_BACKEND) -> Callable[[list[str]], np.ndarray]:
-    """The embedding function of a backend, loaded once per process, however many threads ask at once (lru_cache
-    alone let each of a stage's embed-shard threads load its own session: 8 sessions, each with its own arena and
-    threads, at 100k rows 0.9 GB more)."""
+    """The embedding function of a backend, each text with its numbers written one way."""
+    return partial(_numbers_alike, plain_encoder(backend))
+
+
+def plain_encoder(backend: str = DEFAULT_BACKEND) -> Callable[[list[str]], np.ndarray]:
+    """The embedding function of a backend on texts as written, loaded once per process, however many threads ask
+    at once (lru_cache alone let each of a stage's embed-shard threads load its own session: 8 sessions, each with
+    its own arena and threads, at 100k rows 0.9 GB more)."""
     with _loading:
         return _load(backend)
+
+
+def _numbers_alike(embed: Callable[[list[str]], np.ndarray], texts: list[str]) -> np.ndarray:
+    return embed([numbers_written_alike(text) for text in texts])
 
 
 @lru_cache(maxsize=4)

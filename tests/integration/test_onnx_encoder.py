@@ -3,7 +3,7 @@
 import numpy as np
 
 from tasks.embeddings.bundled_model import embed_texts
-from tasks.embeddings.encoder import encoder
+from tasks.embeddings.encoder import plain_encoder as encoder
 from tasks.embeddings.onnx_int8 import same_length_runs
 
 TEXTS = [

@@ -24,7 +24,7 @@ def test_threads_asking_at_once_share_one_encoder(monkeypatch):
 
     def ask():
         start.wait()
-        got.append(module.encoder("onnx-int8"))
+        got.append(module.plain_encoder("onnx-int8"))
 
     threads = [threading.Thread(target=ask) for _ in range(8)]
     for thread in threads:
@@ -52,7 +52,7 @@ def test_a_released_encoder_is_freed_and_a_cache_loads_one_only_to_embed(monkeyp
 
     monkeypatch.setattr(module, "OnnxEncoder", Loaded)
     module._load.cache_clear()
-    first = weakref.ref(module.encoder("onnx-int8"))
+    first = weakref.ref(module.plain_encoder("onnx-int8"))
     module.release_encoders()
     gc.collect()
     assert first() is None and module.loaded_backends() == 0
