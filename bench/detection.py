@@ -174,10 +174,9 @@ def mmlu_contamination(data: Path, model_path: Path) -> dict:  # model trained w
 
 def mrpc_as_dedup(data: Path, model: dict, pairs: PairSet) -> dict:
     """Every MRPC pair scored by a model trained without MRPC, beside its cosine and 13-gram overlap."""
-    from tasks.similarity.pair_scorer import scorer_from_dict
-
     from tasks.embeddings.cache import EmbeddingCache
     from tasks.local_cache import cache_root
+    from tasks.similarity.pair_scorer import scorer_from_dict
 
     scorer = scorer_from_dict(model)
     original = ~pairs.query_generated

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.detection_data import DATA, FIRST_SET, word_problem_frames  # noqa: E402
-from bench.detection_dedup import cosine_dedup, dedup_summary, peak_rss_mib  # noqa: E402
+from bench.detection_dedup import cosine_at_rate, cosine_dedup, dedup_summary, peak_rss_mib  # noqa: E402
 from tasks.text_features import word_ngrams, word_tokens  # noqa: E402
 
 FPRS = {"0.1pct": 0.001, "1pct": 0.01, "5pct": 0.05}
@@ -170,7 +170,8 @@ def dedup_texts(split: str, name: str = FIRST_SET) -> tuple[list[str], list[tupl
 
 
 def dedup(model_path: Path, split: str, name: str = FIRST_SET) -> dict:
-    """tasks/dedup/duplicates.py at the model's dedup operating point, beside plain greedy cosine dedup."""
+    """tasks/dedup/duplicates.py at the build's own threshold (tasks/dedup/sibling_threshold.py), beside plain greedy
+    cosine dedup (at three thresholds, and at the one that drops no more distinct rows than ours)."""
     from tasks.dedup.duplicates import find_duplicates
     from tasks.embeddings.cache import EmbeddingCache
     from tasks.local_cache import cache_root
@@ -184,9 +185,10 @@ def dedup(model_path: Path, split: str, name: str = FIRST_SET) -> dict:
     negatives = word_problem_frames(split, name)[2]
     kind_of = dict(zip(negatives["text"], negatives["kind"])) if "kind" in negatives else {}
     by_kind = Counter(kind_of.get(texts[d], "eval_item") for d in distinct.tolist() if d in dropped)
+    ours = dedup_summary(dropped, pairs, distinct)
     return {
-        "ours": dedup_summary(dropped, pairs, distinct)
-        | ({"distinct_dropped_by_kind": dict(sorted(by_kind.items()))} if kind_of else {}),
+        "ours": ours | ({"distinct_dropped_by_kind": dict(sorted(by_kind.items()))} if kind_of else {}),
+        "plain_cosine_at_ours_distinct_rate": cosine_at_rate(vectors, pairs, distinct, ours),
         **{f"plain_cosine_{t}": dedup_summary(cosine_dedup(vectors, t), pairs, distinct) for t in (0.95, 0.9, 0.85)},
         "rows": len(texts),
         "pairs": len(pairs),
@@ -204,7 +206,7 @@ def child_word_problems(model_path: Path, split: str = "test", name: str = FIRST
 def hand_check(models: dict[str, dict]) -> dict:
     """The hand-written check: contamination against the 20-item eval set and dedup of each item with its check rows."""
     from schemas.spec import Decontamination
-    from tasks.decontaminate.contamination import score_contamination
+    from tasks.decontaminate.contamination import decision_threshold, score_contamination
     from tasks.decontaminate.eval_index import build_eval_index
     from tasks.dedup.duplicates import find_duplicates
     from tasks.embeddings.cache import EmbeddingCache
@@ -236,7 +238,7 @@ def hand_check(models: dict[str, dict]) -> dict:
         dropped = {d.position for d in find_duplicates(texts, None, embed, minhash_threshold=0.8, scorer=scorer)}
         out[name] = {
             "contamination_defaults": {
-                "threshold": round(model["operating_points"]["small_eval_set"], 4),
+                "threshold": round(decision_threshold(evals, Decontamination(), scorer), 4),
                 "recall": round(float(flagged[label].mean()), 4),
                 "fpr": round(float(flagged[~label].mean()), 4),
             },

@@ -30,6 +30,7 @@ from tasks.dedup.plan import (
     start_plan,
 )
 from tasks.dedup.published_index import PublishedIndex
+from tasks.dedup.sibling_threshold import sibling_level
 from tasks.embeddings.cache import EmbeddingCache
 from tasks.embeddings.encoder import release_encoders
 from tasks.embeddings.row_vectors import VectorsByText
@@ -100,11 +101,15 @@ def dedup_plan(
     found = dedup_inputs(spec, synthetic_path, real_path, embedded, embedding_cache, data_root, published_versions)
     texts = found.text_of(found.real) + found.text_of(found.frame)
     settings, folder = spec.dedup, stage_folder(work_dir, "dedup-plan")
-    threshold = dedup_threshold(settings.near_duplicate_threshold)
+    threshold, siblings = dedup_threshold(settings.near_duplicate_threshold), None
+    if settings.near_duplicate_threshold is None:  # the build's own, from its rows (tasks/dedup/sibling_threshold.py)
+        embed = EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend)
+        siblings = sibling_level(texts, found.rows, embed, load_scorer())
+        release_encoders()  # the twins' embedding loaded it again
     exact = find_exact_duplicates(texts, len(found.real))
     skipped = {d.position for d in exact}
     vectors = vectors_of(texts, found.rows, [i for i in range(len(texts)) if i not in skipped])
-    blocks = start_plan(folder, texts, vectors, len(found.real), threshold, settings.minhash_threshold, exact)
+    blocks = start_plan(folder, texts, vectors, len(found.real), threshold, settings.minhash_threshold, exact, siblings)
     return {"folder": str(folder), "digest": plan_digest(folder, PLAN_FILES), "blocks": blocks}
 
 
@@ -163,10 +168,11 @@ def dedup_decision(
     forget_profiles()  # what this process's blocks kept
     found = dedup_inputs(spec, synthetic_path, real_path, embedded, embedding_cache, data_root, published_versions)
     scores = np.concatenate([np.load(path) for path in scored]) if scored else np.zeros(0)
-    duplicates = resolve_duplicates(DuplicatePlan.load(Path(plan["folder"])), scores)
+    planned = DuplicatePlan.load(Path(plan["folder"]))
+    duplicates = resolve_duplicates(planned, scores)
     settings = spec.dedup
     kept, quarantined = dedup_rows(
-        found.frame, settings.near_duplicate_threshold, found.rows, found.real, settings.minhash_threshold,
+        found.frame, planned.threshold, found.rows, found.real, settings.minhash_threshold,
         found.published, found.text_of, found.judged, duplicates,
     )  # fmt: skip
     if settings.max_rows_per_cluster:

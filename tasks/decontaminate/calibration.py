@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tasks.decontaminate import twins as twin_code
-from tasks.decontaminate.twins import number_twin
+from tasks.decontaminate.twins import number_twin, one_number_twins
 from tasks.similarity.pair_features import profile
 from tasks.similarity.pair_scorer import PairScorer
 
@@ -63,10 +63,22 @@ def own_item_scores(evals: EvalIndex, scorer: PairScorer) -> np.ndarray:
     return np.nan_to_num(best_per_query(pairs, scores, len(sample))[0], neginf=0.0)
 
 
+def twins_of(texts: list[str], per_text: int, seed: int = 0) -> list[str]:
+    """Each text's number_twin and up to `per_text` of its one_number_twins (chosen with `seed`)."""
+    rng, twins = np.random.default_rng(seed), []
+    for text in texts:
+        whole, ones = number_twin(text), one_number_twins(text)
+        picked = rng.choice(len(ones), min(per_text, len(ones)), replace=False) if ones else []
+        twins += ([whole] if whole is not None else []) + [ones[int(i)] for i in sorted(picked)]
+    return twins
+
+
 def twin_scores(evals: EvalIndex, scorer: PairScorer, embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
-    """Each sampled item's number twin's best pair score against the items; none for items without digits."""
+    """Each sampled item's number twins' best pair scores against the items (its own item included); none for
+    items without numbers. A set of fewer than CALIBRATION_SAMPLE items gets more one-number twins per item."""
     _, sample = _sample(evals)
-    twins = [twin for twin in (number_twin(evals.texts[int(i)]) for i in sample) if twin is not None]
+    per_item = max(1, CALIBRATION_SAMPLE // max(len(sample), 1))
+    twins = twins_of([evals.texts[int(i)] for i in sample], per_item)
     if not twins:
         return np.zeros(0, np.float64)
     pairs, scores, _ = evals.pair_scores([profile(t) for t in twins], embed(twins), scorer)

@@ -60,8 +60,8 @@ def threshold_source(evals: EvalIndex, config: Decontamination) -> str:
             f"{MIN_CALIBRATION_ITEMS} a false_positive_rate needs (it is not read)"
         )
     return (
-        f"calibrated on the {len(evals.ids)} eval items at false_positive_rate {config.false_positive_rate:g}, "
-        "never under the score that share of the pair model's distinct development rows reach"
+        f"calibrated on the {len(evals.ids)} eval items and their number twins at false_positive_rate "
+        f"{config.false_positive_rate:g}"
     )
 
 

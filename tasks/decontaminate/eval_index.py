@@ -42,7 +42,7 @@ from tasks.versions.shared_objects import SharedObjects, pull_folder, push_folde
 SEARCH_DEPTH = 128  # chunks fetched per query; items are ranked on the best of theirs
 ITEM_DENSITY = 3  # a chunk's density: mean similarity of its nearest chunks of this many other items
 QUERY_DENSITY = 10  # a candidate's density: mean of its nearest chunk similarities
-MIN_CALIBRATION_ITEMS = 200
+MIN_CALIBRATION_ITEMS = 20  # fewer items: too few nulls to calibrate on (the pair model's small_eval_set point)
 BOILERPLATE_ITEMS = 3
 NEIGHBOUR_ITEMS = 5  # items per candidate the pair scorer reads
 
@@ -97,8 +97,7 @@ class EvalIndex:
 
     def threshold(self, false_positive_rate: float, scorer: PairScorer | None = None) -> float:
         """The pair score `false_positive_rate` of the eval set's own items and number twins reach
-        (tasks/decontaminate/calibration.py), never under the score that share of distinct development rows reach
-        (the pair model's development floor); for sets too small to calibrate, the pair model's operating point."""
+        (tasks/decontaminate/calibration.py); for sets too small to calibrate, the pair model's operating point."""
         scorer = scorer or load_scorer()
         if len(self.ids) < MIN_CALIBRATION_ITEMS:
             return scorer.operating_points["small_eval_set"]
@@ -107,8 +106,7 @@ class EvalIndex:
         twins = f"{scorer.digest}-{TWINS}"
         if twins not in self.calibration:
             self.calibration[twins] = twin_scores(self, scorer, self.embed or encoder())
-        calibrated = threshold_from(self.calibration[scorer.digest], self.calibration[twins], false_positive_rate)
-        return max(calibrated, scorer.development_floor(false_positive_rate))
+        return threshold_from(self.calibration[scorer.digest], self.calibration[twins], false_positive_rate)
 
     def item_pairs(
         self, queries: np.ndarray, exclude: np.ndarray | None = None, k: int = NEIGHBOUR_ITEMS

@@ -36,6 +36,7 @@ from tasks.dedup.plan import (
     start_plan,
 )
 from tasks.dedup.published_index import PublishedIndex
+from tasks.dedup.sibling_threshold import sibling_level
 from tasks.embeddings.encoder import encoder
 from tasks.embeddings.row_vectors import VectorsByText
 from tasks.quarantine import to_quarantine
@@ -105,21 +106,37 @@ def find_duplicates(
     scorer: PairScorer | None = None,
 ) -> list[Duplicate]:
     """Exact, then (with minhash_threshold) lexical, then semantic near duplicates, sorted by position; both
-    kinds of near duplicate are decided by the pair scorer at `threshold` (default: its dedup operating point).
-    The first `references` texts are never dropped. The steps of tasks/dedup/plan.py, here one after another."""
+    kinds of near duplicate are decided by the pair scorer at `threshold` (default: the build's own,
+    tasks/dedup/sibling_threshold.py). The first `references` texts are never dropped."""
+    return decide_duplicates(texts, threshold, embed, references, minhash_threshold, scorer)[0]
+
+
+def decide_duplicates(
+    texts: list[str],
+    threshold: float | None = None,
+    embed: Callable[[list[str]], np.ndarray] | None = None,
+    references: int = 0,
+    minhash_threshold: float | None = None,
+    scorer: PairScorer | None = None,
+) -> tuple[list[Duplicate], float]:
+    """(find_duplicates' duplicates, the threshold they were decided at). The steps of tasks/dedup/plan.py, here
+    one after another."""
     scorer = scorer or load_scorer()
+    embed = embed or encoder()
     with tempfile.TemporaryDirectory(prefix="synthfactory-dedup-") as work:
         folder = Path(work)
         exact = find_exact_duplicates(texts, references)
         skip = {d.position for d in exact}
-        vectors = vectors_of(texts, embed or encoder(), [i for i in range(len(texts)) if i not in skip])
+        vectors = vectors_of(texts, embed, [i for i in range(len(texts)) if i not in skip])
+        siblings = None if threshold is not None else sibling_level(texts, embed, embed, scorer)
         limit = dedup_threshold(threshold, scorer)
-        row_blocks = start_plan(folder, texts, vectors, references, limit, minhash_threshold, exact)
+        row_blocks = start_plan(folder, texts, vectors, references, limit, minhash_threshold, exact, siblings)
         searched = [search_rows(folder, block, scorer) for block in row_blocks]
         blocks = plan_pairs(folder, searched, scorer, PAIR_BLOCK)
         scores = [score_block(folder, block, scorer) for block in blocks]
         forget_profiles()
-        return resolve_duplicates(DuplicatePlan.load(folder), np.concatenate(scores) if scores else np.zeros(0))
+        plan = DuplicatePlan.load(folder)
+        return resolve_duplicates(plan, np.concatenate(scores) if scores else np.zeros(0)), plan.threshold
 
 
 def published_duplicates(
@@ -171,7 +188,8 @@ def dedup_rows(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(kept rows, quarantined duplicates with duplicate_of set to the kept, reference or published row's id).
     `found`: the in-build duplicates already decided (tasks/dedup_stages.py: the references' and frame's texts,
-    in this order, planned and scored shard by shard); by default find_duplicates decides them here.
+    in this order, planned and scored shard by shard, with `threshold` the plan's); by default decide_duplicates
+    decides them here, at the build's own threshold (tasks/dedup/sibling_threshold.py) unless `threshold` is set.
     Among the rows and against the references first, then the rows kept against the published ones; rows are
     compared on text_of(frame) (the record's text fields). In that order the in-build verdicts depend on the
     build's rows alone: checked against the published rows first, a rebuild of the same inputs lost the rows
@@ -186,7 +204,7 @@ def dedup_rows(
     references = references if references is not None else frame.iloc[0:0]
     texts = text_of(references) + text_of(frame)
     if found is None:
-        found = find_duplicates(texts, threshold, embed, len(references), minhash_threshold)
+        found, threshold = decide_duplicates(texts, threshold, embed, len(references), minhash_threshold)
     ids = pd.concat([references[col.ID], frame[col.ID]], ignore_index=True).to_numpy()
     duplicates = [Duplicate(d.position - len(references), d.duplicate_of, d.reason, d.score) for d in found]
     positions = [d.position for d in duplicates]

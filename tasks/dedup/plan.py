@@ -6,7 +6,8 @@ worker (tasks/dedup_stages.py maps them; find_duplicates runs them one after ano
 2. search_rows, per block of candidates: each row's nearest rows and IVF cell (tasks/vectors/index.py), its
    MinHash signature and band keys (tasks/dedup/minhash.py) and its text profile (tasks/similarity/pair_features.py);
 3. plan_pairs: the graph assembled, the pairs to score (MinHash-close pairs first, then each row's nearest rows,
-   by cell);
+   by cell), and, when start_plan was given the siblings' level, the build's own threshold
+   (tasks/dedup/sibling_threshold.py: a sample of rows scored against their nearest rows);
 4. score_block, per block of the pairs: each pair's embedding features and the most its text can lift it to
    (pair_bounds), then the scores of the live pairs (those whose bound reaches the threshold), the text part read
    from the rows' profiles (reading and comparing two texts' numbers is most of dedup's CPU time);
@@ -30,11 +31,13 @@ import pyarrow as pa
 from tasks import arrays
 from tasks.dedup.block_memory import INDEX_READ, PROFILES_READ, WORKING, read_arrow, write_arrow, write_tables
 from tasks.dedup.minhash import close_pairs, row_band_keys, row_signatures
+from tasks.dedup.sibling_threshold import CROWD_RANK, adapted, sample_rows
 from tasks.fingerprints import file_sha256
 from tasks.shards import even_ranges
+from tasks.similarity.collection import pairs_from_neighbours
 from tasks.similarity.pair_features import profile_for, reads_text
 from tasks.similarity.pair_scorer import PairScorer
-from tasks.similarity.row_pairs import GRAPH_DEPTH, RowPairs, pair_bounds, text_scores
+from tasks.similarity.row_pairs import GRAPH_DEPTH, NEIGHBOURS, RowPairs, pair_bounds, text_scores
 from tasks.text_features import exact_key
 from tasks.vectors.index import graph_cells, graph_index, graph_rows, save_index
 
@@ -98,9 +101,12 @@ def start_plan(
     threshold: float,
     minhash_threshold: float | None,
     exact: list[Duplicate] | None = None,
+    siblings: float | None = None,
 ) -> list[tuple[int, int]]:
     """Step 1: exact duplicates (find_exact_duplicates, unless the caller found them already) and the candidates'
-    index, saved under folder. Returns search_rows' blocks (ranges of candidates)."""
+    index, saved under folder. `siblings`: the rows' siblings' level (sibling_level), for plan_pairs to lower
+    `threshold` (the operating point) to the build's own; None keeps `threshold`. Returns search_rows' blocks
+    (ranges of candidates)."""
     folder.mkdir(parents=True, exist_ok=True)
     exact = find_exact_duplicates(texts, references) if exact is None else exact
     skipped = {d.position for d in exact}
@@ -114,7 +120,7 @@ def start_plan(
             graph_index(np.load(folder / "vectors.npy", mmap_mode="r"), np.arange(len(candidates))),
             folder / "graph.faiss",
         )
-    scalars = {"rows": len(texts), "references": references, "threshold": threshold}
+    scalars = {"rows": len(texts), "references": references, "threshold": threshold, "siblings": siblings}
     (folder / "plan.json").write_text(json.dumps(scalars | {"minhash_threshold": minhash_threshold}))
     return even_ranges(len(candidates), ROW_BLOCK)
 
@@ -199,9 +205,36 @@ def plan_pairs(folder: Path, searched: list[str], scorer: PairScorer, pair_block
             source.close()
     else:
         write_arrow(folder / "profiles.arrow", "profile", [], pa.large_binary())
+    threshold = scalars["threshold"]
+    if scalars.get("siblings") is not None:
+        third = third_nearest_scores(folder, pairs, candidates, scorer, idf)
+        threshold = adapted(threshold, scalars["siblings"], third)
     # A file of its own: start_plan run again (a resumed build) rewrites plan.json, never plan_pairs' scalars.
-    (folder / "pairs.json").write_text(json.dumps({"lexical": len(close), "idf": idf}))
+    (folder / "pairs.json").write_text(json.dumps({"lexical": len(close), "idf": idf, "threshold": threshold}))
     return even_ranges(len(scored), pair_block)
+
+
+def third_nearest_scores(
+    folder: Path, pairs: RowPairs, candidates: np.ndarray, scorer: PairScorer, idf: dict
+) -> np.ndarray:
+    """Each sampled candidate's CROWD_RANK-th best pair score among its NEIGHBOURS nearest rows (0 for a row with
+    fewer), from the graph and the profiles plan_pairs saved."""
+    sample = sample_rows(len(candidates))
+    if not len(sample):
+        return np.zeros(0)
+    near = pairs.near[0][sample, : NEIGHBOURS + 1], pairs.near[1][sample, : NEIGHBOURS + 1]
+    found = pairs_from_neighbours(*near, NEIGHBOURS, sample)
+    local = np.stack([sample[found[:, 0]], found[:, 1]], axis=1)
+    embedding, _ = pairs.bounds(local)
+    texts_pairs = candidates[local]
+    with WORKING:
+        profiles = PROFILES_READ.of(folder, arrays.unique(texts_pairs))
+        scores = text_scores(profiles, texts_pairs, embedding, scorer, idf)
+    ranked = np.zeros((len(sample), NEIGHBOURS))  # each sampled row's scores, best first
+    order = np.lexsort((-scores, found[:, 0]))
+    rows = found[order, 0]
+    ranked[rows, np.arange(len(rows)) - np.searchsorted(rows, rows)] = scores[order]
+    return ranked[:, CROWD_RANK - 1]
 
 
 def stacked(parts: list[Path], name: str, kind: type) -> np.ndarray:

@@ -1,5 +1,3 @@
-from dataclasses import replace
-
 import numpy as np
 
 from schemas.spec import Decontamination
@@ -92,21 +90,23 @@ def test_a_fixed_score_threshold_overrides_calibration():
     assert not score(text, score_threshold=0.9999).loc[0, "contaminated"]
 
 
+def words_without_numbers(count: int) -> list[str]:
+    letters = "bcdfghjklmnpqrstvwxz"
+    return [letters[i % 20] + letters[i // 20 % 20] + "o" + letters[i // 400 % 20] for i in range(count)]
+
+
 def test_the_threshold_is_calibrated_on_the_eval_set_itself():
     rng = np.random.default_rng(1)
-    words = [f"w{i}" for i in range(400)]
+    words = words_without_numbers(400)
     texts = [" ".join(rng.choice(words, 12)) for _ in range(MIN_CALIBRATION_ITEMS + 50)]
     evals = build_eval_index([str(i) for i in range(len(texts))], texts, embed=bag_of_words)
-    unfloored = replace(load_scorer(), development_negatives={})
-    strict, loose = evals.threshold(0.01, unfloored), evals.threshold(0.2, unfloored)
+    strict, loose = evals.threshold(0.01), evals.threshold(0.2)
     calibration = evals.calibration[load_scorer().digest]
     assert len(calibration) == len(texts)
-    assert len(evals.calibration[f"{load_scorer().digest}-{TWINS}"]) == 0  # no digits, no twins
+    assert len(evals.calibration[f"{load_scorer().digest}-{TWINS}"]) == 0  # no numbers, no twins
     assert strict > loose
+    assert strict == np.quantile(calibration, 0.99) and loose == np.quantile(calibration, 0.8)  # no floor
     assert np.mean(calibration >= loose) >= 0.19
-    floored = replace(load_scorer(), development_negatives={0.01: strict + 0.01, 0.2: loose - 0.01})
-    assert evals.threshold(0.01, floored) == strict + 0.01  # the development rows' score is the floor
-    assert evals.threshold(0.2, floored) == loose
     tiny = build_eval_index(EVAL_IDS, EVAL_TEXTS, embed=bag_of_words)
     assert tiny.threshold(0.01) == load_scorer().operating_points["small_eval_set"]
 
@@ -130,7 +130,7 @@ def test_an_eval_index_is_built_once_and_read_back(tmp_path):
 
 def numbered_items(count: int) -> list[str]:
     rng = np.random.default_rng(2)
-    words = [f"w{i}" for i in range(400)]
+    words = words_without_numbers(400)
     return [
         f"{' '.join(rng.choice(words, 8))} buys {rng.integers(2, 90)} boxes of {rng.integers(2, 90)} pens"
         for _ in range(count)
@@ -140,14 +140,12 @@ def numbered_items(count: int) -> list[str]:
 def test_number_twins_lift_the_threshold_above_what_the_own_items_set():
     texts = numbered_items(MIN_CALIBRATION_ITEMS + 50)
     evals = build_eval_index([str(i) for i in range(len(texts))], texts, embed=bag_of_words)
-    shipped = load_scorer()
-    threshold, digest = evals.threshold(0.005, replace(shipped, development_negatives={})), shipped.digest
+    threshold, digest = evals.threshold(0.005), load_scorer().digest
     own, twins = evals.calibration[digest], evals.calibration[f"{digest}-{TWINS}"]
-    assert len(twins) == len(texts)
+    assert len(twins) == 3 * len(texts)  # each item's numbers all changed, and each of its two alone
     assert threshold == max(np.quantile(own, 0.995), np.quantile(np.r_[own, twins], 0.995))
     assert threshold > np.quantile(own, 0.995)  # a twin with other numbers scores above distinct items
     assert np.mean(own >= threshold) <= 0.005
-    assert evals.threshold(0.005) == max(threshold, shipped.development_floor(0.005))
 
 
 def test_both_calibrations_are_kept_beside_the_index(tmp_path):

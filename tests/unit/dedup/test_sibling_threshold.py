@@ -1,0 +1,59 @@
+from dataclasses import replace
+
+import numpy as np
+
+from tasks.dedup.duplicates import decide_duplicates
+from tasks.dedup.sibling_threshold import SIBLING_MINIMUM, SIBLING_SHARE, adapted, sibling_level, sibling_scores
+from tasks.similarity.pair_scorer import load_scorer
+from tests.helpers.fake_embed import bag_of_words
+
+NAMES = ["Maria", "James", "Ahmed", "Li", "Sofia", "Kofi", "Ingrid", "Tomas", "Yara", "Olu", "Finn", "Ella"]
+THINGS = ["apples", "marbles", "pens", "stamps", "books", "shells", "cards", "coins", "pears", "kites", "hats"]
+VERBS = ["buys", "finds", "wins", "gets", "collects", "makes", "picks", "borrows"]
+
+
+def word_problems(count: int, seed: int = 3) -> list[str]:
+    rng = np.random.default_rng(seed)
+    return [
+        f"{rng.choice(NAMES)} has {rng.integers(2, 90)} {rng.choice(THINGS)} and {rng.choice(VERBS)} "
+        f"{rng.integers(2, 90)} {rng.choice(THINGS)} on {rng.choice(['Monday', 'Friday', 'Sunday'])}. "
+        f"How many {rng.choice(THINGS)} does {rng.choice(NAMES)} have?"
+        for _ in range(count)
+    ]
+
+
+def test_the_siblings_level_is_where_rows_with_one_number_changed_score():
+    texts, scorer = word_problems(400), load_scorer()
+    siblings = sibling_scores(texts, bag_of_words, bag_of_words, scorer)
+    assert len(siblings) == len(texts)  # one twin a row
+    level = sibling_level(texts, bag_of_words, bag_of_words, scorer)
+    assert level == float(np.quantile(siblings, 1 - SIBLING_SHARE))
+    assert level < scorer.operating_points["dedup"]
+
+
+def test_no_siblings_level_for_too_few_twins_or_collection_features():
+    scorer = load_scorer()
+    assert sibling_level(word_problems(SIBLING_MINIMUM - 1), bag_of_words, bag_of_words, scorer) is None
+    assert sibling_level(["Write a poem about the sea"] * 300, bag_of_words, bag_of_words, scorer) is None
+    dense = replace(scorer, features=[*scorer.features, "density_score"])
+    assert sibling_level(word_problems(400), bag_of_words, bag_of_words, dense) is None
+
+
+def test_the_threshold_is_the_higher_null_never_above_the_point():
+    far, crowded = np.full(400, 0.3), np.full(400, 0.95)
+    assert adapted(0.93, 0.72, far) == 0.72  # distinct rows far apart: just above the siblings
+    assert adapted(0.93, 0.72, crowded) == 0.93  # rows in a crowd: the point
+    assert adapted(0.93, 0.72, np.r_[far[:396], [0.8] * 4]) == 0.8  # 1% of rows with three close ones
+    assert adapted(0.93, 0.72, np.zeros(0)) == 0.93
+
+
+def test_a_build_of_far_apart_rows_is_deduplicated_below_the_point():
+    texts = word_problems(300)
+    restated = texts[7].replace(" on ", " every ").replace("How many", "Tell how many")
+    scorer = load_scorer()
+    found, threshold = decide_duplicates([*texts, restated], None, bag_of_words, scorer=scorer)
+    assert threshold < scorer.operating_points["dedup"]
+    assert [(d.position, d.duplicate_of) for d in found if d.position == 300] == [(300, 7)]
+    at_point, point = decide_duplicates([*texts, restated], scorer.operating_points["dedup"], bag_of_words)
+    assert point == scorer.operating_points["dedup"]
+    assert len(found) >= len(at_point)
