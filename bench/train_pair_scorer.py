@@ -18,8 +18,6 @@ with its numbers written one way (tasks/embeddings/encoder.py), so the cosine cr
 stated alike (numbers_matched) lifted MRPC's near-copies that share their numbers over its paraphrases. The shares
 of each side stated (numbers_forward, numbers_backward, numbers_all) punished added numbers and held MRPC below
 plain cosine.
-Beside the operating points the model keeps development_negatives: the score each of FLOOR_SHARES of distinct
-development rows reach, the floor of an eval set's calibrated threshold at that false-positive rate.
 Usage: python bench/train_pair_scorer.py [--data DIR] [--out FILE]   (`make train-detector`)
 """
 
@@ -48,8 +46,6 @@ MODEL_FEATURES = ["cosine", "numbers_consistent", "numbers_changed"]
 L2 = 1e-3
 DEDUP_NEGATIVE_SHARE = 0.0075  # dedup: inside the 1% of distinct rows the issue allows, a margin for new data
 SMALL_SET_NEGATIVE_SHARE = 0.005  # at 0.05, 17 of 20 same-template items with other numbers pass on word problems
-# The false-positive rates an eval set's threshold has a development floor at (interpolated between them).
-FLOOR_SHARES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
 FPRS = (0.001, 0.01, 0.05)
 DEV_FILES = (
     "contamination-dev/eval_mmlu_test.jsonl",
@@ -145,13 +141,6 @@ def operating_points(scorer: PairScorer, sets: list[PairSet]) -> dict[str, float
     return {"dedup": at(DEDUP_NEGATIVE_SHARE), "small_eval_set": at(SMALL_SET_NEGATIVE_SHARE)}
 
 
-def development_negatives(scorer: PairScorer, sets: list[PairSet]) -> dict[str, float]:
-    """The score each of FLOOR_SHARES of distinct development rows reach (the looser benchmark's, as
-    operating_points): the floor of an eval set's calibrated threshold at that false-positive rate."""
-    at = distinct_rows_reach(scorer, sets)
-    return {f"{share:g}": at(share) for share in FLOOR_SHARES}
-
-
 def distinct_rows_reach(scorer: PairScorer, sets: list[PairSet]) -> Callable[[float], float]:
     """share -> the score that share of each set's distinct rows reach against their nearest rows, the lowest of the
     sets' (rounded to 6 places)."""
@@ -183,7 +172,6 @@ def model_for(sets: list[PairSet], data: Path) -> dict:
     scorer = scorer_from_dict(model)
     collections = [s for s in sets if s.name in COLLECTIONS]
     model["operating_points"] = operating_points(scorer, collections)
-    model["development_negatives"] = development_negatives(scorer, collections)
     model["training"] = {
         "benchmarks": [s.name for s in sets],
         "pairs": int(sum(len(s.labels) for s in sets)),

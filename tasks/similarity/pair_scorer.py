@@ -34,16 +34,6 @@ class PairScorer:
     intercept: float
     operating_points: dict[str, float] = field(default_factory=dict)
     digest: str = ""
-    development_negatives: dict[float, float] = field(default_factory=dict)  # share of distinct rows -> their score
-
-    def development_floor(self, share: float) -> float:
-        """The score a `share` of distinct development rows reach against their nearest rows (interpolated on the
-        log of the share between the rates the model keeps; 0 for a model that keeps none)."""
-        if not self.development_negatives:
-            return 0.0
-        shares = sorted(self.development_negatives)
-        scores = [self.development_negatives[s] for s in shares]
-        return float(np.interp(np.log(share), np.log(shares), scores))
 
     def logits(self, matrix: np.ndarray) -> np.ndarray:
         """Log-odds per row of a FEATURES matrix (the model reads its own columns of it)."""
@@ -89,7 +79,6 @@ def scorer_from_dict(model: dict) -> PairScorer:
         float(model["intercept"]),
         dict(model.get("operating_points", {})),
         digest,
-        {float(share): float(score) for share, score in model.get("development_negatives", {}).items()},
     )
 
 

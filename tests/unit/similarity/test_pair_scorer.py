@@ -1,5 +1,4 @@
 import json
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -44,19 +43,6 @@ def test_a_model_reading_features_the_code_lacks_is_refused():
     model = json.loads(MODEL_FILE.read_text()) | {"features": ["cosine", "telepathy"]}
     with pytest.raises(ValueError, match="telepathy"):
         scorer_from_dict(model)
-
-
-def test_the_development_floor_is_read_between_the_shares_the_model_keeps():
-    scorer = replace(load_scorer(), development_negatives={0.001: 0.95, 0.01: 0.9, 0.1: 0.5})
-    assert scorer.development_floor(0.01) == 0.9
-    assert 0.9 < scorer.development_floor(0.005) < 0.95  # on the log of the share
-    assert scorer.development_floor(0.5) == 0.5 and scorer.development_floor(0.0001) == 0.95
-    assert replace(scorer, development_negatives={}).development_floor(0.01) == 0.0
-
-
-def test_the_shipped_model_keeps_a_floor_that_falls_as_the_rate_rises():
-    floors = [load_scorer().development_floor(share) for share in (0.001, 0.005, 0.05)]
-    assert floors == sorted(floors, reverse=True) and floors[0] > floors[-1]
 
 
 def test_one_changed_number_of_four_is_a_changed_problem_as_much_as_four():
