@@ -237,5 +237,7 @@ def evaluate_stage(spec: Spec, version: Path, embedding_cache: str) -> dict:
     baseline on the held-out test set. Input: the version's folder. Output: the manifest's evaluation section."""
     if spec.evaluation is None:
         raise SpecError("evaluation: the spec declares none")
-    embed = EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend)
+    # the proxy's features are the sentence embeddings of the texts as written (numbers written alike are for
+    # comparing two texts, not for what a classifier reads)
+    embed = EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend, numbers_alike=False)
     return evaluate_version(spec.evaluation, Path(version), embed)

@@ -8,16 +8,16 @@ calibrates on the twins too. Two kinds:
 - number_twin: every number written in digits changed, numbers written as words ("twice", "half", "five") kept,
   as a sibling written from the same template keeps some of its numbers;
 - one_number_twins: one twin per number the number reading reads (tasks/similarity/numbers.py), that number alone
-  changed and written in digits, the rest as the reading's words. A sibling that changes one number of three
-  scores far above one that changes all three, and a twin written from the digits alone can miss what the reading
-  sees ("9:40" made "9:83" is no time at all).
+  changed and written in digits, the rest as the number reading reads the text. A sibling that changes one number
+  of three scores far above one that changes all three, and a twin written from the digits alone can miss what
+  the reading sees ("9:40" made "9:83" is no time at all).
 """
 
 from __future__ import annotations
 
 import re
 
-from tasks.similarity.numbers import mentions_at, number_tokens
+from tasks.similarity.numbers import read_numbers
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?")
 
@@ -40,11 +40,12 @@ def number_twin(text: str) -> str | None:
 
 
 def one_number_twins(text: str) -> list[str]:
-    """The text once per plain number it states, with that number changed (in the number reading's words)."""
-    words = number_tokens(text)
+    """The text once per plain number it states, with that number changed: the text as the number reading reads
+    it (folded, labels dropped, punctuation kept), as the encoder sees it (tasks/similarity/numbers_alike_text.py)."""
+    source, mentions = read_numbers(text)
     twins = []
-    for start, used, mention in mentions_at(words):
+    for first, last, mention in mentions:
         plain = sorted((value for value in mention if isinstance(value, float)), key=abs)
         if plain:
-            twins.append(" ".join([*words[:start], changed(plain[0]), *words[start + used :]]))
+            twins.append(source[:first] + changed(plain[0]) + source[last:])
     return twins

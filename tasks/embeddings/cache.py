@@ -57,10 +57,10 @@ class EmbeddingCache:
         return (encoder if self._numbers_alike else plain_encoder)(self._backend)
 
     @classmethod
-    def at(cls, location: str | Path, backend: str = DEFAULT_BACKEND) -> EmbeddingCache:
+    def at(cls, location: str | Path, backend: str = DEFAULT_BACKEND, numbers_alike: bool = True) -> EmbeddingCache:
         """The cache of a location from VersionStore.embedding_cache_path, resolved on this worker."""
         local, shared = split_location(location)
-        return cls(local, backend=backend, shared=shared)
+        return cls(local, backend=backend, shared=shared, numbers_alike=numbers_alike)
 
     def _key(self, text: str) -> str:
         return hashlib.sha256(f"{self.model_id}\x00{text}".encode()).hexdigest()

@@ -9,6 +9,8 @@ plain_encoder embeds the text as written (the benchmarks' plain-cosine baseline)
 from __future__ import annotations
 
 import gc
+import hashlib
+import inspect
 import threading
 from collections.abc import Callable
 from functools import lru_cache, partial
@@ -20,6 +22,7 @@ from tasks.allocator import release_free_memory
 from tasks.embeddings.bundled_model import embed_texts, load_encoder
 from tasks.embeddings.onnx_int8 import OnnxEncoder
 from tasks.local_cache import cache_root
+from tasks.similarity import dates, number_phrases, number_words, numbers, numbers_alike_text, units
 from tasks.similarity.numbers_alike_text import numbers_written_alike
 
 BACKENDS = ("onnx-int8", "torch")
@@ -31,7 +34,10 @@ DEFAULT_BACKEND = "onnx-int8"
 # (measured on 3,000 texts; tests/integration/test_onnx_encoder.py), so they keep the name.
 # The int8 kind names its onnxruntime too: another release may quantise and compute otherwise (the export is redone).
 PLAIN_VECTOR_KINDS = {"onnx-int8": f"onnx-int8/one-text-a-run/ort{metadata.version('onnxruntime')}", "torch": "torch"}
-VECTOR_KINDS = {backend: f"{kind}/numbers-written-alike" for backend, kind in PLAIN_VECTOR_KINDS.items()}
+# The texts written alike depend on the number reading: its code names them, so a reading changed is a new kind.
+_ALIKE_CODE = (numbers_alike_text, numbers, number_phrases, number_words, units, dates)
+ALIKE_DIGEST = hashlib.sha256("".join(inspect.getsource(m) for m in _ALIKE_CODE).encode()).hexdigest()[:8]
+VECTOR_KINDS = {backend: f"{kind}/numbers-alike-{ALIKE_DIGEST}" for backend, kind in PLAIN_VECTOR_KINDS.items()}
 
 
 _loading = threading.Lock()

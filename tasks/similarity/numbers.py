@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 from tasks.similarity.dates import MONTHS, date_at, is_year
 from tasks.similarity.number_phrases import noun_and_a_half, without_labels
@@ -203,11 +204,21 @@ _STARTS = frozenset(_UNITS) | set(_TENS) | set(_SCALES) | set(_LONE) | set(LONE_
 _DIGIT_STARTS = frozenset("$£€0123456789")
 
 
-def number_tokens(text: str) -> list[str]:
-    """The words a text's numbers are read from: folded, labels dropped, idioms and clock times rewritten."""
+def number_text(text: str) -> str:
+    """The text a text's numbers are read from: folded, labels dropped, idioms and clock times rewritten."""
     text = _CONVERSION.sub(r"\1", clock_times(rewrite_idioms(without_labels((text or "").casefold()))))
     text = _DECIMAL_COMMA.sub(r"\1.\2", _HYPHENED_SCALE.sub(" ", text))
-    return _TOKEN.findall(_WORD_HYPHEN.sub(" ", text))
+    return _WORD_HYPHEN.sub(" ", text)
+
+
+def token_spans(text: str) -> list[re.Match]:
+    """The words of number_text's text, each with where it stands."""
+    return list(_TOKEN.finditer(text))
+
+
+def number_tokens(text: str) -> list[str]:
+    """The words a text's numbers are read from (number_text's, in order)."""
+    return _TOKEN.findall(number_text(text))
 
 
 def mentions_at(words: list[str]) -> Iterator[tuple[int, int, Mention]]:
@@ -222,9 +233,23 @@ def mentions_at(words: list[str]) -> Iterator[tuple[int, int, Mention]]:
         i += max(found[1], 1)
 
 
+READINGS_KEPT = 8192  # texts whose reading is kept: a check reads each candidate twice, for its vector and its profile
+
+
+@lru_cache(maxsize=READINGS_KEPT)
+def read_numbers(text: str) -> tuple[str, tuple[tuple[int, int, Mention], ...]]:
+    """(number_text's text, each number's (first character, end character, readings)), kept for the texts read
+    last: tasks/similarity/numbers_alike_text.py writes a text for the encoder from the same reading the pair
+    features compare."""
+    source = number_text(text)
+    spans = token_spans(source)
+    found = mentions_at([span.group() for span in spans])
+    return source, tuple((spans[i].start(), spans[i + used - 1].end(), mention) for i, used, mention in found)
+
+
 def number_mentions(text: str) -> list[Mention]:
     """Each number a text states, as the set of values it may stand for, in order of appearance."""
-    return [mention for _, _, mention in mentions_at(number_tokens(text))]
+    return [mention for _, _, mention in read_numbers(text)[1]]
 
 
 def canonical_numbers(text: str) -> list[float]:

@@ -4,14 +4,15 @@
 A rephrasing that writes its numbers otherwise then embeds near its item, so the cosine itself credits numbers
 stated alike, where a text that only shares the numbers stays as far as its words make it. Each number is read as
 tasks/similarity/numbers.py reads it and written as its smallest plain value (a date as "date <month> <day>").
-The words come out folded and without punctuation, as the numbers are read from them.
-Builds do not embed these texts yet: `bench/feature_sweep.py --numbers-alike-vectors` measures them, and
-docs/detection.md ("Numbers written alike before embedding") says what it gains and what it costs at the defaults.
+The text comes out as the numbers are read from it (folded, labels dropped: the encoder is uncased) with its
+punctuation and spacing kept: without them a name weighed more in the mean of a short text's tokens (a template
+row with another name fell from a cosine of 0.91 to 0.81 against its twin). tasks/embeddings/encoder.py embeds
+every text this way; docs/detection.md (seventeenth round) says what it gains.
 """
 
 from __future__ import annotations
 
-from tasks.similarity.numbers import Mention, mentions_at, number_tokens
+from tasks.similarity.numbers import Mention, read_numbers
 
 
 def _written(mention: Mention) -> str:
@@ -24,11 +25,10 @@ def _written(mention: Mention) -> str:
 
 def numbers_written_alike(text: str) -> str:
     """text with each number it states written as one plain value, however the text wrote it."""
-    words = number_tokens(text)
+    source, mentions = read_numbers(text)
     out: list[str] = []
     end = 0
-    for start, used, mention in mentions_at(words):
-        out += words[end:start]
-        out.append(_written(mention) or " ".join(words[start : start + used]))
-        end = start + used
-    return " ".join(out + words[end:])
+    for first, last, mention in mentions:
+        out += [source[end:first], _written(mention) or source[first:last]]
+        end = last
+    return "".join([*out, source[end:]])

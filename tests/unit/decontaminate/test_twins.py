@@ -19,9 +19,9 @@ def test_one_twin_per_number_read_each_with_that_number_alone_changed():
     text = "Maria buys 3 bags of beads, twice a week, for $4.50 each."
     twins = one_number_twins(text)
     assert twins == [
-        "maria buys 6 bags of beads twice a week for $4.50 each",
-        "maria buys 3 bags of beads 5 a week for $4.50 each",  # a number written as a word is read too
-        "maria buys 3 bags of beads twice a week for 7 each",
+        "maria buys 6 bags of beads, twice a week, for $4.50 each.",
+        "maria buys 3 bags of beads, 5 a week, for $4.50 each.",  # a number written as a word is read too
+        "maria buys 3 bags of beads, twice a week, for 7 each.",
     ]
     for twin in twins:
         conflict, matched = number_conflict(number_mentions(text), number_mentions(twin))
@@ -30,7 +30,7 @@ def test_one_twin_per_number_read_each_with_that_number_alone_changed():
 
 def test_a_large_amount_changes_by_more_than_a_rounding():
     twin = one_number_twins("A town has 12,000 people.")[0]
-    assert twin == "a town has 15000 people"
+    assert twin == "a town has 15000 people."
     assert number_conflict(number_mentions("A town has 12,000 people."), number_mentions(twin))[0] == 1.0
 
 
