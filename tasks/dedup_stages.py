@@ -173,7 +173,7 @@ def dedup_decision(
     settings = spec.dedup
     kept, quarantined = dedup_rows(
         found.frame, planned.threshold, found.rows, found.real, settings.minhash_threshold,
-        found.published, found.text_of, found.judged, duplicates,
+        found.published, found.text_of, found.judged, duplicates, planned.point,
     )  # fmt: skip
     if settings.max_rows_per_cluster:
         kept, capped = cap_per_cluster(

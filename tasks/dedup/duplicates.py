@@ -51,10 +51,10 @@ def dedup_threshold(threshold: float | None, scorer: PairScorer | None = None) -
 
 
 def greedy_near(
-    candidates: list[int], nearest: np.ndarray, scores: np.ndarray, threshold: float, references: int = 0
+    candidates: list[int], nearest: np.ndarray, scores: np.ndarray, threshold: float | np.ndarray, references: int = 0
 ) -> list[Duplicate]:
     """Greedy in input order: each of `candidates` (after the first `references`) is dropped when it and an
-    earlier row not dropped here, among each other's nearest rows, score at least `threshold`."""
+    earlier row not dropped here, among each other's nearest rows, score at least `threshold` (one, or one a pair)."""
     earlier: dict[int, list[tuple[float, int]]] = {}
     hits = scores >= threshold  # only these as Python lists: every pair's was 1.4 KB a row
     for (row, other), score in zip(nearest[hits].tolist(), scores[hits].tolist()):
@@ -87,13 +87,14 @@ def resolve_duplicates(plan: DuplicatePlan, scores: np.ndarray) -> list[Duplicat
     exact = {d.position for d in found}
     members = [i for i in range(plan.rows) if i not in exact]
     close = slice(0, plan.lexical)
-    same = scores[close] >= plan.threshold
+    thresholds = plan.pair_thresholds()
+    same = scores[close] >= thresholds[close]
     lexical = greedy_lexical(members, plan.pairs[close], plan.jaccard, same, plan.references)
     found += [Duplicate(position, kept, LEXICAL, score) for position, kept, score in lexical]
     dropped = {d.position for d in found}
     candidates = [i for i in range(plan.rows) if i not in dropped]
     nearest = slice(plan.lexical, len(plan.pairs))
-    near = greedy_near(candidates, plan.pairs[nearest], scores[nearest], plan.threshold, plan.references)
+    near = greedy_near(candidates, plan.pairs[nearest], scores[nearest], thresholds[nearest], plan.references)
     return sorted(found + near, key=lambda d: d.position)
 
 
@@ -118,9 +119,9 @@ def decide_duplicates(
     references: int = 0,
     minhash_threshold: float | None = None,
     scorer: PairScorer | None = None,
-) -> tuple[list[Duplicate], float]:
-    """(find_duplicates' duplicates, the threshold they were decided at). The steps of tasks/dedup/plan.py, here
-    one after another."""
+) -> tuple[list[Duplicate], tuple[float, float]]:
+    """(find_duplicates' duplicates, the thresholds they were decided at: for pairs that both state numbers, and
+    for the others). The steps of tasks/dedup/plan.py, here one after another."""
     scorer = scorer or load_scorer()
     embed = embed or encoder()
     with tempfile.TemporaryDirectory(prefix="synthfactory-dedup-") as work:
@@ -136,7 +137,7 @@ def decide_duplicates(
         scores = [score_block(folder, block, scorer) for block in blocks]
         forget_profiles()
         plan = DuplicatePlan.load(folder)
-        return resolve_duplicates(plan, np.concatenate(scores) if scores else np.zeros(0)), plan.threshold
+        return resolve_duplicates(plan, np.concatenate(scores) if scores else np.zeros(0)), (plan.threshold, plan.point)
 
 
 def published_duplicates(
@@ -146,12 +147,15 @@ def published_duplicates(
     embed,
     text_of=comparable_text,
     judged: Collection[str] = (),
+    point: float | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(rows new to the dataset, quarantined rows that repeat an earlier version's row, duplicate_of naming it);
-    `judged` ids are rows rebuilt (PublishedIndex.duplicates)."""
+    `judged` ids are rows rebuilt (PublishedIndex.duplicates); `point`: the threshold of a pair whose two texts do
+    not both state numbers (default `threshold`)."""
     texts = text_of(frame)
     ids = frame[col.ID].astype(str).tolist()
-    found = published.duplicates(ids, texts, embed(texts), dedup_threshold(threshold), judged=judged)
+    limit = dedup_threshold(threshold)
+    found = published.duplicates(ids, texts, embed(texts), limit, judged=judged, unnumbered=point)
     positions = [f[0] for f in found]
     dropped = frame.iloc[positions]
     quarantined = to_quarantine(
@@ -185,11 +189,13 @@ def dedup_rows(
     text_of=comparable_text,
     judged: Collection[str] = (),
     found: list[Duplicate] | None = None,
+    point: float | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(kept rows, quarantined duplicates with duplicate_of set to the kept, reference or published row's id).
     `found`: the in-build duplicates already decided (tasks/dedup_stages.py: the references' and frame's texts,
-    in this order, planned and scored shard by shard, with `threshold` the plan's); by default decide_duplicates
-    decides them here, at the build's own threshold (tasks/dedup/sibling_threshold.py) unless `threshold` is set.
+    in this order, planned and scored shard by shard, with `threshold` and `point` the plan's); by default
+    decide_duplicates decides them here, at the build's own thresholds (tasks/dedup/sibling_threshold.py) unless
+    `threshold` is set.
     Among the rows and against the references first, then the rows kept against the published ones; rows are
     compared on text_of(frame) (the record's text fields). In that order the in-build verdicts depend on the
     build's rows alone: checked against the published rows first, a rebuild of the same inputs lost the rows
@@ -204,7 +210,7 @@ def dedup_rows(
     references = references if references is not None else frame.iloc[0:0]
     texts = text_of(references) + text_of(frame)
     if found is None:
-        found, threshold = decide_duplicates(texts, threshold, embed, len(references), minhash_threshold)
+        found, (threshold, point) = decide_duplicates(texts, threshold, embed, len(references), minhash_threshold)
     ids = pd.concat([references[col.ID], frame[col.ID]], ignore_index=True).to_numpy()
     duplicates = [Duplicate(d.position - len(references), d.duplicate_of, d.reason, d.score) for d in found]
     positions = [d.position for d in duplicates]
@@ -220,7 +226,7 @@ def dedup_rows(
     ]
     kept = frame.drop(index=positions).reset_index(drop=True)
     if published is not None:
-        kept, repeats = published_duplicates(kept, published, threshold, embed, text_of, judged)
+        kept, repeats = published_duplicates(kept, published, threshold, embed, text_of, judged, point)
         kept = kept.reset_index(drop=True)
         quarantined.append(repeats)
     return kept, pd.concat(quarantined, ignore_index=True)

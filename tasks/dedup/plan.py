@@ -48,7 +48,7 @@ PAIR_ARRAYS = ("pairs", "jaccard", "near_scores", "near_positions")
 # The files of start_plan and of plan_pairs that the later steps read: their content names a step's output in the
 # next steps' cache keys (tasks/dedup_stages.py), so a folder planned again for other rows is never read as before.
 PLAN_FILES = ("plan.json", "exact.npy", "candidates.npy", "texts.arrow", "vectors.npy")
-PAIR_FILES = ("pairs.json", *(f"{name}.npy" for name in PAIR_ARRAYS))
+PAIR_FILES = ("pairs.json", "numbered.npy", *(f"{name}.npy" for name in PAIR_ARRAYS))
 
 
 @dataclass(frozen=True)
@@ -146,9 +146,9 @@ def search_rows(folder: Path, block: tuple[int, int], scorer: PairScorer) -> str
         np.save(out / "signatures.npy", signatures)  # plan_pairs reads those of the rows in candidate pairs
         np.save(out / "keys.npy", row_band_keys(signatures, scalars["minhash_threshold"]))
     profile = profile_for(scorer.features)
-    write_arrow(
-        out / "profiles.arrow", "profile", [pickle.dumps(profile(t), protocol=5) for t in texts], pa.large_binary()
-    )
+    profiles = [profile(t) for t in texts]
+    np.save(out / "numbered.npy", np.array([bool(p.mentions) for p in profiles], dtype=bool).reshape(-1))
+    write_arrow(out / "profiles.arrow", "profile", [pickle.dumps(p, protocol=5) for p in profiles], pa.large_binary())
     return str(out)
 
 
@@ -156,20 +156,30 @@ def search_rows(folder: Path, block: tuple[int, int], scorer: PairScorer) -> str
 class DuplicatePlan:
     rows: int  # texts compared, the references first
     references: int
-    threshold: float
+    threshold: float  # for a pair whose two texts both state numbers (tasks/dedup/sibling_threshold.py)
+    point: float  # for any other pair: the siblings say nothing of a pair whose numbers cannot be compared
     exact: list[Duplicate]
     lexical: int  # how many of `pairs`, first, are MinHash-close pairs (their estimates in `jaccard`)
     jaccard: np.ndarray
     pairs: np.ndarray  # (later, earlier) positions in the texts
+    numbered: np.ndarray  # per text: whether it states a number
 
     @classmethod
     def load(cls, folder: Path) -> DuplicatePlan:
         scalars = _scalars(folder, "pairs.json")
-        pairs, jaccard = (np.load(folder / f"{name}.npy", mmap_mode="r") for name in ("pairs", "jaccard"))
+        pairs, jaccard, numbered = (
+            np.load(folder / f"{name}.npy", mmap_mode="r") for name in ("pairs", "jaccard", "numbered")
+        )
         exact = [Duplicate(int(p), int(d), EXACT, 1.0) for p, d in np.load(folder / "exact.npy")]
         return cls(
-            scalars["rows"], scalars["references"], scalars["threshold"], exact, scalars["lexical"], jaccard, pairs
-        )
+            scalars["rows"], scalars["references"], scalars["threshold"], scalars["point"], exact, scalars["lexical"],
+            jaccard, pairs, numbered,
+        )  # fmt: skip
+
+    def pair_thresholds(self) -> np.ndarray:
+        """Each pair's threshold: `threshold` where both texts state numbers, `point` for the others."""
+        both = self.numbered[self.pairs[:, 0]] & self.numbered[self.pairs[:, 1]] if len(self.pairs) else []
+        return np.where(both, self.threshold, self.point)
 
 
 def plan_pairs(folder: Path, searched: list[str], scorer: PairScorer, pair_block: int) -> list[tuple[int, int]]:
@@ -205,12 +215,16 @@ def plan_pairs(folder: Path, searched: list[str], scorer: PairScorer, pair_block
             source.close()
     else:
         write_arrow(folder / "profiles.arrow", "profile", [], pa.large_binary())
-    threshold = scalars["threshold"]
+    numbered = np.zeros(scalars["rows"], dtype=bool)
+    numbered[candidates] = np.concatenate([np.load(p / "numbered.npy") for p in parts]) if parts else []
+    np.save(folder / "numbered.npy", numbered)
+    point = threshold = scalars["threshold"]
     if scalars.get("siblings") is not None:
         third = third_nearest_scores(folder, pairs, candidates, scorer, idf)
-        threshold = adapted(threshold, scalars["siblings"], third)
+        threshold = adapted(point, scalars["siblings"], third)
     # A file of its own: start_plan run again (a resumed build) rewrites plan.json, never plan_pairs' scalars.
-    (folder / "pairs.json").write_text(json.dumps({"lexical": len(close), "idf": idf, "threshold": threshold}))
+    scalars_of_pairs = {"lexical": len(close), "idf": idf, "threshold": threshold, "point": point}
+    (folder / "pairs.json").write_text(json.dumps(scalars_of_pairs))
     return even_ranges(len(scored), pair_block)
 
 

@@ -99,11 +99,14 @@ class PublishedIndex:
         threshold: float,
         scorer: PairScorer | None = None,
         judged: Collection[str] = (),
+        unnumbered: float | None = None,
     ) -> list[tuple[int, str, str, float]]:
         """(position, published id, reason, score) for each candidate that repeats a published row: the same
-        normal form, or a nearest published row the pair scorer scores at least `threshold`. Candidates with the
-        id of a published row, or among `judged` (rows the newest version's build kept through its own dedup and
-        left out only at the blend), are those rows rebuilt: they were judged beside the published rows already."""
+        normal form, or a nearest published row the pair scorer scores at least `threshold` (`unnumbered`, when
+        given, for a pair whose two texts do not both state numbers: tasks/dedup/sibling_threshold.py). Candidates
+        with the id of a published row, or among `judged` (rows the newest version's build kept through its own
+        dedup and left out only at the blend), are those rows rebuilt: they were judged beside the published rows
+        already."""
         if not self.size:
             return []
         own = set(self.rows["id"]) | set(judged)
@@ -117,11 +120,17 @@ class PublishedIndex:
             else:
                 pending.append(position)
         if pending and self.index is not None:
-            found += self._near_duplicates(np.asarray(pending), texts, vectors, threshold, scorer or load_scorer())
+            limits = threshold, threshold if unnumbered is None else unnumbered
+            found += self._near_duplicates(np.asarray(pending), texts, vectors, limits, scorer or load_scorer())
         return sorted(found)
 
     def _near_duplicates(
-        self, pending: np.ndarray, texts: list[str], vectors: np.ndarray, threshold: float, scorer: PairScorer
+        self,
+        pending: np.ndarray,
+        texts: list[str],
+        vectors: np.ndarray,
+        limits: tuple[float, float],
+        scorer: PairScorer,
     ) -> list[tuple[int, str, str, float]]:
         """The near duplicates among `pending` candidates: one search per candidate (its nearest published rows
         are both its pairs and its density) and one per published row its pairs name, in blocks."""
@@ -155,6 +164,7 @@ class PublishedIndex:
         embedding = features_from_neighbours(
             (near_cos, near_pos), (place_cos[at], place_pos[at]), cosine, pairs, outside
         )
+        threshold, unnumbered = limits  # unnumbered >= threshold: the lower one prunes
         scores = scorer.most(embedding)
         live = scores >= threshold  # the others cannot reach it, whatever their text
         make = profile_for(scorer.features)
@@ -169,9 +179,12 @@ class PublishedIndex:
             else {}
         )
         scores[live] = scorer(pair_matrix(candidates, published, pairs[live], embedding[live], idf, scorer.features))
+        both = np.zeros(len(pairs), dtype=bool)
+        both[live] = [bool(candidates[q].mentions and published[p].mentions) for q, p in pairs[live].tolist()]
+        needed = np.where(both, threshold, unnumbered)
         best: dict[int, tuple[float, int]] = {}
-        for (query, place), score in zip(pairs.tolist(), scores):
-            if score >= threshold and score > best.get(query, (-1.0, -1))[0]:
+        for (query, place), score, need in zip(pairs.tolist(), scores, needed.tolist()):
+            if score >= need and score > best.get(query, (-1.0, -1))[0]:
                 best[query] = (float(score), place)
         return [
             (int(pending[q]), self.rows["id"].iat[place], "near_duplicate", score) for q, (score, place) in best.items()

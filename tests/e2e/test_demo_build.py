@@ -27,31 +27,31 @@ def test_demo_build_publishes_with_exact_counts(demo_version):
     data = read_version(str(version)).data
     quarantine = pd.read_parquet(version / QUARANTINE_FILE)
 
-    # Read row by row: the near and lexical duplicates are template rows restating a kept row, most with another
-    # name and the same numbers ("James shares 25 marbles equally among 5 friends" against "Chen shares 25 marbles
-    # ..."), the same task. The pair model trained with the word problems too (docs/detection.md) reads numbers
-    # stated alike as stronger evidence: against the model before it, 3 more such name swaps (scores 0.84-0.93) and
-    # one error, "James has 2 marbles and then buys 4 more marbles" dropped as a duplicate of "James shares 4 marbles
-    # equally among 2 friends" (0.91 over dedup's 0.904: the same name, object and numbers, another operation). So
-    # near 76 -> 78, lexical 14 -> 16, and the blend, which keeps synthetic rows to 60% of the output, caps 4 fewer
-    # (55 -> 51): the same 437 rows (262 synthetic) publish. eval_contamination: 14 rows, and since the pair model
-    # reads any changed number (its small-set point 0.916 -> 0.898) a 15th, "Aisha has 4 apples and then buys 3 more
-    # apples" against "Maria has 3 apples and buys 4 more" (0.900 over 0.8985, cosine 0.83: the same task, another
-    # name), one of the restatements docs/detection.md lists as published before; the blend caps one fewer (51 -> 50).
+    # Read row by row against main's demo (docs/detection.md, seventeenth round): since numbers are written alike
+    # for the encoder and the demo's 20 eval items calibrate their own threshold (0.674), eval_contamination flags
+    # 13 rows more, each an eval item restated with another name ("Chen has 4 marbles and then buys 3 more marbles"
+    # against "Maria had 4 marbles. She then bought 3 more marbles.": the restatements the new-user trial found
+    # published), 9 of them published before, 2 capped at the blend and 2 dropped as lexical duplicates. 9 rows
+    # dropped before as duplicates publish: "James has 2 marbles and then buys 4 more marbles" (the error main's
+    # dedup made against "James shares 4 marbles equally among 2 friends") and 8 template rows with another name
+    # and the same numbers ("Aisha shares 25 marbles equally among 5 friends" beside "Chen shares 25 marbles ..."),
+    # the same task, scoring about 0.90-0.91 under the point (0.932) this build keeps, its template rows crowding.
     assert manifest["counts"]["quarantined"]["by_reason"] == {
         "arithmetic_wrong": 45,
-        "blend_share_cap": 50,
+        "blend_share_cap": 51,
         "code_failed": 15,
-        "eval_contamination": 15,
+        "eval_contamination": 28,
         "exact_duplicate": 95,
         "gx_input_length": 3,
-        "lexical_near_duplicate": 16,
+        "lexical_near_duplicate": 5,
         "memorised_seed_span": 13,
-        "near_duplicate": 78,
+        "near_duplicate": 75,
         "pii_email": 8,
     }
     assert manifest["counts"]["published"] == {"total": 437, "real": 175, "synthetic": 262}
-    assert manifest["inputs"]["contamination_threshold_source"].startswith("the pair model's small_eval_set operating")
+    assert manifest["inputs"]["contamination_threshold_source"] == (
+        "calibrated on the 20 eval items and their number twins at false_positive_rate 0.005"
+    )
     assert manifest["counts"]["accounting"] == {
         "synthetic_samples": 600,
         "synthetic_published": 262,

@@ -51,9 +51,22 @@ def test_a_build_of_far_apart_rows_is_deduplicated_below_the_point():
     texts = word_problems(300)
     restated = texts[7].replace(" on ", " every ").replace("How many", "Tell how many")
     scorer = load_scorer()
-    found, threshold = decide_duplicates([*texts, restated], None, bag_of_words, scorer=scorer)
-    assert threshold < scorer.operating_points["dedup"]
+    point = scorer.operating_points["dedup"]
+    found, (threshold, other) = decide_duplicates([*texts, restated], None, bag_of_words, scorer=scorer)
+    assert threshold < point and other == point
     assert [(d.position, d.duplicate_of) for d in found if d.position == 300] == [(300, 7)]
-    at_point, point = decide_duplicates([*texts, restated], scorer.operating_points["dedup"], bag_of_words)
-    assert point == scorer.operating_points["dedup"]
-    assert len(found) >= len(at_point)
+    at_point, (fixed, fixed_other) = decide_duplicates([*texts, restated], point, bag_of_words)
+    assert fixed == fixed_other == point
+    assert 300 not in {d.position for d in at_point}  # under the point: only the build's own threshold drops it
+
+
+def test_a_pair_with_numbers_on_one_side_only_keeps_the_point():
+    texts = word_problems(300)
+    without = "The app logs me out every few minutes and I cannot stay signed in."
+    with_number = "The app on my phone logs me out every 5 minutes, I cannot stay signed in."
+    scorer = load_scorer()
+    found, (threshold, point) = decide_duplicates([*texts, without, with_number], None, bag_of_words, scorer=scorer)
+    assert threshold < point
+    score = next(d.score for d in decide_duplicates([without, with_number], 0.01, bag_of_words)[0])
+    assert threshold <= score < point  # the build's own threshold would drop it; the point does not
+    assert 301 not in {d.position for d in found}
