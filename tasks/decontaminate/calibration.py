@@ -68,8 +68,8 @@ def twins_of(texts: list[str], per_text: int, seed: int = 0) -> list[str]:
     rng, twins = np.random.default_rng(seed), []
     for text in texts:
         whole, ones = number_twin(text), one_number_twins(text)
-        picked = rng.choice(len(ones), min(per_text, len(ones)), replace=False) if ones else []
-        twins += ([whole] if whole is not None else []) + [ones[int(i)] for i in sorted(picked)]
+        picked = sorted(rng.choice(len(ones), min(per_text, len(ones)), replace=False).tolist()) if ones else []
+        twins += ([whole] if whole is not None else []) + [ones[i] for i in picked]
     return twins
 
 
