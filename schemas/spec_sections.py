@@ -34,8 +34,9 @@ class Dedup(Strict):
         default=None,
         gt=0,
         lt=1,
-        description="pair-scorer probability that two rows restate the same task "
-        "(null: the shipped pair model's dedup operating point)",
+        description="pair-scorer probability that two rows restate the same task (null: the build's own, the "
+        "shipped pair model's dedup operating point lowered for pairs that both state numbers down to how close "
+        "the build's rows with one number changed and its third-nearest rows come; never raised)",
     )
     against_published: bool = Field(
         default=True, description="also drop new rows that repeat a row of any earlier version"
@@ -72,9 +73,9 @@ class Decontamination(Strict):
         gt=0,
         lt=1,
         description="share of an eval set's own items matched by their nearest other items, and of its items "
-        "with their numbers changed; sets the pair-score threshold per eval set, never under the score that share "
-        "of the pair model's distinct development rows reach. Not read under 200 eval items, "
-        "too few to calibrate: the pair model's small_eval_set operating point applies (score_threshold moves it)",
+        "with their numbers (all, or one) changed; sets the pair-score threshold per eval set. Not read under 20 "
+        "eval items, too few to calibrate: the pair model's small_eval_set operating point applies "
+        "(score_threshold moves it)",
     )
     score_threshold: float | None = Field(
         default=None, description="a fixed threshold on the pair scorer's probability instead"

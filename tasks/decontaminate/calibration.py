@@ -2,18 +2,17 @@
 
 - own items: each sampled item's best pair score against the *other* items (itself left out): distinct items of
   one benchmark, the negatives a new, independently written text resembles;
-- number twins (tasks/decontaminate/twins.py): each sampled item with its digits changed, against every item (its
-  original included): the template siblings a restatement must out-score.
+- number twins (tasks/decontaminate/twins.py): each sampled item with its numbers changed, and with one number
+  changed (as the number reading reads numbers), against every item (its original included): the template
+  siblings a restatement must out-score.
 The threshold is the higher of the scores `false_positive_rate` of the own items reach and `false_positive_rate`
 of both nulls pooled reach. Measured on the held-out word problems' dev split (docs/detection.md): at 5%, the
 own items alone set 0.28 and 12% of the dev negatives (which share a name, an object or numbers with an item)
 passed; the twins lift it above every own-item score, so an independently written text passes at most as often
-as `false_positive_rate` says, and a sibling rarely. A set without digits has no twins: the own items decide.
-EvalIndex.threshold never goes under the pair model's development floor: the score the same share of distinct
-development rows reach. Since the model reads "any number changed" (docs/detection.md), twins score far under the
-restatements, and the own items of a word-problem set (distinct stories) rarely share numbers, while real
-negatives do (another story with an item's numbers): both nulls together set 0.62 on the first word-problem set,
-under which 2.4% of its test negatives passed; the floor at 0.5% is 0.898.
+as `false_positive_rate` says, and a sibling rarely. A set without numbers has no twins: the own items decide.
+No floor from development data: the topical neighbours of MMLU and MRPC outscore a word problem's rephrasing once
+numbers are written alike, so a floor set on them misses those (docs/detection.md, seventeenth round). Sets of
+MIN_CALIBRATION_ITEMS (20) items or more calibrate; smaller ones use the pair model's small_eval_set point.
 """
 
 from __future__ import annotations

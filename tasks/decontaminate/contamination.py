@@ -5,7 +5,7 @@ by density-corrected score) and each (candidate, item) pair is scored by the pai
 (tasks/similarity/pair_scorer.py): the probability that the candidate restates the item, from the cosine and how
 fully each side states the other's numbers, however written ("thrice" is 3 times). No single signal vetoes a
 match. A candidate is contaminated when its best pair scores at the threshold the eval set calibrates on itself
-for `false_positive_rate` (never under the pair model's development floor for that rate), or when it repeats at
+for `false_positive_rate` (tasks/decontaminate/calibration.py), or when it repeats at
 least `ngram_threshold` of an item's distinctive word n-grams and states every number of the item (a quoted copy).
 Input: texts.  Output columns: score, nearest_eval_id, contaminated, ngram_overlap, cosine.
 """

@@ -98,7 +98,9 @@ def test_the_nightly_schedule_creates_runs_and_a_worker_completes_one(server, tm
     ]
     manifest = json.loads((version / "manifest.json").read_text())
     assert manifest["build_run_id"] == str(run.id) and manifest["spec"]["generator"]["rows"] == 12
-    assert manifest["counts"]["published"] == {"total": 183, "real": 175, "synthetic": 8}
+    # 12 generated: 2 wrong sums, 2 failing programs, and "Chen has 3 marbles and buys 2 more" (eval item wp-008,
+    # "Aisha owns 2 marbles and gets 3 more", restated) quarantined
+    assert manifest["counts"]["published"] == {"total": 182, "real": 175, "synthetic": 7}
     if DATABASE_URL in server:  # the run, as PostgreSQL itself holds it: the server used no SQLite file
         assert flow_run_state(server[DATABASE_URL], run.id) == "COMPLETED"
         assert not (Path(server["PREFECT_HOME"]) / "prefect.db").exists()
