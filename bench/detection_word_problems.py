@@ -10,9 +10,8 @@ split). Each rephrasing (by its eval item) and each negative is in `dev` (a thir
   does (the eval set calibrates its own threshold), beside plain top-1 cosine and 13-gram overlap;
 - dedup: each split's (item, rephrasing) pairs hidden among its negatives and the 45 items without a
   rephrasing; a pair counts as removed when either member is dropped. Beside plain greedy cosine dedup.
-Usage (dev error analysis): python bench/detection_word_problems.py --split dev [--model FILE]
-Another set (bench/data/<set>_{eval,rephrased,negatives}.jsonl; without a `split` column it is read whole):
-python bench/detection_word_problems.py --set word_problems2 [--model FILE] (all figures, then the errors)
+Usage: python bench/detection_word_problems.py --split dev [--model FILE] (dev error analysis), or --set
+word_problems2 for another set (bench/data/<set>_{eval,rephrased,negatives}.jsonl; read whole without a `split`).
 """
 
 from __future__ import annotations

@@ -22,7 +22,8 @@ from schemas.spec import Decontamination
 from tasks.decontaminate.calibration import best_per_query
 from tasks.decontaminate.eval_index import MIN_CALIBRATION_ITEMS, EvalIndex
 from tasks.embeddings.encoder import encoder
-from tasks.similarity.numbers import number_agreement, number_mentions
+from tasks.similarity.number_comparison import number_agreement
+from tasks.similarity.numbers import number_mentions
 from tasks.similarity.pair_features import profile
 from tasks.similarity.pair_scorer import PairScorer, load_scorer
 from tasks.text_features import word_ngrams, word_tokens

@@ -1,17 +1,17 @@
-"""Numbers as values, however a text writes them, and a graded agreement between two texts' numbers.
+"""Numbers as values, however a text writes them (tasks/similarity/number_comparison.py compares two texts'
+numbers).
 
 A rephrasing writes numbers differently: "3 times" becomes "thrice", "10 years" becomes "a decade", "5 pies"
 becomes "five pies", "50%" becomes "half". Each mention is read as the set of values it may stand for
 (digits with separators, number words and compounds, multiplicatives, ordinals, fractions, percentages,
 currency, scale words), so two mentions agree when their readings meet. Agreement is a share, never a veto:
-the pair scorer (tasks/similarity/pair_scorer.py) weighs it with every other signal. number_conflict tells a
-changed number (one on each side of the same kind, with other values) from an added one (on one side only).
+the pair scorer (tasks/similarity/pair_scorer.py) weighs it with every other signal.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from functools import lru_cache
 
 from tasks.similarity.dates import MONTHS, date_at, is_year
@@ -254,71 +254,9 @@ def number_mentions(text: str) -> list[Mention]:
 
 def canonical_numbers(text: str) -> list[float]:
     """The multiset of bare values a text states (a percentage as its fraction), sorted; a date states none."""
-    return sorted(min(values, key=abs) for m in number_mentions(text) if (values := _values(m)))
+    return sorted(min(values, key=abs) for m in number_mentions(text) if (values := mention_values(m)))
 
 
-def _matched(left: Sequence[Mention], right: Sequence[Mention]) -> int:
-    """How many of `left`'s mentions find a distinct mention of `right` sharing a reading (greedy, one to one)."""
-    free = list(right)
-    matched = 0
-    for mention in sorted(left, key=len):
-        for j, other in enumerate(free):
-            if mention & other:
-                matched += 1
-                del free[j]
-                break
-    return matched
-
-
-def number_agreement(left: list[Mention], right: list[Mention]) -> tuple[float, float]:
-    """(share of left's numbers that right states, share of right's that left states), as multisets: "6 and 6
-    more" states 6 twice and is not "6 and 5 more". A side with no numbers has nothing to state and scores 1."""
-    if not left and not right:
-        return 1.0, 1.0
-    forward = _matched(left, right) / len(left) if left else 1.0
-    backward = _matched(right, left) / len(right) if right else 1.0
-    return forward, backward
-
-
-def _values(mention: Mention) -> list[float]:
+def mention_values(mention: Mention) -> list[float]:
     """The mention's bare values, without the (system, size) quantities of tasks/similarity/units.py."""
     return [v for v in mention if isinstance(v, float)]
-
-
-def _year(mention: Mention) -> bool:
-    """Whether the mention may be a year (a whole number from 1000 to 2100)."""
-    return any(v == int(v) and 1000 <= v <= 2100 for v in _values(mention))
-
-
-def _rounded(a: float, b: float) -> bool:
-    """Whether one value may be the other rounded: within 5%, and a fraction or a large amount on one side (29
-    and 30, a day or a count, differ; 14.7 and 15, $991 and $987 million, may not)."""
-    inexact = a != int(a) or b != int(b) or min(abs(a), abs(b)) >= 10_000
-    return inexact and abs(a - b) <= 0.05 * max(abs(a), abs(b))
-
-
-def _unmatched(left: Sequence[Mention], right: Sequence[Mention]) -> tuple[list[Mention], list[Mention]]:
-    """The mentions of each side left over after pairing each mention with one of the other side that shares a
-    reading or may be one rounded (a paraphrase rounds: "14.7 pounds", "about 15 pounds")."""
-    free, rest = list(right), []
-    for mention in sorted(left, key=len):
-        for j, other in enumerate(free):
-            if mention & other or any(_rounded(a, b) for a in _values(mention) for b in _values(other)):
-                del free[j]
-                break
-        else:
-            rest.append(mention)
-    return rest, free
-
-
-def number_conflict(left: Sequence[Mention], right: Sequence[Mention]) -> tuple[float, float]:
-    """(conflict, matched): conflict is the share of the smaller side's numbers that the other side states with
-    another value of the same kind (a year against a year, any other number against another: a changed
-    number), 0 when either side has none; numbers only one side adds are not a conflict. matched is how many
-    numbers the two state alike, capped at 3, over 3."""
-    if not left or not right:
-        return 0.0, 0.0
-    rest_left, rest_right = _unmatched(left, right)
-    years_left, years_right = sum(map(_year, rest_left)), sum(map(_year, rest_right))
-    changed = min(years_left, years_right) + min(len(rest_left) - years_left, len(rest_right) - years_right)
-    return changed / min(len(left), len(right)), min(_matched(left, right), 3) / 3

@@ -31,7 +31,8 @@ import numpy as np
 from rapidfuzz.distance import Indel
 from rapidfuzz.fuzz import token_set_ratio
 
-from tasks.similarity.numbers import Mention, number_agreement, number_conflict, number_mentions
+from tasks.similarity.number_comparison import number_agreement, number_conflict
+from tasks.similarity.numbers import Mention, number_mentions
 from tasks.text_features import normalize_text, word_ngrams
 
 EMBEDDING_FEATURES = ["cosine", "density_score", "gap"]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.similarity import number_phrases, number_words, numbers, pair_features, units
+from tasks.similarity import number_comparison, number_phrases, number_words, numbers, pair_features, units
 from tasks.similarity.pair_features import EMBEDDING_FEATURES, FEATURES, TEXT_FEATURE_RANGES
 
 MODEL_FILE = Path(__file__).with_name("pair_model.json")
@@ -58,7 +58,8 @@ class PairScorer:
 
 @lru_cache(maxsize=1)
 def _feature_code() -> bytes:
-    return "".join(inspect.getsource(m) for m in (pair_features, numbers, number_phrases, number_words, units)).encode()
+    modules = (pair_features, numbers, number_comparison, number_phrases, number_words, units)
+    return "".join(inspect.getsource(m) for m in modules).encode()
 
 
 def scorer_from_dict(model: dict) -> PairScorer:

@@ -1,5 +1,6 @@
 from tasks.decontaminate.twins import number_twin, one_number_twins
-from tasks.similarity.numbers import number_conflict, number_mentions
+from tasks.similarity.number_comparison import number_conflict
+from tasks.similarity.numbers import number_mentions
 
 
 def test_every_number_in_digits_changes_and_words_stay():

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tasks.similarity.numbers import number_agreement, number_conflict, number_mentions
+from tasks.similarity.number_comparison import number_agreement, number_conflict
+from tasks.similarity.numbers import number_mentions
 
 
 def agreement(a: str, b: str) -> tuple[float, float]:

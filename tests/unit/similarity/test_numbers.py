@@ -1,6 +1,7 @@
 import pytest
 
-from tasks.similarity.numbers import canonical_numbers, number_agreement, number_conflict, number_mentions
+from tasks.similarity.number_comparison import number_agreement, number_conflict
+from tasks.similarity.numbers import canonical_numbers, number_mentions
 
 
 def agreement(a: str, b: str) -> tuple[float, float]:
