@@ -169,6 +169,24 @@ def iter_frames(path: str | Path, rows: int = 50_000):
             yield batch.to_pandas()
 
 
+def iter_blocks(path: str | Path, rows: int = 50_000):
+    """A Parquet file, or a folder of shards in the order of their names, as frames of `rows` rows (the last may be
+    shorter) read across the shards' boundaries: for work whose cost is mostly per call, not per row."""
+    path = Path(path)
+    buffered: list[pa.Table] = []
+    size = 0
+    for file in sorted(path.glob("*.parquet")) if path.is_dir() else [path]:
+        for batch in pq.ParquetFile(file).iter_batches(batch_size=rows):
+            buffered.append(pa.Table.from_batches([batch]))
+            size += batch.num_rows
+            while size >= rows:
+                table = pa.concat_tables(buffered)
+                yield table.slice(0, rows).to_pandas()
+                buffered, size = [table.slice(rows)], size - rows
+    if size:
+        yield pa.concat_tables(buffered).to_pandas()
+
+
 def read_parquet(path: str | Path) -> pd.DataFrame:
     """A Parquet file, or a folder of Parquet shards read in the order of their names."""
     path = Path(path)

@@ -11,7 +11,7 @@ import json
 
 from schemas import records as col
 from tasks.stage_writer import QuarantineWriter, ShardWriter
-from tasks.tables import iter_frames, read_columns, read_parquet
+from tasks.tables import iter_blocks, iter_frames, read_columns, read_parquet
 from tasks.verify.expectations import (
     JSON_SCHEMA_TYPE,
     apply_gates,
@@ -22,6 +22,8 @@ from tasks.verify.expectations import (
     validate,
     validator,
 )
+
+GX_BLOCK_ROWS = 50_000
 
 # Row-level in GX's terms, but a row's verdict depends on the other rows of the column.
 WHOLE_COLUMN_TYPES = frozenset(
@@ -69,6 +71,7 @@ def gate_table(
     quarantine: QuarantineWriter,
     stage: str = "verify",
     docs_dir=None,
+    block_rows: int = GX_BLOCK_ROWS,
 ) -> list[dict]:
     """apply_gates(the whole table): accepted rows added in order to `accepted`, quarantined ones to `quarantine`;
     returns the batch results. Reads the whole table only when an expectation needs more than its columns."""
@@ -95,7 +98,9 @@ def gate_table(
         failed, rules, batch_results = gate_failures(ordered, whole)
         results = {_key(r.expectation_config): [r] for r in ordered}
     check = validator(_copies(per_row))
-    for frame in iter_frames(table) if per_row else ():  # first pass: every row's failures, before any is split off
+    # First pass: every row's failures, before any is split off. A GX run costs about 0.1 s whatever its rows (its
+    # metric graph), so it reads blocks across the shards: 5,000 rows a run cost 2.3 s per 100k rows, 50,000 cost 0.6.
+    for frame in iter_blocks(table, block_rows) if per_row else ():
         shard = sorted(check(frame).results, key=_in(order))
         shard_failed, shard_rules, _ = gate_failures(shard, per_row)
         for row_id, reasons in shard_failed.items():

@@ -1,10 +1,11 @@
-"""read_table names the file, and for JSON Lines the line, of a malformed input."""
+"""read_table names the file, and for JSON Lines the line, of a malformed input; iter_blocks reads across shards."""
 
 import os
 
+import pandas as pd
 import pytest
 
-from tasks.tables import TableError, read_table, require_text
+from tasks.tables import TableError, iter_blocks, read_table, require_text
 
 
 def test_broken_jsonl_line_is_named_by_its_number(tmp_path) -> None:
@@ -66,3 +67,14 @@ def test_a_pipe_or_device_is_refused_not_read_forever(tmp_path) -> None:
     for path in (pipe, endless):
         with pytest.raises(TableError, match="not a file but a pipe, device or socket"):
             read_table(path)
+
+
+def test_blocks_read_across_shards_in_order_at_the_size_asked(tmp_path) -> None:
+    frame = pd.DataFrame({"id": [f"r{i}" for i in range(23)], "n": range(23)})
+    for part, start in enumerate(range(0, 23, 5)):
+        frame.iloc[start : start + 5].to_parquet(tmp_path / f"{part:05d}.parquet", index=False)
+    blocks = list(iter_blocks(tmp_path, 7))
+    assert [len(b) for b in blocks] == [7, 7, 7, 2]
+    assert pd.concat(blocks, ignore_index=True).equals(frame)
+    assert [len(b) for b in iter_blocks(tmp_path, 100)] == [23]
+    assert [len(b) for b in iter_blocks(tmp_path / "00000.parquet", 2)] == [2, 2, 1]

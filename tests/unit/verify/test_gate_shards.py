@@ -5,6 +5,7 @@ import json
 import re
 
 import pandas as pd
+import pytest
 
 from schemas import records as col
 from schemas.record_builtins import INSTRUCTION
@@ -55,13 +56,16 @@ def docs_text(folder) -> str:
     return re.sub(r"\d{8}T\d{6}\.\d+Z|\d{4}-\d{2}-\d{2}[T ][\d:.]+(\+00:00|Z)?|[0-9a-f]{32}", "", text)
 
 
-def test_gating_shard_by_shard_matches_gating_the_whole(tmp_path):
+@pytest.mark.parametrize("block_rows", [7, 50_000])  # GX's runs across the shards' boundaries, or one for all
+def test_gating_shard_by_shard_matches_gating_the_whole(tmp_path, block_rows):
     frame = rows()
     whole = apply_gates(frame, expectations(), docs_dir=tmp_path / "docs-whole")
     table = write_shards(frame, tmp_path / "in", 5, row_schema(INSTRUCTION))
     accepted = ShardWriter(tmp_path / "out", 4, row_schema(INSTRUCTION))
     quarantine = QuarantineWriter(tmp_path / "q.parquet", INSTRUCTION, redact=False)
-    batch = gate_table(table, expectations(), accepted, quarantine, docs_dir=tmp_path / "docs-shards")
+    batch = gate_table(
+        table, expectations(), accepted, quarantine, docs_dir=tmp_path / "docs-shards", block_rows=block_rows
+    )
     written = quarantine.close()
     kept = read_parquet(accepted.close())
     assert kept[col.ID].tolist() == whole.accepted[col.ID].tolist()
