@@ -1,8 +1,9 @@
 """The GX gates over a table of shards without holding every candidate: expectations that judge each row on its own
-run shard by shard, the rest (batch-level ones, and uniqueness, which needs the whole column) once on the columns
-they name. The verdicts, quarantine, batch results and Data Docs are those of apply_gates on the whole table: row
-failures are gathered over every shard before any row is split off, and the Data Docs render GX's results merged
-over the shards (counts added, failing ids joined) in the order GX reports the whole suite."""
+run block by block (GX_BLOCK_ROWS rows read across the shards), the rest (batch-level ones, and uniqueness, which
+needs the whole column) once on the columns they name. The verdicts, quarantine, batch results and Data Docs are
+those of apply_gates on the whole table: row failures are gathered over every block before any row is split off
+(shard by shard), and the Data Docs render GX's results merged over the blocks (counts added, failing ids joined)
+in the order GX reports the whole suite."""
 
 from __future__ import annotations
 
