@@ -27,6 +27,7 @@ from tasks.dedup_stages import (
     dedup_plan,
     dedup_quarantine_part,
     dedup_rows_block,
+    dedup_siblings,
     dedup_stage,
 )
 from tasks.shards import shard_files
@@ -122,13 +123,14 @@ def build_stages(spec: Spec, root: str, run_id: str) -> Stages:
 
 
 def dedup_steps(inputs: tuple) -> StageResult:
-    """Dedup's steps (tasks/dedup_stages.py): its plan, the rows' nearest rows mapped over blocks of rows, the pairs
-    to score, their scores mapped over blocks of pairs, the decision, then its quarantine redacted part by part.
-    inputs: dedup_plan's arguments (spec, synthetic, real, embedded, work, ...)."""
-    spec, work = inputs[0], inputs[4]
+    """Dedup's steps (tasks/dedup_stages.py): its plan, the rows' nearest rows mapped over blocks of rows beside the
+    siblings' level, the pairs to score, their scores mapped over blocks of pairs, the decision, then its quarantine
+    redacted part by part. inputs: dedup_plan's arguments (spec, synthetic, real, embedded, work, vectors, ...)."""
+    spec, work, vectors = inputs[0], inputs[4], inputs[5]
     plan = dedup_plan.submit(*inputs).result()
+    siblings = dedup_siblings.submit(plan, vectors, spec.embeddings.backend)  # first: the longest single step
     searched = dedup_rows_block.map(unmapped(plan), plan["blocks"]).result()
-    pairs = dedup_pair_plan.submit(plan, searched, spec.orchestration.shard_rows).result()
+    pairs = dedup_pair_plan.submit(plan, searched, spec.orchestration.shard_rows, siblings.result()).result()
     scored = dedup_pairs.map(unmapped(pairs), pairs["blocks"]).result()
     decision = dedup_decision.submit(*inputs, pairs, scored).result()
     held = decision["quarantine"]

@@ -1,7 +1,8 @@
 """Dedup's Prefect tasks, the steps of tasks/dedup/plan.py: a plan (exact duplicates, the index of the other rows),
-the rows' nearest rows searched block by block, the pairs to score, their scores block by block (the two mapped
-steps are most of dedup's CPU time, so the flow's workers share them), then the decision with the scores: in-build
-and against the real rows, against the published rows, the cluster cap."""
+the rows' nearest rows searched block by block beside the siblings' level (its twins embedded and scored), the pairs
+to score, their scores block by block (the two mapped steps are most of dedup's CPU time, so the flow's workers
+share them), then the decision with the scores: in-build and against the real rows, against the published rows,
+the cluster cap."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from tasks.dedup.plan import (
     start_plan,
 )
 from tasks.dedup.published_index import PublishedIndex
-from tasks.dedup.sibling_threshold import sibling_level
+from tasks.dedup.sibling_threshold import SAMPLE_FILES, sampled_level, save_sample
 from tasks.embeddings.cache import EmbeddingCache
 from tasks.embeddings.encoder import release_encoders
 from tasks.embeddings.row_vectors import VectorsByText
@@ -96,21 +97,29 @@ def dedup_plan(
     published_versions: list[str],
 ) -> dict:
     """Exact duplicates and the index the other rows' k-NN graph is searched in, under <work>/dedup-plan
-    (tasks/dedup/plan.py's start_plan). Output: {folder, digest, blocks} (blocks: ranges of rows to search)."""
-    release_encoders()  # dedup embeds nothing: the int8 session hands back its arena and heap (about 0.2 GB)
+    (tasks/dedup/plan.py's start_plan), and, for the build's own threshold, the rows whose one-number twins
+    dedup_siblings scores (tasks/dedup/sibling_threshold.py save_sample). Output: {folder, digest, blocks}
+    (blocks: ranges of rows to search)."""
+    release_encoders()  # the plan embeds nothing: the int8 session hands back its arena and heap (about 0.2 GB)
     found = dedup_inputs(spec, synthetic_path, real_path, embedded, embedding_cache, data_root, published_versions)
     texts = found.text_of(found.real) + found.text_of(found.frame)
     settings, folder = spec.dedup, stage_folder(work_dir, "dedup-plan")
-    threshold, siblings = dedup_threshold(settings.near_duplicate_threshold), None
-    if settings.near_duplicate_threshold is None:  # the build's own, from its rows (tasks/dedup/sibling_threshold.py)
-        embed = EmbeddingCache.at(embedding_cache, backend=spec.embeddings.backend)
-        siblings = sibling_level(texts, found.rows, embed, load_scorer())
-        release_encoders()  # the twins' embedding loaded it again
     exact = find_exact_duplicates(texts, len(found.real))
     skipped = {d.position for d in exact}
     vectors = vectors_of(texts, found.rows, [i for i in range(len(texts)) if i not in skipped])
-    blocks = start_plan(folder, texts, vectors, len(found.real), threshold, settings.minhash_threshold, exact, siblings)
-    return {"folder": str(folder), "digest": plan_digest(folder, PLAN_FILES), "blocks": blocks}
+    threshold = dedup_threshold(settings.near_duplicate_threshold)
+    blocks = start_plan(folder, texts, vectors, len(found.real), threshold, settings.minhash_threshold, exact)
+    save_sample(folder, texts if settings.near_duplicate_threshold is None else [], found.rows)
+    return {"folder": str(folder), "digest": plan_digest(folder, PLAN_FILES + SAMPLE_FILES), "blocks": blocks}
+
+
+@task(name="dedup-siblings", **RETRIES, **RESUMABLE)
+def dedup_siblings(plan: dict, embedding_cache: str, backend: str) -> float | None:
+    """The siblings' level of the plan's rows: their one-number twins embedded and scored against them
+    (sampled_level); None keeps the operating point. Runs beside the rows' search: dedup_pair_plan reads it."""
+    level = sampled_level(Path(plan["folder"]), EmbeddingCache.at(embedding_cache, backend=backend), load_scorer())
+    release_encoders()  # the twins' embedding loaded it: the search blocks beside it need the memory
+    return level
 
 
 @task(name="dedup-rows", **RETRIES, **RESUMABLE)
@@ -120,11 +129,11 @@ def dedup_rows_block(plan: dict, block: tuple[int, int]) -> str:
 
 
 @task(name="dedup-pair-plan", **RESUMABLE)
-def dedup_pair_plan(plan: dict, searched: list[str], shard_rows: int) -> dict:
-    """The pairs to score (plan_pairs), in blocks of `shard_rows` rows' worth of nearest pairs.
-    Output: {folder, digest, blocks} (blocks: ranges of the pairs)."""
+def dedup_pair_plan(plan: dict, searched: list[str], shard_rows: int, siblings: float | None) -> dict:
+    """The pairs to score (plan_pairs, at the build's own threshold when `siblings` is a level), in blocks of
+    `shard_rows` rows' worth of nearest pairs. Output: {folder, digest, blocks} (blocks: ranges of the pairs)."""
     folder = Path(plan["folder"])
-    blocks = plan_pairs(folder, searched, load_scorer(), shard_rows * NEIGHBOURS)
+    blocks = plan_pairs(folder, searched, load_scorer(), shard_rows * NEIGHBOURS, siblings)
     return {
         "folder": str(folder),
         "digest": plan["digest"] + plan_digest(folder, PAIR_FILES),  # the texts' profiles are the plan's

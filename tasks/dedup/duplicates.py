@@ -131,9 +131,9 @@ def decide_duplicates(
         vectors = vectors_of(texts, embed, [i for i in range(len(texts)) if i not in skip])
         siblings = None if threshold is not None else sibling_level(texts, embed, embed, scorer)
         limit = dedup_threshold(threshold, scorer)
-        row_blocks = start_plan(folder, texts, vectors, references, limit, minhash_threshold, exact, siblings)
+        row_blocks = start_plan(folder, texts, vectors, references, limit, minhash_threshold, exact)
         searched = [search_rows(folder, block, scorer) for block in row_blocks]
-        blocks = plan_pairs(folder, searched, scorer, PAIR_BLOCK)
+        blocks = plan_pairs(folder, searched, scorer, PAIR_BLOCK, siblings)
         scores = [score_block(folder, block, scorer) for block in blocks]
         forget_profiles()
         plan = DuplicatePlan.load(folder)

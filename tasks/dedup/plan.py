@@ -6,7 +6,7 @@ worker (tasks/dedup_stages.py maps them; find_duplicates runs them one after ano
 2. search_rows, per block of candidates: each row's nearest rows and IVF cell (tasks/vectors/index.py), its
    MinHash signature and band keys (tasks/dedup/minhash.py) and its text profile (tasks/similarity/pair_features.py);
 3. plan_pairs: the graph assembled, the pairs to score (MinHash-close pairs first, then each row's nearest rows,
-   by cell), and, when start_plan was given the siblings' level, the build's own threshold
+   by cell), and, when given the rows' siblings' level, the build's own threshold
    (tasks/dedup/sibling_threshold.py: a sample of rows scored against their nearest rows);
 4. score_block, per block of the pairs: each pair's embedding features and the most its text can lift it to
    (pair_bounds), then the scores of the live pairs (those whose bound reaches the threshold), the text part read
@@ -101,12 +101,10 @@ def start_plan(
     threshold: float,
     minhash_threshold: float | None,
     exact: list[Duplicate] | None = None,
-    siblings: float | None = None,
 ) -> list[tuple[int, int]]:
     """Step 1: exact duplicates (find_exact_duplicates, unless the caller found them already) and the candidates'
-    index, saved under folder. `siblings`: the rows' siblings' level (sibling_level), for plan_pairs to lower
-    `threshold` (the operating point) to the build's own; None keeps `threshold`. Returns search_rows' blocks
-    (ranges of candidates)."""
+    index, saved under folder. `threshold`: the operating point. Returns search_rows' blocks (ranges of
+    candidates)."""
     folder.mkdir(parents=True, exist_ok=True)
     exact = find_exact_duplicates(texts, references) if exact is None else exact
     skipped = {d.position for d in exact}
@@ -120,7 +118,7 @@ def start_plan(
             graph_index(np.load(folder / "vectors.npy", mmap_mode="r"), np.arange(len(candidates))),
             folder / "graph.faiss",
         )
-    scalars = {"rows": len(texts), "references": references, "threshold": threshold, "siblings": siblings}
+    scalars = {"rows": len(texts), "references": references, "threshold": threshold}
     (folder / "plan.json").write_text(json.dumps(scalars | {"minhash_threshold": minhash_threshold}))
     return even_ranges(len(candidates), ROW_BLOCK)
 
@@ -182,9 +180,13 @@ class DuplicatePlan:
         return np.where(both, self.threshold, self.point)
 
 
-def plan_pairs(folder: Path, searched: list[str], scorer: PairScorer, pair_block: int) -> list[tuple[int, int]]:
+def plan_pairs(
+    folder: Path, searched: list[str], scorer: PairScorer, pair_block: int, siblings: float | None = None
+) -> list[tuple[int, int]]:
     """Step 3, from search_rows' folders (in block order): the pairs to score, the graph, and every candidate's
-    profile in one file. Returns score_block's blocks (ranges of the pairs)."""
+    profile in one file. `siblings`: the rows' siblings' level (tasks/dedup/sibling_threshold.py), to lower the
+    operating point to the build's own threshold; None keeps the point. Returns score_block's blocks (ranges of
+    the pairs)."""
     INDEX_READ.forget()  # the search blocks are done: this process's copy of the index is not read again
     scalars = _scalars(folder)
     candidates = np.load(folder / "candidates.npy")
@@ -219,9 +221,9 @@ def plan_pairs(folder: Path, searched: list[str], scorer: PairScorer, pair_block
     numbered[candidates] = np.concatenate([np.load(p / "numbered.npy") for p in parts]) if parts else []
     np.save(folder / "numbered.npy", numbered)
     point = threshold = scalars["threshold"]
-    if scalars.get("siblings") is not None:
+    if siblings is not None:
         third = third_nearest_scores(folder, pairs, candidates, scorer, idf)
-        threshold = adapted(point, scalars["siblings"], third)
+        threshold = adapted(point, siblings, third)
     # A file of its own: start_plan run again (a resumed build) rewrites plan.json, never plan_pairs' scalars.
     scalars_of_pairs = {"lexical": len(close), "idf": idf, "threshold": threshold, "point": point}
     (folder / "pairs.json").write_text(json.dumps(scalars_of_pairs))

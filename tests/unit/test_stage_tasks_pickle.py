@@ -25,6 +25,7 @@ def test_the_stage_tasks_are_found():
     names = {
         "dedup",
         "dedup-plan",
+        "dedup-siblings",
         "dedup-rows",
         "dedup-pair-plan",
         "dedup-pairs",

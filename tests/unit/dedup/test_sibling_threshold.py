@@ -3,7 +3,15 @@ from dataclasses import replace
 import numpy as np
 
 from tasks.dedup.duplicates import decide_duplicates
-from tasks.dedup.sibling_threshold import SIBLING_MINIMUM, SIBLING_SHARE, adapted, sibling_level, sibling_scores
+from tasks.dedup.sibling_threshold import (
+    SIBLING_MINIMUM,
+    SIBLING_SHARE,
+    adapted,
+    sampled_level,
+    save_sample,
+    sibling_level,
+    sibling_scores,
+)
 from tasks.similarity.pair_scorer import load_scorer
 from tests.helpers.fake_embed import bag_of_words
 
@@ -37,6 +45,26 @@ def test_no_siblings_level_for_too_few_twins_or_collection_features():
     assert sibling_level(["Write a poem about the sea"] * 300, bag_of_words, bag_of_words, scorer) is None
     dense = replace(scorer, features=[*scorer.features, "density_score"])
     assert sibling_level(word_problems(400), bag_of_words, bag_of_words, dense) is None
+
+
+def test_the_sample_saved_for_another_process_gives_the_same_level(tmp_path):
+    texts, scorer = word_problems(400), load_scorer()
+    embedded = []
+
+    def counting(batch):
+        embedded.append(len(batch))
+        return bag_of_words(batch)
+
+    save_sample(tmp_path, texts, bag_of_words)
+    level = sampled_level(tmp_path, counting, scorer)
+    assert level is not None and level == sibling_level(texts, bag_of_words, bag_of_words, scorer)
+    assert embedded == [len(texts)]  # only the twins are embedded: the rows' vectors were saved
+    dense = replace(scorer, features=[*scorer.features, "density_score"])
+    assert sampled_level(tmp_path, counting, dense) is None
+    save_sample(tmp_path, [], bag_of_words)  # a fixed threshold: no twins, the point stands
+    assert sampled_level(tmp_path, counting, scorer) is None and embedded == [len(texts)]
+    save_sample(tmp_path, word_problems(SIBLING_MINIMUM - 1), bag_of_words)
+    assert sampled_level(tmp_path, counting, scorer) is None and embedded == [len(texts)]
 
 
 def test_the_threshold_is_the_higher_null_never_above_the_point():
