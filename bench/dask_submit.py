@@ -1,8 +1,9 @@
-"""What the flow process spends sending task runs to Dask workers, with the settings serialized once per settings
-context (flows/dask_runner.py) and, as before, for every task run: the generate stage alone through Prefect
-(flows/progress.py's run_sharded over generate_shard and generate_stage, as build_stages runs them) on 1 and on 2
-pinned one-thread workers, the four alternating `--repeats` times. Per run: the stage's seconds and the flow
-process's CPU seconds while it ran; the medians, and the 1-to-2-worker ratio of each runner's medians.
+"""What sending task runs to Dask workers costs, with the settings sent as their models (flows/dask_runner.py) and,
+as before, serialized into Prefect's dict once per settings context, which each worker validates again for every
+task run: the generate stage alone through Prefect (flows/progress.py's run_sharded over generate_shard and
+generate_stage, as build_stages runs them) on 1 and on 2 pinned one-thread workers, the four alternating
+`--repeats` times. Per run: the stage's seconds, the flow process's and the workers' CPU seconds while it ran; the
+medians, and the 1-to-2-worker ratio of each runner's medians.
 
 Rows: bench/scale.py's wide spec (template backend), each run in a fresh work folder with a fresh request cache, so no
 run reads another's shards.
@@ -19,25 +20,38 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.dask_workers import start_cluster  # noqa: E402
+from prefect.context import SettingsContext  # noqa: E402
+
+from bench.dask_workers import start_cluster, worker_times  # noqa: E402
 from bench.scale import wide_spec  # noqa: E402
 from flows.dask_runner import FreshKeyDaskTaskRunner  # noqa: E402
 
 
-class EverySubmission(FreshKeyDaskTaskRunner):
-    """The runner before: Prefect serializes the settings again for every task run it submits."""
+class SerializedOnce(FreshKeyDaskTaskRunner):
+    """The runner before (2926d06): Prefect's serialized dict, taken once per settings context and handed out again,
+    which every worker validates into a new Settings model for each task run."""
 
-    def serialized_settings(self):  # type: ignore[override]
-        from prefect.context import SettingsContext
+    _taken: tuple[Any, dict] | None = None
 
-        return SettingsContext.get().model_copy()
+    def sent_settings(self, current: SettingsContext) -> SettingsContext:
+        if self._taken is None or self._taken[0] is not current:
+            self._taken = (current, current.serialize())
+        serialized = self._taken[1]
+
+        class Once(SettingsContext):
+            def serialize(self, include_secrets: bool = True) -> dict[str, Any]:
+                return serialized
+
+        return Once(profile=current.profile, settings=current.settings)
 
 
-RUNNERS = {"once": FreshKeyDaskTaskRunner, "every_submission": EverySubmission}
+MEASURES = ("seconds", "flow_cpu_seconds", "worker_cpu_seconds")
+RUNNERS = {"models": FreshKeyDaskTaskRunner, "serialized_once": SerializedOnce}
 
 
 def own_cpu() -> float:
@@ -46,7 +60,8 @@ def own_cpu() -> float:
 
 
 def timed_generate(spec_path: Path, runner: str, workers: int) -> dict:
-    """The generate stage on `workers` pinned workers: its seconds, the flow process's CPU seconds, its rows."""
+    """The generate stage on `workers` pinned workers: its seconds, the flow process's and the workers' CPU seconds,
+    its rows."""
     from prefect import flow
 
     from flows.progress import run_sharded
@@ -55,15 +70,17 @@ def timed_generate(spec_path: Path, runner: str, workers: int) -> dict:
     from tasks.stages import generate_stage
 
     spec = load_spec(str(spec_path))
-    cluster, _ = start_cluster(workers, pin=True)
+    cluster, pids = start_cluster(workers, pin=True)
 
     @flow(task_runner=RUNNERS[runner](address=cluster.scheduler_address))
     def generate_alone(work: str, cache: str) -> dict:
-        started, cpu = time.perf_counter(), own_cpu()
+        started, cpu, workers_cpu = time.perf_counter(), own_cpu(), worker_times(pids)[0]
         summary = run_sharded("generate", generate_shard, generate_shards(spec), (spec, work, "bench", cache),
                               generate_stage, spec, work)  # fmt: skip
         seconds, cpu = time.perf_counter() - started, own_cpu() - cpu
-        return {"seconds": round(seconds, 2), "flow_cpu_seconds": round(cpu, 2), "rows_out": summary.rows_out}
+        workers_cpu = worker_times(pids)[0] - workers_cpu
+        return {"seconds": round(seconds, 2), "flow_cpu_seconds": round(cpu, 2),
+                "worker_cpu_seconds": round(workers_cpu, 2), "rows_out": summary.rows_out}  # fmt: skip
 
     try:
         folder = Path(tempfile.mkdtemp(prefix="dask-submit-"))
@@ -87,10 +104,7 @@ def main() -> None:
             for runner in RUNNERS:
                 runs[f"{runner}_{workers}"].append(timed_generate(spec_path, runner, workers))
     outputs = {json.dumps(run["rows_out"], sort_keys=True) for taken in runs.values() for run in taken}
-    medians = {
-        key: {m: statistics.median(run[m] for run in taken) for m in ("seconds", "flow_cpu_seconds")}
-        for key, taken in runs.items()
-    }
+    medians = {key: {m: statistics.median(run[m] for run in taken) for m in MEASURES} for key, taken in runs.items()}
     print(
         json.dumps(
             {

@@ -1,5 +1,5 @@
 """The Dask task runner of a build with `orchestration.task_runner: dask`: prefect-dask's, submitting each task run
-under a fresh key and with the flow's settings serialized once."""
+under a fresh key and with the flow's settings sent as their models."""
 
 from __future__ import annotations
 
@@ -8,26 +8,25 @@ from typing import Any
 from prefect.context import SettingsContext
 from prefect_dask import DaskTaskRunner
 from prefect_dask.task_runners import PrefectDaskFuture
-from pydantic import PrivateAttr
 
 
-class SerializedSettings(SettingsContext):
-    """A settings context that hands out a serialized form computed before. Prefect serializes the whole settings
-    model into every task run it sends a Dask worker (prefect-dask's `serialize_context`): about 20 ms of the flow
-    process's CPU a submission, CPU of the cores the workers run on (docs/operations.md, "The settings serialized
-    once"). The settings of a context do not change while it lasts."""
-
-    _serialized: dict[str, Any] = PrivateAttr(default_factory=dict)
+class SettingsAsModels(SettingsContext):
+    """A settings context that sends Dask workers its profile and settings models, not their serialized form.
+    prefect-dask sends every task run the context's `serialize()`. Prefect's form is a dict, and each worker
+    validates it into a new Settings model at every task run (`hydrated_context`): 35 ms of the worker's CPU, as
+    pydantic-settings reads the environment again. Unpickling the models takes 0.3 ms
+    (docs/operations.md, "The settings sent as models"). Before, the flow process also spent about 20 ms per task
+    run serializing them. The flow and its workers run the same project and Prefect, so the models' pickles load on
+    the workers."""
 
     @classmethod
-    def of(cls, context: SettingsContext, serialized: dict[str, Any]) -> SerializedSettings:
-        """`context`, handing out `serialized` (its own serialize(), taken once)."""
-        entered = cls(profile=context.profile, settings=context.settings)
-        entered._serialized = serialized
-        return entered
+    def of(cls, context: SettingsContext) -> SettingsAsModels:
+        return cls(profile=context.profile, settings=context.settings)
 
     def serialize(self, include_secrets: bool = True) -> dict[str, Any]:
-        return self._serialized if include_secrets else super().serialize(include_secrets=False)
+        if not include_secrets:
+            return super().serialize(include_secrets=False)
+        return {"profile": self.profile, "settings": self.settings}
 
 
 class FreshKeyDaskTaskRunner(DaskTaskRunner):
@@ -36,18 +35,11 @@ class FreshKeyDaskTaskRunner(DaskTaskRunner):
     process, before pickling the call again to send it. The call holds a new task-run id each time, so the name
     was new anyway. Named by a fresh id instead (`pure=False`), mapping the 20 shards of a 100k build's generate
     stage took 1.3-2.0 CPU seconds of the flow process instead of 1.9-2.8 (two runs each on one and two workers).
-    The settings go out serialized once per settings context (SerializedSettings)."""
+    The settings go out as their models (SettingsAsModels)."""
 
-    _settings: tuple[SettingsContext, dict[str, Any]] | None = None
-
-    def serialized_settings(self) -> SerializedSettings:
-        """The current settings context, serialized the first time this runner submits under it."""
-        current = SettingsContext.get()
-        if current is None:
-            raise RuntimeError("Prefect has no settings context to submit task runs under.")
-        if self._settings is None or self._settings[0] is not current:
-            self._settings = (current, current.serialize())
-        return SerializedSettings.of(current, self._settings[1])
+    def sent_settings(self, current: SettingsContext) -> SettingsContext:
+        """The settings context a task run is submitted under, whose `serialize()` the workers receive."""
+        return SettingsAsModels.of(current)
 
     def submit(
         self,
@@ -58,7 +50,10 @@ class FreshKeyDaskTaskRunner(DaskTaskRunner):
     ) -> PrefectDaskFuture:
         if not self._started:
             raise RuntimeError("The task runner must be started before submitting work.")
-        with self.serialized_settings():
+        current = SettingsContext.get()
+        if current is None:
+            raise RuntimeError("Prefect has no settings context to submit task runs under.")
+        with self.sent_settings(current):
             future = self.client.submit(
                 task,
                 parameters=self._optimize_futures(parameters),

@@ -1,43 +1,61 @@
-"""The Dask runner serializes Prefect's settings once per settings context, not once per task run submitted."""
+"""The Dask runner sends Prefect's settings to workers as their models, which load without being validated again."""
 
+import pickle
+
+import cloudpickle
 from prefect.context import SettingsContext
-from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
+from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, Settings, temporary_settings
 
-from flows.dask_runner import FreshKeyDaskTaskRunner, SerializedSettings
-
-
-def test_the_settings_are_serialized_once_per_context(monkeypatch):
-    calls = []
-    serialize = SettingsContext.serialize
-    monkeypatch.setattr(SettingsContext, "serialize", lambda self, **kw: calls.append(1) or serialize(self, **kw))
-    runner = FreshKeyDaskTaskRunner(address="tcp://127.0.0.1:1")
-    first, second = runner.serialized_settings(), runner.serialized_settings()
-    assert first.serialize() is second.serialize()
-    assert first.serialize() == serialize(SettingsContext.get())
-    assert len(calls) == 1
+from flows.dask_runner import SettingsAsModels
 
 
-def test_a_new_settings_context_is_serialized_again():
-    runner = FreshKeyDaskTaskRunner(address="tcp://127.0.0.1:1")
-    before = runner.serialized_settings().serialize()
+def hydrated(serialized: dict) -> SettingsContext:
+    """What a worker's `hydrated_context` builds from what it was sent."""
+    return SettingsContext(**pickle.loads(cloudpickle.dumps(serialized)))
+
+
+def test_the_settings_go_out_as_the_contexts_own_models():
+    current = SettingsContext.get()
+    sent = SettingsAsModels.of(current).serialize()
+    assert sent["settings"] is current.settings
+    assert sent["profile"] is current.profile
+
+
+def test_a_worker_gets_the_same_settings_without_validating_them_again(monkeypatch):
+    current = SettingsContext.get()
+    sent = SettingsAsModels.of(current).serialize()
+    monkeypatch.setattr(Settings, "__init__", lambda *a, **kw: (_ for _ in ()).throw(AssertionError("validated")))
+    loaded = hydrated(sent)
+    assert loaded.settings == current.settings
+    assert loaded.profile == current.profile
+
+
+def test_prefects_own_form_is_validated_again_on_the_worker(monkeypatch):
+    """The cost SettingsAsModels avoids: Prefect's dict becomes a new Settings model on every task run."""
+    validated = []
+    init = Settings.__init__
+    monkeypatch.setattr(Settings, "__init__", lambda self, **kw: validated.append(1) or init(self, **kw))
+    hydrated(SettingsContext.get().serialize())
+    assert validated
+
+
+def test_a_setting_changed_in_the_flow_goes_out_with_the_task_runs_submitted_under_it():
     with temporary_settings(updates={PREFECT_CLIENT_MAX_RETRIES: 7}):
-        during = runner.serialized_settings().serialize()
-    after = runner.serialized_settings().serialize()
-    assert during["settings"]["client"]["max_retries"] == 7
-    assert before["settings"].get("client", {}).get("max_retries") != 7
-    assert after == before
+        during = hydrated(SettingsAsModels.of(SettingsContext.get()).serialize())
+    after = hydrated(SettingsAsModels.of(SettingsContext.get()).serialize())
+    assert during.settings.client.max_retries == 7
+    assert after.settings.client.max_retries != 7
 
 
 def test_entered_it_is_the_current_settings_context_and_leaves_it_as_it_was():
     outer = SettingsContext.get()
-    with FreshKeyDaskTaskRunner(address="tcp://127.0.0.1:1").serialized_settings() as entered:
+    with SettingsAsModels.of(outer) as entered:
         assert SettingsContext.get() is entered
-        assert isinstance(entered, SerializedSettings)
         assert entered.settings is outer.settings
     assert SettingsContext.get() is outer
 
 
-def test_without_secrets_it_serializes_afresh():
-    entered = SerializedSettings.of(SettingsContext.get(), {"stale": True})
-    assert entered.serialize() == {"stale": True}
-    assert "settings" in entered.serialize(include_secrets=False)
+def test_without_secrets_it_is_prefects_serialized_form():
+    plain = SettingsAsModels.of(SettingsContext.get()).serialize(include_secrets=False)
+    assert isinstance(plain["settings"], dict)
+    assert plain == SettingsContext.get().serialize(include_secrets=False)
