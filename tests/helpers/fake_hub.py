@@ -3,7 +3,8 @@
 It answers what HfApi.create_repo and create_commit call (huggingface_hub 2.4): POST /api/repos/create,
 POST /api/validate-yaml (the README's metadata), POST /api/datasets/ORG/NAME/preupload/main (each file's upload
 mode: Parquet as LFS, text as regular), the LFS batch endpoint and the upload it points at (with hf_xet disabled,
-HF_HUB_DISABLE_XET=1, so LFS goes over plain HTTP), and POST /api/datasets/ORG/NAME/commit/main (ndjson). `files`
+HF_HUB_DISABLE_XET=1, so LFS goes over plain HTTP), POST /api/datasets/ORG/NAME/commit/main (ndjson: files added
+and deleted), and GET /api/datasets/ORG/NAME/tree/main (the files the repo holds, for list_repo_files). `files`
 holds each committed path's bytes: regular files from the commit's base64, LFS files from their upload by oid.
 """
 
@@ -62,6 +63,16 @@ class FakeHub(LocalServer):
                 else:
                     send_json(self, 404, {"error": f"not stood in for: POST {path}"})
 
+            def do_GET(self):
+                path = self.path.split("?")[0]
+                if path.startswith("/api/datasets/") and "/tree/" in path:
+                    with hub._lock:
+                        tree = [{"type": "file", "path": p, "size": len(b), "oid": hashlib.sha1(b).hexdigest()}
+                                for p, b in sorted(hub.files.items())]  # fmt: skip
+                    send_json(self, 200, tree)
+                else:
+                    send_json(self, 404, {"error": f"not stood in for: GET {path}"})
+
             def do_PUT(self):
                 body = self._body()
                 oid = self.path.rsplit("/", 1)[-1]
@@ -95,5 +106,7 @@ class FakeHub(LocalServer):
                     blob = self.lfs_blobs[value["oid"]]
                     assert hashlib.sha256(blob).hexdigest() == value["oid"], value["path"]
                     self.files[value["path"]] = blob
+                elif line["key"] == "deletedFile":
+                    del self.files[value["path"]]
         oid = f"{len(self.commits):040x}"
         return {"commitUrl": f"{self.url}/datasets/{repo}/commit/{oid}", "commitOid": oid}

@@ -75,6 +75,17 @@ def test_push_to_the_hub_uploads_the_version_byte_for_byte(version):
     assert f"pushed {len(files_of(version))} files" in result.stdout
 
 
+def test_a_push_over_an_earlier_one_leaves_the_repo_holding_this_version_alone(version):
+    """The card reads data/train-*.parquet: a shard of a larger earlier version left beside would be read too."""
+    with FakeHub() as hub:
+        hub.files = {".gitattributes": b"*.parquet filter=lfs\n", "data/train-00001-of-00002.parquet": b"old rows"}
+        result = run_cli("push", str(version), "--to", "hf://datasets/acme/tiny", env=hub_env(hub.url))
+    assert result.returncode == 0, result.stderr
+    assert hub.files == {**files_of(version), ".gitattributes": b"*.parquet filter=lfs\n"}
+    assert len(hub.commits) == 1  # added and removed in one commit: no state holds half of each
+    assert "removed 1 files of an earlier push" in result.stdout
+
+
 def test_push_private_creates_a_private_repo(version):
     with FakeHub() as hub:
         result = run_cli("push", str(version), "--to", "hf://datasets/acme/secret", "--private", env=hub_env(hub.url))
@@ -89,10 +100,12 @@ def test_push_refuses_what_is_not_a_version_or_not_a_destination(version, tmp_pa
         ([str(version), "--to", "hf://models/acme/tiny"], "hf://models/acme/tiny"),
         ([str(version), "--to", "hf://datasets/only-a-name"], "hf://datasets/only-a-name"),
         ([str(version), "--to", "nosuchprotocol://bucket/x"], "nosuchprotocol://bucket/x"),
+        ([str(version), "--to", f"file://{tmp_path / 'mirror'}", "--private"], "--private: only a Hub repo"),
     ]:
         result = runner.invoke(app, ["push", *args])
         assert result.exit_code == 2, result.output
         assert named in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "mirror").exists()
 
 
 def test_push_without_a_token_names_where_one_comes_from(version, tmp_path):
@@ -114,6 +127,28 @@ def test_push_to_fsspec_urls_copies_every_file(version, tmp_path):
     pushed = push(str(version), "memory://mirrors/tiny")
     memory = fsspec.filesystem("memory")
     assert {name: memory.cat_file(f"/mirrors/tiny/{name}") for name in pushed.files} == files_of(version)
+
+
+def test_a_folder_an_earlier_push_filled_holds_this_version_alone_after(version, tmp_path):
+    out = tmp_path / "mirror"
+    (out / "data" / "old").mkdir(parents=True)
+    (out / "data" / "old" / "train-00001-of-00002.parquet").write_bytes(b"old rows")
+    (out / "manifest.json").write_text("{}")  # an earlier push's
+    result = CliRunner().invoke(app, ["push", str(version), "--to", f"file://{out}"])
+    assert result.exit_code == 0, result.output
+    assert files_of(out) == files_of(version)
+    assert not (out / "data" / "old").exists()
+    assert "removed 1 files of an earlier push" in result.stdout
+
+
+def test_a_folder_of_other_files_is_refused_before_anything_is_written(version, tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("not a dataset")
+    result = CliRunner().invoke(app, ["push", str(version), "--to", f"file://{out}"])
+    assert result.exit_code == 2, result.output
+    assert "notes.txt" in result.stderr and "no pushed version" in result.stderr
+    assert files_of(out) == {"notes.txt": b"not a dataset"}
 
 
 def test_push_from_an_fsspec_version_reads_it_there(version):
