@@ -42,6 +42,13 @@ class DiversityDrop(RuntimeError):
     """Diversity fell past the spec's tolerance and the spec says to fail: nothing is published."""
 
 
+def every_file_sha256(folder: Path, skip: set[str]) -> dict[str, str]:
+    """The SHA-256 of every file under the folder but those named in `skip` (paths relative to it): the card, plots
+    and Data Docs are checked as the data are (`show`, `push`)."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return {name: file_sha256(p) for p in files if (name := p.relative_to(folder).as_posix()) not in skip}
+
+
 def assign_splits(ids: pd.Series, validation_share: float) -> pd.Series:
     """train or validation by a hash of the record id: a row keeps its split from build to build."""
     bucket = ids.map(lambda i: int.from_bytes(hashlib.sha256(str(i).encode()).digest()[:8], "big") / 2**64)
@@ -225,6 +232,7 @@ def publish_dataset(
         draw_plots(data, diversity["cluster_shares"], staging, spec.record_schema)
         card_files = {s: f.replace("00000-of-00001", "*") for s, f in split_files.items()}
         (staging / "README.md").write_text(render_card(manifest, card_files, spec.record_schema, spec.publish))
+        manifest["outputs"] = outputs | every_file_sha256(staging, skip={*outputs, MANIFEST})
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n")
         _fsync_tree(staging)
         if raw_quarantine is not None:  # before the commit: a version is never published without what it promises

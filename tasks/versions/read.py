@@ -88,9 +88,9 @@ def version_rows(ref: str) -> pd.DataFrame:
 
 
 def read_quarantine(ref: str) -> pd.DataFrame:
-    """Every rejected row of a published version, its file checked against the manifest."""
+    """Every rejected row of a published version, its files checked against the manifest (as `show` checks them)."""
     fs, root, manifest = opened_version(ref)
-    check_outputs(fs, root, manifest, ref, [QUARANTINE_FILE])
+    check_outputs(fs, root, manifest, ref)
     with fs.open(f"{root}/{QUARANTINE_FILE}", "rb") as handle:
         return pq.read_table(handle).to_pandas()
 

@@ -1,3 +1,4 @@
+import hashlib
 import json
 import sys
 from datetime import datetime
@@ -17,7 +18,7 @@ from tasks.publish.card import PLOTS
 from tasks.publish.content import content_key, content_spec
 from tasks.quarantine import Reason, empty_quarantine
 from tasks.versions.read import read_version
-from tasks.versions.store import VersionStore
+from tasks.versions.store import VersionDamaged, VersionStore
 from tests.helpers.spec_factory import write_spec
 
 
@@ -169,6 +170,21 @@ def test_publish_writes_a_whole_version_with_card_and_splits(tmp_path, spec):
     assert all((version / p).stat().st_size > 1000 for p in PLOTS.values())
     train = pd.read_parquet(version / SPLIT_FILES["train"])
     assert len(train) + written["splits"].get("validation", 0) == 6
+
+
+def test_the_manifest_holds_the_sha256_of_every_other_file_of_the_version(tmp_path, spec):
+    """The card and plots are checked as the data are: a card edited after publishing is named by `show`."""
+    url, written = publish(tmp_path / "root", spec)
+    version = Path(url)
+    files = {p.relative_to(version).as_posix(): p for p in version.rglob("*") if p.is_file()}
+    assert set(written["outputs"]) == set(files) - {"manifest.json"}
+    assert {"README.md", *PLOTS.values()} <= set(written["outputs"])
+    assert all(
+        written["outputs"][name] == hashlib.sha256(files[name].read_bytes()).hexdigest() for name in written["outputs"]
+    )
+    (version / "README.md").write_text("edited by hand")
+    with pytest.raises(VersionDamaged, match="README.md: its SHA-256 is not the manifest's"):
+        read_version(url)
 
 
 def test_splits_are_stable_by_id():

@@ -49,7 +49,11 @@ def test_a_truncated_manifest_is_named_by_every_command(version, tmp_path):
 
 def test_a_data_file_changed_after_publishing_is_named_and_not_pushed(version, tmp_path):
     pd.DataFrame({"id": ["a"], "instruction": ["edited by hand"]}).to_parquet(version / TRAIN)
-    for args in (["show", version], ["push", version, "--to", f"file://{tmp_path / 'mirror'}"]):
+    for args in (
+        ["show", version],
+        ["quarantine", version],
+        ["push", version, "--to", f"file://{tmp_path / 'mirror'}"],
+    ):
         code, stderr = run(*args)
         assert code == 2 and f"{version / TRAIN}: its SHA-256 is not the manifest's" in stderr, (args, stderr)
     assert not (tmp_path / "mirror").exists()
