@@ -31,7 +31,7 @@ from tasks.dedup_stages import (
     dedup_stage,
 )
 from tasks.shards import shard_files
-from tasks.spec_checks import check_spec_inputs
+from tasks.spec_checks import check_spec_inputs, dask_address
 from tasks.stage_result import StageResult, Stages, llm_totals
 from tasks.stage_shards import (
     blend_shard,
@@ -175,9 +175,4 @@ def thread_runner() -> ThreadPoolTaskRunner:
 
 def dask_runner() -> FreshKeyDaskTaskRunner:
     """The Dask cluster at SYNTHFACTORY_DASK_ADDRESS (from the environment, never the spec)."""
-    address = os.environ.get("SYNTHFACTORY_DASK_ADDRESS")
-    if not address:
-        raise SpecError(
-            "orchestration.task_runner dask: set SYNTHFACTORY_DASK_ADDRESS to the cluster's scheduler address"
-        )
-    return FreshKeyDaskTaskRunner(address=address)
+    return FreshKeyDaskTaskRunner(address=dask_address())

@@ -15,11 +15,10 @@ from rich.console import Console
 from rich.text import Text
 
 import flows.cli_dataset  # noqa: F401  (registers validate, preview, schema, push, promote, show, diff, quarantine)
-from flows.cli_app import BAD_INPUT, DEFAULTED, EVALUATION_REFUSED, Overrides, SpecFile, app, console, fail
+from flows.cli_app import BAD_INPUT, DEFAULTED, EVALUATION_REFUSED, Overrides, SpecFile, app, console, fail, options_as
 from flows.environment import apply_quiet_defaults
 from flows.report import RichStageListener, print_build_report
 from schemas.spec import Decontamination, Dedup, Embeddings, SpecError
-from schemas.spec_errors import format_validation_error
 from schemas.spec_sections import EmbeddingBackend
 
 if TYPE_CHECKING:
@@ -102,6 +101,9 @@ def build(
         fail(result.evaluation["message"] if result.evaluation else "evaluation refused", EVALUATION_REFUSED)
 
 
+JUDGE_FLAGS = {"model": "--judge-model", "band": "--judge-band"}
+
+
 @app.command("check-contamination")
 def check_contamination(
     eval_files: Annotated[
@@ -138,23 +140,26 @@ def check_contamination(
     from tasks.local_cache import cache_root
     from tasks.tables import TableError, check_output_path, read_option, require_column, require_text, write_table
 
-    try:
-        judge = ContaminationJudge(model=judge_model, band=judge_band) if judge_model else None
-        config = Decontamination(
-            ngram_threshold=ngram_threshold,
-            false_positive_rate=false_positive_rate,
-            score_threshold=score_threshold,
-            llm_judge=judge,
-        )
-    except ValidationError as error:
-        fail(format_validation_error(error), BAD_INPUT)
+    judge = options_as(ContaminationJudge, JUDGE_FLAGS, model=judge_model, band=judge_band) if judge_model else None
+    config = options_as(
+        Decontamination,
+        {
+            "ngram_threshold": "--ngram-threshold",
+            "false_positive_rate": "--false-positive-rate",
+            "score_threshold": "--score-threshold",
+        },
+        ngram_threshold=ngram_threshold,
+        false_positive_rate=false_positive_rate,
+        score_threshold=score_threshold,
+        llm_judge=judge,
+    )
     if judge_model:
         from tasks.llm.anthropic_client import AnthropicSettings
 
         try:
             AnthropicSettings()
         except ValidationError:
-            fail("--judge-model: the environment variable ANTHROPIC_API_KEY is not set", BAD_INPUT)
+            fail("--judge-model: the environment variable ANTHROPIC_API_KEY is not set (or empty)", BAD_INPUT)
     try:
         ids, texts = [], []
         for path in eval_files:
@@ -215,6 +220,12 @@ def dedup(
     from tasks.local_cache import cache_root
     from tasks.tables import TableError, check_output_path, read_option, require_column, require_text, write_table
 
+    options_as(
+        Dedup,
+        {"near_duplicate_threshold": "--threshold", "minhash_threshold": "--minhash-threshold"},
+        near_duplicate_threshold=threshold,
+        minhash_threshold=minhash_threshold,
+    )
     try:
         earlier = [read_option("--against", path) for path in against or []]
         for path, frame in zip(against or [], earlier):

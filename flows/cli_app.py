@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -36,20 +36,35 @@ def resolved_version(ref: str) -> str:
     try:
         return resolve_latest(ref)
     except FileNotFoundError as error:
-        raise typer.BadParameter(str(error)) from None
+        fail(str(error), BAD_INPUT)
 
 
 VersionFolder = Annotated[
     str,
-    typer.Argument(help="a published version's folder (path or URL), or <dataset>/LATEST", callback=resolved_version),
+    typer.Argument(
+        help="a published version's folder (path or URL), or <data_root>/<dataset>/LATEST", callback=resolved_version
+    ),
 ]
 DEFAULTED: list[str] = []  # the environment variables main() set, rather than the user
 
 
-def fail(message: str, code: int) -> None:
+def fail(message: str, code: int) -> NoReturn:
     """One line on stderr, the message printed as it is (a path may hold "[/red]"), then exit with code."""
     console.print(Text.assemble(("error: ", "bold red"), " ".join(message.split())), highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def options_as(model, flags: dict[str, str], /, **values):
+    """`model(**values)` for a command's options; a value the model refuses exits 2 naming the option
+    (`flags`: the model's field -> the option that set it)."""
+    from pydantic import ValidationError
+
+    try:
+        return model(**values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else ""
+        fail(f"{flags.get(field, field)}: {first['msg']}", BAD_INPUT)
 
 
 def opened(reader, ref: str):

@@ -111,7 +111,10 @@ def push(
     except PushFailed as error:
         fail(f"the push failed: {error}", 1)
     commit = f" ({result.commit_url})" if result.commit_url else ""
-    Console().print(f"pushed {len(result.files)} files of {version} to {to}{commit}", markup=False, highlight=False)
+    removed = f"; removed {len(result.removed)} files of an earlier push" if result.removed else ""
+    Console().print(
+        f"pushed {len(result.files)} files of {version} to {to}{commit}{removed}", markup=False, highlight=False
+    )
 
 
 @app.command()
@@ -152,7 +155,8 @@ def show(version: VersionFolder) -> None:
 def diff(
     old: Annotated[str, typer.Argument(help="the earlier version's folder", callback=resolved_version)],
     new: Annotated[
-        str, typer.Argument(help="the later version's folder (or <dataset>/LATEST)", callback=resolved_version)
+        str,
+        typer.Argument(help="the later version's folder (or <data_root>/<dataset>/LATEST)", callback=resolved_version),
     ],
 ) -> None:
     """Rows added and removed, counts per gate, metric changes and spec changes between two versions."""

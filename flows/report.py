@@ -234,7 +234,7 @@ def print_quarantine(console: Console, rows, examples: int) -> None:
     for stage, reason, n in counts.itertuples(index=False):
         table.add_row(escape(stage), escape(reason), str(n))
     console.print(table)
-    for reason, group in rows.groupby("reason", sort=False):
+    for reason, group in rows.groupby("reason", sort=False) if examples else ():
         console.print(f"\n[bold]{escape(reason)}[/]")
         for row in group.head(examples).to_dict("records"):
             why = ", ".join(

@@ -263,7 +263,20 @@ def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> Spec
         raise SpecError(message if message.startswith(f"{path}:") else f"{path}: {message}") from None
     if overrides and isinstance(raw, dict):
         raw = apply_overrides(raw, overrides)
-    return parse_spec(raw, path.resolve().parent, source=str(path))
+    try:
+        return parse_spec(raw, path.resolve().parent, source=str(path))
+    except SpecError as error:
+        raise SpecError(named_with_overrides(str(error).removeprefix(f"{path}: "), path, overrides or {})) from None
+
+
+def named_with_overrides(message: str, path: Path, overrides: dict[str, Any]) -> str:
+    """A spec error said of what set the field: `--set KEY` when the field is one an override set (or lies under
+    it), else the file, naming the overrides applied to it."""
+    field = message.split(": ", 1)[0]
+    if any(field == key or field.startswith(f"{key}.") for key in overrides):
+        return f"--set {message}"
+    applied = f" (with --set {', '.join(overrides)})" if overrides else ""
+    return f"{path}{applied}: {message}"
 
 
 def dump_spec(spec: Spec) -> str:

@@ -118,7 +118,9 @@ class Gates(Strict):
         default=None, description="id, verdict (accept/reject), reviewer: earlier reviews"
     )
     final_expectations: list[dict[str, Any]] = Field(
-        default=[], description="batch-level GX expectations on the rows every verify gate kept"
+        default=[],
+        description="batch-level GX expectations on the rows every verify gate kept: table expectations, or column "
+        "ones with `mostly`; one that fails stops the build (exit 1), nothing published",
     )
     max_reject_rate: float = Field(
         default=1.0, gt=0, le=1, description="the build fails when verify rejects a larger share"

@@ -45,7 +45,10 @@ class Dedup(Strict):
         default=0.8,
         gt=0,
         le=1,
-        description="lexical near duplicates: estimated Jaccard of word 3-gram shingles (null: off)",
+        description="lexical near duplicates: pairs whose estimated Jaccard of word 3-gram shingles reaches this "
+        "are scored by the pair model too, and those it judges near duplicates (near_duplicate_threshold) are "
+        "quarantined as lexical_near_duplicate; lowering it finds more candidate pairs, not looser verdicts (null: "
+        "off)",
     )
     max_rows_per_cluster: StrictInt | None = Field(
         default=None, ge=1, description="diversity cap: most rows kept per embedding cluster"
@@ -78,7 +81,7 @@ class Decontamination(Strict):
         "(score_threshold moves it)",
     )
     score_threshold: float | None = Field(
-        default=None, description="a fixed threshold on the pair scorer's probability instead"
+        default=None, gt=0, lt=1, description="a fixed threshold on the pair scorer's probability instead"
     )
     llm_judge: ContaminationJudge | None = Field(
         default=None, description="an LLM that decides the rows near the threshold"
@@ -134,7 +137,8 @@ class Publish(Strict):
     """a path (relative to the working directory, unlike the spec's input files) or fsspec URL; --data-root overrides
     it"""
     approval: Literal["none", "required"] = "none"
-    """required: pause for a person in the Prefect UI before publishing"""
+    """required: pause for a person in the Prefect UI before publishing; only a deployment on a Prefect server can
+    pause (`make serve`), so `synthfactory build` refuses it (exit 2)"""
     approval_timeout_hours: float = Field(default=24, gt=0)
     """how long a paused build waits for a decision"""
     on_overlap: Literal["wait", "skip"] = Field(

@@ -5,6 +5,7 @@ credentials in the environment, the gates' files, model prices, no secret in the
 from __future__ import annotations
 
 import json
+import os
 
 import jinja2
 import jsonschema
@@ -105,7 +106,19 @@ def _check_prices(spec: Spec) -> None:
             raise SpecError(f"gates.judging.judges.{index}.model: {error.args[0]}") from None
 
 
+def dask_address() -> str:
+    """The Dask scheduler of `orchestration.task_runner: dask`: from the environment, never the spec."""
+    address = os.environ.get("SYNTHFACTORY_DASK_ADDRESS")
+    if not address:
+        raise SpecError(
+            "orchestration.task_runner dask: set SYNTHFACTORY_DASK_ADDRESS to the cluster's scheduler address"
+        )
+    return address
+
+
 def _check_settings(spec: Spec) -> None:
+    if spec.orchestration.task_runner == "dask":
+        dask_address()
     if isinstance(spec.generator, OpenAICompatibleGenerator):
         from tasks.generate.openai_compatible import OpenAISettings
 
@@ -115,14 +128,22 @@ def _check_settings(spec: Spec) -> None:
             raise SpecError(
                 "generator.backend openai: set OPENAI_BASE_URL to the server (e.g. http://127.0.0.1:8000/v1 for vLLM)"
             ) from None
-    if isinstance(spec.generator, AnthropicGenerator) or spec.gates.judging:
+    users = [
+        name
+        for name, uses in (
+            ("generator.backend anthropic", isinstance(spec.generator, AnthropicGenerator)),
+            ("gates.judging", bool(spec.gates.judging)),
+            ("decontamination.llm_judge", spec.decontamination.llm_judge is not None),
+        )
+        if uses
+    ]
+    if users:
         from tasks.llm.anthropic_client import AnthropicSettings
 
         try:
             AnthropicSettings()
         except ValidationError:
-            user = "generator.backend anthropic" if isinstance(spec.generator, AnthropicGenerator) else "gates.judging"
-            raise SpecError(f"{user}: the environment variable ANTHROPIC_API_KEY is not set") from None
+            raise SpecError(f"{users[0]}: the environment variable ANTHROPIC_API_KEY is not set (or empty)") from None
 
 
 def _strings(value, field: str = ""):

@@ -20,6 +20,8 @@ class TableError(ValueError):
 
 def table_format(path: str | Path) -> str:
     suffix = Path(path).suffix.lower()
+    if "://" not in str(path) and Path(path).is_dir():
+        raise TableError(f"{path}: a folder, not a file (name one .jsonl, .csv or .parquet file)")
     if suffix not in FORMATS:
         raise TableError(f"{path}: unsupported file type {suffix!r} (use .jsonl, .csv or .parquet)")
     return FORMATS[suffix]

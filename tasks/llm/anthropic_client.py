@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -13,7 +13,7 @@ class AnthropicSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore")
 
-    anthropic_api_key: SecretStr
+    anthropic_api_key: SecretStr = Field(min_length=1)  # an empty key is no key
     anthropic_base_url: str | None = None
 
 

@@ -170,7 +170,8 @@ def gate_failures(results, expectations: list[Expectation]) -> tuple[dict, dict,
             {"reason": reason, "type": config.type, "success": bool(result.success), "observed": observed}
         )
         if not result.success:
-            failures.append(f"{reason} ({config.type}, kwargs {dict(config.kwargs)}, observed {observed})")
+            kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}  # GX's own, not the spec's
+            failures.append(f"{reason} ({config.type}, kwargs {kwargs}, observed {observed})")
     if failures:
         raise GateError("batch-level gate failed: " + "; ".join(failures))
     return failed_reasons, rules, batch_results

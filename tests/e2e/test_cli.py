@@ -198,6 +198,8 @@ def test_final_expectations_judge_the_rows_that_survived(tmp_path):
         ["build", str(write_spec(tmp_path, gates={"final_expectations": final})), "--data-root", str(tmp_path / "out")],
     )
     assert result.exit_code == 1 and "gx_final_row_count" in result.output
+    said = " ".join(result.output.split())
+    assert "kwargs {'min_value': 100}" in said and "batch_id" not in said  # the spec's kwargs, not GX's own
 
 
 def test_show_names_a_folder_that_is_not_a_version(tmp_path):
@@ -231,23 +233,25 @@ def test_a_budget_stop_is_one_clear_line_and_publishes_nothing(tmp_path, monkeyp
     assert not [p for p in (tmp_path / "out" / "tiny").iterdir() if not p.name.startswith(".")]
 
 
-def test_check_contamination_names_a_bad_option(tmp_path):
-    (tmp_path / "eval.jsonl").write_text(json.dumps({"id": "q1", "prompt": "What is two plus two?"}) + "\n")
-    args = [
-        "check-contamination",
-        "--eval",
-        str(tmp_path / "eval.jsonl"),
-        "--candidates",
-        str(tmp_path / "eval.jsonl"),
-        "--field",
-        "prompt",
-        "--out",
-        str(tmp_path / "o.jsonl"),
-        "--false-positive-rate",
-        "2",
-    ]
-    result = runner.invoke(app, args)
-    assert result.exit_code == 2 and "false_positive_rate" in result.output and not (tmp_path / "o.jsonl").exists()
+@pytest.mark.parametrize(
+    "command, option, value, named",
+    [
+        ("check-contamination", "--false-positive-rate", "2", "--false-positive-rate: Input should be less than 1"),
+        ("check-contamination", "--score-threshold", "-3", "--score-threshold: Input should be greater than 0"),
+        ("check-contamination", "--ngram-threshold", "0", "--ngram-threshold: Input should be greater than 0"),
+        ("dedup", "--threshold", "1.5", "--threshold: Input should be less than 1"),
+        ("dedup", "--minhash-threshold", "2", "--minhash-threshold: Input should be less than or equal to 1"),
+    ],
+)
+def test_a_bad_option_value_is_one_line_naming_the_option_and_writes_nothing(tmp_path, command, option, value, named):
+    rows = str(tmp_path / "rows.jsonl")
+    (tmp_path / "rows.jsonl").write_text(json.dumps({"id": "q1", "prompt": "What is two plus two?"}) + "\n")
+    given = ["--input", rows] if command == "dedup" else ["--eval", rows, "--candidates", rows]
+    args = [command, *given, "--field", "prompt", "--out", str(tmp_path / "o.jsonl"), option, value]
+    result = runner.invoke(app, [*args, "--cache-dir", str(tmp_path / "cache")])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [f"error: {named}"]
+    assert not (tmp_path / "o.jsonl").exists() and not (tmp_path / "cache").exists()
 
 
 def test_check_contamination_with_a_judge_and_no_api_key_fails_before_any_work(tmp_path, monkeypatch):

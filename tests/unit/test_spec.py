@@ -152,6 +152,17 @@ def test_anthropic_backend_needs_its_key_at_start(tmp_path, monkeypatch):
         check(write_spec(tmp_path, generator=generator))
 
 
+@pytest.mark.parametrize("key", [None, ""])
+def test_the_contamination_judge_needs_a_key_that_is_not_empty_at_start(tmp_path, monkeypatch, key):
+    if key is None:
+        monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    else:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", key)
+    path = write_spec(tmp_path, decontamination={"llm_judge": {"model": "claude-haiku-4-5"}})
+    with pytest.raises(SpecError, match="decontamination.llm_judge: the environment variable ANTHROPIC_API_KEY is not"):
+        check(path)
+
+
 def test_cli_build_exits_2_and_writes_nothing_on_a_bad_spec(tmp_path):
     path = write_spec(tmp_path, **{"eval_sets.0.id_field": "key"})
     result = CliRunner().invoke(app, ["build", str(path), "--data-root", str(tmp_path / "out")])
@@ -224,3 +235,13 @@ def test_a_check_across_fields_names_its_field_without_a_top_level_prefix(tmp_pa
     with pytest.raises(SpecError) as error:
         load_spec(spec)
     assert str(error.value) == f"{spec}: generator.samplers.n: lower bound 5 is above upper bound 3"
+
+
+def test_a_dask_build_needs_its_scheduler_address_when_validated(tmp_path, monkeypatch):
+    """`validate` refuses what the build would: the address comes from the environment."""
+    monkeypatch.delenv("SYNTHFACTORY_DASK_ADDRESS", raising=False)
+    path = write_spec(tmp_path, orchestration={"task_runner": "dask"})
+    with pytest.raises(SpecError, match="orchestration.task_runner dask: set SYNTHFACTORY_DASK_ADDRESS"):
+        check(path)
+    monkeypatch.setenv("SYNTHFACTORY_DASK_ADDRESS", "tcp://127.0.0.1:8786")
+    check(path)

@@ -78,3 +78,10 @@ def test_blocks_read_across_shards_in_order_at_the_size_asked(tmp_path) -> None:
     assert pd.concat(blocks, ignore_index=True).equals(frame)
     assert [len(b) for b in iter_blocks(tmp_path, 100)] == [23]
     assert [len(b) for b in iter_blocks(tmp_path / "00000.parquet", 2)] == [2, 2, 1]
+
+
+@pytest.mark.parametrize("name", ["seeds", "seeds.jsonl"])
+def test_a_folder_given_for_a_file_is_named_as_one(tmp_path, name) -> None:
+    (tmp_path / name).mkdir()
+    with pytest.raises(TableError, match=f"{name}: a folder, not a file"):
+        read_table(tmp_path / name)

@@ -70,13 +70,14 @@ def test_set_overrides_fields_and_names_a_bad_key(tmp_path):
     assert result.exit_code == 0, result.output
     assert "40 rows" in result.stdout and "publishes to out" in result.stdout
     for bad, named in [
-        ("generator.rowz=5", "generator.rowz: unknown key (did you mean rows?)"),
+        ("generator.rowz=5", "error: --set generator.rowz: unknown key (did you mean rows?)"),
         ("generator.rows", "--set generator.rows"),
+        ("blend.include_real=false", f"error: {spec} (with --set blend.include_real): blend: an all-synthetic"),
     ]:
         result = runner.invoke(app, ["validate", spec, "--set", bad])
         assert result.exit_code == 2 and named in result.stderr, result.output
     result = runner.invoke(app, ["build", spec, "--set", "generator.rows=-1", "--data-root", str(tmp_path / "out")])
-    assert result.exit_code == 2 and "rows: Input should be greater than or equal to 1" in result.stderr
+    assert result.exit_code == 2 and "--set generator.rows: Input should be greater than or equal to 1" in result.stderr
     assert not (tmp_path / "out").exists()
 
 

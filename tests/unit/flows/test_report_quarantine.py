@@ -7,28 +7,40 @@ from rich.console import Console
 
 from flows.report import print_build_report, print_quarantine
 
+MARKER = "[REDACTED:email:e873dea4d72f]"
 
-def test_redaction_marker_is_not_turned_into_an_emoji() -> None:
-    marker = "[REDACTED:email:e873dea4d72f]"
-    rows = pd.DataFrame(
+
+def quarantined() -> pd.DataFrame:
+    return pd.DataFrame(
         [
             {
                 "id": "syn-1",
                 "stage": "verify",
                 "reason": "pii_email",
-                "instruction": f"Write a reply to James ({marker}).",
-                "detail": f"found 1: email {marker}",
+                "instruction": f"Write a reply to James ({MARKER}).",
+                "detail": f"found 1: email {MARKER}",
                 "score": None,
                 "duplicate_of": None,
                 "nearest_eval_id": None,
             }
         ]
     )
+
+
+def test_redaction_marker_is_not_turned_into_an_emoji() -> None:
     out = io.StringIO()
-    print_quarantine(Console(file=out, width=200), rows, examples=1)
+    print_quarantine(Console(file=out, width=200), quarantined(), examples=1)
     text = out.getvalue()
-    assert text.count(marker) == 2
+    assert text.count(MARKER) == 2
     assert "\u2709" not in text
+
+
+def test_no_examples_asked_shows_the_counts_alone() -> None:
+    out = io.StringIO()
+    print_quarantine(Console(file=out, width=200), quarantined(), examples=0)
+    text = out.getvalue()
+    assert "pii_email" in text and "syn-1" not in text
+    assert text.count("pii_email") == 1  # the table's row, no heading without examples under it
 
 
 def test_an_unchanged_rebuild_does_not_say_it_published() -> None:

@@ -40,7 +40,13 @@ def test_the_commands_read_latest_and_refuse_a_dataset_folder(tmp_path):
     # the version LATEST names is read (this one's manifest lists no files: refused, naming it)
     said = " ".join(shown.output.split())
     assert shown.exit_code == 2 and f"{VERSION}/manifest.json: no 'outputs'" in said, said
-    for command in (["show"], ["quarantine"], ["diff", str(tmp_path / "ds" / "LATEST")]):
+    for command in (
+        ["show"],
+        ["quarantine"],
+        ["diff", str(tmp_path / "ds" / "LATEST")],
+        ["push", "--to", "memory://x"],
+    ):
         refused = CliRunner().invoke(app, [*command, str(tmp_path / "ds")])
-        said = " ".join(refused.output.replace("│", " ").split())  # typer boxes its errors
-        assert refused.exit_code == 2 and "a dataset's folder, not a version" in said, said
+        said = refused.stderr.strip()
+        assert refused.exit_code == 2 and said.startswith("error: ") and len(said.splitlines()) == 1, said
+        assert "a dataset's folder, not a version" in said, said
