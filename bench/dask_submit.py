@@ -1,9 +1,9 @@
-"""What sending task runs to Dask workers costs, with the settings sent as their models (flows/dask_runner.py) and,
-as before, serialized into Prefect's dict once per settings context, which each worker validates again for every
-task run: the generate stage alone through Prefect (flows/progress.py's run_sharded over generate_shard and
-generate_stage, as build_stages runs them) on 1 and on 2 pinned one-thread workers, the four alternating
-`--repeats` times. Per run: the stage's seconds, the flow process's and the workers' CPU seconds while it ran; the
-medians, and the 1-to-2-worker ratio of each runner's medians.
+"""What sending task runs to Dask workers costs, with the settings built once per worker (flows/dask_runner.py)
+and, as before, validated again by each worker for every task run from the flow's serialized form: the generate
+stage alone through Prefect (flows/progress.py's run_sharded over generate_shard and generate_stage, as
+build_stages runs them) on 1 and on 2 pinned one-thread workers, the four alternating `--repeats` times. Per run:
+the stage's seconds, the flow process's and the workers' CPU seconds while it ran; the medians, and the
+1-to-2-worker ratio of each runner's medians.
 
 Rows: bench/scale.py's wide spec (template backend), each run in a fresh work folder with a fresh request cache, so no
 run reads another's shards.
@@ -33,25 +33,16 @@ from flows.dask_runner import FreshKeyDaskTaskRunner  # noqa: E402
 
 
 class SerializedOnce(FreshKeyDaskTaskRunner):
-    """The runner before (2926d06): Prefect's serialized dict, taken once per settings context and handed out again,
-    which every worker validates into a new Settings model for each task run."""
+    """The runner before (2926d06): Prefect's serialized dict, which every worker validates into a new Settings model
+    for each task run."""
 
-    _taken: tuple[Any, dict] | None = None
-
-    def sent_settings(self, current: SettingsContext) -> SettingsContext:
-        if self._taken is None or self._taken[0] is not current:
-            self._taken = (current, current.serialize())
-        serialized = self._taken[1]
-
-        class Once(SettingsContext):
-            def serialize(self, include_secrets: bool = True) -> dict[str, Any]:
-                return serialized
-
-        return Once(profile=current.profile, settings=current.settings)
+    @staticmethod
+    def for_workers(context: SettingsContext) -> dict[str, Any]:
+        return context.serialize()
 
 
 MEASURES = ("seconds", "flow_cpu_seconds", "worker_cpu_seconds")
-RUNNERS = {"models": FreshKeyDaskTaskRunner, "serialized_once": SerializedOnce}
+RUNNERS = {"built_once": FreshKeyDaskTaskRunner, "serialized_once": SerializedOnce}
 
 
 def own_cpu() -> float:

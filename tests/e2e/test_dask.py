@@ -86,8 +86,8 @@ def test_the_build_submits_its_task_runs_without_hashing_each_call(tmp_path, clu
 
 
 def test_a_task_on_a_worker_runs_under_the_settings_it_was_submitted_under(cluster):
-    """The runner sends each settings context as its models (flows/dask_runner.py): a worker's task still sees
-    the flow's settings, and a setting changed in the flow reaches the tasks submitted after it."""
+    """The runner serializes each settings context once and each worker builds it once (flows/dask_runner.py): a
+    task still sees the flow's settings, and a setting changed in the flow reaches the tasks submitted after it."""
     from prefect import flow, task
     from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, get_current_settings, temporary_settings
 
